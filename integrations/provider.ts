@@ -1,0 +1,240 @@
+// The provider-neutral contract. The worker core speaks only these types; each provider folder
+// (google/, microsoft/) turns its SDK's payloads into them and its errors into ProviderError.
+// Nothing here imports an SDK.
+
+export type ProviderKind = 'google' | 'microsoft';
+
+export type ResponseStatus = 'accepted' | 'declined' | 'tentative' | 'needsAction' | 'unknown';
+
+export interface Person {
+  email: string;
+  name?: string;
+}
+
+export interface NeutralAttendee extends Person {
+  /** This attendee is the account owner. */
+  self: boolean;
+  organizer: boolean;
+  /** A room or other resource (ignored when counting people). */
+  resource: boolean;
+  /** An optional attendee. */
+  optional?: boolean;
+  response: ResponseStatus;
+}
+
+/**
+ * A point in calendar time. Timed events carry an exact instant (UTC ISO) plus the IANA zone
+ * they were scheduled in (null when the provider gave none: floating, use the calendar's zone).
+ * All-day events carry dates only (end exclusive, as both providers do).
+ */
+export type EventTime =
+  | { kind: 'timed'; utc: string; timeZone: string | null }
+  | { kind: 'allDay'; date: string };
+
+export interface NeutralEvent {
+  providerEventId: string;
+  iCalUid?: string;
+  calendarId: string;
+  status: 'confirmed' | 'tentative' | 'cancelled';
+  title: string;
+  /** Plain text (providers' HTML bodies are converted). */
+  description: string;
+  start: EventTime;
+  end: EventTime;
+  organizer?: Person & { self: boolean };
+  attendees: NeutralAttendee[];
+  /** Set on an instance of a recurring series: the series' id. */
+  recurringEventId?: string;
+  /** The series' frequency when known (RRULE FREQ, or Graph's pattern type), e.g. 'WEEKLY'. */
+  recurrenceFrequency?: string;
+  conferenceUrl?: string;
+  location?: string;
+  /** Our own markers, stored by the provider with the event (private extended properties). */
+  markers: Record<string, string>;
+  /** Provider's last-modified instant (ISO). */
+  updatedAt?: string;
+  /** Link that opens the event in the provider's UI. */
+  webLink?: string;
+}
+
+export interface CalendarInfo {
+  id: string;
+  name: string;
+  primary: boolean;
+  /** IANA zone of the calendar, when the provider gives one. */
+  timeZone?: string;
+  canWrite: boolean;
+}
+
+export interface AccountProfile {
+  email: string;
+  name?: string;
+  /** The account owner's IANA time zone (Windows names already mapped). */
+  timeZone: string;
+}
+
+export interface SyncWindow {
+  from: Date;
+  to: Date;
+}
+
+export interface SyncPage {
+  changed: NeutralEvent[];
+  /** providerEventIds that were deleted or cancelled since the cursor. */
+  removed: string[];
+  /** The cursor to store for the next incremental sync (Google syncToken / Graph deltaLink). */
+  cursor: string;
+  /** True when this was a full sync (no cursor given). */
+  full: boolean;
+  /** How many provider HTTP calls the sync took (for the benchmark and logs). */
+  calls: number;
+}
+
+export interface NewEvent {
+  title: string;
+  /** Plain text description. */
+  description: string;
+  start: Date;
+  end: Date;
+  /** IANA zone to show the event in. */
+  timeZone: string;
+  attendees?: Person[];
+  /** Ask the provider for an online meeting link (Meet / Teams) where it can. */
+  withConference?: boolean;
+  /** Free/busy: a prep block is busy, but never invites anyone. */
+  showAs?: 'busy' | 'free';
+  /** Idempotency marker stored on the event (private extended property). */
+  marker: string;
+}
+
+export interface CreatedEvent {
+  providerEventId: string;
+  iCalUid?: string;
+  conferenceUrl?: string;
+  webLink?: string;
+}
+
+export interface CalendarProvider {
+  readonly provider: ProviderKind;
+  getProfile(): Promise<AccountProfile>;
+  listCalendars(): Promise<CalendarInfo[]>;
+  /**
+   * Incremental sync. With cursor null: full sync of the window. Throws ProviderError
+   * kind 'cursor_expired' when the provider refused the cursor (caller resyncs with null).
+   */
+  syncCalendar(calendarId: string, cursor: string | null, window: SyncWindow): Promise<SyncPage>;
+  createEvent(calendarId: string, event: NewEvent): Promise<CreatedEvent>;
+  updateEvent(calendarId: string, providerEventId: string, event: NewEvent): Promise<CreatedEvent>;
+  /** Deleting an event that is already gone is not an error. */
+  deleteEvent(calendarId: string, providerEventId: string): Promise<void>;
+  /** Finds an event we created earlier by its marker (for a retried create). */
+  findEventByMarker(calendarId: string, marker: string): Promise<CreatedEvent | null>;
+}
+
+export interface DraftInput {
+  /** Idempotency marker: stored in a header (Gmail) / extended property (Graph). */
+  marker: string;
+  from?: Person;
+  to: Person;
+  subject: string;
+  text: string;
+  html: string;
+}
+
+export interface DraftRef {
+  draftId: string;
+  /** RFC 5322 Message-ID of the draft's message (what a sent copy keeps). */
+  internetMessageId: string;
+  /**
+   * Changes whenever the draft's content changes (Gmail: the draft's message id; Graph:
+   * changeKey). A draft whose version differs from the one we stored was edited by the user.
+   */
+  version: string;
+  webLink?: string;
+}
+
+export type DraftState =
+  | { state: 'draft'; version: string }
+  | { state: 'sent'; sentAt: Date }
+  /** Gone without a sent copy: the user deleted (discarded) it. */
+  | { state: 'deleted' };
+
+export interface MailboxProvider {
+  readonly provider: ProviderKind;
+  createDraft(draft: DraftInput): Promise<DraftRef>;
+  /** Finds a draft we created earlier by its marker (a retried create must not make a second). */
+  findDraftByMarker(marker: string): Promise<DraftRef | null>;
+  updateDraft(draftId: string, draft: DraftInput): Promise<DraftRef>;
+  /** Deleting a draft that is already gone is not an error. */
+  deleteDraft(draftId: string): Promise<void>;
+  /** Is it still a draft, was it sent, or was it deleted unsent? */
+  draftState(ref: Pick<DraftRef, 'draftId' | 'internetMessageId'>): Promise<DraftState>;
+  /** Latest mail (sent or received, drafts excluded) exchanged with an address since an instant. */
+  lastMailExchanged(address: string, since: Date): Promise<Date | null>;
+}
+
+// ---- errors ----------------------------------------------------------------------------
+
+export type ProviderErrorKind =
+  | 'auth_revoked'
+  | 'rate_limited'
+  | 'cursor_expired'
+  | 'transient'
+  | 'not_found'
+  | 'bad_request';
+
+export class ProviderError extends Error {
+  readonly kind: ProviderErrorKind;
+  readonly provider: ProviderKind;
+  /** For rate_limited (and transient when the provider said so): how long to wait. */
+  readonly retryAfterMs?: number;
+  readonly status?: number;
+
+  constructor(
+    provider: ProviderKind,
+    kind: ProviderErrorKind,
+    message: string,
+    opts: { retryAfterMs?: number; status?: number; cause?: unknown } = {},
+  ) {
+    super(message, { cause: opts.cause });
+    this.name = 'ProviderError';
+    this.provider = provider;
+    this.kind = kind;
+    this.retryAfterMs = opts.retryAfterMs;
+    this.status = opts.status;
+  }
+}
+
+export function isProviderError(e: unknown): e is ProviderError {
+  return e instanceof ProviderError;
+}
+
+// ---- connecting ------------------------------------------------------------------------
+
+export interface ProviderEndpoints {
+  googleApiRootUrl: string;
+  googleTokenUrl: string;
+  googleAuthUrl: string;
+  googleClientId?: string;
+  googleClientSecret?: string;
+  microsoftGraphBaseUrl: string;
+  microsoftTokenUrl: string;
+  microsoftAuthUrl: string;
+  microsoftClientId?: string;
+  microsoftClientSecret?: string;
+}
+
+export interface AccountCredentials {
+  provider: ProviderKind;
+  email: string;
+  refreshToken: string;
+  /** Called when the provider rotates the refresh token (Microsoft does on every refresh). */
+  onRefreshTokenRotated?: (newToken: string) => Promise<void>;
+  /** Counts provider HTTP calls (benchmark, logs). */
+  onCall?: (endpoint: string) => void;
+}
+
+export interface ProviderClients {
+  calendar: CalendarProvider;
+  mailbox: MailboxProvider;
+}

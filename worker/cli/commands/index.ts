@@ -1,0 +1,6 @@
+// One line per command file. Keep alphabetical; each issue adds its own.
+import type { Command } from 'commander';
+
+export function registerCommands(_program: Command): void {
+  // commands are added here as they land
+}

@@ -1,0 +1,124 @@
+// The one place the environment is read. Every variable is validated by zod; a bad value
+// produces one line naming the variable and what was expected.
+import { Duration } from 'luxon';
+import { z } from 'zod';
+
+const isoDuration = (name: string, fallback: string) =>
+  z.string().default(fallback).transform((value, ctx) => {
+    const d = Duration.fromISO(value.trim());
+    if (!d.isValid || d.toMillis() <= 0) {
+      ctx.addIssue({ code: 'custom', message: `${name} must be a positive ISO-8601 duration such as PT30M, got "${value}"` });
+      return z.NEVER;
+    }
+    return d as Duration<true>;
+  });
+
+const durationList = (name: string, fallback: string) =>
+  z.string().default(fallback).transform((value, ctx) => {
+    const parts = value.split(',').map((p) => p.trim()).filter(Boolean);
+    const out: Duration<true>[] = [];
+    for (const p of parts) {
+      const d = Duration.fromISO(p);
+      if (!d.isValid || d.toMillis() <= 0) {
+        ctx.addIssue({ code: 'custom', message: `${name} must be a comma list of ISO-8601 durations such as P6W,P3M, got "${p}"` });
+        return z.NEVER;
+      }
+      out.push(d as Duration<true>);
+    }
+    if (out.length === 0) {
+      ctx.addIssue({ code: 'custom', message: `${name} must list at least one duration` });
+      return z.NEVER;
+    }
+    return out;
+  });
+
+const url = (name: string) =>
+  z.string().refine((v) => URL.canParse(v), { message: `${name} must be an absolute URL` });
+
+const encryptionKey = z
+  .string()
+  .optional()
+  .transform((value, ctx) => {
+    if (value === undefined || value === '') return undefined;
+    const buf = Buffer.from(value, 'base64');
+    if (buf.length !== 32) {
+      ctx.addIssue({ code: 'custom', message: `TOKEN_ENCRYPTION_KEY must be 32 bytes encoded as base64 (got ${buf.length} bytes); make one with: openssl rand -base64 32` });
+      return z.NEVER;
+    }
+    return buf;
+  });
+
+const schema = z.object({
+  DATABASE_URL: z
+    .string()
+    .optional()
+    .transform((v) => (v ? v : undefined))
+    .refine((v) => v === undefined || /^postgres(ql)?:\/\//.test(v), {
+      message: 'DATABASE_URL must be a postgres:// or postgresql:// URL (unset it to use the embedded database)',
+    }),
+  DATA_DIR: z.string().min(1).default('./.data'),
+  REDIS_URL: z
+    .string()
+    .default('redis://127.0.0.1:6379')
+    .refine((v) => /^rediss?:\/\//.test(v), { message: 'REDIS_URL must be a redis:// or rediss:// URL' }),
+  TOKEN_ENCRYPTION_KEY: encryptionKey,
+  TOKEN_ENCRYPTION_KEY_ID: z.string().min(1).default('k1'),
+  GOOGLE_CLIENT_ID: z.string().optional(),
+  GOOGLE_CLIENT_SECRET: z.string().optional(),
+  GOOGLE_API_ROOT_URL: url('GOOGLE_API_ROOT_URL').default('https://www.googleapis.com/'),
+  GOOGLE_TOKEN_URL: url('GOOGLE_TOKEN_URL').default('https://oauth2.googleapis.com/token'),
+  GOOGLE_AUTH_URL: url('GOOGLE_AUTH_URL').default('https://accounts.google.com/o/oauth2/v2/auth'),
+  MICROSOFT_CLIENT_ID: z.string().optional(),
+  MICROSOFT_CLIENT_SECRET: z.string().optional(),
+  MICROSOFT_GRAPH_BASE_URL: url('MICROSOFT_GRAPH_BASE_URL').default('https://graph.microsoft.com/v1.0'),
+  MICROSOFT_TOKEN_URL: url('MICROSOFT_TOKEN_URL').default('https://login.microsoftonline.com/common/oauth2/v2.0/token'),
+  MICROSOFT_AUTH_URL: url('MICROSOFT_AUTH_URL').default('https://login.microsoftonline.com/common/oauth2/v2.0/authorize'),
+  SYNC_INTERVAL: isoDuration('SYNC_INTERVAL', 'PT5M'),
+  THANK_YOU_DELAY: isoDuration('THANK_YOU_DELAY', 'PT30M'),
+  CHECK_IN_CADENCE: durationList('CHECK_IN_CADENCE', 'P6W,P3M'),
+  PREP_LEAD: isoDuration('PREP_LEAD', 'PT30M'),
+  CHAT_KEYWORDS: z
+    .string()
+    .optional()
+    .transform((v) => (v ? v.split(',').map((k) => k.trim().toLowerCase()).filter(Boolean) : undefined)),
+  TEMPLATES_DIR: z.string().optional(),
+  WEB_AUTH_TOKEN: z.string().optional(),
+  LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
+});
+
+export type Config = z.output<typeof schema>;
+
+export class ConfigError extends Error {
+  constructor(readonly lines: string[]) {
+    super(lines.join('\n'));
+    this.name = 'ConfigError';
+  }
+}
+
+/** Parses an environment; throws ConfigError with one line per bad variable. */
+export function parseConfig(env: NodeJS.ProcessEnv = process.env): Config {
+  const picked: Record<string, string | undefined> = {};
+  for (const key of Object.keys(schema.shape)) {
+    const v = env[key];
+    if (v !== undefined && v !== '') picked[key] = v;
+  }
+  const result = schema.safeParse(picked);
+  if (!result.success) {
+    const lines = result.error.issues.map((i) => {
+      const name = String(i.path[0] ?? 'config');
+      return i.message.startsWith(name) ? i.message : `${name}: ${i.message}`;
+    });
+    throw new ConfigError([...new Set(lines)]);
+  }
+  return result.data;
+}
+
+let cached: Config | undefined;
+export function config(): Config {
+  cached ??= parseConfig();
+  return cached;
+}
+/** For tests and the demo, which set the environment before reading it. */
+export function resetConfigCache(): void {
+  cached = undefined;
+}

@@ -1,0 +1,78 @@
+// Starts a throwaway redis-server on a free loopback port in a temporary directory (tests and the
+// demo, when REDIS_URL is not set). Fails with one clear line when the binary is missing.
+import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { createServer, Socket } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+
+export class MissingRedisError extends Error {
+  constructor() {
+    super(
+      'redis-server was not found on PATH: set REDIS_URL to a running Redis, or install one ' +
+        '(docker compose up -d redis | sudo apt-get install redis-server | brew install redis)',
+    );
+    this.name = 'MissingRedisError';
+  }
+}
+
+export interface LocalRedis {
+  url: string;
+  port: number;
+  pid: number;
+  stop(): Promise<void>;
+}
+
+export function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const s = createServer();
+    s.once('error', reject);
+    s.listen(0, '127.0.0.1', () => {
+      const port = (s.address() as { port: number }).port;
+      s.close(() => resolve(port));
+    });
+  });
+}
+
+function canConnect(port: number): Promise<boolean> {
+  return new Promise((resolve) => {
+    const sock = new Socket();
+    sock.once('connect', () => {
+      sock.destroy();
+      resolve(true);
+    });
+    sock.once('error', () => resolve(false));
+    sock.connect(port, '127.0.0.1');
+  });
+}
+
+export async function startLocalRedis(): Promise<LocalRedis> {
+  if (spawnSync('redis-server', ['--version']).error) throw new MissingRedisError();
+  const dir = mkdtempSync(join(tmpdir(), 'coffee-chat-redis-'));
+  const port = await freePort();
+  const child: ChildProcess = spawn(
+    'redis-server',
+    ['--bind', '127.0.0.1', '--port', String(port), '--dir', dir, '--save', '', '--appendonly', 'no', '--maxmemory-policy', 'noeviction'],
+    { stdio: 'ignore' },
+  );
+  const deadline = Date.now() + 10_000;
+  while (!(await canConnect(port))) {
+    if (child.exitCode !== null || Date.now() > deadline) {
+      throw new Error(`redis-server did not start on 127.0.0.1:${port}`);
+    }
+    await new Promise((r) => setTimeout(r, 50));
+  }
+  return {
+    url: `redis://127.0.0.1:${port}`,
+    port,
+    pid: child.pid!,
+    stop: async () => {
+      if (child.exitCode === null) {
+        const exited = new Promise((r) => child.once('exit', r));
+        child.kill('SIGTERM');
+        await exited;
+      }
+      rmSync(dir, { recursive: true, force: true });
+    },
+  };
+}
