@@ -1,0 +1,51 @@
+import { parseConfig, ConfigError } from '../../worker/config.ts';
+
+describe('configuration', () => {
+  it('has working defaults with an empty environment', () => {
+    const c = parseConfig({});
+    expect(c.DATABASE_URL).toBeUndefined();
+    expect(c.DATA_DIR).toBe('./.data');
+    expect(c.REDIS_URL).toBe('redis://127.0.0.1:6379');
+    expect(c.THANK_YOU_DELAY.as('minutes')).toBe(30);
+    expect(c.SYNC_INTERVAL.as('minutes')).toBe(5);
+    expect(c.CHECK_IN_CADENCE.map((d) => d.toISO())).toEqual(['P6W', 'P3M']);
+    expect(c.MICROSOFT_GRAPH_BASE_URL).toBe('https://graph.microsoft.com/v1.0');
+  });
+
+  it('reads short demo durations', () => {
+    const c = parseConfig({ THANK_YOU_DELAY: 'PT2S', CHECK_IN_CADENCE: 'PT5S, PT10S', SYNC_INTERVAL: 'PT1S' });
+    expect(c.THANK_YOU_DELAY.toMillis()).toBe(2000);
+    expect(c.CHECK_IN_CADENCE.map((d) => d.toMillis())).toEqual([5000, 10000]);
+  });
+
+  it('reports one line per bad variable, naming it', () => {
+    let err: unknown;
+    try {
+      parseConfig({
+        THANK_YOU_DELAY: '30 minutes',
+        REDIS_URL: 'localhost:6379',
+        TOKEN_ENCRYPTION_KEY: 'c2hvcnQ=',
+        LOG_LEVEL: 'loud',
+        DATABASE_URL: 'mysql://x',
+      });
+    } catch (e) {
+      err = e;
+    }
+    expect(err).toBeInstanceOf(ConfigError);
+    const lines = (err as ConfigError).lines;
+    expect(lines).toHaveLength(5);
+    for (const name of ['THANK_YOU_DELAY', 'REDIS_URL', 'TOKEN_ENCRYPTION_KEY', 'LOG_LEVEL', 'DATABASE_URL']) {
+      expect(lines.filter((l) => l.startsWith(name))).toHaveLength(1);
+    }
+    expect(lines.every((l) => !l.includes('\n'))).toBe(true);
+  });
+
+  it('rejects a cadence with one bad step', () => {
+    expect(() => parseConfig({ CHECK_IN_CADENCE: 'P6W,soon' })).toThrow(/CHECK_IN_CADENCE.*"soon"/);
+  });
+
+  it('accepts a 32-byte base64 encryption key', () => {
+    const key = Buffer.alloc(32, 7).toString('base64');
+    expect(parseConfig({ TOKEN_ENCRYPTION_KEY: key }).TOKEN_ENCRYPTION_KEY?.length).toBe(32);
+  });
+});
