@@ -30,6 +30,12 @@ export interface ChatFacts {
   contactDoNotContact: boolean;
   /** Kinds already done for this chat (draft created/sent/discarded, prep created). */
   done: ActionKind[];
+  /**
+   * The window of the prep block already created, if any. When the chat was rescheduled the
+   * block no longer ends at the chat's start, and plan asks for it again (same key) so the
+   * prep job moves the block.
+   */
+  prepWindow?: { start: Date; end: Date } | null;
 }
 
 export interface CheckInFacts {
