@@ -1,0 +1,130 @@
+// Renders a draft (subject, plain text, HTML) from its kind's templates. Pure apart from
+// reading the template files once: the caller passes everything, including the templates
+// folder (TEMPLATES_DIR) when the user has their own.
+import { DateTime } from 'luxon';
+import { displayName, durationText, greetingName, placeholder, placeOf, signatureOf, type PersonLike, type SenderLike } from './draft-phrases.ts';
+import { loadTemplate } from './template-store.ts';
+import { formatBothZones, safeZone } from './time-zones.ts';
+
+export { renderPrepDescription, renderPrepTitle } from './render-prep.ts';
+
+export type DraftKind = 'confirmation' | 'thank-you' | 'check-in' | 'outreach';
+
+export interface ChatWhen {
+  start: Date;
+  end: Date;
+  userZone: string;
+  contactZone: string | null;
+  /** Replaces the city in "Tokyo time". */
+  contactLabel?: string | null;
+  conferenceUrl?: string | null;
+  location?: string | null;
+}
+
+export interface DraftModels {
+  confirmation: { from: SenderLike; to: PersonLike; chat: ChatWhen };
+  'thank-you': { from: SenderLike; to: PersonLike; /** The advice to cite; null shows a placeholder. */ note: string | null };
+  'check-in': {
+    from: SenderLike;
+    to: PersonLike;
+    /** When the chat was, for "since we spoke in March". */
+    chatStart?: Date | null;
+    userZone?: string;
+    /** The advice they gave, when the user noted one. */
+    note?: string | null;
+  };
+  outreach: {
+    from: SenderLike;
+    to: PersonLike;
+    /** Why this person, specifically (`--why`). */
+    why: string;
+    /** One line about the user; a placeholder when unset. */
+    intro?: string | null;
+  };
+}
+
+export interface RenderOptions {
+  /** The user's templates folder (TEMPLATES_DIR); missing files come from the built-in set. */
+  templatesDir?: string | null;
+}
+
+export interface RenderedDraft {
+  subject: string;
+  text: string;
+  html: string;
+}
+
+export function renderDraft<K extends DraftKind>(kind: K, model: DraftModels[K], opts: RenderOptions = {}): RenderedDraft {
+  const view = viewOf(kind, model);
+  const subject = loadTemplate(`${kind}/subject.hbs`, 'text', opts.templatesDir)(view);
+  const text = loadTemplate(`${kind}/body.txt.hbs`, 'text', opts.templatesDir)(view);
+  const html = loadTemplate(`${kind}/body.html.hbs`, 'html', opts.templatesDir)(view);
+  return { subject: subject.replace(/\s+/g, ' ').trim(), text: tidy(text), html: tidy(html) };
+}
+
+/** What every template sees: names already resolved, times already in both zones. */
+function viewOf<K extends DraftKind>(kind: K, model: DraftModels[K]): Record<string, unknown> {
+  const common = {
+    firstName: greetingName(model.to),
+    contactName: displayName(model.to),
+    contactEmail: model.to.email,
+    signature: signatureOf(model.from),
+    senderName: model.from.name?.trim() || model.from.email,
+  };
+  switch (kind) {
+    case 'confirmation': {
+      const { chat } = model as DraftModels['confirmation'];
+      const place = placeOf(chat.conferenceUrl, chat.location);
+      const theirZone = safeZone(chat.contactZone ?? chat.userZone);
+      return {
+        ...common,
+        when: formatBothZones(chat.start, chat.userZone, chat.contactZone, chat.contactLabel),
+        theirDay: DateTime.fromJSDate(chat.start, { zone: theirZone }).setLocale('en-US').toFormat('ccc, LLL d'),
+        duration: durationText(chat.start, chat.end),
+        place,
+        placeMissing: !place.url && !chat.location?.trim(),
+      };
+    }
+    case 'thank-you': {
+      const { note } = model as DraftModels['thank-you'];
+      return { ...common, note: asSentence(note), notePlaceholder: placeholder("add the one piece of advice you'll act on") };
+    }
+    case 'check-in': {
+      const m = model as DraftModels['check-in'];
+      const since = m.chatStart ? DateTime.fromJSDate(m.chatStart, { zone: safeZone(m.userZone) }).setLocale('en-US').toFormat('LLLL') : null;
+      return {
+        ...common,
+        since,
+        note: m.note?.trim().replace(/[.\s]+$/, '') || null,
+        updatePlaceholder: placeholder("add a two-line update (something you did with their advice) or a link to an article they'd value"),
+      };
+    }
+    case 'outreach': {
+      const m = model as DraftModels['outreach'];
+      return {
+        ...common,
+        why: m.why.trim().replace(/[.\s]+$/, '') || placeholder('add why them, specifically'),
+        intro: m.intro?.trim() || null,
+        introPlaceholder: placeholder("add one line about you and what you're exploring"),
+      };
+    }
+  }
+  throw new Error(`unknown draft kind: ${String(kind)}`);
+}
+
+/** A note as the user typed it, ending like a sentence. */
+function asSentence(note: string | null | undefined): string | null {
+  const n = note?.trim();
+  if (!n) return null;
+  return /[.!?…"'”’)]$/.test(n) ? n : `${n}.`;
+}
+
+/** Template whitespace is for template authors: no runs of blank lines, one final newline. */
+function tidy(s: string): string {
+  return (
+    s
+      .replace(/[ \t]+$/gm, '')
+      .replace(/\n{3,}/g, '\n\n')
+      .trim() + '\n'
+  );
+}
