@@ -1,8 +1,24 @@
 // One line per command file. Keep alphabetical; each issue adds its own.
 import type { Command } from 'commander';
+import { registerAccounts } from './accounts.ts';
+import { registerChats } from './chats.ts';
+import { registerContacts } from './contacts.ts';
 import { registerDb } from './db.ts';
+import { registerOutreach, registerSchedule } from './outreach.ts';
+import { registerSandbox } from './sandbox.ts';
+import { registerStatus } from './status.ts';
+import { registerSync } from './sync.ts';
+import { registerWorker } from './worker.ts';
 
-export function registerCommands(_program: Command): void {
-  // commands are added here as they land
-  registerDb(_program);
+export function registerCommands(program: Command): void {
+  registerAccounts(program);
+  registerWorker(program);
+  registerSync(program);
+  registerStatus(program);
+  registerDb(program);
+  registerSandbox(program);
+  registerChats(program);
+  registerContacts(program);
+  registerOutreach(program);
+  registerSchedule(program);
 }

@@ -1,0 +1,70 @@
+// The worker's context: configuration, database, queues, provider factory, logger and clock.
+// Jobs, CLI commands and the review page all receive one of these.
+import type { Logger } from 'pino';
+import type { Config } from './config.ts';
+import { config as loadConfig } from './config.ts';
+import { openDatabase, type Db } from './db/client.ts';
+import type { PrismaClient } from './db/generated/client.ts';
+import { logger as rootLogger } from './logger.ts';
+import { redisConnection } from './queues/connection.ts';
+import { closeQueues, createQueues, type Queues } from './queues/queues.ts';
+import type { Policy } from './pipeline/types.ts';
+import type { ProviderClients } from '../integrations/provider.ts';
+import type { Account } from './db/generated/client.ts';
+
+/** Builds provider clients for an account (decrypts its token, persists rotated ones). */
+export type ProviderFactory = (account: Account) => Promise<ProviderClients>;
+
+export interface App {
+  config: Config;
+  db: Db;
+  prisma: PrismaClient;
+  queues: Queues;
+  providers: ProviderFactory;
+  log: Logger;
+  now: () => Date;
+  policy: Policy;
+  close(): Promise<void>;
+}
+
+export function policyFrom(config: Config): Policy {
+  return {
+    prepLead: config.PREP_LEAD,
+    thankYouDelay: config.THANK_YOU_DELAY,
+    checkInCadence: config.CHECK_IN_CADENCE,
+  };
+}
+
+export interface CreateAppOptions {
+  config?: Config;
+  db?: Db;
+  providers?: ProviderFactory;
+  now?: () => Date;
+  log?: Logger;
+}
+
+export async function createApp(opts: CreateAppOptions = {}): Promise<App> {
+  const config = opts.config ?? loadConfig();
+  const db = opts.db ?? (await openDatabase({ databaseUrl: config.DATABASE_URL, dataDir: config.DATA_DIR }));
+  const queues = createQueues(redisConnection(config.REDIS_URL));
+  const log = opts.log ?? rootLogger();
+  let providers = opts.providers;
+  if (!providers) {
+    const { createProviderFactory } = await import('./providers.ts');
+    providers = createProviderFactory(db.prisma, config, log);
+  }
+  return {
+    config,
+    db,
+    prisma: db.prisma,
+    queues,
+    providers,
+    log,
+    now: opts.now ?? (() => new Date()),
+    policy: policyFrom(config),
+    close: async () => {
+      await closeQueues(queues);
+      if (!opts.db) await db.close();
+    },
+  };
+}

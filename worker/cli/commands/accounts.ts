@@ -1,0 +1,53 @@
+import { Command, Option } from 'commander';
+import Table from 'cli-table3';
+import { addAccount, removeAccount } from '../../core/accounts.ts';
+import { printJson, withApp } from '../with-app.ts';
+
+export function registerAccounts(program: Command): void {
+  const accounts = program.command('accounts').description('connect, list and remove Google and Microsoft 365 accounts');
+
+  accounts
+    .command('add')
+    .description('add an account from a refresh token (headless setups); the token is checked by using it')
+    .addOption(new Option('--provider <provider>', 'google or microsoft').choices(['google', 'microsoft']).makeOptionMandatory())
+    .requiredOption('--refresh-token <token>', 'an OAuth refresh token for the account')
+    .option('--email <address>', 'the mailbox the token belongs to (checked)')
+    .option('--user <id>', 'attach to an existing user (for example a work Outlook beside a Gmail)')
+    .option('--json', 'print the result as JSON')
+    .action(async (opts: { provider: 'google' | 'microsoft'; refreshToken: string; email?: string; user?: string; json?: boolean }) => {
+      await withApp(async (app) => {
+        const r = await addAccount(app, { provider: opts.provider, refreshToken: opts.refreshToken, email: opts.email, userId: opts.user });
+        if (opts.json) return printJson({ id: r.account.id, userId: r.account.userId, email: r.account.email, provider: r.account.provider, timeZone: r.profile.timeZone, reconnected: r.reconnected });
+        process.stdout.write(
+          `${r.reconnected ? 'reconnected' : 'added'} ${r.account.provider} account ${r.account.email} (time zone ${r.profile.timeZone}, user ${r.account.userId}); first sync queued\n`,
+        );
+      });
+    });
+
+  accounts
+    .command('list')
+    .description('list accounts and their sync state')
+    .option('--json', 'print as JSON')
+    .action(async (opts: { json?: boolean }) => {
+      await withApp(async (app) => {
+        const rows = await app.prisma.account.findMany({ orderBy: { createdAt: 'asc' } });
+        const out = rows.map((a) => ({ id: a.id, userId: a.userId, email: a.email, provider: a.provider, status: a.status, lastSyncAt: a.lastSyncAt?.toISOString() ?? null, lastError: a.lastError }));
+        if (opts.json) return printJson(out);
+        if (out.length === 0) return void process.stdout.write('no accounts yet: coffee-chat accounts add --help\n');
+        const t = new Table({ head: ['email', 'provider', 'status', 'last sync', 'user', 'last error'] });
+        for (const a of out) t.push([a.email, a.provider, a.status, a.lastSyncAt ?? 'never', a.userId, a.lastError ?? '']);
+        process.stdout.write(`${t.toString()}\n`);
+      });
+    });
+
+  accounts
+    .command('remove')
+    .description('remove an account and everything synced from it (drafts already in the mailbox stay)')
+    .argument('<email>', 'the account address')
+    .action(async (email: string) => {
+      await withApp(async (app) => {
+        const n = await removeAccount(app, email);
+        process.stdout.write(`removed ${n} account${n === 1 ? '' : 's'} ${email}\n`);
+      });
+    });
+}

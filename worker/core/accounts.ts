@@ -1,0 +1,93 @@
+// Connecting and removing accounts. A refresh token is checked by using it before anything is
+// stored; it is stored encrypted. Each person is a tenant: a new mailbox creates its own user
+// unless it is attached to an existing one (a work Outlook beside a Gmail).
+import type { App } from '../app.ts';
+import type { Provider } from '../db/generated/client.ts';
+import { seal } from '../crypto.ts';
+import { activeKey } from '../token-keys.ts';
+import { validateRefreshToken } from '../providers.ts';
+import { scheduleAccount, unscheduleAccount } from '../runtime.ts';
+import { scheduleJob } from '../queues/schedule-job.ts';
+import { GOOGLE_SCOPES } from '../../integrations/google/index.ts';
+import { MICROSOFT_SCOPES } from '../../integrations/microsoft/index.ts';
+
+export interface AddAccountInput {
+  provider: Provider;
+  refreshToken: string;
+  /** When given, must match the mailbox the token belongs to. */
+  email?: string;
+  userId?: string;
+}
+
+export async function addAccount(app: App, input: AddAccountInput) {
+  const key = activeKey(app.config);
+  if (input.userId) {
+    const user = await app.prisma.user.findUnique({ where: { id: input.userId } });
+    if (!user) throw new Error(`no user with id ${input.userId} (see: coffee-chat accounts list)`);
+  }
+  const checked = await validateRefreshToken(input.provider, input.refreshToken, app.config);
+  const email = checked.profile.email.toLowerCase();
+  if (input.email && input.email.toLowerCase() !== email) {
+    throw new Error(`that token belongs to ${email}, not ${input.email}`);
+  }
+  const sealed = seal(checked.refreshToken, key);
+  const existing = await app.prisma.account.findUnique({ where: { provider_email: { provider: input.provider, email } } });
+  const scopes = input.provider === 'google' ? [...GOOGLE_SCOPES] : [...MICROSOFT_SCOPES];
+  let account;
+  if (existing) {
+    account = await app.prisma.account.update({
+      where: { id: existing.id },
+      data: {
+        refreshTokenEnc: sealed.data,
+        tokenKeyId: sealed.keyId,
+        status: 'active',
+        lastError: null,
+        lastErrorAt: null,
+        rateLimitedUntil: null,
+        timeZone: checked.profile.timeZone,
+        scopes,
+      },
+    });
+  } else {
+    const userId =
+      input.userId ??
+      (
+        await app.prisma.user.create({
+          data: { name: checked.profile.name ?? email, timeZone: checked.profile.timeZone },
+        })
+      ).id;
+    account = await app.prisma.account.create({
+      data: {
+        userId,
+        provider: input.provider,
+        email,
+        displayName: checked.profile.name ?? null,
+        refreshTokenEnc: sealed.data,
+        tokenKeyId: sealed.keyId,
+        scopes,
+        timeZone: checked.profile.timeZone,
+      },
+    });
+  }
+  await scheduleAccount(app, account.id);
+  const now = app.now();
+  await scheduleJob(app.queues, 'sync-account', { accountId: account.id, reason: 'connect' }, { jobId: `sync-now-${account.id}-${now.getTime()}`, dueAt: now, now });
+  if (existing) {
+    // Reconnected: whatever waited on the account is planned again.
+    const chats = await app.prisma.chat.findMany({ where: { accountId: account.id, status: { not: 'cancelled' } }, select: { id: true } });
+    for (const c of chats) {
+      await scheduleJob(app.queues, 'plan-chat', { chatId: c.id }, { jobId: `plan-chat-${c.id}-${now.getTime()}`, dueAt: now, now });
+    }
+  }
+  return { account, reconnected: Boolean(existing), profile: checked.profile };
+}
+
+export async function removeAccount(app: App, email: string) {
+  const accounts = await app.prisma.account.findMany({ where: { email: email.toLowerCase() } });
+  if (accounts.length === 0) throw new Error(`no account ${email}`);
+  for (const a of accounts) {
+    await unscheduleAccount(app, a.id);
+    await app.prisma.account.delete({ where: { id: a.id } });
+  }
+  return accounts.length;
+}

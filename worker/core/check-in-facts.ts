@@ -1,0 +1,22 @@
+// What the pure check-in policy needs to know of a contact, read from its rows.
+import type { App } from '../app.ts';
+import type { CheckInFacts } from '../pipeline/types.ts';
+
+export async function checkInFacts(app: App, contactId: string) {
+  const plan = await app.prisma.checkInPlan.findUnique({ where: { contactId }, include: { contact: { include: { user: true } } } });
+  if (!plan) return null;
+  const facts: CheckInFacts = {
+    contactId,
+    status: plan.status,
+    step: plan.step,
+    anchorAt: plan.anchorAt,
+    unansweredCount: plan.unansweredCount,
+    consecutiveDiscards: plan.consecutiveDiscards,
+    snoozedUntil: plan.snoozedUntil,
+    doNotContact: plan.contact.doNotContact,
+    lastMailExchangedAt: plan.contact.lastMailExchangedAt,
+    contactTimeZone: plan.contact.timeZone,
+    userTimeZone: plan.contact.user.timeZone,
+  };
+  return { plan, facts };
+}

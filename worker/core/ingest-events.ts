@@ -1,0 +1,165 @@
+// Turns one sync page of neutral events into database state: every event with the detector's
+// decision (so status can explain it), and for chats the contact and the chat row. Returns the
+// chats whose plan must be recomputed. No provider calls here.
+import type { App } from '../app.ts';
+import type { Account, Calendar, Prisma } from '../db/generated/client.ts';
+import type { NeutralEvent, SyncPage } from '../../integrations/provider.ts';
+import { detectChat, DEFAULT_CHAT_KEYWORDS } from '../pipeline/detect-chat.ts';
+import { eventZone, resolveContactZone } from '../pipeline/time-zones.ts';
+
+const DAY_MS = 86_400_000;
+
+export interface IngestResult {
+  events: number;
+  chats: number;
+  changedChatIds: string[];
+}
+
+export async function ingestSyncPage(
+  app: App,
+  account: Account & { user: { id: string; timeZone: string } },
+  calendar: Calendar,
+  page: SyncPage,
+): Promise<IngestResult> {
+  const now = app.now();
+  const changed = new Set<string>();
+  let chats = 0;
+  const keywords = app.config.CHAT_KEYWORDS ?? DEFAULT_CHAT_KEYWORDS;
+
+  for (const ev of page.changed) {
+    const existing = await app.prisma.event.findUnique({
+      where: { calendarId_providerEventId: { calendarId: calendar.id, providerEventId: ev.providerEventId } },
+      include: { chat: true },
+    });
+    const override = (existing?.override as 'include' | 'exclude' | null | undefined) ?? null;
+    const decision = detectChat(ev, {
+      selfEmails: [account.email],
+      keywords,
+      override,
+      seriesIsWeeklyOneOnOne: ev.recurringEventId !== undefined && ev.recurrenceFrequency === 'WEEKLY',
+    });
+    const times = eventTimes(ev, calendar.timeZone ?? account.user.timeZone);
+    const row = {
+      iCalUid: ev.iCalUid ?? null,
+      title: ev.title,
+      startUtc: times.start,
+      endUtc: times.end,
+      timeZone: times.zone,
+      allDay: ev.start.kind === 'allDay',
+      cancelled: ev.status === 'cancelled',
+      payload: ev as unknown as Prisma.InputJsonValue,
+      isChat: decision.isChat,
+      reasons: decision.reasons,
+    };
+    const eventRow = await app.prisma.event.upsert({
+      where: { calendarId_providerEventId: { calendarId: calendar.id, providerEventId: ev.providerEventId } },
+      create: { calendarId: calendar.id, providerEventId: ev.providerEventId, ...row },
+      update: row,
+    });
+
+    if (decision.isChat && decision.contact && times.start && times.end) {
+      chats += 1;
+      const timed = { start: times.start, end: times.end, zone: times.zone };
+      const chatId = await upsertChat(app, account, eventRow.id, ev, decision, timed, now);
+      changed.add(chatId);
+    } else if (existing?.chat && existing.chat.status !== 'cancelled') {
+      // Was a chat; now cancelled, declined, excluded or no longer 1:1.
+      await app.prisma.chat.update({ where: { id: existing.chat.id }, data: { status: 'cancelled' } });
+      changed.add(existing.chat.id);
+    }
+  }
+
+  for (const providerEventId of page.removed) {
+    const ev = await app.prisma.event.findUnique({
+      where: { calendarId_providerEventId: { calendarId: calendar.id, providerEventId } },
+      include: { chat: true },
+    });
+    if (!ev) continue;
+    await app.prisma.event.update({ where: { id: ev.id }, data: { cancelled: true, isChat: false, reasons: ['ignored: cancelled'] } });
+    if (ev.chat && ev.chat.status !== 'cancelled') {
+      await app.prisma.chat.update({ where: { id: ev.chat.id }, data: { status: 'cancelled' } });
+      changed.add(ev.chat.id);
+    }
+  }
+
+  return { events: page.changed.length, chats, changedChatIds: [...changed] };
+}
+
+function eventTimes(ev: NeutralEvent, fallbackZone: string): { start: Date | null; end: Date | null; zone: string | null } {
+  if (ev.start.kind !== 'timed' || ev.end.kind !== 'timed') return { start: null, end: null, zone: null };
+  return {
+    start: new Date(ev.start.utc),
+    end: new Date(ev.end.utc),
+    zone: eventZone(ev.start, fallbackZone, fallbackZone),
+  };
+}
+
+async function upsertChat(
+  app: App,
+  account: Account & { user: { id: string; timeZone: string } },
+  eventId: string,
+  ev: NeutralEvent,
+  decision: ReturnType<typeof detectChat>,
+  times: { start: Date; end: Date; zone: string | null },
+  now: Date,
+): Promise<string> {
+  const who = decision.contact!;
+  const email = who.email.toLowerCase();
+  const userZone = account.user.timeZone;
+  const chatZone = times.zone ?? userZone;
+  const contact = await app.prisma.contact.upsert({
+    where: { userId_email: { userId: account.userId, email } },
+    create: { userId: account.userId, email, name: who.name ?? null },
+    update: who.name ? { name: who.name } : {},
+  });
+  if (contact.timeZoneSource !== 'user') {
+    const resolved = resolveContactZone({
+      contactSetting: null,
+      contactIsOrganizer: who.isOrganizer,
+      organizerZone: who.isOrganizer ? chatZone : null,
+      eventZone: chatZone,
+      userZone,
+    });
+    if (resolved.zone && (resolved.zone !== contact.timeZone || resolved.source !== contact.timeZoneSource)) {
+      await app.prisma.contact.update({
+        where: { id: contact.id },
+        data: { timeZone: resolved.zone, timeZoneSource: resolved.source },
+      });
+    }
+  }
+
+  const ended = times.end.getTime() <= now.getTime();
+  const data = {
+    eventId,
+    iCalUid: ev.iCalUid ?? null,
+    contactId: contact.id,
+    title: ev.title,
+    startUtc: times.start,
+    endUtc: times.end,
+    timeZone: chatZone,
+    detectionReasons: decision.reasons,
+    conferenceUrl: ev.conferenceUrl ?? null,
+    location: ev.location ?? null,
+    createdByUs: Boolean(ev.markers.coffeeChatKey || ev.markers.coffeeChat),
+  };
+  const existing = await app.prisma.chat.findUnique({
+    where: { accountId_providerEventId: { accountId: account.id, providerEventId: ev.providerEventId } },
+  });
+  if (existing) {
+    const status = ended ? 'done' : 'upcoming';
+    await app.prisma.chat.update({ where: { id: existing.id }, data: { ...data, status } });
+    return existing.id;
+  }
+  const seenLate = times.end.getTime() + DAY_MS < now.getTime();
+  const created = await app.prisma.chat.create({
+    data: {
+      ...data,
+      userId: account.userId,
+      accountId: account.id,
+      providerEventId: ev.providerEventId,
+      status: ended ? 'done' : 'upcoming',
+      seenLate,
+    },
+  });
+  return created.id;
+}

@@ -1,0 +1,127 @@
+// What the worker is doing for the user, read from the database: accounts and their sync state,
+// chats (with both parties' zones and the detector's reasons), what is scheduled, drafts made,
+// and the events it ignored and why. `status --json`, the demo summary and the review page use it.
+import { DateTime } from 'luxon';
+import type { PrismaClient } from '../db/generated/client.ts';
+
+export interface StatusReport {
+  accounts: {
+    id: string;
+    userId: string;
+    email: string;
+    provider: string;
+    status: string;
+    lastSyncAt: string | null;
+    lastError: string | null;
+    timeZone: string | null;
+  }[];
+  chats: {
+    id: string;
+    accountEmail: string;
+    contactEmail: string;
+    contactName: string | null;
+    contactTimeZone: string | null;
+    title: string;
+    start: string;
+    end: string;
+    timeZone: string;
+    userTimeZone: string;
+    status: 'upcoming' | 'done' | 'cancelled';
+    reasons: string[];
+    note: string | null;
+  }[];
+  scheduled: { kind: 'thank_you' | 'check_in' | 'prep' | 'confirmation' | 'outreach'; contactEmail: string; dueAt: string; chatId: string | null }[];
+  drafts: { kind: string; contactEmail: string | null; subject: string | null; status: string; createdAt: string; webLink: string | null; chatId: string | null }[];
+  ignored: { accountEmail: string; title: string; start: string | null; reasons: string[] }[];
+}
+
+const iso = (d: Date, zone: string) => DateTime.fromJSDate(d, { zone }).toISO()!;
+
+export async function getStatus(prisma: PrismaClient, now: Date, opts: { userId?: string } = {}): Promise<StatusReport> {
+  const userFilter = opts.userId ? { userId: opts.userId } : {};
+  const accounts = await prisma.account.findMany({ where: userFilter, orderBy: { createdAt: 'asc' } });
+  const chats = await prisma.chat.findMany({
+    where: userFilter,
+    include: { account: true, contact: true, user: true },
+    orderBy: { startUtc: 'asc' },
+  });
+  const drafts = await prisma.draft.findMany({ where: userFilter, include: { contact: true }, orderBy: { dueAt: 'asc' } });
+  const entries = await prisma.calendarEntry.findMany({
+    where: { providerEventId: null, deleted: false, ...(opts.userId ? { chat: { userId: opts.userId } } : {}) },
+    include: { chat: { include: { contact: true } } },
+  });
+  const plans = await prisma.checkInPlan.findMany({
+    where: { status: 'active', ...(opts.userId ? { contact: { userId: opts.userId } } : {}) },
+    include: { contact: true },
+  });
+  const ignoredEvents = await prisma.event.findMany({
+    where: { isChat: false, ...(opts.userId ? { calendar: { account: { userId: opts.userId } } } : {}) },
+    include: { calendar: { include: { account: true } } },
+    orderBy: { startUtc: 'asc' },
+  });
+
+  const scheduled: StatusReport['scheduled'] = [];
+  for (const d of drafts) {
+    if (d.status === 'scheduled') {
+      scheduled.push({ kind: d.kind, contactEmail: d.contact?.email ?? '', dueAt: d.dueAt.toISOString(), chatId: d.chatId });
+    }
+  }
+  for (const e of entries) {
+    if (e.chat && e.chat.status === 'upcoming') {
+      scheduled.push({ kind: 'prep', contactEmail: e.chat.contact.email, dueAt: e.startUtc.toISOString(), chatId: e.chatId });
+    }
+  }
+  for (const p of plans) {
+    const pending = drafts.some((d) => d.contactId === p.contactId && d.kind === 'check_in' && (d.status === 'scheduled' || d.status === 'created'));
+    if (!pending && p.nextAt > p.anchorAt) {
+      scheduled.push({ kind: 'check_in', contactEmail: p.contact.email, dueAt: p.nextAt.toISOString(), chatId: null });
+    }
+  }
+  scheduled.sort((a, b) => a.dueAt.localeCompare(b.dueAt));
+
+  return {
+    accounts: accounts.map((a) => ({
+      id: a.id,
+      userId: a.userId,
+      email: a.email,
+      provider: a.provider,
+      status: a.status,
+      lastSyncAt: a.lastSyncAt?.toISOString() ?? null,
+      lastError: a.lastError,
+      timeZone: a.timeZone,
+    })),
+    chats: chats.map((c) => ({
+      id: c.id,
+      accountEmail: c.account.email,
+      contactEmail: c.contact.email,
+      contactName: c.contact.name,
+      contactTimeZone: c.contact.timeZone,
+      title: c.title,
+      start: iso(c.startUtc, c.timeZone),
+      end: iso(c.endUtc, c.timeZone),
+      timeZone: c.timeZone,
+      userTimeZone: c.user.timeZone,
+      status: c.status === 'upcoming' && c.endUtc <= now ? 'done' : c.status,
+      reasons: c.detectionReasons,
+      note: c.note,
+    })),
+    scheduled,
+    drafts: drafts
+      .filter((d) => d.status !== 'scheduled')
+      .map((d) => ({
+        kind: d.kind,
+        contactEmail: d.contact?.email ?? null,
+        subject: d.subject,
+        status: d.status,
+        createdAt: d.createdAt.toISOString(),
+        webLink: d.webLink,
+        chatId: d.chatId,
+      })),
+    ignored: ignoredEvents.map((e) => ({
+      accountEmail: e.calendar.account.email,
+      title: e.title,
+      start: e.startUtc ? iso(e.startUtc, e.timeZone ?? 'UTC') : null,
+      reasons: e.reasons,
+    })),
+  };
+}

@@ -1,0 +1,71 @@
+// Job `create-draft`: puts one draft (confirmation, thank-you, check-in, outreach) in the user's
+// own mailbox. Exactly once: the Draft row's unique key is claimed by the planner; the draft
+// carries the key as a marker, so a retry after a crash finds the draft it already made
+// instead of making a second. It re-reads the state first and does nothing if the draft is no
+// longer wanted. It never sends.
+import type { Job } from 'bullmq';
+import type { App } from '../app.ts';
+import { chatFacts } from '../core/chat-facts.ts';
+import { composeDraft } from '../core/compose-draft.ts';
+import { planChatActions } from '../pipeline/plan-chat-actions.ts';
+import { jobSchemas } from '../queues/queues.ts';
+import { withProvider } from './provider-policy.ts';
+
+export type CreateDraftResult = { key: string; outcome: 'created' | 'found' | 'skipped'; why?: string };
+
+export async function createDraftJob(app: App, job: Job | undefined, token?: string): Promise<CreateDraftResult> {
+  const { key } = jobSchemas['create-draft'].parse(job?.data);
+  return createDraft(app, key, job, token);
+}
+
+export async function createDraft(app: App, key: string, job?: Job, token?: string): Promise<CreateDraftResult> {
+  const draft = await app.prisma.draft.findUnique({
+    where: { idempotencyKey: key },
+    include: {
+      account: true,
+      user: true,
+      contact: true,
+      chat: { include: { contact: true, drafts: true, entries: true } },
+    },
+  });
+  if (!draft) return { key, outcome: 'skipped', why: 'no such draft' };
+  if (draft.status !== 'scheduled') return { key, outcome: 'skipped', why: `already ${draft.status}` };
+
+  const discard = async (why: string) => {
+    await app.prisma.draft.update({ where: { id: draft.id }, data: { status: 'discarded', lastError: why } });
+    return { key, outcome: 'skipped' as const, why };
+  };
+  if (draft.contact?.doNotContact) return discard('contact asked not to be contacted');
+  if (draft.chat) {
+    const wanted = planChatActions(chatFacts(draft.chat), app.policy, app.now()).some((a) => a.key === key);
+    if (!wanted) return discard('no longer wanted');
+  }
+  if (draft.account.status !== 'active') {
+    // Stays scheduled: reconnecting the account plans again.
+    return { key, outcome: 'skipped', why: `account ${draft.account.status}` };
+  }
+
+  const attempt = await app.prisma.draft.update({ where: { id: draft.id }, data: { attempts: { increment: 1 } } });
+  const content = await composeDraft(app, draft);
+  const { ref, found } = await withProvider(app, job, token, draft.account, async ({ mailbox }) => {
+    if (attempt.attempts > 1) {
+      const existing = await mailbox.findDraftByMarker(key);
+      if (existing) return { ref: existing, found: true };
+    }
+    return { ref: await mailbox.createDraft({ marker: key, ...content }), found: false };
+  });
+  await app.prisma.draft.update({
+    where: { id: draft.id },
+    data: {
+      status: 'created',
+      providerDraftId: ref.draftId,
+      internetMessageId: ref.internetMessageId,
+      version: ref.version,
+      webLink: ref.webLink ?? null,
+      subject: content.subject,
+      lastError: null,
+    },
+  });
+  app.log.info({ kind: draft.kind, to: content.to.email, subject: content.subject, found }, 'draft ready for review');
+  return { key, outcome: found ? 'found' : 'created' };
+}

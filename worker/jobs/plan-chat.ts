@@ -1,0 +1,116 @@
+// Job `plan-chat`: plan, then reconcile. The pure planner says what should be scheduled for the
+// chat now; this makes the database rows and the queue match: adds missing jobs (deterministic
+// ids), moves rescheduled ones, drops what is no longer wanted, and for a cancelled chat takes
+// back what it already made (only drafts the user has not edited; never anything sent).
+import type { Job } from 'bullmq';
+import type { App } from '../app.ts';
+import type { DraftKind } from '../db/generated/client.ts';
+import { planChatActions } from '../pipeline/plan-chat-actions.ts';
+import { jobSchemas } from '../queues/queues.ts';
+import { scheduleJob, unscheduleJob } from '../queues/schedule-job.ts';
+import { ensureCheckInPlan } from '../core/check-in-plans.ts';
+import { retractChatEffects } from '../core/retract.ts';
+import { chatFacts } from '../core/chat-facts.ts';
+
+export interface PlanResult {
+  chatId: string;
+  status: string;
+  desired: string[];
+  dropped: string[];
+}
+
+export async function planChatJob(app: App, job: Job | undefined, token?: string): Promise<PlanResult> {
+  const { chatId } = jobSchemas['plan-chat'].parse(job?.data);
+  return planChat(app, chatId, job, token);
+}
+
+export async function planChat(app: App, chatId: string, job?: Job, token?: string): Promise<PlanResult> {
+  const now = app.now();
+  let chat = await app.prisma.chat.findUniqueOrThrow({
+    where: { id: chatId },
+    include: { contact: true, drafts: true, entries: true, account: { include: { calendars: true } } },
+  });
+  if (chat.status === 'upcoming' && chat.endUtc <= now) {
+    chat = { ...chat, ...(await app.prisma.chat.update({ where: { id: chatId }, data: { status: 'done' } })) };
+  }
+
+  const facts = chatFacts(chat);
+  const desired = planChatActions(facts, app.policy, now);
+  const wanted = new Set(desired.map((a) => a.key));
+
+  for (const a of desired) {
+    if (a.kind === 'prep') {
+      const calendar = chat.account.calendars.find((c) => c.primary) ?? chat.account.calendars[0];
+      if (!calendar || !a.window) continue;
+      const entry = await app.prisma.calendarEntry.upsert({
+        where: { idempotencyKey: a.key },
+        create: {
+          idempotencyKey: a.key,
+          chatId: chat.id,
+          accountId: chat.accountId,
+          kind: 'prep',
+          calendarId: calendar.providerCalendarId,
+          startUtc: a.window.start,
+          endUtc: a.window.end,
+        },
+        update: {},
+      });
+      const moved = entry.startUtc.getTime() !== a.window.start.getTime() || entry.endUtc.getTime() !== a.window.end.getTime();
+      if (moved) {
+        await app.prisma.calendarEntry.update({
+          where: { id: entry.id },
+          data: { startUtc: a.window.start, endUtc: a.window.end },
+        });
+      }
+      if (!entry.providerEventId || moved) {
+        await scheduleJob(app.queues, 'create-prep', { key: a.key }, { jobId: a.key, dueAt: a.dueAt, now });
+      }
+    } else if (a.kind !== 'check_in') {
+      const kind = a.kind as DraftKind;
+      const draft = await app.prisma.draft.upsert({
+        where: { idempotencyKey: a.key },
+        create: {
+          idempotencyKey: a.key,
+          kind,
+          userId: chat.userId,
+          accountId: chat.accountId,
+          chatId: chat.id,
+          contactId: chat.contactId,
+          dueAt: a.dueAt,
+        },
+        update: {},
+      });
+      if (draft.status === 'failed' || draft.status === 'scheduled') {
+        if (draft.dueAt.getTime() !== a.dueAt.getTime() || draft.status === 'failed') {
+          await app.prisma.draft.update({ where: { id: draft.id }, data: { dueAt: a.dueAt, status: 'scheduled' } });
+        }
+        await scheduleJob(app.queues, 'create-draft', { key: a.key }, { jobId: a.key, dueAt: a.dueAt, now });
+      }
+    }
+  }
+
+  // Drop what is no longer wanted: scheduled drafts and prep blocks not yet made.
+  const dropped: string[] = [];
+  for (const d of chat.drafts) {
+    if (d.status === 'scheduled' && !wanted.has(d.idempotencyKey)) {
+      await unscheduleJob(app.queues, 'create-draft', d.idempotencyKey);
+      await app.prisma.draft.update({ where: { id: d.id }, data: { status: 'discarded', lastError: 'no longer wanted' } });
+      dropped.push(d.idempotencyKey);
+    }
+  }
+  for (const e of chat.entries) {
+    if (!e.providerEventId && !e.deleted && !wanted.has(e.idempotencyKey)) {
+      await unscheduleJob(app.queues, 'create-prep', e.idempotencyKey);
+      await app.prisma.calendarEntry.update({ where: { id: e.id }, data: { deleted: true } });
+      dropped.push(e.idempotencyKey);
+    }
+  }
+
+  if (chat.status === 'cancelled') {
+    dropped.push(...(await retractChatEffects(app, chat.id, job, token)));
+  } else if (chat.status === 'done' && !chat.contact.doNotContact) {
+    // The check-in cadence starts after the chat (re-anchored when the thank-you is sent).
+    await ensureCheckInPlan(app, chat.contactId, chat.endUtc);
+  }
+  return { chatId, status: chat.status, desired: [...wanted], dropped };
+}

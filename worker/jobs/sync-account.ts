@@ -1,0 +1,99 @@
+// Job `sync-account`: incremental sync of every watched calendar of one account, then plan again
+// for every chat that changed. A refused cursor (Google 410 / Graph expired delta) drops the
+// cursor and resyncs the window in full, counted and logged.
+import type { Job } from 'bullmq';
+import type { App } from '../app.ts';
+import { ingestSyncPage } from '../core/ingest-events.ts';
+import { jobSchemas } from '../queues/queues.ts';
+import { scheduleJob } from '../queues/schedule-job.ts';
+import { isProviderError, type CalendarProvider, type SyncPage } from '../../integrations/provider.ts';
+import { withProvider } from './provider-policy.ts';
+
+const DAY_MS = 86_400_000;
+/** The window a full sync covers: a month back (recent chats need thank-yous), half a year ahead. */
+export const SYNC_WINDOW = { backDays: 30, aheadDays: 180 };
+
+export interface SyncSummary {
+  account: string;
+  calendars: number;
+  events: number;
+  chats: number;
+  fullSyncs: number;
+  calls: number;
+}
+
+export async function syncAccountJob(app: App, job: Job | undefined, token?: string): Promise<SyncSummary> {
+  const { accountId } = jobSchemas['sync-account'].parse(job?.data);
+  return syncAccount(app, accountId, job, token);
+}
+
+export async function syncAccount(app: App, accountId: string, job?: Job, token?: string): Promise<SyncSummary> {
+  const account = await app.prisma.account.findUniqueOrThrow({ where: { id: accountId }, include: { user: true } });
+  const summary: SyncSummary = { account: account.email, calendars: 0, events: 0, chats: 0, fullSyncs: 0, calls: 0 };
+  if (account.status !== 'active') return summary;
+  const log = app.log.child({ job: 'sync-account', account: account.email });
+
+  await withProvider(app, job, token, account, async ({ calendar: provider }) => {
+    let calendars = await app.prisma.calendar.findMany({ where: { accountId, selected: true } });
+    if (calendars.length === 0) {
+      await discoverCalendars(app, accountId, provider);
+      calendars = await app.prisma.calendar.findMany({ where: { accountId, selected: true } });
+    }
+    const now = app.now();
+    const window = {
+      from: new Date(now.getTime() - SYNC_WINDOW.backDays * DAY_MS),
+      to: new Date(now.getTime() + SYNC_WINDOW.aheadDays * DAY_MS),
+    };
+    const changedChats = new Set<string>();
+    for (const cal of calendars) {
+      let page: SyncPage;
+      try {
+        page = await provider.syncCalendar(cal.providerCalendarId, cal.syncCursor, window);
+      } catch (err) {
+        if (!(isProviderError(err) && err.kind === 'cursor_expired')) throw err;
+        log.warn({ calendar: cal.name }, 'sync cursor refused by provider: full resync of the window');
+        page = await provider.syncCalendar(cal.providerCalendarId, null, window);
+      }
+      const result = await ingestSyncPage(app, account, cal, page);
+      result.changedChatIds.forEach((id) => changedChats.add(id));
+      await app.prisma.calendar.update({
+        where: { id: cal.id },
+        data: {
+          syncCursor: page.cursor,
+          lastSyncAt: now,
+          ...(page.full ? { lastFullSyncAt: now, fullSyncCount: { increment: 1 } } : {}),
+        },
+      });
+      summary.calendars += 1;
+      summary.events += result.events;
+      summary.chats += result.chats;
+      summary.calls += page.calls;
+      if (page.full) summary.fullSyncs += 1;
+    }
+    await app.prisma.account.update({ where: { id: accountId }, data: { lastSyncAt: now } });
+    for (const chatId of changedChats) {
+      await scheduleJob(app.queues, 'plan-chat', { chatId }, { jobId: `plan-chat-${chatId}-${now.getTime()}`, dueAt: now, now });
+    }
+  });
+  log.info(summary, 'synced');
+  return summary;
+}
+
+/** First sync: learn the account's calendars; the primary one is watched by default. */
+export async function discoverCalendars(app: App, accountId: string, provider: CalendarProvider): Promise<void> {
+  const calendars = await provider.listCalendars();
+  for (const c of calendars) {
+    await app.prisma.calendar.upsert({
+      where: { accountId_providerCalendarId: { accountId, providerCalendarId: c.id } },
+      create: {
+        accountId,
+        providerCalendarId: c.id,
+        name: c.name,
+        primary: c.primary,
+        selected: c.primary,
+        timeZone: c.timeZone ?? null,
+      },
+      update: { name: c.name, primary: c.primary, timeZone: c.timeZone ?? null },
+    });
+  }
+}

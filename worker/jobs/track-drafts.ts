@@ -1,0 +1,49 @@
+// Job `track-drafts` (repeats per account): send detection. For each draft we made that is still
+// waiting, asks the provider whether it is still a draft, was sent, or was deleted unsent, and
+// moves the check-in cadence on accordingly. Never touches the draft itself.
+import type { Job } from 'bullmq';
+import type { App } from '../app.ts';
+import { reanchorCheckIn } from '../core/check-in-plans.ts';
+import { jobSchemas } from '../queues/queues.ts';
+import { withProvider } from './provider-policy.ts';
+
+export async function trackDraftsJob(app: App, job: Job | undefined, token?: string) {
+  const { accountId } = jobSchemas['track-drafts'].parse(job?.data);
+  return trackDrafts(app, accountId, job, token);
+}
+
+export async function trackDrafts(app: App, accountId: string, job?: Job, token?: string) {
+  const account = await app.prisma.account.findUniqueOrThrow({ where: { id: accountId } });
+  const drafts = await app.prisma.draft.findMany({ where: { accountId, status: 'created' } });
+  const counts = { checked: drafts.length, sent: 0, deleted: 0 };
+  if (drafts.length === 0 || account.status !== 'active') return counts;
+  await withProvider(app, job, token, account, async ({ mailbox }) => {
+    for (const d of drafts) {
+      if (!d.providerDraftId || !d.internetMessageId) continue;
+      const state = await mailbox.draftState({ draftId: d.providerDraftId, internetMessageId: d.internetMessageId });
+      if (state.state === 'draft') continue;
+      if (state.state === 'sent') {
+        counts.sent += 1;
+        await app.prisma.draft.update({ where: { id: d.id }, data: { status: 'sent', sentAt: state.sentAt } });
+        if (d.contactId && d.kind === 'thank_you') {
+          await reanchorCheckIn(app, d.contactId, state.sentAt, { discard: 'reset' });
+        } else if (d.contactId && d.kind === 'check_in') {
+          await reanchorCheckIn(app, d.contactId, state.sentAt, { step: 'advance', unanswered: 'increment', discard: 'reset' });
+        }
+        if (d.contactId) {
+          await app.prisma.contact.update({ where: { id: d.contactId }, data: { lastMailExchangedAt: state.sentAt } });
+        }
+      } else {
+        counts.deleted += 1;
+        await app.prisma.draft.update({
+          where: { id: d.id },
+          data: { status: 'discarded', lastError: 'deleted unsent by the user' },
+        });
+        if (d.contactId && d.kind === 'check_in') {
+          await reanchorCheckIn(app, d.contactId, app.now(), { step: 'advance', discard: 'increment' });
+        }
+      }
+    }
+  });
+  return counts;
+}

@@ -1,0 +1,81 @@
+// The composition root for providers: the only file in worker/ that knows which integrations
+// exist. It decrypts an account's refresh token, persists rotated ones (encrypted) and hands the
+// core the provider-neutral clients.
+import type { Logger } from 'pino';
+import type { Config } from './config.ts';
+import type { Account, PrismaClient } from './db/generated/client.ts';
+import { open, seal } from './crypto.ts';
+import { activeKey } from './token-keys.ts';
+import type { ProviderFactory } from './app.ts';
+import type { AccountProfile, ProviderClients, ProviderEndpoints, ProviderKind } from '../integrations/provider.ts';
+import { createGoogleClients, validateGoogleRefreshToken } from '../integrations/google/index.ts';
+import { createMicrosoftClients, validateMicrosoftRefreshToken } from '../integrations/microsoft/index.ts';
+
+export function endpointsFrom(config: Config): ProviderEndpoints {
+  return {
+    googleApiRootUrl: config.GOOGLE_API_ROOT_URL,
+    googleTokenUrl: config.GOOGLE_TOKEN_URL,
+    googleAuthUrl: config.GOOGLE_AUTH_URL,
+    googleClientId: config.GOOGLE_CLIENT_ID,
+    googleClientSecret: config.GOOGLE_CLIENT_SECRET,
+    microsoftGraphBaseUrl: config.MICROSOFT_GRAPH_BASE_URL,
+    microsoftTokenUrl: config.MICROSOFT_TOKEN_URL,
+    microsoftAuthUrl: config.MICROSOFT_AUTH_URL,
+    microsoftClientId: config.MICROSOFT_CLIENT_ID,
+    microsoftClientSecret: config.MICROSOFT_CLIENT_SECRET,
+  };
+}
+
+export interface ProviderFactoryOptions {
+  /** Counts provider calls per account (benchmark). */
+  onCall?: (accountEmail: string, endpoint: string) => void;
+}
+
+export function createProviderFactory(
+  prisma: PrismaClient,
+  config: Config,
+  log: Logger,
+  opts: ProviderFactoryOptions = {},
+): ProviderFactory {
+  const endpoints = endpointsFrom(config);
+  // Clients hold access tokens; keep one per account while its refresh token is unchanged.
+  const cache = new Map<string, { enc: string; clients: ProviderClients }>();
+  return async (account: Account): Promise<ProviderClients> => {
+    const hit = cache.get(account.id);
+    if (hit && hit.enc === account.refreshTokenEnc) return hit.clients;
+    const key = activeKey(config);
+    const refreshToken = open({ keyId: account.tokenKeyId, data: account.refreshTokenEnc }, [key]);
+    const creds = {
+      provider: account.provider as ProviderKind,
+      email: account.email,
+      refreshToken,
+      onRefreshTokenRotated: async (newToken: string) => {
+        const sealed = seal(newToken, key);
+        await prisma.account.update({
+          where: { id: account.id },
+          data: { refreshTokenEnc: sealed.data, tokenKeyId: sealed.keyId },
+        });
+        const entry = cache.get(account.id);
+        if (entry) entry.enc = sealed.data;
+        log.debug({ account: account.email }, 'stored rotated refresh token');
+      },
+      onCall: opts.onCall ? (endpoint: string) => opts.onCall!(account.email, endpoint) : undefined,
+    };
+    const clients =
+      account.provider === 'google' ? createGoogleClients(creds, endpoints) : createMicrosoftClients(creds, endpoints);
+    cache.set(account.id, { enc: account.refreshTokenEnc, clients });
+    return clients;
+  };
+}
+
+/** Checks a refresh token by using it: refresh, then read the profile and the time zone. */
+export async function validateRefreshToken(
+  provider: ProviderKind,
+  refreshToken: string,
+  config: Config,
+): Promise<{ profile: AccountProfile; refreshToken: string }> {
+  const endpoints = endpointsFrom(config);
+  return provider === 'google'
+    ? validateGoogleRefreshToken(refreshToken, endpoints)
+    : validateMicrosoftRefreshToken(refreshToken, endpoints);
+}

@@ -1,0 +1,42 @@
+// Makes the queue hold exactly one job with this id, due at this time: adds it, moves it
+// (reschedule), or replaces a finished one. Jobs re-check the database when they fire, so a stale
+// or duplicated job is harmless; this keeps the queue tidy and the timing right.
+import type { Queue } from 'bullmq';
+import { DEFAULT_JOB_OPTIONS, QUEUE_OF, jobSchemas, type JobData, type JobName, type Queues } from './queues.ts';
+
+export async function scheduleJob<N extends JobName>(
+  queues: Queues,
+  name: N,
+  data: JobData<N>,
+  opts: { jobId: string; dueAt: Date; now: Date },
+): Promise<'added' | 'moved' | 'kept'> {
+  jobSchemas[name].parse(data);
+  const queue: Queue = queues[QUEUE_OF[name]];
+  const delay = Math.max(0, opts.dueAt.getTime() - opts.now.getTime());
+  const existing = await queue.getJob(opts.jobId);
+  if (existing) {
+    const state = await existing.getState();
+    if (state === 'delayed') {
+      const currentDue = existing.timestamp + (existing.delay ?? 0);
+      if (Math.abs(currentDue - opts.dueAt.getTime()) <= 1_000) return 'kept';
+      await existing.changeDelay(delay);
+      return 'moved';
+    }
+    if (state === 'waiting' || state === 'active' || state === 'prioritized' || state === 'waiting-children') {
+      return 'kept';
+    }
+    // completed / failed / unknown: the database says it is still wanted, so run it again.
+    await existing.remove().catch(() => undefined);
+  }
+  await queue.add(name, data, { ...DEFAULT_JOB_OPTIONS, jobId: opts.jobId, delay });
+  return 'added';
+}
+
+export async function unscheduleJob(queues: Queues, name: JobName, jobId: string): Promise<boolean> {
+  const job = await queues[QUEUE_OF[name]].getJob(jobId);
+  if (!job) return false;
+  const state = await job.getState();
+  if (state === 'active') return false; // it re-checks the database and does nothing
+  await job.remove().catch(() => undefined);
+  return true;
+}

@@ -1,0 +1,101 @@
+// The worker process: one BullMQ Worker per queue, each job dispatched to its file in jobs/.
+// Periodic work (calendar sync, send detection) runs on BullMQ job schedulers, one per account.
+// close() drains in-flight jobs (the CLI calls it on SIGTERM/SIGINT).
+import { UnrecoverableError, Worker, type Job } from 'bullmq';
+import type { App } from './app.ts';
+import { redisConnection } from './queues/connection.ts';
+import { QUEUE_NAMES, type JobName, type QueueName } from './queues/queues.ts';
+import { syncAccountJob } from './jobs/sync-account.ts';
+import { trackDraftsJob } from './jobs/track-drafts.ts';
+import { planChatJob } from './jobs/plan-chat.ts';
+import { planContactJob } from './jobs/plan-contact.ts';
+import { createPrepJob } from './jobs/create-prep.ts';
+import { createDraftJob } from './jobs/create-draft.ts';
+import { checkInJob } from './jobs/check-in.ts';
+import { AccountUnavailable } from './jobs/provider-policy.ts';
+
+type Processor = (app: App, job: Job, token?: string) => Promise<unknown>;
+
+export const PROCESSORS: Record<JobName, Processor> = {
+  'sync-account': syncAccountJob,
+  'track-drafts': trackDraftsJob,
+  'plan-chat': planChatJob,
+  'plan-contact': planContactJob,
+  'create-prep': createPrepJob,
+  'create-draft': createDraftJob,
+  'check-in': checkInJob,
+};
+
+const CONCURRENCY: Record<QueueName, number> = { sync: 4, plan: 4, actions: 8 };
+
+export interface RunningWorker {
+  workers: Worker[];
+  close(): Promise<void>;
+}
+
+export async function startWorker(app: App, opts: { concurrency?: Partial<Record<QueueName, number>> } = {}): Promise<RunningWorker> {
+  const connection = redisConnection(app.config.REDIS_URL);
+  const workers = QUEUE_NAMES.map(
+    (queue) =>
+      new Worker(
+        queue,
+        async (job, token) => {
+          const run = PROCESSORS[job.name as JobName];
+          if (!run) throw new UnrecoverableError(`unknown job ${job.name}`);
+          try {
+            return await run(app, job, token);
+          } catch (err) {
+            // An account that needs reconnecting is not a job failure to retry: the job ends
+            // and the account's status says why. Reconnecting plans everything again.
+            if (err instanceof AccountUnavailable) return { skipped: err.message };
+            throw err;
+          }
+        },
+        { connection, prefix: 'coffee-chat', concurrency: opts.concurrency?.[queue] ?? CONCURRENCY[queue] },
+      ),
+  );
+  for (const w of workers) {
+    w.on('failed', (job, err) => void onFailed(app, job, err));
+    w.on('error', (err) => app.log.error({ err: err.message }, 'worker error'));
+  }
+  await scheduleAllAccounts(app);
+  await Promise.all(workers.map((w) => w.waitUntilReady()));
+  app.log.info({ queues: QUEUE_NAMES }, 'worker started');
+  return {
+    workers,
+    close: async () => {
+      await Promise.all(workers.map((w) => w.close()));
+    },
+  };
+}
+
+/** A job that used up its attempts (or cannot succeed) leaves a visible trace on its row. */
+async function onFailed(app: App, job: Job | undefined, err: Error): Promise<void> {
+  if (!job) return;
+  const final = err instanceof UnrecoverableError || err.name === 'UnrecoverableError' || job.attemptsMade >= (job.opts.attempts ?? 1);
+  app.log.warn({ job: job.name, id: job.id, attempt: job.attemptsMade, final, err: err.message }, 'job failed');
+  if (!final) return;
+  const key = (job.data as { key?: string }).key;
+  if (job.name === 'create-draft' && key) {
+    await app.prisma.draft
+      .updateMany({ where: { idempotencyKey: key, status: 'scheduled' }, data: { status: 'failed', lastError: err.message } })
+      .catch(() => undefined);
+  }
+}
+
+/** Per account: calendar sync and send detection every SYNC_INTERVAL (idempotent). */
+export async function scheduleAccount(app: App, accountId: string): Promise<void> {
+  const every = app.config.SYNC_INTERVAL.toMillis();
+  await app.queues.sync.upsertJobScheduler(`sync-${accountId}`, { every }, { name: 'sync-account', data: { accountId, reason: 'schedule' } });
+  await app.queues.sync.upsertJobScheduler(`track-${accountId}`, { every }, { name: 'track-drafts', data: { accountId } });
+}
+
+export async function unscheduleAccount(app: App, accountId: string): Promise<void> {
+  await app.queues.sync.removeJobScheduler(`sync-${accountId}`);
+  await app.queues.sync.removeJobScheduler(`track-${accountId}`);
+}
+
+export async function scheduleAllAccounts(app: App): Promise<void> {
+  const accounts = await app.prisma.account.findMany({ where: { status: 'active' }, select: { id: true } });
+  for (const a of accounts) await scheduleAccount(app, a.id);
+}
