@@ -46,7 +46,7 @@ export interface CreateAppOptions {
 export async function createApp(opts: CreateAppOptions = {}): Promise<App> {
   const config = opts.config ?? loadConfig();
   const db = opts.db ?? (await openDatabase({ databaseUrl: config.DATABASE_URL, dataDir: config.DATA_DIR }));
-  const queues = createQueues(redisConnection(config.REDIS_URL));
+  const queues = createQueues(redisConnection(config.REDIS_URL), config.QUEUE_PREFIX);
   const log = opts.log ?? rootLogger();
   let providers = opts.providers;
   if (!providers) {

@@ -61,6 +61,8 @@ const schema = z.object({
     .string()
     .default('redis://127.0.0.1:6379')
     .refine((v) => /^rediss?:\/\//.test(v), { message: 'REDIS_URL must be a redis:// or rediss:// URL' }),
+  /** Redis key prefix of the queues (lets several installations or test runs share one Redis). */
+  QUEUE_PREFIX: z.string().regex(/^[A-Za-z0-9_-]+$/, { message: 'QUEUE_PREFIX may hold letters, digits, - and _' }).default('coffee-chat'),
   TOKEN_ENCRYPTION_KEY: encryptionKey,
   TOKEN_ENCRYPTION_KEY_ID: z.string().min(1).default('k1'),
   GOOGLE_CLIENT_ID: z.string().optional(),

@@ -11,6 +11,7 @@ import { planChatJob } from './jobs/plan-chat.ts';
 import { planContactJob } from './jobs/plan-contact.ts';
 import { createPrepJob } from './jobs/create-prep.ts';
 import { createDraftJob } from './jobs/create-draft.ts';
+import { refreshDraftJob } from './jobs/refresh-draft.ts';
 import { checkInJob } from './jobs/check-in.ts';
 import { AccountUnavailable } from './jobs/provider-policy.ts';
 
@@ -23,6 +24,7 @@ export const PROCESSORS: Record<JobName, Processor> = {
   'plan-contact': planContactJob,
   'create-prep': createPrepJob,
   'create-draft': createDraftJob,
+  'refresh-draft': refreshDraftJob,
   'check-in': checkInJob,
 };
 
@@ -51,7 +53,7 @@ export async function startWorker(app: App, opts: { concurrency?: Partial<Record
             throw err;
           }
         },
-        { connection, prefix: 'coffee-chat', concurrency: opts.concurrency?.[queue] ?? CONCURRENCY[queue] },
+        { connection, prefix: app.config.QUEUE_PREFIX, concurrency: opts.concurrency?.[queue] ?? CONCURRENCY[queue] },
       ),
   );
   for (const w of workers) {

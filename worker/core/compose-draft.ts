@@ -1,4 +1,5 @@
 // Builds a draft's content (to, subject, text, HTML) from its rows with the pure renderer.
+import { createHash } from 'node:crypto';
 import type { App } from '../app.ts';
 import type { Account, Chat, Contact, Draft, Event, User } from '../db/generated/client.ts';
 import type { DraftInput } from '../../integrations/provider.ts';
@@ -71,3 +72,8 @@ export const TEMPLATE_KIND: Record<Draft['kind'], TemplateKind> = {
   check_in: 'check-in',
   outreach: 'outreach',
 };
+
+/** Fingerprint of what we would write, to tell whether a made draft is out of date. */
+export function contentHash(c: Omit<DraftInput, 'marker'>): string {
+  return createHash('sha256').update(JSON.stringify([c.to.email, c.subject, c.text, c.html])).digest('hex');
+}

@@ -6,7 +6,8 @@
 import type { Job } from 'bullmq';
 import type { App } from '../app.ts';
 import { chatFacts } from '../core/chat-facts.ts';
-import { composeDraft } from '../core/compose-draft.ts';
+import { ensureCheckInPlan } from '../core/check-in-plans.ts';
+import { composeDraft, contentHash } from '../core/compose-draft.ts';
 import { planChatActions } from '../pipeline/plan-chat-actions.ts';
 import { jobSchemas } from '../queues/queues.ts';
 import { withProvider } from './provider-policy.ts';
@@ -63,9 +64,14 @@ export async function createDraft(app: App, key: string, job?: Job, token?: stri
       version: ref.version,
       webLink: ref.webLink ?? null,
       subject: content.subject,
+      contentHash: contentHash(content),
       lastError: null,
     },
   });
+  if (draft.kind === 'thank_you' && draft.chat && !draft.chat.contact.doNotContact) {
+    // The check-in cadence starts after the chat; sending the thank-you re-anchors it.
+    await ensureCheckInPlan(app, draft.chat.contactId, draft.chat.endUtc);
+  }
   app.log.info({ kind: draft.kind, to: content.to.email, subject: content.subject, found }, 'draft ready for review');
   return { key, outcome: found ? 'found' : 'created' };
 }

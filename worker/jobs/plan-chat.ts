@@ -106,6 +106,17 @@ export async function planChat(app: App, chatId: string, job?: Job, token?: stri
     }
   }
 
+  // Drafts already made follow the chat (new time, a note added) while the user has not edited
+  // them; the job compares content first, so this costs no provider call when nothing changed.
+  if (chat.status !== 'cancelled') {
+    for (const d of chat.drafts) {
+      const relevant = d.kind === 'thank_you' || (d.kind === 'confirmation' && chat.status === 'upcoming');
+      if (d.status === 'created' && relevant) {
+        await scheduleJob(app.queues, 'refresh-draft', { key: d.idempotencyKey }, { jobId: `refresh-${d.idempotencyKey}-${now.getTime()}`, dueAt: now, now });
+      }
+    }
+  }
+
   if (chat.status === 'cancelled') {
     dropped.push(...(await retractChatEffects(app, chat.id, job, token)));
   } else if (chat.status === 'done' && !chat.contact.doNotContact) {

@@ -16,6 +16,7 @@ export const jobSchemas = {
   'plan-contact': z.object({ contactId: id }),
   'create-prep': z.object({ key: id }),
   'create-draft': z.object({ key: id }),
+  'refresh-draft': z.object({ key: id }),
   'check-in': z.object({ contactId: id, key: id }),
 } as const;
 
@@ -29,6 +30,7 @@ export const QUEUE_OF: Record<JobName, QueueName> = {
   'plan-contact': 'plan',
   'create-prep': 'actions',
   'create-draft': 'actions',
+  'refresh-draft': 'actions',
   'check-in': 'actions',
 };
 
@@ -45,7 +47,7 @@ export const DEFAULT_JOB_OPTIONS: JobsOptions = {
 
 export type Queues = Record<QueueName, Queue>;
 
-export function createQueues(connection: ConnectionOptions, prefix = 'coffee-chat'): Queues {
+export function createQueues(connection: ConnectionOptions, prefix: string): Queues {
   const make = (name: QueueName) => new Queue(name, { connection, prefix, defaultJobOptions: DEFAULT_JOB_OPTIONS });
   return { sync: make('sync'), plan: make('plan'), actions: make('actions') };
 }

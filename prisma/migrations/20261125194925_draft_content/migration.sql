@@ -1,0 +1,3 @@
+-- AlterTable
+ALTER TABLE "Draft" ADD COLUMN     "contentHash" TEXT,
+ADD COLUMN     "context" JSONB;

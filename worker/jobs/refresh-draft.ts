@@ -1,0 +1,52 @@
+// Job `refresh-draft`: a draft we already made is brought up to date when its chat changed
+// (rescheduled, a note added for the thank-you), but only while the user has not touched it:
+// the provider's version must still be the one we wrote. An edited or sent draft is never changed.
+import type { Job } from 'bullmq';
+import type { App } from '../app.ts';
+import { composeDraft, contentHash } from '../core/compose-draft.ts';
+import { jobSchemas } from '../queues/queues.ts';
+import { withProvider } from './provider-policy.ts';
+
+export async function refreshDraftJob(app: App, job: Job | undefined, token?: string) {
+  const { key } = jobSchemas['refresh-draft'].parse(job?.data);
+  return refreshDraft(app, key, job, token);
+}
+
+export async function refreshDraft(app: App, key: string, job?: Job, token?: string) {
+  const draft = await app.prisma.draft.findUnique({
+    where: { idempotencyKey: key },
+    include: { account: true, user: true, contact: true, chat: { include: { contact: true } } },
+  });
+  if (!draft || draft.status !== 'created' || !draft.providerDraftId || !draft.internetMessageId) {
+    return { key, outcome: 'skipped' };
+  }
+  if (draft.chat?.status === 'cancelled') return { key, outcome: 'skipped', why: 'chat cancelled' };
+  const content = await composeDraft(app, draft);
+  const hash = contentHash(content);
+  if (hash === draft.contentHash) return { key, outcome: 'unchanged' };
+  const result = await withProvider(app, job, token, draft.account, async ({ mailbox }) => {
+    const state = await mailbox.draftState({ draftId: draft.providerDraftId!, internetMessageId: draft.internetMessageId! });
+    if (state.state !== 'draft') return { outcome: state.state } as const;
+    if (state.version !== draft.version) return { outcome: 'edited' } as const;
+    const ref = await mailbox.updateDraft(draft.providerDraftId!, { marker: key, ...content });
+    return { outcome: 'updated', ref } as const;
+  });
+  if (result.outcome === 'updated') {
+    await app.prisma.draft.update({
+      where: { id: draft.id },
+      data: {
+        providerDraftId: result.ref.draftId,
+        internetMessageId: result.ref.internetMessageId,
+        version: result.ref.version,
+        webLink: result.ref.webLink ?? draft.webLink,
+        subject: content.subject,
+        contentHash: hash,
+      },
+    });
+    app.log.info({ kind: draft.kind, to: content.to.email }, 'draft updated (the user had not edited it)');
+  } else if (result.outcome === 'edited') {
+    // Record what we would have written, so we do not ask again until it changes once more.
+    await app.prisma.draft.update({ where: { id: draft.id }, data: { contentHash: hash } });
+  }
+  return { key, outcome: result.outcome };
+}
