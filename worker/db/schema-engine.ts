@@ -90,13 +90,15 @@ export interface EngineContext {
   engine: SchemaEngine;
   schema: SchemasContainer;
   migrations: MigrationList;
-  /** The engine's main database: a fresh in-memory PGlite. */
+  /** The engine's main database. */
   main: PGlite;
 }
 
 export interface EngineOptions {
   schemaPath?: string;
   migrationsDir?: string;
+  /** The engine's main database (default: a fresh in-memory PGlite, closed afterwards). */
+  main?: PGlite;
 }
 
 export function migrationList(dir: string = MIGRATIONS_DIR): MigrationList {
@@ -119,11 +121,11 @@ export async function withSchemaEngine<T>(fn: (ctx: EngineContext) => Promise<T>
   const schemaPath = opts.schemaPath ?? SCHEMA_PATH;
   const content = readFileSync(schemaPath, 'utf8');
   const { SchemaEngine } = await loadEngineModule();
-  const main = new PGlite();
-  const logs: string[] = [];
+  const restoreTimers = unrefLongTimers();
+  const main = opts.main ?? new PGlite();
   const engine = await SchemaEngine.new(
     { datamodels: [[schemaPath, content]] },
-    (line: string) => logs.push(line),
+    () => undefined, // the engine's JSON log lines; errors come back as rejections
     bindMigrationAwareSqlAdapterFactory(pgliteFactory(main) as never),
   );
   try {
@@ -135,8 +137,27 @@ export async function withSchemaEngine<T>(fn: (ctx: EngineContext) => Promise<T>
     });
   } finally {
     engine.free();
-    await main.close();
+    if (!opts.main) await main.close();
+    restoreTimers();
   }
+}
+
+/**
+ * The engine arms a 10 s setTimeout around its database calls and never clears it, which keeps
+ * a finished process (or jest) alive for 10 s. While the engine runs, long timers are unref'd:
+ * they still fire if the process is alive, they just do not hold it open.
+ */
+function unrefLongTimers(): () => void {
+  const original = globalThis.setTimeout;
+  const patched = ((fn: (...args: unknown[]) => void, ms?: number, ...args: unknown[]) => {
+    const t = original(fn, ms, ...args);
+    if ((ms ?? 0) >= 5_000) t.unref();
+    return t;
+  }) as typeof setTimeout;
+  globalThis.setTimeout = Object.assign(patched, original);
+  return () => {
+    if (globalThis.setTimeout === patched) globalThis.setTimeout = original;
+  };
 }
 
 /**
