@@ -1,0 +1,188 @@
+// CalendarProvider over Google Calendar v3.
+// Sync: full sync of the window (singleEvents=true, showDeleted, maxResults 250, paging), then
+// syncToken increments; a 410 becomes ProviderError 'cursor_expired' and the core resyncs.
+// https://developers.google.com/calendar/api/guides/sync
+import { createHash } from 'node:crypto';
+import type { calendar_v3 } from '@googleapis/calendar';
+import type {
+  AccountProfile,
+  CalendarInfo,
+  CalendarProvider,
+  CreatedEvent,
+  NewEvent,
+  NeutralEvent,
+  SyncPage,
+  SyncWindow,
+} from '../provider.ts';
+import { ProviderError } from '../provider.ts';
+import { conferenceUrl, rruleFrequency, toNeutralEvent } from './neutral-event.ts';
+import type { GoogleSession } from './session.ts';
+
+/** Name of the private extended property holding our idempotency marker. */
+export const MARKER_PROPERTY = 'coffeeChatKey';
+const PAGE_SIZE = 250;
+
+export class GoogleCalendarProvider implements CalendarProvider {
+  readonly provider = 'google' as const;
+  constructor(private readonly s: GoogleSession, private readonly email: string) {}
+
+  async getProfile(): Promise<AccountProfile> {
+    // https://developers.google.com/calendar/api/v3/reference/settings/get ; gmail users.getProfile
+    const [tz, profile] = await Promise.all([
+      this.s.call(() => this.s.calendar.settings.get({ setting: 'timezone' })),
+      this.s.call(() => this.s.gmail.users.getProfile({ userId: 'me' })),
+    ]);
+    return { email: (profile.emailAddress ?? this.email).toLowerCase(), timeZone: tz.value ?? 'UTC' };
+  }
+
+  async listCalendars(): Promise<CalendarInfo[]> {
+    // https://developers.google.com/calendar/api/v3/reference/calendarList/list
+    const out: CalendarInfo[] = [];
+    let pageToken: string | undefined;
+    do {
+      const page = await this.s.call(() => this.s.calendar.calendarList.list({ pageToken, maxResults: 250 }));
+      for (const c of page.items ?? []) {
+        if (!c.id || c.deleted) continue;
+        out.push({
+          id: c.id,
+          name: c.summaryOverride ?? c.summary ?? c.id,
+          primary: !!c.primary,
+          ...(c.timeZone ? { timeZone: c.timeZone } : {}),
+          canWrite: c.accessRole === 'owner' || c.accessRole === 'writer',
+        });
+      }
+      pageToken = page.nextPageToken ?? undefined;
+    } while (pageToken);
+    return out;
+  }
+
+  async syncCalendar(calendarId: string, cursor: string | null, window: SyncWindow): Promise<SyncPage> {
+    const { result, calls } = await this.s.counted(async () => {
+      const changed: NeutralEvent[] = [];
+      const removed: string[] = [];
+      // series masters fetched in this sync (an instance lacks the RRULE): one GET per series
+      const seriesFreq = new Map<string, string | undefined>();
+      let pageToken: string | undefined;
+      let nextSyncToken: string | undefined;
+      do {
+        const params: calendar_v3.Params$Resource$Events$List = cursor
+          ? // syncToken must not be combined with timeMin/timeMax/q/orderBy/updatedMin (400):
+            // https://developers.google.com/calendar/api/v3/reference/events/list#syncToken
+            { calendarId, syncToken: cursor, pageToken, singleEvents: true, maxResults: PAGE_SIZE }
+          : {
+              calendarId,
+              pageToken,
+              singleEvents: true,
+              showDeleted: true,
+              maxResults: PAGE_SIZE,
+              timeMin: window.from.toISOString(),
+              timeMax: window.to.toISOString(),
+            };
+        const page = await this.s.call(() => this.s.calendar.events.list(params));
+        for (const ev of page.items ?? []) {
+          if (!ev.id) continue;
+          if (ev.status === 'cancelled') {
+            removed.push(ev.id);
+            continue;
+          }
+          let freq: string | undefined;
+          if (ev.recurringEventId) {
+            if (!seriesFreq.has(ev.recurringEventId)) seriesFreq.set(ev.recurringEventId, await this.seriesFrequency(calendarId, ev.recurringEventId));
+            freq = seriesFreq.get(ev.recurringEventId);
+          }
+          changed.push(toNeutralEvent(ev, calendarId, freq));
+        }
+        pageToken = page.nextPageToken ?? undefined;
+        nextSyncToken = page.nextSyncToken ?? undefined;
+      } while (pageToken);
+      if (!nextSyncToken) throw new ProviderError('google', 'transient', 'events.list ended without nextSyncToken');
+      return { changed, removed, cursor: nextSyncToken, full: cursor === null };
+    });
+    return { ...result, calls };
+  }
+
+  private async seriesFrequency(calendarId: string, seriesId: string): Promise<string | undefined> {
+    try {
+      const master = await this.s.call(() => this.s.calendar.events.get({ calendarId, eventId: seriesId }));
+      return rruleFrequency(master.recurrence);
+    } catch (e) {
+      if (e instanceof ProviderError && e.kind === 'not_found') return undefined;
+      throw e;
+    }
+  }
+
+  private body(event: NewEvent): calendar_v3.Schema$Event {
+    const body: calendar_v3.Schema$Event = {
+      summary: event.title,
+      description: event.description,
+      start: { dateTime: event.start.toISOString(), timeZone: event.timeZone },
+      end: { dateTime: event.end.toISOString(), timeZone: event.timeZone },
+      attendees: (event.attendees ?? []).map((a) => ({ email: a.email, ...(a.name ? { displayName: a.name } : {}) })),
+      // transparency: "transparent" = does not block time (free)
+      transparency: event.showAs === 'free' ? 'transparent' : 'opaque',
+      extendedProperties: { private: { [MARKER_PROPERTY]: event.marker } },
+    };
+    if (event.withConference) {
+      // https://developers.google.com/calendar/api/guides/create-events#conferencing (needs conferenceDataVersion=1)
+      const requestId = createHash('sha256').update(event.marker).digest('hex').slice(0, 32);
+      body.conferenceData = { createRequest: { requestId, conferenceSolutionKey: { type: 'hangoutsMeet' } } };
+    }
+    return body;
+  }
+
+  private created(ev: calendar_v3.Schema$Event): CreatedEvent {
+    const url = conferenceUrl(ev);
+    return {
+      providerEventId: ev.id ?? '',
+      ...(ev.iCalUID ? { iCalUid: ev.iCalUID } : {}),
+      ...(url ? { conferenceUrl: url } : {}),
+      ...(ev.htmlLink ? { webLink: ev.htmlLink } : {}),
+    };
+  }
+
+  async createEvent(calendarId: string, event: NewEvent): Promise<CreatedEvent> {
+    // https://developers.google.com/calendar/api/v3/reference/events/insert
+    const ev = await this.s.call(() =>
+      this.s.calendar.events.insert({
+        calendarId,
+        conferenceDataVersion: event.withConference ? 1 : 0,
+        // invitations go out only when the event has guests; a prep block has none
+        sendUpdates: event.attendees?.length ? 'all' : 'none',
+        requestBody: this.body(event),
+      }),
+    );
+    return this.created(ev);
+  }
+
+  async updateEvent(calendarId: string, providerEventId: string, event: NewEvent): Promise<CreatedEvent> {
+    // https://developers.google.com/calendar/api/v3/reference/events/patch
+    const ev = await this.s.call(() =>
+      this.s.calendar.events.patch({
+        calendarId,
+        eventId: providerEventId,
+        conferenceDataVersion: event.withConference ? 1 : 0,
+        sendUpdates: event.attendees?.length ? 'all' : 'none',
+        requestBody: this.body(event),
+      }),
+    );
+    return this.created(ev);
+  }
+
+  async deleteEvent(calendarId: string, providerEventId: string): Promise<void> {
+    try {
+      await this.s.call(() => this.s.calendar.events.delete({ calendarId, eventId: providerEventId, sendUpdates: 'all' }), { deleting: true });
+    } catch (e) {
+      if (e instanceof ProviderError && e.kind === 'not_found') return; // already gone (404 / 410 deleted)
+      throw e;
+    }
+  }
+
+  async findEventByMarker(calendarId: string, marker: string): Promise<CreatedEvent | null> {
+    // privateExtendedProperty=key=value filter: https://developers.google.com/calendar/api/guides/extended-properties
+    const page = await this.s.call(() =>
+      this.s.calendar.events.list({ calendarId, privateExtendedProperty: [`${MARKER_PROPERTY}=${marker}`], maxResults: 5 }),
+    );
+    const ev = (page.items ?? []).find((e) => e.status !== 'cancelled');
+    return ev ? this.created(ev) : null;
+  }
+}

@@ -1,0 +1,186 @@
+// Connecting a Google account: the consent flow for installed apps (loopback redirect + PKCE),
+// the code exchange, and validation of a refresh token for `accounts add`.
+// https://developers.google.com/identity/protocols/oauth2/native-app
+import { createHash, randomBytes } from 'node:crypto';
+import { createServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import type { AccountProfile, ProviderEndpoints } from '../provider.ts';
+import { ProviderError } from '../provider.ts';
+import { GoogleCalendarProvider } from './calendar.ts';
+import { toProviderError } from './errors.ts';
+import { GoogleSession, newOAuthClient } from './session.ts';
+
+/**
+ * Minimal scopes: create/patch our events, read calendars (calendarList, settings/timezone),
+ * write drafts, read mail (send detection, "mail exchanged").
+ * https://developers.google.com/calendar/api/auth , https://developers.google.com/gmail/api/auth/scopes
+ */
+export const GOOGLE_SCOPES = [
+  'https://www.googleapis.com/auth/calendar.events',
+  'https://www.googleapis.com/auth/calendar.readonly',
+  'https://www.googleapis.com/auth/gmail.compose',
+  'https://www.googleapis.com/auth/gmail.readonly',
+] as const;
+
+export interface PkcePair {
+  verifier: string;
+  challenge: string;
+}
+
+/** RFC 7636: a 43–128 char verifier, S256 challenge. */
+export function createPkcePair(): PkcePair {
+  const verifier = randomBytes(48).toString('base64url');
+  return { verifier, challenge: createHash('sha256').update(verifier).digest('base64url') };
+}
+
+export interface ConsentUrlInput {
+  endpoints: Pick<ProviderEndpoints, 'googleAuthUrl' | 'googleClientId'>;
+  redirectUri: string;
+  state: string;
+  codeChallenge: string;
+  loginHint?: string;
+  scopes?: readonly string[];
+}
+
+export function buildConsentUrl(i: ConsentUrlInput): string {
+  if (!i.endpoints.googleClientId) throw new Error('GOOGLE_CLIENT_ID is not set');
+  const url = new URL(i.endpoints.googleAuthUrl);
+  const p = url.searchParams;
+  p.set('client_id', i.endpoints.googleClientId);
+  p.set('redirect_uri', i.redirectUri);
+  p.set('response_type', 'code');
+  p.set('scope', (i.scopes ?? GOOGLE_SCOPES).join(' '));
+  // offline + consent: Google returns a refresh token (again) on this grant
+  p.set('access_type', 'offline');
+  p.set('prompt', 'consent');
+  p.set('include_granted_scopes', 'true');
+  p.set('code_challenge', i.codeChallenge);
+  p.set('code_challenge_method', 'S256');
+  p.set('state', i.state);
+  if (i.loginHint) p.set('login_hint', i.loginHint);
+  return url.toString();
+}
+
+export async function exchangeCode(input: {
+  endpoints: Pick<ProviderEndpoints, 'googleTokenUrl' | 'googleClientId' | 'googleClientSecret'>;
+  code: string;
+  codeVerifier: string;
+  redirectUri: string;
+}): Promise<{ refreshToken: string; scope?: string }> {
+  const client = newOAuthClient({
+    clientId: input.endpoints.googleClientId,
+    clientSecret: input.endpoints.googleClientSecret,
+    tokenUrl: input.endpoints.googleTokenUrl,
+    redirectUri: input.redirectUri,
+  });
+  try {
+    const { tokens } = await client.getToken({ code: input.code, codeVerifier: input.codeVerifier, redirect_uri: input.redirectUri });
+    if (!tokens.refresh_token) throw new ProviderError('google', 'bad_request', 'Google returned no refresh token (was access_type=offline&prompt=consent sent?)');
+    return { refreshToken: tokens.refresh_token, ...(tokens.scope ? { scope: tokens.scope } : {}) };
+  } catch (e) {
+    throw toProviderError(e);
+  }
+}
+
+export interface LoopbackConsent {
+  /** Open this in a browser. */
+  url: string;
+  redirectUri: string;
+  /** Resolves with the refresh token once the browser came back and the code was exchanged. */
+  result: Promise<{ refreshToken: string }>;
+  close(): void;
+}
+
+/**
+ * Starts a one-shot listener on 127.0.0.1:<port> (loopback IP redirect, any free port by default),
+ * builds the consent URL and exchanges the returned code with the PKCE verifier.
+ */
+export async function startLoopbackConsent(opts: {
+  endpoints: Pick<ProviderEndpoints, 'googleAuthUrl' | 'googleTokenUrl' | 'googleClientId' | 'googleClientSecret'>;
+  loginHint?: string;
+  port?: number;
+  timeoutMs?: number;
+}): Promise<LoopbackConsent> {
+  const pkce = createPkcePair();
+  const state = randomBytes(16).toString('base64url');
+  let settle!: { resolve: (v: { refreshToken: string }) => void; reject: (e: unknown) => void };
+  const result = new Promise<{ refreshToken: string }>((resolve, reject) => (settle = { resolve, reject }));
+  let redirectUri = '';
+  const server = createServer((req, res) => {
+    const u = new URL(req.url ?? '/', redirectUri);
+    if (u.pathname !== '/') {
+      res.writeHead(404).end();
+      return;
+    }
+    const finish = (status: number, text: string) => {
+      res.writeHead(status, { 'content-type': 'text/html; charset=utf-8' }).end(`<!doctype html><p>${text}</p>`);
+      server.close();
+      clearTimeout(timer);
+    };
+    if (u.searchParams.get('state') !== state) {
+      finish(400, 'State mismatch: start again from coffee-chat.');
+      settle.reject(new ProviderError('google', 'bad_request', 'OAuth state mismatch'));
+      return;
+    }
+    const error = u.searchParams.get('error');
+    const code = u.searchParams.get('code');
+    if (error || !code) {
+      finish(400, `Google said: ${error ?? 'no code'}. You can close this tab.`);
+      settle.reject(new ProviderError('google', 'auth_revoked', `consent refused: ${error ?? 'no code'}`));
+      return;
+    }
+    exchangeCode({ endpoints: opts.endpoints, code, codeVerifier: pkce.verifier, redirectUri }).then(
+      (r) => {
+        finish(200, 'coffee-chat is connected to Google. You can close this tab.');
+        settle.resolve(r);
+      },
+      (e) => {
+        finish(500, 'The code exchange failed; see the terminal.');
+        settle.reject(e);
+      },
+    );
+  });
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(opts.port ?? 0, '127.0.0.1', () => resolve());
+  });
+  redirectUri = `http://127.0.0.1:${(server.address() as AddressInfo).port}/`;
+  const timer = setTimeout(() => {
+    server.close();
+    settle.reject(new ProviderError('google', 'bad_request', 'timed out waiting for the browser'));
+  }, opts.timeoutMs ?? 5 * 60_000);
+  timer.unref();
+  const url = buildConsentUrl({ endpoints: opts.endpoints, redirectUri, state, codeChallenge: pkce.challenge, loginHint: opts.loginHint });
+  return {
+    url,
+    redirectUri,
+    result,
+    close: () => {
+      clearTimeout(timer);
+      server.close();
+    },
+  };
+}
+
+/**
+ * Checks a refresh token by using it: refresh, read the Gmail profile and the calendar time zone
+ * (3 calls). Google does not rotate refresh tokens, so the same token comes back.
+ * Throws ProviderError: auth_revoked for invalid_grant (one clear line for the CLI).
+ */
+export async function validateGoogleRefreshToken(
+  refreshToken: string,
+  endpoints: ProviderEndpoints,
+): Promise<{ profile: AccountProfile; refreshToken: string }> {
+  const session = new GoogleSession({ refreshToken, email: '' }, endpoints);
+  try {
+    await session.oauth.getAccessToken();
+  } catch (e) {
+    const pe = toProviderError(e);
+    if (pe instanceof ProviderError && pe.kind === 'auth_revoked') {
+      throw new ProviderError('google', 'auth_revoked', `Google refused the refresh token (${pe.message})`, { status: pe.status, cause: e });
+    }
+    throw pe;
+  }
+  const profile = await new GoogleCalendarProvider(session, '').getProfile();
+  return { profile, refreshToken };
+}

@@ -1,0 +1,119 @@
+// One Google account's authenticated session: an OAuth2 client (refresh token → access tokens),
+// the Calendar and Gmail SDK clients, call counting and the error mapping around every call.
+//
+// Token policy: google-auth-library refreshes before expiry (eagerRefreshThresholdMillis) by
+// itself. For a 401 we drop the access token and retry once ourselves instead of setting
+// `forceRefreshOnFailure`, because the library treats 403 like 401 and would spend a token refresh
+// and a replay on every 403 rateLimitExceeded (shown in test/contract/google-calendar.test.ts).
+//
+// Retries: gaxios' own retries are off (`retry: false`): they would hide Retry-After and uncounted
+// calls from the worker's ONE provider policy (worker/jobs/provider-policy.ts), which owns backoff.
+import { AsyncLocalStorage } from 'node:async_hooks';
+import { auth, calendar, type calendar_v3 } from '@googleapis/calendar';
+import { gmail, type gmail_v1 } from '@googleapis/gmail';
+import type { AccountCredentials, ProviderEndpoints } from '../provider.ts';
+import { statusOf, toProviderError, type MapOptions } from './errors.ts';
+
+export type OAuth2Client = InstanceType<typeof auth.OAuth2>;
+
+/** "GET /calendar/v3/calendars/:calendarId/events" — stable names for counting calls. */
+export function endpointName(method: string, url: string): string {
+  let path: string;
+  try {
+    path = new URL(url).pathname;
+  } catch {
+    path = url;
+  }
+  path = path
+    .replace(/^.*?(?=\/(calendar\/v3|gmail\/v1)\/)/, '')
+    .replace(/\/calendars\/[^/]+/, '/calendars/:calendarId')
+    .replace(/\/events\/(?!watch$|import$|quickAdd$)[^/]+/, '/events/:eventId')
+    .replace(/\/users\/[^/]+/, '/users/:userId')
+    .replace(/\/drafts\/(?!send$)[^/]+/, '/drafts/:id')
+    .replace(/\/messages\/(?!send$|import$|batch\w*$)[^/]+/, '/messages/:id');
+  return `${method.toUpperCase()} ${path}`;
+}
+
+export interface OAuthClientOptions {
+  clientId?: string;
+  clientSecret?: string;
+  tokenUrl: string;
+  redirectUri?: string;
+  fetchImplementation?: typeof fetch;
+}
+
+export function newOAuthClient(o: OAuthClientOptions): OAuth2Client {
+  return new auth.OAuth2({
+    clientId: o.clientId ?? 'coffee-chat',
+    clientSecret: o.clientSecret,
+    redirectUri: o.redirectUri,
+    endpoints: { oauth2TokenUrl: o.tokenUrl },
+    eagerRefreshThresholdMillis: 5 * 60_000,
+    forceRefreshOnFailure: false,
+    ...(o.fetchImplementation ? { transporterOptions: { fetchImplementation: o.fetchImplementation } } : {}),
+  });
+}
+
+export class GoogleSession {
+  readonly oauth: OAuth2Client;
+  readonly calendar: calendar_v3.Calendar;
+  readonly gmail: gmail_v1.Gmail;
+  private readonly counter = new AsyncLocalStorage<{ calls: number }>();
+
+  constructor(
+    private readonly creds: Pick<AccountCredentials, 'refreshToken' | 'onCall' | 'email'>,
+    endpoints: Pick<ProviderEndpoints, 'googleApiRootUrl' | 'googleTokenUrl' | 'googleClientId' | 'googleClientSecret'>,
+  ) {
+    const countingFetch: typeof fetch = (input, init) => {
+      const url = typeof input === 'string' ? input : input instanceof URL ? input.href : input.url;
+      const method = init?.method ?? (typeof input === 'object' && 'method' in input ? input.method : 'GET');
+      const store = this.counter.getStore();
+      if (store) store.calls += 1;
+      const name = url.startsWith(endpoints.googleTokenUrl) ? 'POST /token' : endpointName(method, url);
+      this.creds.onCall?.(name);
+      return fetch(input, init);
+    };
+    this.oauth = newOAuthClient({
+      clientId: endpoints.googleClientId,
+      clientSecret: endpoints.googleClientSecret,
+      tokenUrl: endpoints.googleTokenUrl,
+      fetchImplementation: countingFetch,
+    });
+    this.oauth.setCredentials({ refresh_token: creds.refreshToken });
+    const common = { auth: this.oauth, rootUrl: endpoints.googleApiRootUrl, retry: false };
+    this.calendar = calendar({ version: 'v3', ...common });
+    this.gmail = gmail({ version: 'v1', ...common });
+  }
+
+  /** Runs an operation and reports how many HTTP calls it made (token refreshes included). */
+  async counted<T>(fn: () => Promise<T>): Promise<{ result: T; calls: number }> {
+    const store = { calls: 0 };
+    const result = await this.counter.run(store, fn);
+    return { result, calls: store.calls };
+  }
+
+  /**
+   * One API call: on a 401 the access token is dropped and the call retried once (the library
+   * then refreshes); every failure leaves as a ProviderError (see errors.ts).
+   */
+  async call<T>(fn: () => Promise<{ data: T }>, opts: MapOptions = {}): Promise<T> {
+    try {
+      return (await fn()).data;
+    } catch (e) {
+      if (statusOf(e) === 401 && !isTokenEndpointError(e)) {
+        this.oauth.setCredentials({ refresh_token: this.creds.refreshToken });
+        try {
+          return (await fn()).data;
+        } catch (e2) {
+          throw toProviderError(e2, opts);
+        }
+      }
+      throw toProviderError(e, opts);
+    }
+  }
+}
+
+function isTokenEndpointError(e: unknown): boolean {
+  const data = (e as { response?: { data?: unknown } }).response?.data as { error?: unknown } | undefined;
+  return typeof data?.error === 'string';
+}
