@@ -28,7 +28,7 @@ export function endpointName(method: string, url: string): string {
     .replace(/^.*?(?=\/(calendar\/v3|gmail\/v1)\/)/, '')
     .replace(/\/calendars\/[^/]+/, '/calendars/:calendarId')
     .replace(/\/events\/(?!watch$|import$|quickAdd$)[^/]+/, '/events/:eventId')
-    .replace(/\/users\/[^/]+/, '/users/:userId')
+    .replace(/\/gmail\/v1\/users\/[^/]+/, '/gmail/v1/users/:userId')
     .replace(/\/drafts\/(?!send$)[^/]+/, '/drafts/:id')
     .replace(/\/messages\/(?!send$|import$|batch\w*$)[^/]+/, '/messages/:id');
   return `${method.toUpperCase()} ${path}`;

@@ -94,7 +94,9 @@ export function instancesOf(ev: StoredEvent, cal: Calendar, from: DateTime | und
   const dtstart = instantOf(ev.start, cal).setZone(allDay ? cal.timeZone : zone);
   const end = instantOf(ev.end, cal);
   const durationMs = end.toMillis() - instantOf(ev.start, cal).toMillis();
-  const horizon = to ?? DateTime.fromMillis(Date.now()).plus({ days: DEFAULT_WINDOW_DAYS_AHEAD });
+  // without a window (incremental sync of an unbounded series, a single instance lookup) expand two
+  // years past the later of now and the series start
+  const horizon = to ?? DateTime.fromMillis(Math.max(Date.now(), dtstart.toMillis())).plus({ days: DEFAULT_WINDOW_DAYS_AHEAD });
   const out: Instance[] = [];
   for (const d of expand(dtstart, rule, exdates, horizon)) {
     const dEnd = d.plus({ milliseconds: durationMs });
