@@ -1,0 +1,291 @@
+// CalendarProvider on Microsoft Graph.
+// Sync: one calendarView/delta round per calendar and window
+// (https://learn.microsoft.com/en-us/graph/delta-query-events): the first round names the window,
+// later rounds replay the stored @odata.deltaLink (our cursor). Pages of 50 via
+// `Prefer: odata.maxpagesize`, times in UTC via `Prefer: outlook.timezone` (then mapped with the
+// event's originalStartTimeZone). Events are never fetched one by one: only a series master, when
+// an occurrence needs its recurrence pattern, once per series per sync.
+import { DateTime } from 'luxon';
+import type {
+  AccountProfile,
+  CalendarInfo,
+  CalendarProvider,
+  CreatedEvent,
+  EventTime,
+  NeutralAttendee,
+  NeutralEvent,
+  NewEvent,
+  ResponseStatus,
+  SyncPage,
+  SyncWindow,
+} from '../provider.ts';
+import { ProviderError } from '../provider.ts';
+import type { GraphHandle } from './graph-client.ts';
+import { htmlToText } from './html.ts';
+import { COFFEE_CHAT_MARKER_ID, MARKER_NAME, markerFilter } from './markers.ts';
+import { ianaToWindows, windowsToIana } from './time-zones.ts';
+
+type Json = Record<string, any>; // eslint-disable-line @typescript-eslint/no-explicit-any
+
+const PAGE_SIZE = 50;
+const PREFER = `outlook.timezone="UTC", odata.maxpagesize=${PAGE_SIZE}`;
+/** Our transactionId prefix: Graph de-duplicates retried creates by it and returns it on the event. */
+const TX_PREFIX = 'coffee-chat:';
+
+const RESPONSE: Record<string, ResponseStatus> = {
+  accepted: 'accepted',
+  organizer: 'accepted',
+  declined: 'declined',
+  tentativelyAccepted: 'tentative',
+  none: 'needsAction',
+  notResponded: 'needsAction',
+};
+
+const FREQUENCY: Record<string, string> = {
+  daily: 'DAILY',
+  weekly: 'WEEKLY',
+  absoluteMonthly: 'MONTHLY',
+  relativeMonthly: 'MONTHLY',
+  absoluteYearly: 'YEARLY',
+  relativeYearly: 'YEARLY',
+};
+
+/** Graph dateTimeTimeZone -> UTC ISO. We ask for UTC, but honour any zone Graph answers with. */
+function toUtc(v: { dateTime?: string; timeZone?: string } | undefined): string | null {
+  if (!v?.dateTime) return null;
+  const zone = windowsToIana(v.timeZone ?? 'UTC') ?? 'UTC';
+  const dt = DateTime.fromISO(v.dateTime.replace(/(\.\d{3})\d+$/, '$1'), { zone });
+  return dt.isValid ? dt.toUTC().toISO({ suppressMilliseconds: true }) : null;
+}
+
+function eventTime(v: Json | undefined, allDay: boolean, zone: string | null): EventTime {
+  if (allDay) return { kind: 'allDay', date: String(v?.dateTime ?? '').slice(0, 10) };
+  const utc = toUtc(v);
+  if (!utc) throw new ProviderError('microsoft', 'bad_request', `Microsoft event has an unreadable time: ${JSON.stringify(v)}`);
+  return { kind: 'timed', utc, timeZone: zone };
+}
+
+export class MicrosoftCalendar implements CalendarProvider {
+  readonly provider = 'microsoft' as const;
+
+  constructor(
+    private graph: GraphHandle,
+    private accountEmail: () => string,
+  ) {}
+
+  /** https://learn.microsoft.com/en-us/graph/api/user-get + user-get-mailboxsettings (Windows zone). */
+  async getProfile(): Promise<AccountProfile> {
+    const me = await this.graph.call('profile', (c) => c.api('/me').select('displayName,mail,userPrincipalName').get());
+    const settings = await this.graph.call('mailbox settings', (c) => c.api('/me/mailboxSettings').get());
+    const email = String(me.mail ?? me.userPrincipalName ?? '').toLowerCase();
+    return {
+      email,
+      ...(me.displayName ? { name: String(me.displayName) } : {}),
+      // Unmappable (custom) mailbox zones fall back to UTC, visibly.
+      timeZone: windowsToIana(settings.timeZone) ?? 'UTC',
+    };
+  }
+
+  /** https://learn.microsoft.com/en-us/graph/api/user-list-calendars */
+  async listCalendars(): Promise<CalendarInfo[]> {
+    const out: CalendarInfo[] = [];
+    let page: Json = await this.graph.call('calendars', (c) => c.api('/me/calendars').select('id,name,isDefaultCalendar,canEdit').get());
+    for (;;) {
+      for (const cal of page.value ?? []) {
+        out.push({ id: cal.id, name: cal.name, primary: cal.isDefaultCalendar === true, canWrite: cal.canEdit !== false });
+      }
+      const next = page['@odata.nextLink'];
+      if (!next) return out;
+      page = await this.graph.call('calendars', (c) => c.api(next).get());
+    }
+  }
+
+  async syncCalendar(calendarId: string, cursor: string | null, window: SyncWindow): Promise<SyncPage> {
+    let calls = 0;
+    const changed: Json[] = [];
+    const removed = new Set<string>();
+    let url: string | null = cursor;
+    let page: Json;
+    if (!url) {
+      page = await this.graph.call('calendar delta', (c) =>
+        c
+          .api(`/me/calendars/${calendarId}/calendarView/delta`)
+          .query({ startDateTime: window.from.toISOString(), endDateTime: window.to.toISOString() })
+          .header('Prefer', PREFER)
+          .get(),
+      );
+    } else {
+      const u: string = url;
+      page = await this.graph.call('calendar delta', (c) => c.api(u).header('Prefer', PREFER).get());
+    }
+    calls++;
+    for (;;) {
+      for (const item of page.value ?? []) {
+        if (item['@removed']) {
+          removed.add(String(item.id));
+          continue;
+        }
+        changed.push(item);
+      }
+      const next: string | undefined = page['@odata.nextLink'];
+      const delta: string | undefined = page['@odata.deltaLink'];
+      if (delta) {
+        url = delta;
+        break;
+      }
+      if (!next) throw new ProviderError('microsoft', 'transient', 'Microsoft calendar delta: a page had neither nextLink nor deltaLink');
+      page = await this.graph.call('calendar delta', (c) => c.api(next).header('Prefer', PREFER).get());
+      calls++;
+    }
+
+    // Series masters, once per series and only for occurrences (their recurrence is on the master).
+    const masters = new Map<string, Json | null>();
+    for (const ev of changed) {
+      const mid = ev.seriesMasterId;
+      if (!mid || masters.has(mid) || ev.recurrence) continue;
+      try {
+        masters.set(
+          mid,
+          await this.graph.call('series master', (c) => c.api(`/me/events/${mid}`).select('id,recurrence,subject,body,attendees,organizer,onlineMeeting,location').header('Prefer', PREFER).get()),
+        );
+      } catch (e) {
+        if (e instanceof ProviderError && e.kind === 'not_found') masters.set(mid, null);
+        else throw e;
+      } finally {
+        calls++;
+      }
+    }
+
+    const events: NeutralEvent[] = [];
+    for (const ev of changed) {
+      if (removed.has(ev.id)) continue;
+      events.push(this.toNeutral(ev, calendarId, ev.seriesMasterId ? (masters.get(ev.seriesMasterId) ?? null) : null));
+    }
+    return { changed: events, removed: [...removed], cursor: url!, full: cursor === null, calls };
+  }
+
+  toNeutral(ev: Json, calendarId: string, master: Json | null): NeutralEvent {
+    const me = this.accountEmail().toLowerCase();
+    // Occurrences may come thin: take missing content from the series master.
+    const src = (k: string) => (ev[k] !== undefined && ev[k] !== null ? ev[k] : master?.[k]);
+    const organizerAddr: string | undefined = src('organizer')?.emailAddress?.address;
+    const zone = windowsToIana(ev.originalStartTimeZone);
+    const allDay = ev.isAllDay === true;
+    const ownResponse: ResponseStatus = RESPONSE[ev.responseStatus?.response ?? 'none'] ?? 'unknown';
+    const attendees: NeutralAttendee[] = ((src('attendees') as Json[] | undefined) ?? []).map((a) => {
+      const email = String(a.emailAddress?.address ?? '');
+      const self = email.toLowerCase() === me;
+      return {
+        email,
+        ...(a.emailAddress?.name ? { name: String(a.emailAddress.name) } : {}),
+        self,
+        organizer: !!organizerAddr && email.toLowerCase() === organizerAddr.toLowerCase(),
+        resource: a.type === 'resource',
+        optional: a.type === 'optional',
+        // The user's own answer is responseStatus; others' are in their status.
+        response: self ? ownResponse : (RESPONSE[a.status?.response ?? 'none'] ?? 'unknown'),
+      };
+    });
+    const markers: Record<string, string> = {};
+    for (const p of (ev.singleValueExtendedProperties as Json[] | undefined) ?? []) {
+      const name = /Name (.+)$/.exec(String(p.id))?.[1];
+      if (name) markers[name] = String(p.value);
+    }
+    if (typeof ev.transactionId === 'string' && ev.transactionId.startsWith(TX_PREFIX)) {
+      markers[MARKER_NAME] ??= ev.transactionId.slice(TX_PREFIX.length);
+    }
+    const body = src('body') as Json | undefined;
+    const pattern = (master?.recurrence ?? ev.recurrence)?.pattern?.type as string | undefined;
+    const location = src('location')?.displayName as string | undefined;
+    const conferenceUrl = (src('onlineMeeting')?.joinUrl ?? ev.onlineMeetingUrl) as string | undefined;
+    return {
+      providerEventId: String(ev.id),
+      ...(ev.iCalUId ? { iCalUid: String(ev.iCalUId) } : {}),
+      calendarId,
+      status: ev.isCancelled ? 'cancelled' : 'confirmed',
+      title: String(src('subject') ?? ''),
+      description: body ? (body.contentType === 'html' ? htmlToText(String(body.content ?? '')) : String(body.content ?? '')) : String(ev.bodyPreview ?? ''),
+      start: eventTime(ev.start, allDay, zone),
+      end: eventTime(ev.end, allDay, zone),
+      ...(organizerAddr
+        ? {
+            organizer: {
+              email: organizerAddr,
+              ...(src('organizer')?.emailAddress?.name ? { name: String(src('organizer').emailAddress.name) } : {}),
+              self: organizerAddr.toLowerCase() === me || ev.isOrganizer === true,
+            },
+          }
+        : {}),
+      attendees,
+      ...(ev.seriesMasterId ? { recurringEventId: String(ev.seriesMasterId) } : {}),
+      ...(pattern && FREQUENCY[pattern] ? { recurrenceFrequency: FREQUENCY[pattern] } : {}),
+      ...(conferenceUrl ? { conferenceUrl } : {}),
+      ...(location ? { location } : {}),
+      markers,
+      ...(ev.lastModifiedDateTime ? { updatedAt: String(ev.lastModifiedDateTime) } : {}),
+      ...(ev.webLink ? { webLink: String(ev.webLink) } : {}),
+    };
+  }
+
+  private body(event: NewEvent): Json {
+    // Write local times in a Windows zone Graph knows; fall back to UTC when CLDR has none.
+    const win = ianaToWindows(event.timeZone);
+    const zone = win ? event.timeZone : 'UTC';
+    const local = (d: Date) => DateTime.fromJSDate(d, { zone }).toFormat("yyyy-MM-dd'T'HH:mm:ss");
+    return {
+      subject: event.title,
+      body: { contentType: 'text', content: event.description },
+      start: { dateTime: local(event.start), timeZone: win ?? 'UTC' },
+      end: { dateTime: local(event.end), timeZone: win ?? 'UTC' },
+      showAs: event.showAs ?? 'busy',
+      attendees: (event.attendees ?? []).map((p) => ({ type: 'required', emailAddress: { address: p.email, ...(p.name ? { name: p.name } : {}) } })),
+      ...(event.withConference ? { isOnlineMeeting: true, onlineMeetingProvider: 'teamsForBusiness' } : {}),
+      singleValueExtendedProperties: [{ id: COFFEE_CHAT_MARKER_ID, value: event.marker }],
+    };
+  }
+
+  private created(ev: Json): CreatedEvent {
+    return {
+      providerEventId: String(ev.id),
+      ...(ev.iCalUId ? { iCalUid: String(ev.iCalUId) } : {}),
+      ...(ev.onlineMeeting?.joinUrl ? { conferenceUrl: String(ev.onlineMeeting.joinUrl) } : {}),
+      ...(ev.webLink ? { webLink: String(ev.webLink) } : {}),
+    };
+  }
+
+  /** https://learn.microsoft.com/en-us/graph/api/calendar-post-events */
+  async createEvent(calendarId: string, event: NewEvent): Promise<CreatedEvent> {
+    const body = { ...this.body(event), transactionId: `${TX_PREFIX}${event.marker}` };
+    const ev = await this.graph.call('create event', (c) => c.api(`/me/calendars/${calendarId}/events`).post(body));
+    return this.created(ev);
+  }
+
+  /** https://learn.microsoft.com/en-us/graph/api/event-update */
+  async updateEvent(_calendarId: string, providerEventId: string, event: NewEvent): Promise<CreatedEvent> {
+    const ev = await this.graph.call('update event', (c) => c.api(`/me/events/${providerEventId}`).patch(this.body(event)));
+    return this.created(ev);
+  }
+
+  async deleteEvent(_calendarId: string, providerEventId: string): Promise<void> {
+    try {
+      await this.graph.call('delete event', (c) => c.api(`/me/events/${providerEventId}`).delete());
+    } catch (e) {
+      if (e instanceof ProviderError && e.kind === 'not_found') return;
+      throw e;
+    }
+  }
+
+  /** $filter on our extended property (https://learn.microsoft.com/en-us/graph/api/singlevaluelegacyextendedproperty-get). */
+  async findEventByMarker(calendarId: string, marker: string): Promise<CreatedEvent | null> {
+    const res: Json = await this.graph.call('find event', (c) =>
+      c
+        .api(`/me/calendars/${calendarId}/events`)
+        .filter(encodeURIComponent(markerFilter(marker)))
+        .select('id,iCalUId,webLink,onlineMeeting')
+        .top(1)
+        .get(),
+    );
+    const ev = res.value?.[0];
+    return ev ? this.created(ev) : null;
+  }
+}

@@ -1,0 +1,91 @@
+// THE one mapping of Microsoft identity platform and Graph errors to the shared ProviderError kinds.
+// - Identity platform: 400 invalid_grant (AADSTS50173 revoked, 70008/700082 expired, ...) means the
+//   refresh token is dead: the account must reconnect.
+//   https://learn.microsoft.com/en-us/entra/identity-platform/reference-error-codes
+// - Graph throttling: 429 (and 503) with Retry-After seconds.
+//   https://learn.microsoft.com/en-us/graph/throttling
+// - Delta tokens the service can no longer use: 410 Gone / syncStateNotFound / resyncRequired.
+//   https://learn.microsoft.com/en-us/graph/delta-query-overview#synchronization-reset
+// - Everything else by status: https://learn.microsoft.com/en-us/graph/errors
+import { ProviderError, isProviderError } from '../provider.ts';
+
+/** A failed call to the token endpoint (thrown by oauth.ts). */
+export class MicrosoftTokenError extends Error {
+  constructor(
+    readonly status: number,
+    readonly error: string,
+    readonly description: string,
+    readonly retryAfterMs?: number,
+  ) {
+    super(`${error}: ${description.split(/\r?\n| Trace ID:/)[0]}`);
+    this.name = 'MicrosoftTokenError';
+  }
+}
+
+interface GraphErrorLike {
+  statusCode: number;
+  code: string | null;
+  message: string;
+  headers?: Headers;
+  body?: unknown;
+}
+
+function isGraphErrorLike(e: unknown): e is GraphErrorLike {
+  return typeof e === 'object' && e !== null && 'statusCode' in e && typeof (e as { statusCode: unknown }).statusCode === 'number';
+}
+
+/** Retry-After: delta-seconds or an HTTP date. */
+export function parseRetryAfter(value: string | null | undefined, nowMs = Date.now()): number | undefined {
+  if (!value) return undefined;
+  const secs = Number(value);
+  if (Number.isFinite(secs)) return Math.max(0, Math.round(secs * 1000));
+  const at = Date.parse(value);
+  return Number.isNaN(at) ? undefined : Math.max(0, at - nowMs);
+}
+
+const CURSOR_CODES = new Set(['syncstatenotfound', 'resyncrequired', 'syncstateinvalid']);
+/** Default wait when Graph throttles without saying how long (its guidance: back off exponentially). */
+const DEFAULT_THROTTLE_MS = 30_000;
+
+export function toProviderError(e: unknown, what = 'Microsoft Graph call'): ProviderError {
+  if (isProviderError(e)) return e;
+  const p = (kind: ConstructorParameters<typeof ProviderError>[1], msg: string, opts: { retryAfterMs?: number; status?: number } = {}) =>
+    new ProviderError('microsoft', kind, `${what}: ${msg}`, { ...opts, cause: e });
+
+  if (e instanceof MicrosoftTokenError) {
+    if (e.error === 'invalid_grant' || e.error === 'interaction_required' || e.error === 'consent_required') {
+      return p('auth_revoked', e.message, { status: e.status });
+    }
+    if (e.status === 429) return p('rate_limited', e.message, { status: 429, retryAfterMs: e.retryAfterMs ?? DEFAULT_THROTTLE_MS });
+    if (e.status >= 500 || e.error === 'temporarily_unavailable') {
+      return p('transient', e.message, { status: e.status, ...(e.retryAfterMs !== undefined ? { retryAfterMs: e.retryAfterMs } : {}) });
+    }
+    if (e.status === 0) return p('transient', e.message);
+    return p('bad_request', e.message, { status: e.status });
+  }
+
+  if (isGraphErrorLike(e)) {
+    const status = e.statusCode;
+    const code = (e.code ?? '').toString();
+    const msg = `${status} ${code}${e.message ? `: ${e.message}` : ''}`;
+    const retryAfterMs = parseRetryAfter(e.headers?.get?.('Retry-After'));
+    if (status === 410 || CURSOR_CODES.has(code.toLowerCase())) return p('cursor_expired', msg, { status });
+    if (status === 429) return p('rate_limited', msg, { status, retryAfterMs: retryAfterMs ?? DEFAULT_THROTTLE_MS });
+    if (status === 503 && retryAfterMs !== undefined) return p('rate_limited', msg, { status, retryAfterMs });
+    if (status === 401) return p('auth_revoked', msg, { status });
+    if (status >= 500) return p('transient', msg, { status, ...(retryAfterMs !== undefined ? { retryAfterMs } : {}) });
+    if (status === 404) return p('not_found', msg, { status });
+    if (status >= 400) return p('bad_request', msg, { status });
+    // statusCode -1: the SDK wrapped a thrown error (network failure, timeout, abort).
+    return p('transient', `${code || 'network error'}: ${e.message}`);
+  }
+
+  if (e instanceof Error) {
+    // fetch() failures (DNS, refused, reset, TLS) and our per-request timeouts.
+    if (e.name === 'TypeError' || e.name === 'TimeoutError' || e.name === 'AbortError' || /fetch failed|ECONN|ETIMEDOUT|socket/i.test(e.message)) {
+      return p('transient', `${e.name}: ${e.message}`);
+    }
+    return p('bad_request', e.message);
+  }
+  return p('transient', String(e));
+}

@@ -1,0 +1,126 @@
+// MailboxProvider on Microsoft Graph. The app never sends mail: it writes drafts the user sends.
+// - Drafts: POST /me/messages (https://learn.microsoft.com/en-us/graph/api/user-post-messages) with an
+//   HTML body (a message has ONE body, text or HTML: no multipart alternative, so the text version
+//   stays ours for previews), toRecipients and our marker extended property. version = changeKey.
+// - Send detection: the draft leaves Drafts when sent and a copy with the same internetMessageId
+//   lands in Sent Items (https://learn.microsoft.com/en-us/graph/api/message-send).
+// - "Mail exchanged with X": $search participants:X (https://learn.microsoft.com/en-us/graph/search-query-parameter),
+//   which also finds drafts (as Graph does): those are left out here.
+import type { DraftInput, DraftRef, DraftState, MailboxProvider } from '../provider.ts';
+import { ProviderError } from '../provider.ts';
+import type { GraphHandle } from './graph-client.ts';
+import { COFFEE_CHAT_MARKER_ID, markerFilter, odataString } from './markers.ts';
+
+type Json = Record<string, any>; // eslint-disable-line @typescript-eslint/no-explicit-any
+
+const REF_FIELDS = 'id,internetMessageId,changeKey,webLink,isDraft';
+
+function ref(m: Json): DraftRef {
+  return {
+    draftId: String(m.id),
+    internetMessageId: String(m.internetMessageId ?? ''),
+    version: String(m.changeKey ?? ''),
+    ...(m.webLink ? { webLink: String(m.webLink) } : {}),
+  };
+}
+
+function message(d: DraftInput): Json {
+  return {
+    subject: d.subject,
+    body: { contentType: 'html', content: d.html },
+    toRecipients: [{ emailAddress: { address: d.to.email, ...(d.to.name ? { name: d.to.name } : {}) } }],
+    singleValueExtendedProperties: [{ id: COFFEE_CHAT_MARKER_ID, value: d.marker }],
+  };
+}
+
+export class MicrosoftMailbox implements MailboxProvider {
+  readonly provider = 'microsoft' as const;
+
+  constructor(private graph: GraphHandle) {}
+
+  async createDraft(draft: DraftInput): Promise<DraftRef> {
+    try {
+      const m = await this.graph.call('create draft', (c) => c.api('/me/messages').post(message(draft)));
+      return ref(m);
+    } catch (e) {
+      // A timeout or 5xx may hide a draft that was made: look before anyone retries.
+      if (e instanceof ProviderError && e.kind === 'transient') {
+        const found = await this.findDraftByMarker(draft.marker).catch(() => null);
+        if (found) return found;
+      }
+      throw e;
+    }
+  }
+
+  async findDraftByMarker(marker: string): Promise<DraftRef | null> {
+    const res: Json = await this.graph.call('find draft', (c) =>
+      c.api('/me/mailFolders/drafts/messages').filter(encodeURIComponent(markerFilter(marker))).select(REF_FIELDS).top(1).get(),
+    );
+    const m = res.value?.[0];
+    return m ? ref(m) : null;
+  }
+
+  /** https://learn.microsoft.com/en-us/graph/api/message-update (a new changeKey comes back). */
+  async updateDraft(draftId: string, draft: DraftInput): Promise<DraftRef> {
+    const m = await this.graph.call('update draft', (c) => c.api(`/me/messages/${draftId}`).patch(message(draft)));
+    return ref(m);
+  }
+
+  async deleteDraft(draftId: string): Promise<void> {
+    try {
+      await this.graph.call('delete draft', (c) => c.api(`/me/messages/${draftId}`).delete());
+    } catch (e) {
+      if (e instanceof ProviderError && e.kind === 'not_found') return;
+      throw e;
+    }
+  }
+
+  async draftState(r: Pick<DraftRef, 'draftId' | 'internetMessageId'>): Promise<DraftState> {
+    try {
+      const m: Json = await this.graph.call('draft state', (c) => c.api(`/me/messages/${r.draftId}`).select('isDraft,changeKey,sentDateTime').get());
+      if (m.isDraft !== false) return { state: 'draft', version: String(m.changeKey ?? '') };
+      return { state: 'sent', sentAt: new Date(String(m.sentDateTime ?? Date.now())) };
+    } catch (e) {
+      if (!(e instanceof ProviderError && e.kind === 'not_found')) throw e;
+    }
+    if (!r.internetMessageId) return { state: 'deleted' };
+    const sent: Json = await this.graph.call('sent copy', (c) =>
+      c
+        .api('/me/mailFolders/sentitems/messages')
+        .filter(encodeURIComponent(`internetMessageId eq ${odataString(r.internetMessageId)}`))
+        .select('id,sentDateTime')
+        .top(1)
+        .get(),
+    );
+    const copy = sent.value?.[0];
+    return copy ? { state: 'sent', sentAt: new Date(String(copy.sentDateTime)) } : { state: 'deleted' };
+  }
+
+  async lastMailExchanged(address: string, since: Date): Promise<Date | null> {
+    const want = address.trim().toLowerCase();
+    const involves = (m: Json) =>
+      [m.from, ...(m.toRecipients ?? []), ...(m.ccRecipients ?? []), ...(m.bccRecipients ?? [])].some(
+        (r: Json | undefined) => String(r?.emailAddress?.address ?? '').toLowerCase() === want,
+      );
+    let page: Json = await this.graph.call('mail search', (c) =>
+      c
+        .api('/me/messages')
+        .search(encodeURIComponent(`"participants:${want.replace(/"/g, '')}"`))
+        .select('isDraft,receivedDateTime,sentDateTime,from,toRecipients,ccRecipients,bccRecipients')
+        .top(25)
+        .get(),
+    );
+    for (let pages = 0; pages < 4; pages++) {
+      // Search results come newest first (by date sent): the first real hit is the answer.
+      for (const m of page.value ?? []) {
+        if (m.isDraft || !involves(m)) continue;
+        const when = new Date(String(m.sentDateTime ?? m.receivedDateTime));
+        return when >= since ? when : null;
+      }
+      const next = page['@odata.nextLink'];
+      if (!next) return null;
+      page = await this.graph.call('mail search', (c) => c.api(next).get());
+    }
+    return null;
+  }
+}

@@ -1,0 +1,197 @@
+// OAuth 2.0 with the Microsoft identity platform (v2.0 endpoints), without MSAL: MSAL Node hides the
+// rotated refresh token in its cache and insists on https authorities with cloud discovery, while a
+// plain POST of the refresh_token grant returns the new refresh token directly.
+// - Authorization code flow with PKCE (S256) and a loopback redirect:
+//   https://learn.microsoft.com/en-us/entra/identity-platform/v2-oauth2-auth-code-flow
+//   https://learn.microsoft.com/en-us/entra/identity-platform/reply-url#localhost-exceptions
+// - Refresh tokens rotate on every use; store the new one each time:
+//   https://learn.microsoft.com/en-us/entra/identity-platform/refresh-tokens
+import { createHash, randomBytes } from 'node:crypto';
+import { createServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import type { AccountProfile, ProviderEndpoints } from '../provider.ts';
+import { MicrosoftTokenError, parseRetryAfter, toProviderError } from './errors.ts';
+
+/** Minimal delegated scopes: profile, calendars (read/write own events), drafts, mailbox time zone. */
+export const MICROSOFT_SCOPES = ['offline_access', 'User.Read', 'Calendars.ReadWrite', 'Mail.ReadWrite', 'MailboxSettings.Read'] as const;
+
+/** The public client id used when none is configured (the sandbox accepts any). */
+export const DEFAULT_CLIENT_ID = 'coffee-chat-local';
+
+export interface TokenResponse {
+  accessToken: string;
+  /** The rotated refresh token (the old one should be replaced). */
+  refreshToken: string;
+  expiresInSeconds: number;
+  scope: string;
+}
+
+function clientFields(endpoints: ProviderEndpoints): Record<string, string> {
+  const out: Record<string, string> = { client_id: endpoints.microsoftClientId ?? DEFAULT_CLIENT_ID };
+  if (endpoints.microsoftClientSecret) out.client_secret = endpoints.microsoftClientSecret;
+  return out;
+}
+
+async function postToken(endpoints: ProviderEndpoints, form: Record<string, string>, onCall?: (e: string) => void): Promise<TokenResponse> {
+  onCall?.('POST /oauth2/v2.0/token');
+  let res: Response;
+  try {
+    res = await fetch(endpoints.microsoftTokenUrl, {
+      method: 'POST',
+      headers: { 'content-type': 'application/x-www-form-urlencoded', accept: 'application/json' },
+      body: new URLSearchParams({ ...clientFields(endpoints), ...form }),
+      signal: AbortSignal.timeout(30_000),
+    });
+  } catch (e) {
+    throw new MicrosoftTokenError(0, 'network_error', (e as Error).message);
+  }
+  const text = await res.text();
+  let body: Record<string, unknown> = {};
+  try {
+    body = JSON.parse(text) as Record<string, unknown>;
+  } catch {
+    // not JSON (a proxy page): keep the status
+  }
+  if (!res.ok || typeof body.access_token !== 'string') {
+    throw new MicrosoftTokenError(
+      res.status,
+      typeof body.error === 'string' ? body.error : `http_${res.status}`,
+      typeof body.error_description === 'string' ? body.error_description : text.slice(0, 200),
+      parseRetryAfter(res.headers.get('retry-after')),
+    );
+  }
+  return {
+    accessToken: body.access_token,
+    // Rotation is the norm; keep the old one if a response ever omits it.
+    refreshToken: typeof body.refresh_token === 'string' ? body.refresh_token : form.refresh_token ?? '',
+    expiresInSeconds: Number(body.expires_in ?? 3600),
+    scope: String(body.scope ?? ''),
+  };
+}
+
+/** POST grant_type=refresh_token. Throws MicrosoftTokenError (map with toProviderError). */
+export function refreshAccessToken(refreshToken: string, endpoints: ProviderEndpoints, onCall?: (e: string) => void): Promise<TokenResponse> {
+  return postToken(endpoints, { grant_type: 'refresh_token', refresh_token: refreshToken, scope: MICROSOFT_SCOPES.join(' ') }, onCall);
+}
+
+export interface Pkce {
+  verifier: string;
+  challenge: string;
+  method: 'S256';
+}
+
+export function createPkce(): Pkce {
+  const verifier = randomBytes(48).toString('base64url');
+  return { verifier, challenge: createHash('sha256').update(verifier).digest('base64url'), method: 'S256' };
+}
+
+/** The consent URL. `authUrl` is ProviderEndpoints.microsoftAuthUrl (…/{tenant}/oauth2/v2.0/authorize). */
+export function buildAuthorizeUrl(opts: {
+  endpoints: ProviderEndpoints;
+  redirectUri: string;
+  state: string;
+  pkce: Pkce;
+  loginHint?: string;
+}): string {
+  const u = new URL(opts.endpoints.microsoftAuthUrl);
+  u.searchParams.set('client_id', opts.endpoints.microsoftClientId ?? DEFAULT_CLIENT_ID);
+  u.searchParams.set('response_type', 'code');
+  u.searchParams.set('redirect_uri', opts.redirectUri);
+  u.searchParams.set('response_mode', 'query');
+  u.searchParams.set('scope', MICROSOFT_SCOPES.join(' '));
+  u.searchParams.set('state', opts.state);
+  u.searchParams.set('code_challenge', opts.pkce.challenge);
+  u.searchParams.set('code_challenge_method', opts.pkce.method);
+  u.searchParams.set('prompt', 'select_account');
+  if (opts.loginHint) u.searchParams.set('login_hint', opts.loginHint);
+  return u.toString();
+}
+
+export function exchangeCode(opts: { endpoints: ProviderEndpoints; code: string; redirectUri: string; verifier: string }): Promise<TokenResponse> {
+  return postToken(opts.endpoints, {
+    grant_type: 'authorization_code',
+    code: opts.code,
+    redirect_uri: opts.redirectUri,
+    code_verifier: opts.verifier,
+    scope: MICROSOFT_SCOPES.join(' '),
+  });
+}
+
+/**
+ * Runs the consent flow with a loopback redirect (http://127.0.0.1:{port}/, any port is allowed
+ * for loopback redirect URIs). `open` shows the URL to the user (prints it, or opens a browser).
+ * Resolves with the tokens once the browser comes back with the code.
+ */
+export async function connectWithLoopback(opts: {
+  endpoints: ProviderEndpoints;
+  open: (url: string) => void | Promise<void>;
+  loginHint?: string;
+  timeoutMs?: number;
+}): Promise<TokenResponse> {
+  const pkce = createPkce();
+  const state = randomBytes(16).toString('base64url');
+  let settle!: { resolve: (v: { code: string }) => void; reject: (e: Error) => void };
+  const got = new Promise<{ code: string }>((resolve, reject) => (settle = { resolve, reject }));
+  const server = createServer((req, res) => {
+    const u = new URL(req.url ?? '/', 'http://127.0.0.1');
+    if (u.pathname !== '/') {
+      res.writeHead(404).end();
+      return;
+    }
+    const error = u.searchParams.get('error');
+    if (error) {
+      res.writeHead(400, { 'content-type': 'text/plain' }).end('Sign-in failed. You can close this window.');
+      settle.reject(new Error(`${error}: ${u.searchParams.get('error_description') ?? ''}`));
+      return;
+    }
+    if (u.searchParams.get('state') !== state || !u.searchParams.get('code')) {
+      res.writeHead(400, { 'content-type': 'text/plain' }).end('Unexpected sign-in response.');
+      return;
+    }
+    res.writeHead(200, { 'content-type': 'text/plain' }).end('coffee-chat is connected. You can close this window.');
+    settle.resolve({ code: u.searchParams.get('code')! });
+  });
+  await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
+  const redirectUri = `http://127.0.0.1:${(server.address() as AddressInfo).port}/`;
+  const timer = setTimeout(() => settle.reject(new Error('timed out waiting for the Microsoft sign-in')), opts.timeoutMs ?? 300_000);
+  try {
+    await opts.open(buildAuthorizeUrl({ endpoints: opts.endpoints, redirectUri, state, pkce, loginHint: opts.loginHint }));
+    const { code } = await got;
+    return await exchangeCode({ endpoints: opts.endpoints, code, redirectUri, verifier: pkce.verifier });
+  } finally {
+    clearTimeout(timer);
+    server.closeAllConnections();
+    await new Promise((r) => server.close(r));
+  }
+}
+
+/**
+ * For `accounts add --provider microsoft --refresh-token T`: proves the token works by refreshing
+ * it and reading /me and /me/mailboxSettings. Returns the profile (Windows zone mapped to IANA) and
+ * the ROTATED refresh token, which is the one to store. Throws ProviderError (auth_revoked for a
+ * bad token) with a one-line message.
+ */
+export async function validateMicrosoftRefreshToken(
+  token: string,
+  endpoints: ProviderEndpoints,
+): Promise<{ profile: AccountProfile; refreshToken: string }> {
+  const { createMicrosoftClients } = await import('./index.ts');
+  let latest = token;
+  const clients = createMicrosoftClients(
+    {
+      provider: 'microsoft',
+      email: '',
+      refreshToken: token,
+      onRefreshTokenRotated: async (t) => {
+        latest = t;
+      },
+    },
+    endpoints,
+  );
+  try {
+    const profile = await clients.calendar.getProfile();
+    return { profile, refreshToken: latest };
+  } catch (e) {
+    throw toProviderError(e, 'Microsoft refresh token check');
+  }
+}
