@@ -31,8 +31,13 @@ interface Run {
 function runScript(dir: string, body: string, onLine?: (line: string) => void): Promise<Run> {
   const file = join(dir, `child-${Math.random().toString(36).slice(2)}.mts`);
   writeFileSync(file, `import { openDatabase } from ${JSON.stringify(clientModule)};\n${body}\n`);
+  return run(['--import', tsxLoader, file], dir, onLine);
+}
+
+/** `node <args>` with DATA_DIR=dataDir, without blocking this process (it serves the socket). */
+function run(args: string[], dataDir: string, onLine?: (line: string) => void): Promise<Run> {
   return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, ['--import', tsxLoader, file], { cwd: repo, env: childEnv(dir) });
+    const child = spawn(process.execPath, args, { cwd: repo, env: childEnv(dataDir) });
     let stdout = '';
     let stderr = '';
     child.stdout.on('data', (d: Buffer) => {
@@ -65,15 +70,12 @@ describe('embedded store shared between processes', () => {
     expect(info!.port).toBeGreaterThan(0);
   });
 
-  it('`coffee-chat db migrate` works beside the running owner and exits 0', () => {
-    const r = spawnSync(process.execPath, [join(repo, 'bin/coffee-chat.js'), 'db', 'migrate'], {
-      cwd: repo,
-      env: childEnv(owner.dataDir!),
-      encoding: 'utf8',
-    });
+  it('`coffee-chat db migrate` works beside the running owner and exits 0', async () => {
+    // Asynchronous spawn: this process must keep serving the socket meanwhile.
+    const r = await run([join(repo, 'bin/coffee-chat.js'), 'db', 'migrate'], owner.dataDir!);
     expect(r.stderr).toBe('');
     expect(r.stdout).toMatch(/^database is up to date \(\d+ migrations?\): embedded database at .*pglite \(through the running owner process\)\n$/);
-    expect(r.status).toBe(0);
+    expect(r.code).toBe(0);
   });
 
   it('another process reads and writes rows through the socket', async () => {
