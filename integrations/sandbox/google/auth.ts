@@ -39,8 +39,8 @@ function matches(f: Fault, method: string, path: string, account?: string): bool
 /** Revokes every credential of an account: refresh tokens answer invalid_grant, access tokens 401. */
 export function revokeAccount(state: GoogleState, account: Account): void {
   account.revoked = true;
-  for (const [tok, email] of state.refreshTokens) if (email === account.email) state.refreshTokens.delete(tok);
-  for (const [tok, t] of state.accessTokens) if (t.email === account.email) state.accessTokens.delete(tok);
+  state.dropRefreshTokens(account);
+  state.dropAccessTokens(account);
 }
 
 /**

@@ -133,6 +133,8 @@ export function googleSandbox() {
           historyId: 1000,
           historyFloor: 0,
           history: [],
+          refreshTokenSet: new Set(),
+          accessTokenSet: new Set(),
         };
         account.calendars.set(email, newCalendar(email, email, account.timeZone, true));
         state.accounts.set(email, account);
@@ -145,7 +147,7 @@ export function googleSandbox() {
         account.revoked = false;
       }
       const refreshToken = input.refreshToken ?? newToken('1//sandbox-');
-      state.refreshTokens.set(refreshToken, email);
+      state.addRefreshToken(account, refreshToken);
       return { email, refreshToken };
     },
     seedCalendar(email: string, input: SeedCalendarInput): string {
@@ -261,7 +263,7 @@ export function googleSandbox() {
     /** Access tokens expire now (the next API call gets 401; the client must refresh). */
     expireAccessTokens(email: string): void {
       const a = need(email);
-      for (const [tok, t] of state.accessTokens) if (t.email === a.email) state.accessTokens.delete(tok);
+      state.dropAccessTokens(a);
     },
     /** history.list with any startHistoryId up to now answers 404. */
     expireHistory(email: string): void {

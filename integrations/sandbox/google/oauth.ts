@@ -24,7 +24,8 @@ function oauthError(reply: FastifyReply, status: number, error: string, descript
 
 export function issueAccessToken(state: GoogleState, ctx: SandboxContext, account: Account): string {
   const access = newToken('ya29.sandbox-');
-  state.accessTokens.set(access, { email: account.email, expiresAt: ctx.now().getTime() + ACCESS_TOKEN_TTL_SECONDS * 1000 });
+  const now = ctx.now().getTime();
+  state.addAccessToken(account, access, now + ACCESS_TOKEN_TTL_SECONDS * 1000, now);
   return access;
 }
 
@@ -73,7 +74,7 @@ export function registerOAuth(app: FastifyInstance, state: GoogleState, ctx: San
       req.sandboxAccount = account.email;
       account.revoked = false;
       const refresh = newToken('1//sandbox-');
-      state.refreshTokens.set(refresh, account.email);
+      state.addRefreshToken(account, refresh);
       return {
         access_token: issueAccessToken(state, ctx, account),
         expires_in: ACCESS_TOKEN_TTL_SECONDS,

@@ -130,6 +130,9 @@ export interface Account {
   /** history.list refuses startHistoryId below this (404), like Gmail once history is gone. */
   historyFloor: number;
   history: HistoryRecord[];
+  /** This account's tokens (so revoking or expiring them does not scan every account's). */
+  refreshTokenSet: Set<string>;
+  accessTokenSet: Set<string>;
 }
 
 export interface AccessToken {
@@ -172,5 +175,32 @@ export class GoogleState {
 
   account(email: string): Account | undefined {
     return this.accounts.get(email.toLowerCase());
+  }
+
+  addRefreshToken(account: Account, token: string): void {
+    this.refreshTokens.set(token, account.email);
+    account.refreshTokenSet.add(token);
+  }
+
+  addAccessToken(account: Account, token: string, expiresAt: number, now: number): void {
+    for (const old of account.accessTokenSet) {
+      const t = this.accessTokens.get(old);
+      if (!t || t.expiresAt <= now) {
+        this.accessTokens.delete(old);
+        account.accessTokenSet.delete(old);
+      }
+    }
+    this.accessTokens.set(token, { email: account.email, expiresAt });
+    account.accessTokenSet.add(token);
+  }
+
+  dropAccessTokens(account: Account): void {
+    for (const t of account.accessTokenSet) this.accessTokens.delete(t);
+    account.accessTokenSet.clear();
+  }
+
+  dropRefreshTokens(account: Account): void {
+    for (const t of account.refreshTokenSet) this.refreshTokens.delete(t);
+    account.refreshTokenSet.clear();
   }
 }
