@@ -5,6 +5,9 @@
 //   await db.dispose();                           // closes and removes what it made
 // For 'postgres' it needs getTestPostgres() to find a server (see test/helpers/postgres.ts); call
 // stopTestPostgres() in afterAll so the throwaway cluster goes away with the test file.
+// Trap: an embedded TestDb is served by THIS process (other processes reach it over a loopback
+// socket). Never spawnSync/execSync a CLI command against its DATA_DIR: the blocked event loop
+// cannot answer the child, and both wait until the child's connection times out. Use async spawn.
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
