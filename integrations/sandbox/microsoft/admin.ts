@@ -58,6 +58,12 @@ export const eventInput = z.object({
       z.object({ pattern: z.record(z.string(), z.unknown()), range: z.record(z.string(), z.unknown()) }),
     ])
     .optional(),
+  /**
+   * Overrides the reported originalStartTimeZone/originalEndTimeZone after the times are placed
+   * with `timeZone`: e.g. "tzone://Microsoft/Custom", which Graph reports for events whose zone
+   * came from an ICS VTIMEZONE it could not name.
+   */
+  originalTimeZoneLabel: z.string().optional(),
   /** singleValueExtendedProperties: { "String {guid} Name x": "value" } */
   extendedProperties: z.record(z.string(), z.string()).optional(),
 });
@@ -117,8 +123,9 @@ function decode(m: StoredMessage): DecodedMessage {
     internetMessageId: m.internetMessageId,
     changeKey: m.changeKey,
     markers: Object.fromEntries(m.extendedProperties.map((p) => [p.id, p.value])),
-    receivedDateTime: new Date(m.receivedMs).toISOString(),
-    sentDateTime: m.sentMs === null ? null : new Date(m.sentMs).toISOString(),
+    // Graph's message timestamps have second precision.
+    receivedDateTime: new Date(m.receivedMs).toISOString().replace(/\.\d{3}Z$/, 'Z'),
+    sentDateTime: m.sentMs === null ? null : new Date(m.sentMs).toISOString().replace(/\.\d{3}Z$/, 'Z'),
   };
 }
 
@@ -228,6 +235,10 @@ export function createAdminApi(store: MicrosoftStore, ops: Operations, ctx: Sand
       const a = acc(email);
       const parsed = eventInput.parse(input);
       const ev = ops.createEvent(a, parsed.calendarId ?? store.defaultCalendar(a).id, toGraphBody(a, parsed), 'admin');
+      if (parsed.originalTimeZoneLabel) {
+        ev.originalStartTimeZone = parsed.originalTimeZoneLabel;
+        ev.originalEndTimeZone = parsed.originalTimeZoneLabel;
+      }
       return renderUtc(a, ev);
     },
     updateEvent(email: string, id: string, patch: Partial<EventInput>) {

@@ -1,0 +1,363 @@
+// The Microsoft provider (calendar + mailbox) against the sandbox, through the real Graph SDK.
+import { startSandbox, type Sandbox } from '../../integrations/sandbox/server.ts';
+import {
+  connectWithLoopback,
+  createMicrosoftClients,
+  validateMicrosoftRefreshToken,
+  type GraphClientOptions,
+} from '../../integrations/microsoft/index.ts';
+import { ProviderError, type ProviderEndpoints, type SyncWindow } from '../../integrations/provider.ts';
+
+const EMAIL = 'ada@contoso.example';
+const WINDOW: SyncWindow = { from: new Date('2029-12-01T00:00:00Z'), to: new Date('2030-06-01T00:00:00Z') };
+const at = (day: number, hour = 9) => new Date(Date.UTC(2030, 0, 1 + day, hour)).toISOString();
+
+async function rejection(p: Promise<unknown>): Promise<ProviderError> {
+  try {
+    await p;
+  } catch (e) {
+    if (e instanceof ProviderError) return e;
+    throw e;
+  }
+  throw new Error('expected a ProviderError');
+}
+
+describe('microsoft provider on the sandbox', () => {
+  let sandbox: Sandbox;
+  let endpoints: ProviderEndpoints;
+  let refreshToken: string;
+  let calendarId: string;
+  let calls: string[];
+  let rotated: string[];
+
+  beforeEach(async () => {
+    sandbox = await startSandbox();
+    const seeded = sandbox.microsoft.seedAccount({ email: EMAIL, name: 'Ada Lovelace', windowsTimeZone: 'Tokyo Standard Time' });
+    refreshToken = seeded.refreshToken;
+    calendarId = seeded.defaultCalendarId;
+    endpoints = {
+      googleApiRootUrl: sandbox.env.GOOGLE_API_ROOT_URL,
+      googleTokenUrl: sandbox.env.GOOGLE_TOKEN_URL,
+      googleAuthUrl: `${sandbox.url}/o/oauth2/v2/auth`,
+      microsoftGraphBaseUrl: sandbox.env.MICROSOFT_GRAPH_BASE_URL,
+      microsoftTokenUrl: sandbox.env.MICROSOFT_TOKEN_URL,
+      microsoftAuthUrl: sandbox.env.MICROSOFT_TOKEN_URL.replace(/token$/, 'authorize'),
+    };
+    calls = [];
+    rotated = [];
+  });
+  afterEach(async () => {
+    await sandbox.close();
+  });
+
+  function clients(opts: GraphClientOptions = {}, token = refreshToken) {
+    return createMicrosoftClients(
+      {
+        provider: 'microsoft',
+        email: EMAIL,
+        refreshToken: token,
+        onRefreshTokenRotated: async (t) => {
+          rotated.push(t);
+        },
+        onCall: (e) => calls.push(e),
+      },
+      endpoints,
+      opts,
+    );
+  }
+  const graphCalls = () => calls.filter((c) => !c.includes('oauth2'));
+
+  function seed(n: number, calId = calendarId) {
+    const ids: string[] = [];
+    for (let i = 0; i < n; i++) {
+      const ev = sandbox.microsoft.addEvent(EMAIL, {
+        calendarId: calId,
+        subject: `Coffee chat ${i}`,
+        start: at(i % 150),
+        end: at(i % 150, 10),
+        timeZone: 'Pacific Standard Time',
+        organizer: { email: `guest${i}@example.org`, name: `Guest ${i}` },
+        attendees: [
+          { email: EMAIL, name: 'Ada', response: 'accepted' },
+          { email: `guest${i}@example.org`, name: `Guest ${i}`, response: 'organizer' },
+          { email: 'room@contoso.example', type: 'resource' },
+        ],
+      });
+      ids.push(String(ev.id));
+    }
+    return ids;
+  }
+
+  test('profile maps the mailbox Windows zone; calendars list primary and others', async () => {
+    sandbox.microsoft.addCalendar(EMAIL, { name: 'Work' });
+    const { calendar } = clients();
+    expect(await calendar.getProfile()).toEqual({ email: EMAIL, name: 'Ada Lovelace', timeZone: 'Asia/Tokyo' });
+    const cals = await calendar.listCalendars();
+    expect(cals).toEqual([
+      { id: calendarId, name: 'Calendar', primary: true, canWrite: true },
+      { id: expect.any(String), name: 'Work', primary: false, canWrite: true },
+    ]);
+  });
+
+  test('full sync pages to the deltaLink, an idle incremental sync is exactly one call, changes and removals come back', async () => {
+    const ids = seed(120);
+    const { calendar } = clients();
+    const full = await calendar.syncCalendar(calendarId, null, WINDOW);
+    expect(full.full).toBe(true);
+    expect(full.changed).toHaveLength(120);
+    expect(full.calls).toBe(3); // pages of 50
+    expect(graphCalls()).toEqual(Array(3).fill('GET /me/calendars/{id}/calendarView/delta'));
+    const ev = full.changed.find((e) => e.title === 'Coffee chat 0')!;
+    expect(ev).toMatchObject({
+      providerEventId: ids[0],
+      calendarId,
+      status: 'confirmed',
+      start: { kind: 'timed', utc: '2030-01-01T09:00:00Z', timeZone: 'America/Los_Angeles' },
+      organizer: { email: 'guest0@example.org', name: 'Guest 0', self: false },
+    });
+    expect(ev.attendees).toEqual([
+      { email: EMAIL, name: 'Ada', self: true, organizer: false, resource: false, optional: false, response: 'accepted' },
+      { email: 'guest0@example.org', name: 'Guest 0', self: false, organizer: true, resource: false, optional: false, response: 'accepted' },
+      { email: 'room@contoso.example', self: false, organizer: false, resource: true, optional: false, response: 'needsAction' },
+    ]);
+
+    calls.length = 0;
+    const idle = await calendar.syncCalendar(calendarId, full.cursor, WINDOW);
+    expect(idle).toMatchObject({ changed: [], removed: [], full: false, calls: 1 });
+    expect(calls).toHaveLength(1);
+    console.log(`[measure] microsoft idle incremental sync: ${calls.length} provider call(s) for 1 calendar`);
+
+    sandbox.microsoft.updateEvent(EMAIL, ids[3]!, { subject: 'Coffee chat 3 (moved)', start: at(3, 14), end: at(3, 15) });
+    sandbox.microsoft.deleteEvent(EMAIL, ids[4]!);
+    const inc = await calendar.syncCalendar(calendarId, idle.cursor, WINDOW);
+    expect(inc.changed.map((e) => e.title)).toEqual(['Coffee chat 3 (moved)']);
+    expect(inc.changed[0]!.start).toEqual({ kind: 'timed', utc: '2030-01-04T14:00:00Z', timeZone: 'America/Los_Angeles' });
+    expect(inc.removed).toEqual([ids[4]]);
+  });
+
+  test('a refused delta token -> cursor_expired, and a full resync recovers', async () => {
+    seed(3);
+    const { calendar } = clients();
+    const full = await calendar.syncCalendar(calendarId, null, WINDOW);
+    sandbox.microsoft.expireDeltaTokens(EMAIL);
+    const err = await rejection(calendar.syncCalendar(calendarId, full.cursor, WINDOW));
+    expect(err).toMatchObject({ kind: 'cursor_expired', provider: 'microsoft', status: 410 });
+    const again = await calendar.syncCalendar(calendarId, null, WINDOW);
+    expect(again.changed).toHaveLength(3);
+  });
+
+  test('Windows zones: event zones map to IANA, custom zones give null (caller uses the mailbox zone), all-day stays dates', async () => {
+    sandbox.microsoft.addEvent(EMAIL, { subject: 'India', start: '2030-01-10T10:00:00+05:30', end: '2030-01-10T11:00:00+05:30', timeZone: 'India Standard Time' });
+    sandbox.microsoft.addEvent(EMAIL, { subject: 'Custom', start: '2030-01-11T10:00:00Z', end: '2030-01-11T11:00:00Z', timeZone: 'UTC', originalTimeZoneLabel: 'tzone://Microsoft/Custom' });
+    sandbox.microsoft.addEvent(EMAIL, { subject: 'Holiday', start: '2030-01-12', end: '2030-01-13', isAllDay: true, timeZone: 'Tokyo Standard Time' });
+    const { calendar } = clients();
+    const { changed } = await calendar.syncCalendar(calendarId, null, WINDOW);
+    const by = Object.fromEntries(changed.map((e) => [e.title, e]));
+    expect(by.India!.start).toEqual({ kind: 'timed', utc: '2030-01-10T04:30:00Z', timeZone: 'Asia/Kolkata' });
+    expect(by.Custom!.start).toEqual({ kind: 'timed', utc: '2030-01-11T10:00:00Z', timeZone: null });
+    expect(by.Holiday!.start).toEqual({ kind: 'allDay', date: '2030-01-12' });
+    expect(by.Holiday!.end).toEqual({ kind: 'allDay', date: '2030-01-13' });
+  });
+
+  test('recurring series: occurrences come as instances; the master is fetched once per series per sync', async () => {
+    const series = sandbox.microsoft.addEvent(EMAIL, {
+      subject: 'Weekly coffee with Grace',
+      start: '2030-01-07T10:00:00+09:00',
+      end: '2030-01-07T10:30:00+09:00',
+      timeZone: 'Tokyo Standard Time',
+      recurrence: { frequency: 'weekly', count: 4 },
+      attendees: [{ email: 'grace@example.org', name: 'Grace' }],
+    });
+    const { calendar } = clients();
+    const sync = await calendar.syncCalendar(calendarId, null, WINDOW);
+    expect(sync.changed).toHaveLength(4);
+    expect(sync.changed.every((e) => e.recurringEventId === series.id && e.recurrenceFrequency === 'WEEKLY')).toBe(true);
+    expect(graphCalls().filter((c) => c === 'GET /me/events/{id}')).toHaveLength(1);
+    expect(sync.calls).toBe(2);
+  });
+
+  test('events we create carry a marker, Teams link, are found again, and a retried create does not duplicate', async () => {
+    const { calendar } = clients();
+    const input = {
+      title: 'Prep: coffee with Grace',
+      description: 'Read her paper',
+      start: new Date('2030-01-10T00:00:00Z'),
+      end: new Date('2030-01-10T00:30:00Z'),
+      timeZone: 'Asia/Tokyo',
+      attendees: [{ email: 'grace@example.org', name: 'Grace' }],
+      withConference: true,
+      marker: 'prep-1',
+    };
+    const created = await calendar.createEvent(calendarId, input);
+    expect(created.conferenceUrl).toMatch(/^https:\/\/teams\.microsoft\.com\//);
+    const again = await calendar.createEvent(calendarId, input); // a retried job: Graph's transactionId de-duplicates
+    expect(again.providerEventId).toBe(created.providerEventId);
+    expect(sandbox.microsoft.createdEvents(EMAIL)).toHaveLength(1);
+    expect(sandbox.microsoft.createdEvents(EMAIL)[0]).toMatchObject({ originalStartTimeZone: 'Tokyo Standard Time', start: { dateTime: '2030-01-10T00:00:00.0000000' } });
+    expect(await calendar.findEventByMarker(calendarId, 'prep-1')).toMatchObject({ providerEventId: created.providerEventId });
+    expect(await calendar.findEventByMarker(calendarId, 'prep-2')).toBeNull();
+
+    const synced = (await calendar.syncCalendar(calendarId, null, WINDOW)).changed[0]!;
+    expect(synced.markers).toEqual({ coffeeChatKey: 'prep-1' });
+    expect(synced.conferenceUrl).toBe(created.conferenceUrl);
+
+    await calendar.updateEvent(calendarId, created.providerEventId, { ...input, title: 'Prep (moved)' });
+    expect(sandbox.microsoft.createdEvents(EMAIL)[0]!.subject).toBe('Prep (moved)');
+    await calendar.deleteEvent(calendarId, created.providerEventId);
+    await calendar.deleteEvent(calendarId, created.providerEventId); // already gone: fine
+    expect(sandbox.microsoft.createdEvents(EMAIL)).toEqual([]);
+  });
+
+  const draft = (marker: string) => ({
+    marker,
+    to: { email: 'grace@example.org', name: 'Grace Hopper' },
+    subject: 'Thank you, Grace',
+    text: 'Thanks for the coffee.',
+    html: '<p>Thanks for the coffee.</p>',
+  });
+
+  test('drafts: created once with HTML and a marker, found by marker under a retried job, versions follow edits', async () => {
+    const { mailbox } = clients();
+    const ref = await mailbox.createDraft(draft('thanks-1'));
+    expect(ref).toMatchObject({ draftId: expect.any(String), internetMessageId: expect.stringMatching(/^<.+>$/), version: expect.any(String), webLink: expect.stringMatching(/^https:/) });
+    expect(sandbox.microsoft.drafts(EMAIL)).toEqual([
+      expect.objectContaining({ subject: 'Thank you, Grace', to: ['grace@example.org'], html: '<p>Thanks for the coffee.</p>', text: 'Thanks for the coffee.', markers: expect.objectContaining({}) }),
+    ]);
+
+    // The job crashed after the provider call: its retry looks first, and finds the same draft.
+    const found = await mailbox.findDraftByMarker('thanks-1');
+    expect(found).toEqual(ref);
+    expect(await mailbox.findDraftByMarker('thanks-2')).toBeNull();
+
+    // A rate-limited create is retried by the SDK after Retry-After and still makes one draft.
+    sandbox.faults.add({ provider: 'microsoft', kind: 'rate_limit', pathIncludes: '/me/messages', method: 'POST', retryAfterSeconds: 1 });
+    await mailbox.createDraft(draft('thanks-3'));
+    expect(sandbox.microsoft.drafts(EMAIL)).toHaveLength(2);
+
+    // A create that times out but happened server-side: the retry finds it instead of making another.
+    sandbox.faults.add({ provider: 'microsoft', kind: 'slow', pathIncludes: '/me/messages', method: 'POST', delayMs: 800 });
+    const slow = clients({ requestTimeoutMs: 300 }).mailbox;
+    const err = await rejection(slow.createDraft(draft('thanks-4')));
+    expect(err.kind).toBe('transient');
+    await new Promise((r) => setTimeout(r, 900));
+    const retried = (await slow.findDraftByMarker('thanks-4')) ?? (await slow.createDraft(draft('thanks-4')));
+    expect(sandbox.microsoft.drafts(EMAIL).filter((d) => d.subject === 'Thank you, Grace')).toHaveLength(3);
+    expect(retried.draftId).toBeTruthy();
+
+    const state = await mailbox.draftState(ref);
+    expect(state).toEqual({ state: 'draft', version: ref.version });
+    const updated = await mailbox.updateDraft(ref.draftId, { ...draft('thanks-1'), subject: 'Thanks again' });
+    expect(updated.version).not.toBe(ref.version);
+    sandbox.microsoft.editDraft(EMAIL, ref.draftId, { html: '<p>edited by Ada</p>' });
+    const edited = await mailbox.draftState(ref);
+    expect(edited.state === 'draft' && edited.version !== updated.version).toBe(true);
+  });
+
+  test('send detection: sent (draft gone, copy in Sent Items) vs deleted', async () => {
+    const { mailbox } = clients();
+    const a = await mailbox.createDraft(draft('a'));
+    const b = await mailbox.createDraft(draft('b'));
+    const sentCopy = sandbox.microsoft.sendDraft(EMAIL, a.draftId);
+    sandbox.microsoft.deleteDraft(EMAIL, b.draftId);
+    calls.length = 0;
+    expect(await mailbox.draftState(a)).toEqual({ state: 'sent', sentAt: new Date(sentCopy.sentDateTime!) });
+    expect(await mailbox.draftState(b)).toEqual({ state: 'deleted' });
+    expect(graphCalls()).toHaveLength(4);
+    await mailbox.deleteDraft(b.draftId); // already gone: fine
+  });
+
+  test('lastMailExchanged: latest sent or received, drafts left out', async () => {
+    sandbox.microsoft.addMessage(EMAIL, { folder: 'inbox', from: { email: 'grace@example.org' }, to: [{ email: EMAIL }], subject: 'Re: coffee', at: '2030-01-03T10:00:00Z' });
+    sandbox.microsoft.addMessage(EMAIL, { folder: 'sentitems', to: [{ email: 'grace@example.org' }], subject: 'coffee?', at: '2030-01-05T10:00:00Z' });
+    sandbox.microsoft.addMessage(EMAIL, { folder: 'inbox', from: { email: 'alan@example.org' }, to: [{ email: EMAIL }], subject: 'later, unrelated', at: '2030-01-09T10:00:00Z' });
+    const { mailbox } = clients();
+    await mailbox.createDraft(draft('d')); // a draft to Grace made now: not "exchanged"
+    expect(await mailbox.lastMailExchanged('Grace@Example.org', new Date('2030-01-01T00:00:00Z'))).toEqual(new Date('2030-01-05T10:00:00Z'));
+    expect(await mailbox.lastMailExchanged('grace@example.org', new Date('2030-01-06T00:00:00Z'))).toBeNull();
+    expect(await mailbox.lastMailExchanged('nobody@example.org', new Date('2020-01-01T00:00:00Z'))).toBeNull();
+  });
+
+  test('429: a short Retry-After is waited out inside the call; a long one surfaces as rate_limited with the wait', async () => {
+    seed(2);
+    const { calendar } = clients();
+    sandbox.faults.add({ provider: 'microsoft', kind: 'rate_limit', pathIncludes: 'calendarView/delta', retryAfterSeconds: 1 });
+    const t0 = Date.now();
+    const full = await calendar.syncCalendar(calendarId, null, WINDOW);
+    expect(Date.now() - t0).toBeGreaterThanOrEqual(1000);
+    expect(full.changed).toHaveLength(2);
+
+    sandbox.faults.add({ provider: 'microsoft', kind: 'rate_limit', pathIncludes: 'calendarView/delta', retryAfterSeconds: 120 });
+    const t1 = Date.now();
+    const err = await rejection(calendar.syncCalendar(calendarId, full.cursor, WINDOW));
+    expect(err).toMatchObject({ kind: 'rate_limited', retryAfterMs: 120_000, status: 429 });
+    expect(Date.now() - t1).toBeLessThan(1000);
+
+    sandbox.faults.add({ provider: 'microsoft', kind: 'server_error', status: 500, pathIncludes: 'calendarView/delta' });
+    expect((await rejection(calendar.syncCalendar(calendarId, full.cursor, WINDOW))).kind).toBe('transient');
+  });
+
+  test('revoked grant -> auth_revoked; a bad token fails validation with one clear line', async () => {
+    const { calendar } = clients();
+    await calendar.listCalendars();
+    sandbox.microsoft.revoke(EMAIL);
+    const err = await rejection(calendar.listCalendars());
+    expect(err.kind).toBe('auth_revoked');
+    const bad = await rejection(validateMicrosoftRefreshToken('not-a-token', endpoints));
+    expect(bad.kind).toBe('auth_revoked');
+    expect(bad.message.split('\n')).toHaveLength(1);
+    expect(bad.message).toMatch(/invalid_grant: AADSTS\d+/);
+  });
+
+  test('refresh tokens: each rotation is reported; refresh before expiry and once on 401', async () => {
+    let now = Date.parse('2030-01-01T00:00:00Z');
+    const { calendar } = clients({ now: () => now });
+    await calendar.listCalendars();
+    expect(rotated).toHaveLength(1);
+    expect(rotated[0]).not.toBe(refreshToken);
+    await calendar.listCalendars();
+    expect(rotated).toHaveLength(1); // token still fresh
+
+    now += 56 * 60_000; // within 5 minutes of the 1 h expiry
+    await calendar.listCalendars();
+    expect(rotated).toHaveLength(2);
+    expect(sandbox.requests.filter((r) => r.status === 401)).toHaveLength(0);
+
+    sandbox.microsoft.expireAccessTokens(EMAIL);
+    await calendar.listCalendars();
+    expect(rotated).toHaveLength(3);
+    expect(sandbox.requests.filter((r) => r.status === 401)).toHaveLength(1);
+    // The latest rotated token is the one that works next time.
+    expect((await validateMicrosoftRefreshToken(rotated[2]!, endpoints)).profile.email).toBe(EMAIL);
+  });
+
+  test('connect: authorize with PKCE and a loopback redirect, exchange the code, validate the token', async () => {
+    const tokens = await connectWithLoopback({
+      endpoints,
+      loginHint: EMAIL,
+      open: async (url) => {
+        expect(new URL(url).searchParams.get('code_challenge_method')).toBe('S256');
+        expect(new URL(url).searchParams.get('scope')).toBe('offline_access User.Read Calendars.ReadWrite Mail.ReadWrite MailboxSettings.Read');
+        await fetch(url); // the "browser": follows the redirect to our loopback listener
+      },
+    });
+    expect(tokens.refreshToken).toBeTruthy();
+    const checked = await validateMicrosoftRefreshToken(tokens.refreshToken, endpoints);
+    expect(checked.profile).toEqual({ email: EMAIL, name: 'Ada Lovelace', timeZone: 'Asia/Tokyo' });
+    expect(checked.refreshToken).not.toBe(tokens.refreshToken);
+  });
+
+  test('[measure] provider calls per changed chat', async () => {
+    const ids = seed(5);
+    const { calendar, mailbox } = clients();
+    const full = await calendar.syncCalendar(calendarId, null, WINDOW);
+    sandbox.microsoft.updateEvent(EMAIL, ids[2]!, { start: at(2, 16), end: at(2, 17) });
+    calls.length = 0;
+    const inc = await calendar.syncCalendar(calendarId, full.cursor, WINDOW);
+    expect(inc.changed).toHaveLength(1);
+    // A changed chat typically re-renders its draft and moves its prep block.
+    await mailbox.createDraft(draft('confirm-2'));
+    await calendar.createEvent(calendarId, { title: 'Prep', description: '', start: new Date(at(2, 15)), end: new Date(at(2, 16)), timeZone: 'Asia/Tokyo', showAs: 'busy', marker: 'prep-2' });
+    console.log(`[measure] microsoft changed chat: ${calls.length} provider calls (${calls.join(', ')})`);
+    expect(calls.length).toBeLessThanOrEqual(3);
+  });
+});
