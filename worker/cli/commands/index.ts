@@ -8,6 +8,7 @@ import { registerOutreach, registerSchedule } from './outreach.ts';
 import { registerSandbox } from './sandbox.ts';
 import { registerStatus } from './status.ts';
 import { registerSync } from './sync.ts';
+import { registerWeb } from './web.ts';
 import { registerWorker } from './worker.ts';
 
 export function registerCommands(program: Command): void {
@@ -21,4 +22,5 @@ export function registerCommands(program: Command): void {
   registerContacts(program);
   registerOutreach(program);
   registerSchedule(program);
+  registerWeb(program);
 }

@@ -1,0 +1,161 @@
+// The page's POST forms. Each one validates its fields, calls the same user action as the CLI
+// (which writes the database and enqueues the plan jobs), then redirects back (303) with one
+// line of feedback. A rejected value comes back in the redirect so the form shows it again.
+import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import { DateTime } from 'luxon';
+import { z } from 'zod';
+import type { App } from '../app.ts';
+import { overrideEvent, resumeContact, setChatNote, setContactTimeZone, snoozeContact, stopContact } from '../core/user-actions.ts';
+import { isValidZone } from '../pipeline/time-zones.ts';
+import type { Guard } from './security.ts';
+
+export const NOTE_MAX = 1000;
+
+/** A problem with what the user typed: shown as one line beside the form. */
+class FormError extends Error {}
+
+interface Outcome {
+  ok: string;
+  anchor: string;
+}
+
+interface Target {
+  anchor: string;
+  form?: string;
+  value?: string;
+}
+
+const params = z.object({ id: z.string().min(1).max(100) });
+const body = z.record(z.string(), z.unknown());
+
+function field(req: FastifyRequest, name: string): string {
+  const parsed = body.safeParse(req.body ?? {});
+  const v = parsed.success ? parsed.data[name] : undefined;
+  return typeof v === 'string' ? v : '';
+}
+
+function redirect(reply: FastifyReply, query: Record<string, string | undefined>, anchor: string) {
+  const q = new URLSearchParams();
+  for (const [k, v] of Object.entries(query)) if (v !== undefined) q.set(k, v);
+  return reply.code(303).header('cache-control', 'no-store').header('location', `/?${q.toString()}#${anchor}`).send();
+}
+
+function firstLine(err: unknown): string {
+  const msg = err instanceof Error ? err.message : String(err);
+  return (msg.split('\n')[0] ?? '').slice(0, 300) || 'something went wrong';
+}
+
+export function registerActions(server: FastifyInstance, app: App, guard: Guard): void {
+  const route = (
+    path: string,
+    target: (id: string, req: FastifyRequest) => Target,
+    run: (id: string, req: FastifyRequest) => Promise<Outcome>,
+  ) => {
+    server.post(path, async (req, reply) => {
+      const p = params.safeParse(req.params);
+      if (!p.success) return redirect(reply, { error: 'That item was not found.' }, 'top');
+      const id = p.data.id;
+      const t = target(id, req);
+      if (!guard.checkCsrf(field(req, '_csrf'))) {
+        // Most likely the server restarted since the page was loaded (the token is per process).
+        return redirect(reply, { error: 'The page was out of date, so nothing was changed. Please try again.', form: t.form, value: t.value }, t.anchor);
+      }
+      try {
+        const out = await run(id, req);
+        return redirect(reply, { ok: out.ok }, out.anchor);
+      } catch (err) {
+        if (!(err instanceof FormError)) app.log.warn({ err, path }, 'review page action failed');
+        return redirect(reply, { error: firstLine(err), form: t.form, value: t.value?.slice(0, NOTE_MAX + 100) }, t.anchor);
+      }
+    });
+  };
+
+  route(
+    '/chats/:id/note',
+    (id, req) => ({ anchor: `chat-${id}`, form: `note-${id}`, value: field(req, 'note') }),
+    async (id, req) => {
+      const note = field(req, 'note').trim();
+      if (!note) throw new FormError('Write the advice first: the note is empty.');
+      if (note.length > NOTE_MAX) throw new FormError(`Keep the note under ${NOTE_MAX} characters (it has ${note.length}).`);
+      const chat = await setChatNote(app, id, note);
+      return { ok: `Noted for “${chat.title}”: the thank-you will cite it.`, anchor: `chat-${id}` };
+    },
+  );
+
+  route(
+    '/chats/:id/exclude',
+    () => ({ anchor: 'upcoming' }),
+    async (id) => {
+      const r = await overrideEvent(app, id, 'exclude');
+      return { ok: `“${r.title}” is excluded: it is not treated as a coffee chat.`, anchor: `event-${r.eventId}` };
+    },
+  );
+
+  route(
+    '/events/:id/include',
+    (id) => ({ anchor: `event-${id}` }),
+    async (id) => {
+      const r = await overrideEvent(app, id, 'include');
+      if (!r.isChat) return { ok: `“${r.title}” is included, but it still is not a chat: ${r.reasons.join('; ')}`, anchor: `event-${r.eventId}` };
+      const chat = await app.prisma.chat.findUnique({ where: { eventId: r.eventId }, select: { id: true } });
+      return { ok: `“${r.title}” is now treated as a coffee chat.`, anchor: chat ? `chat-${chat.id}` : 'upcoming' };
+    },
+  );
+
+  const contactById = async (id: string) => {
+    const c = await app.prisma.contact.findUnique({ where: { id } });
+    if (!c) throw new FormError('That contact no longer exists.');
+    return c;
+  };
+
+  route(
+    '/contacts/:id/time-zone',
+    (id, req) => ({ anchor: `contact-${id}`, form: `tz-${id}`, value: field(req, 'timeZone') }),
+    async (id, req) => {
+      const zone = field(req, 'timeZone').trim();
+      if (!zone) throw new FormError('Enter a time zone such as Asia/Tokyo or Europe/London.');
+      if (!isValidZone(zone)) throw new FormError(`“${zone}” is not a time zone name; pick one from the list, such as Asia/Tokyo.`);
+      const c = await contactById(id);
+      await setContactTimeZone(app, c.email, zone, c.userId);
+      return { ok: `${c.name ?? c.email} is in ${zone} now; their drafts show both times.`, anchor: `contact-${id}` };
+    },
+  );
+
+  route(
+    '/contacts/:id/stop',
+    (id) => ({ anchor: `contact-${id}` }),
+    async (id) => {
+      const c = await contactById(id);
+      await stopContact(app, c.email, c.userId);
+      return { ok: `${c.name ?? c.email}: do not contact. Nothing more is drafted to them.`, anchor: `contact-${id}` };
+    },
+  );
+
+  route(
+    '/contacts/:id/resume',
+    (id) => ({ anchor: `contact-${id}` }),
+    async (id) => {
+      const c = await contactById(id);
+      await resumeContact(app, c.email, c.userId);
+      return { ok: `${c.name ?? c.email}: check-ins resumed.`, anchor: `contact-${id}` };
+    },
+  );
+
+  route(
+    '/contacts/:id/snooze',
+    (id, req) => ({ anchor: `contact-${id}`, form: `snooze-${id}`, value: field(req, 'until') }),
+    async (id, req) => {
+      const raw = field(req, 'until').trim();
+      const c = await contactById(id);
+      const zone = (await app.prisma.user.findUnique({ where: { id: c.userId }, select: { timeZone: true } }))?.timeZone ?? 'UTC';
+      if (!raw) throw new FormError('Pick a date to snooze until.');
+      // The date is a day in the user's own zone: no check-in before it starts.
+      const day = /^\d{4}-\d{2}-\d{2}$/.test(raw) ? DateTime.fromISO(raw, { zone }) : DateTime.invalid('format');
+      if (!day.isValid) throw new FormError(`“${raw}” is not a date; use the date picker (YYYY-MM-DD).`);
+      const until = day.startOf('day');
+      if (until.toMillis() <= app.now().getTime()) throw new FormError('Pick a date in the future to snooze until.');
+      await snoozeContact(app, c.email, until.toJSDate(), c.userId);
+      return { ok: `${c.name ?? c.email}: no check-in before ${until.setLocale('en-US').toFormat('ccc, LLL d, yyyy')}.`, anchor: `contact-${id}` };
+    },
+  );
+}

@@ -1,0 +1,113 @@
+// Everything the overview page shows, read once per request: the status report (shared with the
+// CLI and the demo) plus what only the page needs: ids of ignored events (for "include") and each
+// contact's check-in plan.
+import type { App } from '../app.ts';
+import type { NeutralEvent } from '../../integrations/provider.ts';
+import { getStatus, type StatusReport } from '../core/status.ts';
+
+const DAY_MS = 86_400_000;
+/** Ignored events older than this are history, not something to review. */
+const IGNORED_LOOKBACK_DAYS = 14;
+const IGNORED_LIMIT = 60;
+
+export interface IgnoredEvent {
+  id: string;
+  accountEmail: string;
+  title: string;
+  startUtc: Date | null;
+  timeZone: string | null;
+  allDay: boolean;
+  /** All-day events carry a date only (YYYY-MM-DD). */
+  allDayDate: string | null;
+  cancelled: boolean;
+  excludedByUser: boolean;
+  reasons: string[];
+}
+
+export interface ContactRow {
+  id: string;
+  email: string;
+  name: string | null;
+  timeZone: string | null;
+  timeZoneSource: string | null;
+  doNotContact: boolean;
+  userTimeZone: string;
+  lastMailExchangedAt: Date | null;
+  checkIn: {
+    status: 'active' | 'stopped';
+    step: number;
+    nextAt: Date;
+    anchorAt: Date;
+    snoozedUntil: Date | null;
+    stopReason: string | null;
+    unansweredCount: number;
+  } | null;
+}
+
+export interface OverviewData {
+  now: Date;
+  status: StatusReport;
+  /** Zone used for times that belong to no chat (drafts, schedule); the first user's. */
+  userTimeZone: string;
+  /** Contacts by email, for names and zones beside scheduled items and drafts. */
+  contacts: ContactRow[];
+  ignored: IgnoredEvent[];
+}
+
+export async function loadOverview(app: App): Promise<OverviewData> {
+  const now = app.now();
+  const status = await getStatus(app.prisma, now);
+  const users = await app.prisma.user.findMany({ orderBy: { createdAt: 'asc' }, select: { id: true, timeZone: true } });
+  const zoneOf = new Map(users.map((u) => [u.id, u.timeZone]));
+  const contacts = await app.prisma.contact.findMany({ include: { checkIn: true }, orderBy: [{ name: 'asc' }, { email: 'asc' }] });
+  const since = new Date(now.getTime() - IGNORED_LOOKBACK_DAYS * DAY_MS);
+  const events = await app.prisma.event.findMany({
+    where: { isChat: false, OR: [{ startUtc: { gte: since } }, { startUtc: null, updatedAt: { gte: since } }] },
+    include: { calendar: { include: { account: true } } },
+    orderBy: [{ startUtc: 'asc' }],
+    take: IGNORED_LIMIT,
+  });
+  return {
+    now,
+    status,
+    userTimeZone: users[0]?.timeZone ?? 'UTC',
+    contacts: contacts.map((c) => ({
+      id: c.id,
+      email: c.email,
+      name: c.name,
+      timeZone: c.timeZone,
+      timeZoneSource: c.timeZoneSource,
+      doNotContact: c.doNotContact,
+      userTimeZone: zoneOf.get(c.userId) ?? 'UTC',
+      lastMailExchangedAt: c.lastMailExchangedAt,
+      checkIn: c.checkIn
+        ? {
+            status: c.checkIn.status,
+            step: c.checkIn.step,
+            nextAt: c.checkIn.nextAt,
+            anchorAt: c.checkIn.anchorAt,
+            snoozedUntil: c.checkIn.snoozedUntil,
+            stopReason: c.checkIn.stopReason,
+            unansweredCount: c.checkIn.unansweredCount,
+          }
+        : null,
+    })),
+    ignored: events.map((e) => ({
+      id: e.id,
+      accountEmail: e.calendar.account.email,
+      title: e.title,
+      startUtc: e.startUtc,
+      timeZone: e.timeZone,
+      allDay: e.allDay,
+      allDayDate: allDayDate(e.payload),
+      cancelled: e.cancelled,
+      excludedByUser: e.override === 'exclude',
+      reasons: e.reasons,
+    })),
+  };
+}
+
+function allDayDate(payload: unknown): string | null {
+  const start = (payload as Partial<NeutralEvent> | null)?.start;
+  return start?.kind === 'allDay' && typeof start.date === 'string' ? start.date : null;
+}

@@ -1,0 +1,146 @@
+// The review page: one fastify server, server-rendered HTML, no front-end build.
+//   GET  /            overview (accounts, chats in both zones, drafts, schedule, contacts, ignored events)
+//   POST /chats/:id/note | /chats/:id/exclude | /events/:id/include
+//   POST /contacts/:id/time-zone | /contacts/:id/stop | /contacts/:id/resume | /contacts/:id/snooze
+//   GET  /queues      bull-board
+//   GET  /healthz     database and Redis reachable
+//   GET  /api/status  the status report as JSON
+// Local by default (127.0.0.1); with WEB_AUTH_TOKEN every route requires the token.
+import formbody from '@fastify/formbody';
+import Fastify, { LogController, type FastifyBaseLogger, type FastifyInstance } from 'fastify';
+import type { App } from '../app.ts';
+import { getStatus } from '../core/status.ts';
+import { registerActions } from './actions.ts';
+import { html } from './html.ts';
+import { layout, unauthorizedPage } from './layout.ts';
+import { loadOverview } from './overview-data.ts';
+import { renderOverview, type Flash } from './overview-page.ts';
+import { QUEUES_PATH, registerQueuesBoard } from './queues-board.ts';
+import { createGuard, isLoopbackHost } from './security.ts';
+
+export interface WebServerOptions {
+  port: number;
+  /** Defaults to 127.0.0.1; any other address needs WEB_AUTH_TOKEN. */
+  host?: string;
+}
+
+export interface WebServer {
+  url: string;
+  close(): Promise<void>;
+}
+
+// Our pages carry no script at all; bull-board (its own bundle) gets the browser defaults.
+const PAGE_CSP = "default-src 'none'; style-src 'unsafe-inline'; img-src data:; form-action 'self'; base-uri 'none'; frame-ancestors 'none'";
+
+export async function startWebServer(app: App, opts: WebServerOptions): Promise<WebServer> {
+  const host = opts.host ?? '127.0.0.1';
+  const token = app.config.WEB_AUTH_TOKEN || undefined;
+  if (!token && !isLoopbackHost(host)) {
+    throw new Error(`refusing to serve the review page on ${host} without WEB_AUTH_TOKEN (set it, or use --host 127.0.0.1)`);
+  }
+  const server = await buildWebServer(app);
+  try {
+    await server.listen({ port: opts.port, host });
+  } catch (err) {
+    await server.close().catch(() => undefined);
+    throw err;
+  }
+  const address = server.server.address();
+  const port = typeof address === 'object' && address ? address.port : opts.port;
+  const shownHost = host.includes(':') ? `[${host}]` : host === '0.0.0.0' ? '127.0.0.1' : host;
+  return { url: `http://${shownHost}:${port}/`, close: () => server.close() };
+}
+
+/** The fastify instance without listening (tests may use `inject`). */
+export async function buildWebServer(app: App): Promise<FastifyInstance> {
+  const server = Fastify({
+    loggerInstance: app.log.child({ module: 'web' }) as FastifyBaseLogger,
+    // Request lines would log `?token=`; errors are still logged.
+    logController: new LogController({ disableRequestLogging: true }),
+    routerOptions: { ignoreTrailingSlash: true },
+    bodyLimit: 64 * 1024,
+  });
+  const guard = createGuard({ authToken: app.config.WEB_AUTH_TOKEN, page401: unauthorizedPage });
+
+  server.addHook('onRequest', async (req, reply) => {
+    if (await guard.check(req, reply)) return reply;
+  });
+  server.addHook('onSend', async (req, reply, payload) => {
+    reply.header('x-content-type-options', 'nosniff');
+    reply.header('referrer-policy', 'same-origin');
+    if (!req.url.startsWith(QUEUES_PATH)) {
+      reply.header('content-security-policy', PAGE_CSP);
+      reply.header('x-frame-options', 'DENY');
+    }
+    return payload;
+  });
+
+  server.setNotFoundHandler((req, reply) => {
+    if (req.url.startsWith('/api/')) return reply.code(404).send({ error: 'not found' });
+    return reply
+      .code(404)
+      .type('text/html; charset=utf-8')
+      .send(layout({ title: 'coffee-chat: not found', body: html`<section><h2>Not found</h2><p class="hint">Nothing lives at this address. <a href="/">Back to the overview</a>.</p></section>` }));
+  });
+  server.setErrorHandler((err, req, reply) => {
+    const status = typeof (err as { statusCode?: unknown }).statusCode === 'number' ? (err as { statusCode: number }).statusCode : 500;
+    if (status >= 500) req.log.error({ err, url: req.url.replace(/token=[^&]*/g, 'token=…') }, 'review page error');
+    const line = status >= 500 ? 'Something went wrong on our side; the details are in the worker log.' : (err instanceof Error ? err.message : String(err)).split('\n')[0];
+    if (req.url.startsWith('/api/') || req.url === '/healthz') return reply.code(status).send({ error: line });
+    return reply
+      .code(status)
+      .type('text/html; charset=utf-8')
+      .send(layout({ title: 'coffee-chat: error', body: html`<section><h2>That did not work</h2><p class="hint">${line}</p><p><a href="/">Back to the overview</a></p></section>` }));
+  });
+
+  server.get('/', async (req, reply) => {
+    const data = await loadOverview(app);
+    return reply.type('text/html; charset=utf-8').header('cache-control', 'no-store').send(renderOverview(data, flashFrom(req.query), guard.csrfToken));
+  });
+
+  server.get('/healthz', async (_req, reply) => {
+    const [db, redis] = await Promise.all([
+      probe(() => app.prisma.$queryRaw`SELECT 1`),
+      // Queue commands wait for a reconnect forever (maxRetriesPerRequest: null): bound it.
+      probe(() => app.queues.plan.getJobCounts('waiting')),
+    ]);
+    const ok = db === 'ok' && redis === 'ok';
+    return reply.code(ok ? 200 : 503).header('cache-control', 'no-store').send({ status: ok ? 'ok' : 'degraded', db, redis, time: app.now().toISOString() });
+  });
+
+  server.get('/api/status', async (_req, reply) => {
+    return reply.header('cache-control', 'no-store').send(await getStatus(app.prisma, app.now()));
+  });
+
+  // Form bodies are parsed for our own routes only; bull-board's API keeps JSON.
+  await server.register(async (forms) => {
+    await forms.register(formbody, { bodyLimit: 64 * 1024 });
+    registerActions(forms, app, guard);
+  });
+
+  await registerQueuesBoard(server, app.queues);
+  return server;
+}
+
+function flashFrom(query: unknown): Flash {
+  const q = (query ?? {}) as Record<string, unknown>;
+  const str = (k: string, max: number) => (typeof q[k] === 'string' ? (q[k] as string).slice(0, max) : undefined);
+  return { ok: str('ok', 400), error: str('error', 400), form: str('form', 120), value: str('value', 1200) };
+}
+
+const PROBE_TIMEOUT_MS = 2_000;
+
+async function probe(check: () => Promise<unknown>): Promise<string> {
+  let timer: NodeJS.Timeout | undefined;
+  const timeout = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => reject(new Error(`no answer in ${PROBE_TIMEOUT_MS} ms`)), PROBE_TIMEOUT_MS);
+  });
+  try {
+    await Promise.race([check(), timeout]);
+    return 'ok';
+  } catch (e) {
+    return `error: ${(e instanceof Error ? e.message : String(e)).split('\n')[0]}`;
+  } finally {
+    clearTimeout(timer);
+  }
+}
