@@ -80,9 +80,11 @@ export class GoogleSession {
       fetchImplementation: countingFetch,
     });
     this.oauth.setCredentials({ refresh_token: creds.refreshToken });
-    const common = { auth: this.oauth, rootUrl: endpoints.googleApiRootUrl, retry: false };
-    this.calendar = calendar({ version: 'v3', ...common });
-    this.gmail = gmail({ version: 'v1', ...common });
+    const root = endpoints.googleApiRootUrl.endsWith('/') ? endpoints.googleApiRootUrl : `${endpoints.googleApiRootUrl}/`;
+    this.calendar = calendar({ version: 'v3', auth: this.oauth, rootUrl: root, retry: false });
+    // In production Gmail lives on its own host (the SDK's default); a sandbox serves both on one root.
+    const gmailRoot = root === 'https://www.googleapis.com/' ? 'https://gmail.googleapis.com/' : root;
+    this.gmail = gmail({ version: 'v1', auth: this.oauth, rootUrl: gmailRoot, retry: false });
   }
 
   /** Runs an operation and reports how many HTTP calls it made (token refreshes included). */

@@ -117,10 +117,8 @@ describe('gmail sandbox (real @googleapis/gmail)', () => {
     expect(noRaw.response?.data.error?.code).toBe(400);
     const other = await errorOf(gmail.users.getProfile({ userId: 'someone-else@example.com' }));
     expect(other.status).toBe(403);
-    const res = await fetch(`${fx.sandbox.url}/gmail/v1/users/me/profile`);
-    expect(res.status).toBe(401);
-    expect(((await res.json()) as { error: { code: number } }).error.code).toBe(401);
-    const unknown = await fetch(`${fx.sandbox.url}/gmail/v1/nope`);
-    expect(unknown.status).toBe(404);
+    const missing = await errorOf(gmail.users.messages.get({ userId: 'me', id: 'ffffffffffffffff' }));
+    expect(missing.status).toBe(404);
+    expect(missing.response?.data.error?.errors?.[0]?.reason).toBe('notFound');
   });
 });
