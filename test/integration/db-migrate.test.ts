@@ -5,11 +5,16 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { PGlite } from '@electric-sql/pglite';
 import { openDatabase } from '../../worker/db/client.ts';
-import { applyPendingMigrations, MigrationError, migrationChecksum, readMigrations } from '../../worker/db/migrate.ts';
+import {
+  applyPendingMigrations,
+  MigrationError,
+  migrationChecksum,
+  readMigrations,
+} from '../../worker/db/migrate.ts';
 import { withSchemaEngine } from '../../worker/db/schema-engine.ts';
 import { pgliteRunner } from '../../worker/db/sql-runners.ts';
 import { missingSchemaTables } from '../../worker/db/verify.ts';
-import { openTestDb, testDbKinds, type DbKind } from '../helpers/db.ts';
+import { openTestDb, testDbKinds, type DbKind, type TestDb } from '../helpers/db.ts';
 import { stopTestPostgres } from '../helpers/postgres.ts';
 
 const kinds = await testDbKinds();
@@ -34,44 +39,60 @@ afterAll(async () => {
 describe.each(allKinds)('migrations on %s', (kind) => {
   const run = kinds.includes(kind) ? it : it.skip;
 
-  run('apply to a fresh database, record _prisma_migrations rows, and a second apply does nothing', async () => {
-    const db = await openTestDb(kind);
-    try {
-      expect(db.kind).toBe(kind);
-      expect(db.migrations).toEqual({ applied: migrations.map((m) => m.name), total: migrations.length });
-      expect(await missingSchemaTables(db)).toEqual([]);
-
-      const rows = await db.prisma.$queryRawUnsafe<Row[]>('SELECT * FROM "_prisma_migrations" ORDER BY started_at');
-      expect(rows.map((r) => r.migration_name)).toEqual(migrations.map((m) => m.name));
-      for (const [i, r] of rows.entries()) {
-        expect(r.checksum).toBe(migrations[i]!.checksum);
-        expect(r.checksum).toMatch(/^[0-9a-f]{64}$/);
-        expect(r.id).toMatch(/^[0-9a-f-]{36}$/);
-        expect(r.finished_at).toBeInstanceOf(Date);
-        expect(r.rolled_back_at).toBeNull();
-        expect(r.logs).toBeNull();
-        expect(r.applied_steps_count).toBe(1);
+  run(
+    'apply to a fresh database, record _prisma_migrations rows, and a second apply does nothing',
+    async () => {
+      const db = await openTestDb(kind);
+      try {
+        await firstAndSecondOpen(kind, db);
+      } finally {
+        await db.dispose();
       }
-
-      // The schema is usable: a row goes in and comes back.
-      const user = await db.prisma.user.create({ data: { name: 'Ada' } });
-      expect((await db.prisma.user.findUniqueOrThrow({ where: { id: user.id } })).name).toBe('Ada');
-    } finally {
-      await db.close();
-    }
-
-    const again = await openDatabase(kind === 'embedded' ? { databaseUrl: '', dataDir: db.dataDir! } : { databaseUrl: db.url! });
-    try {
-      expect(again.migrations).toEqual({ applied: [], total: migrations.length });
-      const count = await again.prisma.$queryRawUnsafe<{ n: number }[]>('SELECT count(*)::int AS n FROM "_prisma_migrations"');
-      expect(count[0]!.n).toBe(migrations.length);
-      expect(await again.prisma.user.count()).toBe(1);
-    } finally {
-      await again.close();
-      if (db.dataDir) rmSync(db.dataDir, { recursive: true, force: true });
-    }
-  });
+    },
+  );
 });
+
+async function firstAndSecondOpen(kind: DbKind, db: TestDb): Promise<void> {
+  try {
+    expect(db.kind).toBe(kind);
+    expect(db.migrations).toEqual({ applied: migrations.map((m) => m.name), total: migrations.length });
+    expect(await missingSchemaTables(db)).toEqual([]);
+
+    const rows = await db.prisma.$queryRawUnsafe<Row[]>(
+      'SELECT * FROM "_prisma_migrations" ORDER BY started_at',
+    );
+    expect(rows.map((r) => r.migration_name)).toEqual(migrations.map((m) => m.name));
+    for (const [i, r] of rows.entries()) {
+      expect(r.checksum).toBe(migrations[i]!.checksum);
+      expect(r.checksum).toMatch(/^[0-9a-f]{64}$/);
+      expect(r.id).toMatch(/^[0-9a-f-]{36}$/);
+      expect(r.finished_at).toBeInstanceOf(Date);
+      expect(r.rolled_back_at).toBeNull();
+      expect(r.logs).toBeNull();
+      expect(r.applied_steps_count).toBe(1);
+    }
+
+    // The schema is usable: a row goes in and comes back.
+    const user = await db.prisma.user.create({ data: { name: 'Ada' } });
+    expect((await db.prisma.user.findUniqueOrThrow({ where: { id: user.id } })).name).toBe('Ada');
+  } finally {
+    await db.close();
+  }
+
+  const again = await openDatabase(
+    kind === 'embedded' ? { databaseUrl: '', dataDir: db.dataDir! } : { databaseUrl: db.url! },
+  );
+  try {
+    expect(again.migrations).toEqual({ applied: [], total: migrations.length });
+    const count = await again.prisma.$queryRawUnsafe<{ n: number }[]>(
+      'SELECT count(*)::int AS n FROM "_prisma_migrations"',
+    );
+    expect(count[0]!.n).toBe(migrations.length);
+    expect(await again.prisma.user.count()).toBe(1);
+  } finally {
+    await again.close();
+  }
+}
 
 describe("Prisma's own engine agrees with our bookkeeping", () => {
   it('diagnoseMigrationHistory sees nothing edited, failed or pending, and applyMigrations has nothing to do', async () => {
@@ -86,8 +107,16 @@ describe("Prisma's own engine agrees with our bookkeeping", () => {
             optInToShadowDatabase: false,
             filters: { externalTables: [], externalEnums: [] },
           });
-          expect(diag).toMatchObject({ editedMigrationNames: [], failedMigrationNames: [], hasMigrationsTable: true, history: null });
-          const applied = await engine.applyMigrations({ migrationsList: list, filters: { externalTables: [], externalEnums: [] } });
+          expect(diag).toMatchObject({
+            editedMigrationNames: [],
+            failedMigrationNames: [],
+            hasMigrationsTable: true,
+            history: null,
+          });
+          const applied = await engine.applyMigrations({
+            migrationsList: list,
+            filters: { externalTables: [], externalEnums: [] },
+          });
           expect(applied.appliedMigrationNames).toEqual([]);
         },
         { main: pglite },
@@ -115,8 +144,11 @@ describe('migration runner failure modes (in-memory PGlite)', () => {
     const pglite = new PGlite();
     try {
       const runner = pgliteRunner(pglite);
-      await expect(applyPendingMigrations(runner, { dir })).rejects.toThrow(/20260102000000_bad failed: .*already exists/);
-      const rows = (await pglite.query<Row>('SELECT * FROM "_prisma_migrations" ORDER BY migration_name')).rows;
+      await expect(applyPendingMigrations(runner, { dir })).rejects.toThrow(
+        /20260102000000_bad failed: .*already exists/,
+      );
+      const rows = (await pglite.query<Row>('SELECT * FROM "_prisma_migrations" ORDER BY migration_name'))
+        .rows;
       expect(rows.map((r) => [r.migration_name, r.finished_at !== null, r.applied_steps_count])).toEqual([
         ['20260101000000_ok', true, 1],
         ['20260102000000_bad', false, 0],
@@ -124,7 +156,9 @@ describe('migration runner failure modes (in-memory PGlite)', () => {
       expect(rows[1]!.logs).toMatch(/already exists/);
       // The script ran as one implicit transaction: "B" was not left half-created.
       expect((await pglite.query(`SELECT to_regclass('"B"') AS t`)).rows[0]).toEqual({ t: null });
-      await expect(applyPendingMigrations(runner, { dir })).rejects.toThrow(/failed earlier and needs attention/);
+      await expect(applyPendingMigrations(runner, { dir })).rejects.toThrow(
+        /failed earlier and needs attention/,
+      );
     } finally {
       await pglite.close();
     }
@@ -137,7 +171,9 @@ describe('migration runner failure modes (in-memory PGlite)', () => {
       const runner = pgliteRunner(pglite);
       expect((await applyPendingMigrations(runner, { dir })).applied).toEqual(['20260101000000_ok']);
       write('20260101000000_ok', 'CREATE TABLE "A" (id bigint);');
-      await expect(applyPendingMigrations(runner, { dir })).rejects.toThrow(/was edited after it was applied/);
+      await expect(applyPendingMigrations(runner, { dir })).rejects.toThrow(
+        /was edited after it was applied/,
+      );
     } finally {
       await pglite.close();
     }
