@@ -568,6 +568,8 @@ export function listEvents(account: Account, cal: Calendar, query: Record<string
     const updatedOk = (u: string) => !updatedMin || DateTime.fromISO(u) >= updatedMin;
     // "updatedMin ... When specified, entries deleted since this time will always be included regardless of showDeleted."
     const showCancelled = showDeleted || !!updatedMin;
+    // "If showDeleted and singleEvents are both True, only single instances of deleted events (but
+    // not the underlying recurring events) are returned." https://developers.google.com/calendar/api/v3/reference/events/list
     if (recurring && singleEvents) {
       if (ev.status === 'cancelled' && !showCancelled) continue;
       for (const inst of instancesOf(ev, cal, from, to)) {
@@ -587,10 +589,12 @@ export function listEvents(account: Account, cal: Calendar, query: Record<string
     } else if (to && DateTime.fromMillis(evStart) >= to) continue;
     push(ev.status === 'cancelled' ? cancelledResource(ev.id, ev.seq, ev.updated) : eventResource(ev, account, cal), evStart, ev.updated);
     if (recurring) {
-      // exceptions of a series are listed as their own events when singleEvents is false
+      // Exceptions of a series are listed as their own events when singleEvents is false, and
+      // "Cancelled instances of recurring events (but not the underlying recurring event) will still
+      // be included if showDeleted and singleEvents are both False" (events.list, showDeleted).
       for (const instId of ev.overrides.keys()) {
         const inst = findInstance(cal, ev, instId);
-        if (inst && (showCancelled || inst.fields.status !== 'cancelled')) {
+        if (inst) {
           push(inst.fields.status === 'cancelled' ? cancelledResource(inst.id, inst.seq, inst.updated, inst) : instanceResource(inst, account, cal), evStart, inst.updated);
         }
       }
