@@ -1,6 +1,7 @@
 // The Google integration (integrations/google) against the sandbox, through the real SDKs.
 import { startSandbox, type Sandbox } from '../../integrations/sandbox/server.ts';
 import { createGoogleClients, startLoopbackConsent, validateGoogleRefreshToken } from '../../integrations/google/index.ts';
+import { parseRetryAfter, toProviderError } from '../../integrations/google/errors.ts';
 import { ProviderError, type ProviderClients, type ProviderEndpoints, type DraftInput } from '../../integrations/provider.ts';
 
 const EMAIL = 'ada@example.com';
@@ -179,6 +180,16 @@ describe('google calendar provider', () => {
     const err = await rejection(c.calendar.listCalendars());
     expect(err.kind).toBe('transient');
     expect(sandbox.requests.length - before).toBe(1);
+  });
+
+  test('network failure → transient; Retry-After as an HTTP date; programming errors pass through unmapped', async () => {
+    const dead = createGoogleClients({ provider: 'google', email: EMAIL, refreshToken: TOKEN }, { ...endpoints, googleTokenUrl: 'http://127.0.0.1:9/token', googleApiRootUrl: 'http://127.0.0.1:9/' });
+    const err = await rejection(dead.calendar.listCalendars());
+    expect(err.kind).toBe('transient');
+    expect(parseRetryAfter(new Date(Date.now() + 60_000).toUTCString())).toBeGreaterThan(58_000);
+    expect(parseRetryAfter('120')).toBe(120_000);
+    const bug = new TypeError('x is not a function');
+    expect(toProviderError(bug)).toBe(bug);
   });
 
   test('revoked token → auth_revoked (fresh client, and a client holding a live access token)', async () => {
