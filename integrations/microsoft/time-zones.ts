@@ -40,8 +40,18 @@ function canonical(zone: string): string {
  * Returns null for `tzone://Microsoft/Custom` (an event-specific custom zone Graph does not
  * describe) and for names it cannot map: the caller then uses the mailbox's zone.
  */
+const memo = new Map<string, string | null>();
+
 export function windowsToIana(name: string | null | undefined): string | null {
   if (!name) return null;
+  const hit = memo.get(name);
+  if (hit !== undefined) return hit;
+  const z = mapWindows(name);
+  memo.set(name, z);
+  return z;
+}
+
+function mapWindows(name: string): string | null {
   const trimmed = name.trim();
   if (UTC_NAMES.has(trimmed.toLowerCase())) return 'UTC';
   if (trimmed.toLowerCase().startsWith('tzone://microsoft/custom')) return null;

@@ -250,6 +250,8 @@ export class MicrosoftStore {
   accounts = new Map<string, Account>();
   /** refresh token -> email (rotated tokens stay valid until revoked, as on the identity platform) */
   refreshTokens = new Map<string, string>();
+  /** email -> the refresh token seeded last (what the admin API hands out) */
+  seededRefreshToken = new Map<string, string>();
   /** access token -> {email, expiresMs} */
   accessTokens = new Map<string, { email: string; expiresMs: number }>();
   authCodes = new Map<string, { email: string; challenge?: string; method?: string; redirectUri?: string; scope: string }>();
@@ -284,13 +286,14 @@ export class MicrosoftStore {
       if (input.windowsTimeZone) acc.windowsTimeZone = input.windowsTimeZone;
       acc.revoked = false;
     }
-    this.refreshTokens.set(input.refreshToken ?? `M.R3_${randomBytes(24).toString('base64url')}`, email);
+    const token = input.refreshToken ?? `M.R3_${randomBytes(24).toString('base64url')}`;
+    this.refreshTokens.set(token, email);
+    this.seededRefreshToken.set(email, token);
     return acc;
   }
 
   refreshTokenFor(email: string): string | undefined {
-    for (const [t, e] of this.refreshTokens) if (e === email.toLowerCase()) return t;
-    return undefined;
+    return this.seededRefreshToken.get(email.toLowerCase());
   }
 
   defaultCalendar(acc: Account): StoredCalendar {
@@ -334,6 +337,7 @@ export class MicrosoftStore {
   reset(): void {
     this.accounts.clear();
     this.refreshTokens.clear();
+    this.seededRefreshToken.clear();
     this.accessTokens.clear();
     this.authCodes.clear();
     this.subscriptions.clear();

@@ -6,9 +6,19 @@
 import { DateTime, IANAZone } from 'luxon';
 import { findIana } from 'windows-iana';
 
-/** IANA zone for a Windows or IANA zone name; null when unknown. */
+const cache = new Map<string, string | null>();
+
+/** IANA zone for a Windows or IANA zone name; null when unknown. (Memoized: zone checks are costly.) */
 export function ianaFor(name: string | undefined | null): string | null {
   if (!name) return null;
+  const hit = cache.get(name);
+  if (hit !== undefined) return hit;
+  const z = lookup(name);
+  cache.set(name, z);
+  return z;
+}
+
+function lookup(name: string): string | null {
   if (name === 'UTC' || name === 'tzone://Microsoft/Utc' || name === 'Etc/UTC') return 'UTC';
   if (IANAZone.isValidZone(name)) return name;
   for (const z of findIana(name)) if (IANAZone.isValidZone(z)) return z;
