@@ -28,6 +28,24 @@ import { ianaToWindows, windowsToIana } from './time-zones.ts';
 type Json = Record<string, any>; // eslint-disable-line @typescript-eslint/no-explicit-any
 
 const PAGE_SIZE = 50;
+/** A runaway round (a server that never hands out a deltaLink) stops here. */
+const MAX_PAGES = 2000;
+/** Start a new round once the asked window reaches this far past the stored one. */
+const WINDOW_ROLL_MS = 7 * 86_400_000;
+
+/** Our cursor: the deltaLink plus the end of the window it tracks. A bare deltaLink is accepted too. */
+function parseCursor(cursor: string): { deltaLink: string; windowEnd?: number } {
+  if (cursor.startsWith('{')) {
+    try {
+      const c = JSON.parse(cursor) as { deltaLink?: unknown; windowEnd?: unknown };
+      if (typeof c.deltaLink === 'string') return { deltaLink: c.deltaLink, ...(typeof c.windowEnd === 'number' ? { windowEnd: c.windowEnd } : {}) };
+    } catch {
+      // fall through
+    }
+    throw new ProviderError('microsoft', 'cursor_expired', 'Microsoft calendar delta: unreadable sync cursor');
+  }
+  return { deltaLink: cursor };
+}
 const PREFER = `outlook.timezone="UTC", odata.maxpagesize=${PAGE_SIZE}`;
 /** Our transactionId prefix: Graph de-duplicates retried creates by it and returns it on the event. */
 const TX_PREFIX = 'coffee-chat:';
@@ -101,12 +119,20 @@ export class MicrosoftCalendar implements CalendarProvider {
   }
 
   async syncCalendar(calendarId: string, cursor: string | null, window: SyncWindow): Promise<SyncPage> {
+    // A delta token keeps the window of its first request, while the caller's window rolls forward
+    // with time: once the stored window ends a week before the asked one, start a new round (a
+    // full sync of the new window) so events far ahead are not missed.
+    const stored = cursor ? parseCursor(cursor) : null;
+    const rolled = stored?.windowEnd !== undefined && window.to.getTime() - stored.windowEnd > WINDOW_ROLL_MS;
+    const full = !stored || rolled;
+    const windowEnd = full ? window.to.getTime() : stored!.windowEnd;
     let calls = 0;
-    const changed: Json[] = [];
+    // In page order: a later entry for the same id wins (changed, then removed, or the reverse).
+    const changedById = new Map<string, Json>();
     const removed = new Set<string>();
-    let url: string | null = cursor;
+    let deltaLink: string;
     let page: Json;
-    if (!url) {
+    if (full) {
       page = await this.graph.call('calendar delta', (c) =>
         c
           .api(`/me/calendars/${calendarId}/calendarView/delta`)
@@ -115,28 +141,34 @@ export class MicrosoftCalendar implements CalendarProvider {
           .get(),
       );
     } else {
-      const u: string = url;
-      page = await this.graph.call('calendar delta', (c) => c.api(u).header('Prefer', PREFER).get());
+      const link = stored!.deltaLink;
+      page = await this.graph.call('calendar delta', (c) => c.api(link).header('Prefer', PREFER).get());
     }
     calls++;
-    for (;;) {
+    for (let pages = 1; ; pages++) {
       for (const item of page.value ?? []) {
+        const id = String(item.id);
         if (item['@removed']) {
-          removed.add(String(item.id));
-          continue;
+          changedById.delete(id);
+          removed.add(id);
+        } else {
+          removed.delete(id);
+          changedById.set(id, item);
         }
-        changed.push(item);
       }
       const next: string | undefined = page['@odata.nextLink'];
       const delta: string | undefined = page['@odata.deltaLink'];
       if (delta) {
-        url = delta;
+        deltaLink = delta;
         break;
       }
-      if (!next) throw new ProviderError('microsoft', 'transient', 'Microsoft calendar delta: a page had neither nextLink nor deltaLink');
+      if (!next || pages >= MAX_PAGES) {
+        throw new ProviderError('microsoft', 'transient', `Microsoft calendar delta: no deltaLink after ${pages} page(s)`);
+      }
       page = await this.graph.call('calendar delta', (c) => c.api(next).header('Prefer', PREFER).get());
       calls++;
     }
+    const changed = [...changedById.values()];
 
     // Series masters, once per series and only for occurrences (their recurrence is on the master).
     const masters = new Map<string, Json | null>();
@@ -156,12 +188,8 @@ export class MicrosoftCalendar implements CalendarProvider {
       }
     }
 
-    const events: NeutralEvent[] = [];
-    for (const ev of changed) {
-      if (removed.has(ev.id)) continue;
-      events.push(this.toNeutral(ev, calendarId, ev.seriesMasterId ? (masters.get(ev.seriesMasterId) ?? null) : null));
-    }
-    return { changed: events, removed: [...removed], cursor: url!, full: cursor === null, calls };
+    const events = changed.map((ev) => this.toNeutral(ev, calendarId, ev.seriesMasterId ? (masters.get(ev.seriesMasterId) ?? null) : null));
+    return { changed: events, removed: [...removed], cursor: JSON.stringify({ deltaLink, windowEnd }), full, calls };
   }
 
   toNeutral(ev: Json, calendarId: string, master: Json | null): NeutralEvent {

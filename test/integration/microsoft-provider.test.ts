@@ -135,6 +135,23 @@ describe('microsoft provider on the sandbox', () => {
     expect(inc.removed).toEqual([ids[4]]);
   });
 
+  test('a window that rolled a week past the delta round starts a new round (events far ahead are not missed)', async () => {
+    seed(2);
+    const { calendar } = clients();
+    const first = await calendar.syncCalendar(calendarId, null, WINDOW);
+    // Created beyond the first round's window: a delta round never reports it.
+    sandbox.microsoft.addEvent(EMAIL, { subject: 'Far ahead', start: '2030-06-05T09:00:00Z', end: '2030-06-05T10:00:00Z' });
+    const sameWindow = await calendar.syncCalendar(calendarId, first.cursor, WINDOW);
+    expect(sameWindow).toMatchObject({ full: false, changed: [] });
+    const later: SyncWindow = { from: new Date('2029-12-03T00:00:00Z'), to: new Date('2030-06-03T00:00:00Z') };
+    expect((await calendar.syncCalendar(calendarId, sameWindow.cursor, later)).full).toBe(false); // 2 days: keep the round
+    const week: SyncWindow = { from: new Date('2029-12-09T00:00:00Z'), to: new Date('2030-06-09T00:00:00Z') };
+    const rolled = await calendar.syncCalendar(calendarId, sameWindow.cursor, week);
+    expect(rolled.full).toBe(true);
+    expect(rolled.changed.map((e) => e.title)).toContain('Far ahead');
+    expect((await calendar.syncCalendar(calendarId, rolled.cursor, week))).toMatchObject({ full: false, changed: [], calls: 1 });
+  });
+
   test('a refused delta token -> cursor_expired, and a full resync recovers', async () => {
     seed(3);
     const { calendar } = clients();
