@@ -4,11 +4,12 @@ import { MicrosoftCalendar } from './calendar.ts';
 import { createGraphHandle, type GraphClientOptions } from './graph-client.ts';
 import { MicrosoftMailbox } from './mail.ts';
 
-export { MICROSOFT_SCOPES, validateMicrosoftRefreshToken, connectWithLoopback, buildAuthorizeUrl, createPkce, exchangeCode, refreshAccessToken } from './oauth.ts';
+export { MICROSOFT_SCOPES, validateMicrosoftRefreshToken, connectWithLoopback, startLoopbackConsent, buildAuthorizeUrl, createPkce, exchangeCode, refreshAccessToken } from './oauth.ts';
 export { toProviderError, MicrosoftTokenError } from './errors.ts';
 export { windowsToIana, ianaToWindows, eventZone } from './time-zones.ts';
 export { COFFEE_CHAT_MARKER_ID } from './markers.ts';
 export type { GraphClientOptions } from './graph-client.ts';
+export type { LoopbackConsent, TokenResponse } from './oauth.ts';
 
 export function createMicrosoftClients(
   creds: AccountCredentials,

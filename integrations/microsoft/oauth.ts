@@ -9,7 +9,7 @@
 import { createHash, randomBytes } from 'node:crypto';
 import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import type { AccountProfile, ProviderEndpoints } from '../provider.ts';
+import { ProviderError, type AccountProfile, type ProviderEndpoints } from '../provider.ts';
 import { MicrosoftTokenError, parseRetryAfter, toProviderError } from './errors.ts';
 
 /** Minimal delegated scopes: profile, calendars (read/write own events), drafts, mailbox time zone. */
@@ -117,51 +117,101 @@ export function exchangeCode(opts: { endpoints: ProviderEndpoints; code: string;
   });
 }
 
+export interface LoopbackConsent {
+  /** Open this in a browser. */
+  url: string;
+  redirectUri: string;
+  /** Resolves with the tokens once the browser came back and the code was exchanged. */
+  result: Promise<TokenResponse>;
+  close(): void;
+}
+
 /**
- * Runs the consent flow with a loopback redirect (http://127.0.0.1:{port}/, any port is allowed
- * for loopback redirect URIs). `open` shows the URL to the user (prints it, or opens a browser).
- * Resolves with the tokens once the browser comes back with the code.
+ * Starts a one-shot listener on http://127.0.0.1:{port}/ (loopback redirect URIs may use any port:
+ * https://learn.microsoft.com/en-us/entra/identity-platform/reply-url#localhost-exceptions), builds
+ * the consent URL, and exchanges the returned code with the PKCE verifier. Same shape as Google's.
  */
-export async function connectWithLoopback(opts: {
+export async function startLoopbackConsent(opts: {
   endpoints: ProviderEndpoints;
-  open: (url: string) => void | Promise<void>;
   loginHint?: string;
+  port?: number;
   timeoutMs?: number;
-}): Promise<TokenResponse> {
+}): Promise<LoopbackConsent> {
   const pkce = createPkce();
   const state = randomBytes(16).toString('base64url');
-  let settle!: { resolve: (v: { code: string }) => void; reject: (e: Error) => void };
-  const got = new Promise<{ code: string }>((resolve, reject) => (settle = { resolve, reject }));
+  let settle!: { resolve: (v: TokenResponse) => void; reject: (e: unknown) => void };
+  const result = new Promise<TokenResponse>((resolve, reject) => (settle = { resolve, reject }));
+  result.catch(() => undefined); // the caller awaits it; avoid an unhandled rejection meanwhile
+  let redirectUri = '';
   const server = createServer((req, res) => {
     const u = new URL(req.url ?? '/', 'http://127.0.0.1');
     if (u.pathname !== '/') {
       res.writeHead(404).end();
       return;
     }
+    const finish = (status: number, text: string) => {
+      res.writeHead(status, { 'content-type': 'text/html; charset=utf-8' }).end(`<!doctype html><p>${text}</p>`);
+      clearTimeout(timer);
+      server.close();
+    };
+    if (u.searchParams.get('state') !== state) {
+      finish(400, 'State mismatch: start again from coffee-chat.');
+      settle.reject(new ProviderError('microsoft', 'bad_request', 'OAuth state mismatch'));
+      return;
+    }
     const error = u.searchParams.get('error');
-    if (error) {
-      res.writeHead(400, { 'content-type': 'text/plain' }).end('Sign-in failed. You can close this window.');
-      settle.reject(new Error(`${error}: ${u.searchParams.get('error_description') ?? ''}`));
+    const code = u.searchParams.get('code');
+    if (error || !code) {
+      finish(400, `Microsoft said: ${error ?? 'no code'}. You can close this tab.`);
+      settle.reject(new ProviderError('microsoft', 'auth_revoked', `consent refused: ${error ?? 'no code'} ${u.searchParams.get('error_description') ?? ''}`.trim()));
       return;
     }
-    if (u.searchParams.get('state') !== state || !u.searchParams.get('code')) {
-      res.writeHead(400, { 'content-type': 'text/plain' }).end('Unexpected sign-in response.');
-      return;
-    }
-    res.writeHead(200, { 'content-type': 'text/plain' }).end('coffee-chat is connected. You can close this window.');
-    settle.resolve({ code: u.searchParams.get('code')! });
+    exchangeCode({ endpoints: opts.endpoints, code, redirectUri, verifier: pkce.verifier }).then(
+      (r) => {
+        finish(200, 'coffee-chat is connected to Microsoft 365. You can close this tab.');
+        settle.resolve(r);
+      },
+      (e) => {
+        finish(500, 'The code exchange failed; see the terminal.');
+        settle.reject(toProviderError(e, 'Microsoft code exchange'));
+      },
+    );
   });
-  await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
-  const redirectUri = `http://127.0.0.1:${(server.address() as AddressInfo).port}/`;
-  const timer = setTimeout(() => settle.reject(new Error('timed out waiting for the Microsoft sign-in')), opts.timeoutMs ?? 300_000);
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(opts.port ?? 0, '127.0.0.1', () => resolve());
+  });
+  redirectUri = `http://127.0.0.1:${(server.address() as AddressInfo).port}/`;
+  const timer = setTimeout(() => {
+    server.close();
+    settle.reject(new ProviderError('microsoft', 'bad_request', 'timed out waiting for the browser'));
+  }, opts.timeoutMs ?? 5 * 60_000);
+  timer.unref();
+  const url = buildAuthorizeUrl({ endpoints: opts.endpoints, redirectUri, state, pkce, loginHint: opts.loginHint });
+  return {
+    url,
+    redirectUri,
+    result,
+    close: () => {
+      clearTimeout(timer);
+      server.close();
+    },
+  };
+}
+
+/** The whole consent flow: `open` shows the URL (prints it or opens a browser); resolves with the tokens. */
+export async function connectWithLoopback(opts: {
+  endpoints: ProviderEndpoints;
+  open: (url: string) => void | Promise<void>;
+  loginHint?: string;
+  timeoutMs?: number;
+}): Promise<TokenResponse> {
+  const consent = await startLoopbackConsent(opts);
   try {
-    await opts.open(buildAuthorizeUrl({ endpoints: opts.endpoints, redirectUri, state, pkce, loginHint: opts.loginHint }));
-    const { code } = await got;
-    return await exchangeCode({ endpoints: opts.endpoints, code, redirectUri, verifier: pkce.verifier });
+    await opts.open(consent.url);
+    return await consent.result;
   } finally {
-    clearTimeout(timer);
-    server.closeAllConnections();
-    await new Promise((r) => server.close(r));
+    consent.close();
   }
 }
 
