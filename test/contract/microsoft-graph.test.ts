@@ -337,6 +337,40 @@ describe('microsoft graph sandbox (real @microsoft/microsoft-graph-client)', () 
     }
   });
 
+  test('a secondary calendar has its own delta round; a token from one calendar is refused on another', async () => {
+    const work = fx.sandbox.microsoft.addCalendar(fx.email, { name: 'Work' });
+    fx.sandbox.microsoft.addEvent(fx.email, { calendarId: work.id, subject: 'Work coffee', start: at(1), end: at(1, 10) });
+    seed(1);
+    const { graph } = fx.client();
+    const res = await graph.api(`/me/calendars/${work.id}/calendarView/delta`).query(WINDOW).get();
+    expect(res.value.map((e: Json) => e.subject)).toEqual(['Work coffee']);
+    const deltaLink: string = res['@odata.deltaLink'];
+    expect(deltaLink).toContain(`/me/calendars/${work.id}/calendarView/delta?$deltatoken=`);
+    const token = deltaLink.split('$deltatoken=')[1];
+    const wrong = await graphErrorOf(graph.api(`/me/calendars/${fx.calendarId}/calendarView/delta?$deltatoken=${token}`).get());
+    expect(wrong.statusCode).toBe(400);
+  });
+
+  test('an expired access token answers 401 InvalidAuthenticationToken with WWW-Authenticate', async () => {
+    const { graph } = fx.client();
+    await graph.api('/me').get();
+    fx.sandbox.microsoft.expireAccessTokens(fx.email);
+    const err = await graphErrorOf(graph.api('/me').get());
+    expect(err.statusCode).toBe(401);
+    expect(err.code).toBe('InvalidAuthenticationToken');
+    expect(err.message).toMatch(/Lifetime validation failed/);
+    expect(err.headers?.get('WWW-Authenticate')).toMatch(/^Bearer /);
+  });
+
+  test('503 with Retry-After is retried by the SDK too; without faults the request log counts per endpoint', async () => {
+    const { graph } = fx.client();
+    fx.sandbox.faults.add({ provider: 'microsoft', kind: 'server_error', status: 503, retryAfterSeconds: 1, pathIncludes: '/me/mailboxSettings' });
+    const t0 = Date.now();
+    expect((await graph.api('/me/mailboxSettings').get()).timeZone).toBe('Tokyo Standard Time');
+    expect(Date.now() - t0).toBeGreaterThanOrEqual(1000);
+    expect(fx.sandbox.counts()['GET /v1.0/me/mailboxSettings']).toBe(2);
+  });
+
   test('bad requests get the Graph error shape, never a stack trace', async () => {
     const { graph } = fx.client();
     const unknown = await graphErrorOf(graph.api('/me/nothingHere').get());
