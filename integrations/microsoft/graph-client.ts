@@ -61,7 +61,13 @@ export class TokenManager {
         const t = await refreshAccessToken(this.refreshToken, this.endpoints, this.creds.onCall);
         if (t.refreshToken && t.refreshToken !== this.refreshToken) {
           this.refreshToken = t.refreshToken;
-          await this.creds.onRefreshTokenRotated?.(t.refreshToken);
+          try {
+            await this.creds.onRefreshTokenRotated?.(t.refreshToken);
+          } catch (e) {
+            // The previous refresh token stays valid (rotation does not revoke it), so nothing is
+            // lost: fail this call as transient and store the next rotation on the retry.
+            throw new ProviderError('microsoft', 'transient', `could not store the rotated refresh token: ${(e as Error).message}`, { cause: e });
+          }
         }
         this.accessToken = t.accessToken;
         this.expiresAt = this.opts.now() + t.expiresInSeconds * 1000;

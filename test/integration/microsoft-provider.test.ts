@@ -347,6 +347,30 @@ describe('microsoft provider on the sandbox', () => {
     expect((await validateMicrosoftRefreshToken(rotated[2]!, endpoints)).profile.email).toBe(EMAIL);
   });
 
+  test('a rotated token that cannot be stored fails the call as transient; the retry stores the next one', async () => {
+    let fail = true;
+    const stored: string[] = [];
+    const { calendar } = createMicrosoftClients(
+      {
+        provider: 'microsoft',
+        email: EMAIL,
+        refreshToken,
+        onRefreshTokenRotated: async (t) => {
+          if (fail) {
+            fail = false;
+            throw new Error('database is down');
+          }
+          stored.push(t);
+        },
+      },
+      endpoints,
+    );
+    expect((await rejection(calendar.listCalendars())).kind).toBe('transient');
+    await calendar.listCalendars();
+    expect(stored).toHaveLength(1);
+    expect((await validateMicrosoftRefreshToken(stored[0]!, endpoints)).profile.email).toBe(EMAIL);
+  });
+
   test('connect: authorize with PKCE and a loopback redirect, exchange the code, validate the token', async () => {
     const tokens = await connectWithLoopback({
       endpoints,
