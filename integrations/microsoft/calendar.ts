@@ -46,7 +46,9 @@ function parseCursor(cursor: string): { deltaLink: string; windowEnd?: number } 
   }
   return { deltaLink: cursor };
 }
-const PREFER = `outlook.timezone="UTC", odata.maxpagesize=${PAGE_SIZE}`;
+// UTC times, plain-text bodies (Graph converts HTML itself), pages of 50.
+// https://learn.microsoft.com/en-us/graph/api/event-get#request-headers
+const PREFER = `outlook.timezone="UTC", outlook.body-content-type="text", odata.maxpagesize=${PAGE_SIZE}`;
 /** Our transactionId prefix: Graph de-duplicates retried creates by it and returns it on the event. */
 const TX_PREFIX = 'coffee-chat:';
 

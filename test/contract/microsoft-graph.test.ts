@@ -131,7 +131,7 @@ describe('microsoft graph sandbox (real @microsoft/microsoft-graph-client)', () 
     expect((await graphErrorOf(graph.api(again.deltaLink).get())).statusCode).toBe(410);
   });
 
-  test('Prefer outlook.timezone is honoured (UTC by default); occurrences carry seriesMasterId, the master its pattern', async () => {
+  test('Prefer outlook.timezone (UTC by default) and outlook.body-content-type are honoured; occurrences carry seriesMasterId, the master its pattern', async () => {
     const series = fx.sandbox.microsoft.addEvent(fx.email, {
       subject: 'Weekly sync',
       start: '2030-01-07T10:00:00+09:00',
@@ -146,6 +146,10 @@ describe('microsoft graph sandbox (real @microsoft/microsoft-graph-client)', () 
     expect(occ).toMatchObject({ type: 'occurrence', seriesMasterId: series.id, recurrence: null, start: { dateTime: '2030-01-07T01:00:00.0000000', timeZone: 'UTC' } });
     const pacific = await graph.api('/me/calendarView/delta').query(WINDOW).header('Prefer', 'outlook.timezone="Pacific Standard Time"').get();
     expect(pacific.value[0].start).toEqual({ dateTime: '2030-01-06T17:00:00.0000000', timeZone: 'Pacific Standard Time' });
+    const html = fx.sandbox.microsoft.addEvent(fx.email, { subject: 'Html', start: at(20), end: at(20, 10), bodyHtml: '<p>Agenda:<br>1. &amp; more</p>' });
+    const asText = await graph.api(`/me/events/${html.id}`).header('Prefer', 'outlook.body-content-type="text"').get();
+    expect(asText.body).toEqual({ contentType: 'text', content: 'Agenda:\n1. & more' });
+    expect((await graph.api(`/me/events/${html.id}`).get()).body.contentType).toBe('html');
     const master = await graph.api(`/me/events/${occ.seriesMasterId}`).get();
     expect(master).toMatchObject({ type: 'seriesMaster', recurrence: { pattern: { type: 'weekly', interval: 1, daysOfWeek: ['monday'] } } });
   });

@@ -166,12 +166,14 @@ describe('microsoft provider on the sandbox', () => {
   test('Windows zones: event zones map to IANA, custom zones give null (caller uses the mailbox zone), all-day stays dates', async () => {
     sandbox.microsoft.addEvent(EMAIL, { subject: 'India', start: '2030-01-10T10:00:00+05:30', end: '2030-01-10T11:00:00+05:30', timeZone: 'India Standard Time' });
     sandbox.microsoft.addEvent(EMAIL, { subject: 'Custom', start: '2030-01-11T10:00:00Z', end: '2030-01-11T11:00:00Z', timeZone: 'UTC', originalTimeZoneLabel: 'tzone://Microsoft/Custom' });
+    sandbox.microsoft.addEvent(EMAIL, { subject: 'Notes', start: at(13), end: at(13, 10), bodyHtml: '<div>Coffee chat<br>Bring &quot;the paper&quot;</div>' });
     sandbox.microsoft.addEvent(EMAIL, { subject: 'Holiday', start: '2030-01-12', end: '2030-01-13', isAllDay: true, timeZone: 'Tokyo Standard Time' });
     const { calendar } = clients();
     const { changed } = await calendar.syncCalendar(calendarId, null, WINDOW);
     const by = Object.fromEntries(changed.map((e) => [e.title, e]));
     expect(by.India!.start).toEqual({ kind: 'timed', utc: '2030-01-10T04:30:00Z', timeZone: 'Asia/Kolkata' });
     expect(by.Custom!.start).toEqual({ kind: 'timed', utc: '2030-01-11T10:00:00Z', timeZone: null });
+    expect(by.Notes!.description).toBe('Coffee chat\nBring "the paper"');
     expect(by.Holiday!.start).toEqual({ kind: 'allDay', date: '2030-01-12' });
     expect(by.Holiday!.end).toEqual({ kind: 'allDay', date: '2030-01-13' });
   });

@@ -29,15 +29,17 @@ declare module 'fastify' {
 }
 
 /** Prefer header values (several headers or one comma-separated list). */
-export function preferences(req: FastifyRequest): { maxPageSize?: number; timeZone?: string; raw: string[] } {
+export function preferences(req: FastifyRequest): { maxPageSize?: number; timeZone?: string; bodyType?: 'text' | 'html'; raw: string[] } {
   const h = req.headers.prefer;
   const raw = (Array.isArray(h) ? h : h ? [h] : []).flatMap((v) => v.match(/(?:[^,"]|"[^"]*")+/g) ?? []).map((s) => s.trim());
-  const out: { maxPageSize?: number; timeZone?: string; raw: string[] } = { raw };
+  const out: { maxPageSize?: number; timeZone?: string; bodyType?: 'text' | 'html'; raw: string[] } = { raw };
   for (const p of raw) {
     const m = /^odata\.maxpagesize\s*=\s*(\d+)$/i.exec(p);
     if (m) out.maxPageSize = Number(m[1]);
     const tz = /^outlook\.timezone\s*=\s*"?([^"]*)"?$/i.exec(p);
     if (tz) out.timeZone = tz[1];
+    const bt = /^outlook\.body-content-type\s*=\s*"?(text|html)"?$/i.exec(p);
+    if (bt) out.bodyType = bt[1]!.toLowerCase() as 'text' | 'html';
   }
   return out;
 }
@@ -68,6 +70,7 @@ function renderOptions(req: FastifyRequest, ctx: SandboxContext): RenderOptions 
   }
   return {
     timeZone: tz ?? 'UTC',
+    bodyType: preferences(req).bodyType,
     select: q.$select ? q.$select.split(',').map((s) => s.trim()) : undefined,
     expandProps: expandProps(q.$expand),
     baseUrl: ctx.httpsUrl(),
@@ -75,8 +78,9 @@ function renderOptions(req: FastifyRequest, ctx: SandboxContext): RenderOptions 
 }
 
 function applyPreferenceHeaders(req: FastifyRequest, reply: FastifyReply, applied: string[]) {
-  const tz = preferences(req).timeZone;
+  const { timeZone: tz, bodyType } = preferences(req);
   if (tz) applied.push(`outlook.timezone="${tz}"`);
+  if (bodyType) applied.push(`outlook.body-content-type="${bodyType}"`);
   if (applied.length) reply.header('Preference-Applied', applied.join(', '));
 }
 

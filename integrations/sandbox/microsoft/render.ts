@@ -16,6 +16,11 @@ import { ianaFor, isoUtc, renderDateTime } from './time.ts';
 export interface RenderOptions {
   /** Zone from `Prefer: outlook.timezone` (Windows or IANA name); UTC by default. */
   timeZone: string;
+  /**
+   * `Prefer: outlook.body-content-type="text"|"html"`: bodies converted on the way out
+   * (https://learn.microsoft.com/en-us/graph/api/event-get#request-headers).
+   */
+  bodyType?: 'text' | 'html';
   /** $select: property names to keep (id and @odata.etag always stay). */
   select?: string[];
   /** $expand=singleValueExtendedProperties($filter=id eq '...'): the ids to include. */
@@ -31,6 +36,13 @@ function pick(obj: Record<string, unknown>, select?: string[]): Record<string, u
     if (k === 'id' || k === '@odata.etag' || k === 'singleValueExtendedProperties' || keep.has(k.toLowerCase())) out[k] = v;
   }
   return out;
+}
+
+function bodyAs(body: { contentType: 'text' | 'html'; content: string }, want: 'text' | 'html' | undefined) {
+  if (!want || want === body.contentType) return body;
+  if (want === 'text') return { contentType: 'text', content: bodyText(body) };
+  const escaped = body.content.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;').replace(/\n/g, '<br>');
+  return { contentType: 'html', content: `<html><body>${escaped}</body></html>` };
 }
 
 function preview(text: string): string {
@@ -92,7 +104,7 @@ export function renderEvent(acc: Account, inst: Instance, opts: RenderOptions): 
     isDraft: false,
     hideAttendees: false,
     responseStatus: ownResponse(acc, ev),
-    body: ev.body,
+    body: bodyAs(ev.body, opts.bodyType),
     start: eventTime(inst.startMs, ev, 'start', opts),
     end: eventTime(inst.endMs, ev, 'end', opts),
     location: { displayName: ev.location, locationType: 'default', uniqueIdType: 'unknown', address: {}, coordinates: {} },
@@ -133,7 +145,7 @@ export function renderMessage(acc: Account, m: StoredMessage, opts: RenderOption
     isDraft: m.isDraft,
     webLink: `https://outlook.office365.com/owa/?ItemID=${encodeURIComponent(m.id)}&exvsurl=1&viewmodel=ReadMessageItem`,
     inferenceClassification: 'focused',
-    body: m.body,
+    body: bodyAs(m.body, opts.bodyType),
     sender: m.from ? recipient(m.from) : null,
     from: m.from ? recipient(m.from) : null,
     toRecipients: m.toRecipients.map(recipient),
