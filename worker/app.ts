@@ -1,5 +1,6 @@
 // The worker's context: configuration, database, queues, provider factory, logger and clock.
 // Jobs, CLI commands and the review page all receive one of these.
+import { Redis } from 'ioredis';
 import type { Logger } from 'pino';
 import type { Config } from './config.ts';
 import { config as loadConfig } from './config.ts';
@@ -20,6 +21,8 @@ export interface App {
   db: Db;
   prisma: PrismaClient;
   queues: Queues;
+  /** A plain Redis connection for locks (BullMQ keeps its own). */
+  redis: Redis;
   providers: ProviderFactory;
   log: Logger;
   now: () => Date;
@@ -47,6 +50,7 @@ export async function createApp(opts: CreateAppOptions = {}): Promise<App> {
   const config = opts.config ?? loadConfig();
   const db = opts.db ?? (await openDatabase({ databaseUrl: config.DATABASE_URL, dataDir: config.DATA_DIR }));
   const queues = createQueues(redisConnection(config.REDIS_URL), config.QUEUE_PREFIX);
+  const redis = new Redis(config.REDIS_URL, { maxRetriesPerRequest: 3, lazyConnect: true });
   const log = opts.log ?? rootLogger();
   let providers = opts.providers;
   if (!providers) {
@@ -58,12 +62,14 @@ export async function createApp(opts: CreateAppOptions = {}): Promise<App> {
     db,
     prisma: db.prisma,
     queues,
+    redis,
     providers,
     log,
     now: opts.now ?? (() => new Date()),
     policy: policyFrom(config),
     close: async () => {
       await closeQueues(queues);
+      redis.disconnect();
       if (!opts.db) await db.close();
     },
   };

@@ -53,7 +53,14 @@ export async function startWorker(app: App, opts: { concurrency?: Partial<Record
             throw err;
           }
         },
-        { connection, prefix: app.config.QUEUE_PREFIX, concurrency: opts.concurrency?.[queue] ?? CONCURRENCY[queue] },
+        {
+          connection,
+          prefix: app.config.QUEUE_PREFIX,
+          concurrency: opts.concurrency?.[queue] ?? CONCURRENCY[queue],
+          // A crashed worker's jobs come back within ~20 s rather than BullMQ's default ~30-60 s.
+          lockDuration: 20_000,
+          stalledInterval: 10_000,
+        },
       ),
   );
   for (const w of workers) {

@@ -17,6 +17,8 @@ export interface AddAccountInput {
   /** When given, must match the mailbox the token belongs to. */
   email?: string;
   userId?: string;
+  /** The person's name for a new user (signatures), when the provider does not say. */
+  name?: string;
 }
 
 export async function addAccount(app: App, input: AddAccountInput) {
@@ -53,7 +55,7 @@ export async function addAccount(app: App, input: AddAccountInput) {
       input.userId ??
       (
         await app.prisma.user.create({
-          data: { name: checked.profile.name ?? email, timeZone: checked.profile.timeZone },
+          data: { name: input.name ?? checked.profile.name ?? email, timeZone: checked.profile.timeZone },
         })
       ).id;
     account = await app.prisma.account.create({
@@ -61,7 +63,7 @@ export async function addAccount(app: App, input: AddAccountInput) {
         userId,
         provider: input.provider,
         email,
-        displayName: checked.profile.name ?? null,
+        displayName: checked.profile.name ?? input.name ?? null,
         refreshTokenEnc: sealed.data,
         tokenKeyId: sealed.keyId,
         scopes,

@@ -20,3 +20,20 @@ export async function checkInFacts(app: App, contactId: string) {
   };
   return { plan, facts };
 }
+
+/**
+ * A draft that holds the cadence: a check-in of ours waiting for the user (the next one waits
+ * for it), or a thank-you still to be made or waiting in the mailbox (the cadence
+ * starts once it is sent or discarded).
+ */
+export function pendingDraft(app: App, contactId: string) {
+  return app.prisma.draft.findFirst({
+    where: {
+      contactId,
+      OR: [
+        { kind: 'check_in', status: { in: ['scheduled', 'created'] } },
+        { kind: 'thank_you', status: { in: ['scheduled', 'created'] } },
+      ],
+    },
+  });
+}

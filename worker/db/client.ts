@@ -15,6 +15,7 @@ import { mkdirSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { PGlite } from '@electric-sql/pglite';
 import { PGLiteSocketServer } from '@electric-sql/pglite-socket';
+import { serializeExchanges } from './socket-queue.ts';
 import { PrismaPg } from '@prisma/adapter-pg';
 import pg from 'pg';
 import { config } from '../config.ts';
@@ -168,6 +169,7 @@ async function openEmbedded(dataDir: string, opts: OpenOptions): Promise<Db> {
     db = await PGlite.create(pgliteDir);
     const migrations = opts.migrate !== false ? await migrateWith(pgliteRunner(db), false, `the embedded database at ${pgliteDir}`) : null;
     server = new PGLiteSocketServer({ db, host: '127.0.0.1', port: 0, maxConnections: SOCKET_MAX_CONNECTIONS });
+    serializeExchanges(server);
     await server.start();
     const port = Number(server.getServerConn().split(':').pop());
     writeLock(outcome.lockPath, { pid: process.pid, port, host: '127.0.0.1', startedAt: new Date().toISOString() });

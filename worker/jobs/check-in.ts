@@ -3,7 +3,7 @@
 // drafts the low-pressure check-in for the user to review.
 import type { Job } from 'bullmq';
 import type { App } from '../app.ts';
-import { checkInFacts } from '../core/check-in-facts.ts';
+import { checkInFacts, pendingDraft } from '../core/check-in-facts.ts';
 import { requestContactPlan } from '../core/check-in-plans.ts';
 import { planCheckIn } from '../pipeline/plan-check-in.ts';
 import { jobSchemas } from '../queues/queues.ts';
@@ -20,6 +20,8 @@ export async function checkInJob(app: App, job: Job | undefined, token?: string)
     await requestContactPlan(app, contactId);
     return { key, outcome: 'skipped', why: 'plan changed' };
   }
+  const pending = await pendingDraft(app, contactId);
+  if (pending && pending.idempotencyKey !== key) return { key, outcome: 'skipped', why: `waiting for ${pending.kind} draft` };
   const contact = loaded.plan.contact;
   const account = await mailboxAccountFor(app, contactId, contact.userId);
   if (!account) return { key, outcome: 'skipped', why: 'no active account' };

@@ -11,6 +11,7 @@ import { scheduleJob, unscheduleJob } from '../queues/schedule-job.ts';
 import { ensureCheckInPlan } from '../core/check-in-plans.ts';
 import { retractChatEffects } from '../core/retract.ts';
 import { chatFacts } from '../core/chat-facts.ts';
+import { withLock } from '../core/locks.ts';
 
 export interface PlanResult {
   chatId: string;
@@ -25,6 +26,10 @@ export async function planChatJob(app: App, job: Job | undefined, token?: string
 }
 
 export async function planChat(app: App, chatId: string, job?: Job, token?: string): Promise<PlanResult> {
+  return withLock(app, `chat-${chatId}`, job, token, () => planChatLocked(app, chatId, job, token));
+}
+
+async function planChatLocked(app: App, chatId: string, job?: Job, token?: string): Promise<PlanResult> {
   const now = app.now();
   let chat = await app.prisma.chat.findUniqueOrThrow({
     where: { id: chatId },

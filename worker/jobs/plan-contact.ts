@@ -5,11 +5,12 @@ import type { App } from '../app.ts';
 import { planCheckIn } from '../pipeline/plan-check-in.ts';
 import { jobSchemas } from '../queues/queues.ts';
 import { scheduleJob, unscheduleJob } from '../queues/schedule-job.ts';
-import { checkInFacts } from '../core/check-in-facts.ts';
+import { checkInFacts, pendingDraft } from '../core/check-in-facts.ts';
+import { withLock } from '../core/locks.ts';
 
-export async function planContactJob(app: App, job: Job | undefined) {
+export async function planContactJob(app: App, job: Job | undefined, token?: string) {
   const { contactId } = jobSchemas['plan-contact'].parse(job?.data);
-  return planContact(app, contactId);
+  return withLock(app, `contact-${contactId}`, job, token, () => planContact(app, contactId));
 }
 
 export async function planContact(app: App, contactId: string) {
@@ -17,11 +18,10 @@ export async function planContact(app: App, contactId: string) {
   const loaded = await checkInFacts(app, contactId);
   if (!loaded) return { contactId, outcome: 'no plan' };
   const { plan, facts } = loaded;
-  // A check-in draft of ours is waiting for the user: the next one waits for it.
-  const pending = await app.prisma.draft.findFirst({ where: { contactId, kind: 'check_in', status: { in: ['scheduled', 'created'] } } });
+  const pending = await pendingDraft(app, contactId);
   const decision = planCheckIn(facts, app.policy, now);
   if (decision.stop) {
-    if (pending?.status === 'scheduled') {
+    if (pending?.kind === 'check_in' && pending.status === 'scheduled') {
       await unscheduleJob(app.queues, 'check-in', pending.idempotencyKey);
       await app.prisma.draft.update({ where: { id: pending.id }, data: { status: 'discarded', lastError: decision.stop } });
     }

@@ -8,6 +8,7 @@ import { jobSchemas } from '../queues/queues.ts';
 import { scheduleJob } from '../queues/schedule-job.ts';
 import { isProviderError, type CalendarProvider, type SyncPage } from '../../integrations/provider.ts';
 import { withProvider } from './provider-policy.ts';
+import { withLock } from '../core/locks.ts';
 
 const DAY_MS = 86_400_000;
 /** The window a full sync covers: a month back (recent chats need thank-yous), half a year ahead. */
@@ -28,6 +29,10 @@ export async function syncAccountJob(app: App, job: Job | undefined, token?: str
 }
 
 export async function syncAccount(app: App, accountId: string, job?: Job, token?: string): Promise<SyncSummary> {
+  return withLock(app, `sync-${accountId}`, job, token, () => syncAccountLocked(app, accountId, job, token));
+}
+
+async function syncAccountLocked(app: App, accountId: string, job?: Job, token?: string): Promise<SyncSummary> {
   const account = await app.prisma.account.findUniqueOrThrow({ where: { id: accountId }, include: { user: true } });
   const summary: SyncSummary = { account: account.email, calendars: 0, events: 0, chats: 0, fullSyncs: 0, calls: 0 };
   if (account.status !== 'active') return summary;

@@ -3,7 +3,7 @@
 // moves the check-in cadence on accordingly. Never touches the draft itself.
 import type { Job } from 'bullmq';
 import type { App } from '../app.ts';
-import { reanchorCheckIn } from '../core/check-in-plans.ts';
+import { reanchorCheckIn, requestContactPlan } from '../core/check-in-plans.ts';
 import { jobSchemas } from '../queues/queues.ts';
 import { withProvider } from './provider-policy.ts';
 
@@ -41,6 +41,8 @@ export async function trackDrafts(app: App, accountId: string, job?: Job, token?
         });
         if (d.contactId && d.kind === 'check_in') {
           await reanchorCheckIn(app, d.contactId, app.now(), { step: 'advance', discard: 'increment' });
+        } else if (d.contactId && d.kind === 'thank_you') {
+          await requestContactPlan(app, d.contactId); // the cadence counts from the chat
         }
       }
     }

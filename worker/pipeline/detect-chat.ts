@@ -57,6 +57,8 @@ export function detectChat(event: NeutralEvent, ctx: DetectChatContext): ChatDet
 
   const ignored: string[] = [];
   const accepted: string[] = [];
+  // Our own prep blocks carry our marker too; they are the user's time, never a chat.
+  if (event.markers.coffeeChatKey?.startsWith('prep-')) return { isChat: false, reasons: ['ignored: prep block made by coffee-chat'] };
 
   if (event.status === 'cancelled') ignored.push('ignored: cancelled');
   if (event.start.kind === 'allDay' || event.end.kind === 'allDay') ignored.push('ignored: all-day event');

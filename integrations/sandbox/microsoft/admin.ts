@@ -243,7 +243,9 @@ export function createAdminApi(store: MicrosoftStore, ops: Operations, ctx: Sand
     },
     updateEvent(email: string, id: string, patch: Partial<EventInput>) {
       const a = acc(email);
-      const parsed = eventInput.partial().parse(patch);
+      // Only the fields given: zod would fill the omitted ones with their create defaults.
+      const all = eventInput.partial().parse(patch) as Record<string, unknown>;
+      const parsed = Object.fromEntries(Object.entries(all).filter(([k]) => k in patch)) as Partial<z.output<typeof eventInput>>;
       const ev = a.events.get(id);
       if (!ev || ev.deleted) throw new AdminError(404, `no event ${id}`);
       if (parsed.timeZone === undefined && (parsed.start !== undefined || parsed.end !== undefined)) parsed.timeZone = ev.originalStartTimeZone;

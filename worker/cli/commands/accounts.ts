@@ -13,10 +13,11 @@ export function registerAccounts(program: Command): void {
     .requiredOption('--refresh-token <token>', 'an OAuth refresh token for the account')
     .option('--email <address>', 'the mailbox the token belongs to (checked)')
     .option('--user <id>', 'attach to an existing user (for example a work Outlook beside a Gmail)')
+    .option('--name <name>', 'your name, for signatures (when the provider does not give it)')
     .option('--json', 'print the result as JSON')
-    .action(async (opts: { provider: 'google' | 'microsoft'; refreshToken: string; email?: string; user?: string; json?: boolean }) => {
+    .action(async (opts: { provider: 'google' | 'microsoft'; refreshToken: string; email?: string; user?: string; name?: string; json?: boolean }) => {
       await withApp(async (app) => {
-        const r = await addAccount(app, { provider: opts.provider, refreshToken: opts.refreshToken, email: opts.email, userId: opts.user });
+        const r = await addAccount(app, { provider: opts.provider, refreshToken: opts.refreshToken, email: opts.email, userId: opts.user, name: opts.name });
         if (opts.json) return printJson({ id: r.account.id, userId: r.account.userId, email: r.account.email, provider: r.account.provider, timeZone: r.profile.timeZone, reconnected: r.reconnected });
         process.stdout.write(
           `${r.reconnected ? 'reconnected' : 'added'} ${r.account.provider} account ${r.account.email} (time zone ${r.profile.timeZone}, user ${r.account.userId}); first sync queued\n`,

@@ -4,6 +4,7 @@ import { registerAccounts } from './accounts.ts';
 import { registerChats } from './chats.ts';
 import { registerContacts } from './contacts.ts';
 import { registerDb } from './db.ts';
+import { registerDemo } from './demo.ts';
 import { registerOutreach, registerSchedule } from './outreach.ts';
 import { registerSandbox } from './sandbox.ts';
 import { registerStatus } from './status.ts';
@@ -17,6 +18,7 @@ export function registerCommands(program: Command): void {
   registerSync(program);
   registerStatus(program);
   registerDb(program);
+  registerDemo(program);
   registerSandbox(program);
   registerChats(program);
   registerContacts(program);

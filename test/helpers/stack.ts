@@ -1,0 +1,116 @@
+// The whole system for end-to-end tests: the provider sandbox, a database (the test process owns
+// the embedded one, or a fresh Postgres), real Redis with a queue prefix of its own, an App for
+// the test to read and act through, and the real worker as a child process (`coffee-chat worker`)
+// that the test can stop gracefully or kill -9.
+import { spawn, type ChildProcess } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+import { pino } from 'pino';
+import { createApp, type App } from '../../worker/app.ts';
+import { parseConfig, type Config } from '../../worker/config.ts';
+import { openDatabase } from '../../worker/db/client.ts';
+import { startSandbox, type Sandbox } from '../../integrations/sandbox/server.ts';
+import { getTestPostgres } from './postgres.ts';
+
+const ROOT = resolve(import.meta.dirname ?? new URL('.', import.meta.url).pathname, '../..');
+
+export interface Stack {
+  sandbox: Sandbox;
+  env: Record<string, string>;
+  config: Config;
+  app: App;
+  /** Starts `coffee-chat worker` as a child process; output is kept in `workerOutput`. */
+  startWorker(): Promise<ChildProcess>;
+  stopWorker(signal?: NodeJS.Signals): Promise<number | null>;
+  workerOutput(): string;
+  close(): Promise<void>;
+}
+
+export async function startStack(opts: { env?: Record<string, string>; db?: 'embedded' | 'postgres' } = {}): Promise<Stack> {
+  const dataDir = mkdtempSync(join(tmpdir(), 'coffee-chat-e2e-'));
+  const sandbox = await startSandbox({ tlsDir: process.env.SANDBOX_TLS_DIR });
+  let databaseUrl = '';
+  if (opts.db === 'postgres') {
+    const url = await getTestPostgres();
+    if (!url) throw new Error('Postgres unavailable');
+    databaseUrl = url;
+  }
+  const env: Record<string, string> = {
+    DATA_DIR: dataDir,
+    REDIS_URL: process.env.REDIS_URL!,
+    QUEUE_PREFIX: `e2e-${randomBytes(4).toString('hex')}`,
+    TOKEN_ENCRYPTION_KEY: randomBytes(32).toString('base64'),
+    TOKEN_ENCRYPTION_KEY_ID: 'e2e',
+    ...sandbox.env,
+    GOOGLE_CLIENT_ID: 'e2e.apps.googleusercontent.com',
+    GOOGLE_CLIENT_SECRET: 'e2e-secret',
+    MICROSOFT_CLIENT_ID: '00000000-0000-0000-0000-0000000000e2',
+    MICROSOFT_CLIENT_SECRET: 'e2e-secret',
+    SYNC_INTERVAL: 'PT2S',
+    THANK_YOU_DELAY: 'PT2S',
+    LOG_LEVEL: 'warn',
+    ...(databaseUrl ? { DATABASE_URL: databaseUrl } : {}),
+    ...opts.env,
+  };
+  const config = parseConfig(env);
+  // The test process opens the database first: it owns the embedded store and the worker
+  // process reaches it through the loopback socket (so kill -9 of the worker loses nothing here).
+  const db = await openDatabase({ databaseUrl, dataDir });
+  const app = await createApp({ config, db, log: pino({ level: 'silent' }) });
+  let child: ChildProcess | undefined;
+  let output = '';
+
+  const stack: Stack = {
+    sandbox,
+    env,
+    config,
+    app,
+    async startWorker() {
+      const c = spawn(process.execPath, [join(ROOT, 'bin/coffee-chat.js'), 'worker'], {
+        cwd: ROOT,
+        env: { ...process.env, ...env },
+        stdio: ['ignore', 'pipe', 'pipe'],
+      });
+      c.stdout!.on('data', (b) => (output += String(b)));
+      c.stderr!.on('data', (b) => (output += String(b)));
+      child = c;
+      const deadline = Date.now() + 30_000;
+      while (!output.includes('worker running')) {
+        if (c.exitCode !== null) throw new Error(`worker exited (${c.exitCode}): ${output}`);
+        if (Date.now() > deadline) throw new Error(`worker did not start: ${output}`);
+        await new Promise((r) => setTimeout(r, 100));
+      }
+      return c;
+    },
+    async stopWorker(signal: NodeJS.Signals = 'SIGTERM') {
+      const c = child;
+      if (!c || c.exitCode !== null || c.signalCode !== null) return c?.exitCode ?? null;
+      const exited = new Promise<number | null>((r) => c.once('exit', (code) => r(code)));
+      c.kill(signal);
+      return exited;
+    },
+    workerOutput: () => output,
+    async close() {
+      await stack.stopWorker('SIGKILL').catch(() => undefined);
+      await app.close();
+      await db.close();
+      await sandbox.close();
+      rmSync(dataDir, { recursive: true, force: true });
+    },
+  };
+  return stack;
+}
+
+/** Polls until `fn` returns a truthy value (returned), or fails with the last value after `ms`. */
+export async function waitFor<T>(what: string, fn: () => Promise<T> | T, ms = 30_000, every = 200): Promise<NonNullable<T>> {
+  const deadline = Date.now() + ms;
+  let last: T | undefined;
+  for (;;) {
+    last = await fn();
+    if (last) return last as NonNullable<T>;
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what} (last: ${JSON.stringify(last)})`);
+    await new Promise((r) => setTimeout(r, every));
+  }
+}
