@@ -16,7 +16,6 @@ import { getStatus, type StatusReport } from '../core/status.ts';
 import { startWorker } from '../runtime.ts';
 import { MissingRedisError, startLocalRedis, type LocalRedis } from '../services/local-redis.ts';
 import { startWebServer } from '../web/server.ts';
-import { formatBothZones } from '../pipeline/time-zones.ts';
 import { startSandbox } from '../../integrations/sandbox/server.ts';
 import { ensureSandboxTls } from '../../integrations/sandbox/tls.ts';
 import { DEMO_GOOGLE, DEMO_MICROSOFT, seedWeek } from './seed-week.ts';
@@ -161,11 +160,10 @@ function printProgress(app: App, s: StatusReport, seen: Set<string>) {
 
 function printSummary(s: StatusReport, sandbox: Awaited<ReturnType<typeof startSandbox>>, expectedIgnored: string[]) {
   line(`\n${pc.bold('3. Summary')}`);
-  const t = new Table({ head: ['chat', 'with', 'your time', 'their time', 'drafted / scheduled'], wordWrap: true, colWidths: [24, 26, 24, 24, 44] });
+  const t = new Table({ head: ['chat', 'with', 'your time', 'their time', 'drafted / scheduled'], wordWrap: true, colWidths: [24, 26, 24, 24, 44], style: { head: ['cyan'] } });
   for (const c of s.chats) {
-    const start = new Date(c.start);
-    const mine = formatBothZones(start, c.userTimeZone, null);
-    const theirs = c.contactTimeZone && c.contactTimeZone !== c.userTimeZone ? formatBothZones(start, c.contactTimeZone, null) : 'same zone';
+    const mine = `${localTime(c.start, c.userTimeZone)}\n${c.userTimeZone}`;
+    const theirs = c.contactTimeZone && c.contactTimeZone !== c.userTimeZone ? `${localTime(c.start, c.contactTimeZone)}\n${c.contactTimeZone}` : 'same zone';
     const made = s.drafts.filter((d) => d.chatId === c.id).map((d) => `✉ ${d.kind}: ${d.subject ?? ''}`);
     const later = s.scheduled
       .filter((x) => x.chatId === c.id || (x.kind === 'check_in' && x.contactEmail === c.contactEmail))
@@ -173,10 +171,20 @@ function printSummary(s: StatusReport, sandbox: Awaited<ReturnType<typeof startS
     t.push([`${c.title}\n(${c.accountEmail})`, c.contactEmail, mine, theirs, [...made, ...later].join('\n') || '—']);
   }
   line(t.toString());
-  const ig = new Table({ head: ['ignored', 'why'], wordWrap: true, colWidths: [34, 100] });
-  for (const i of s.ignored.filter((x) => expectedIgnored.includes(x.title))) ig.push([i.title, i.reasons.join('; ')]);
+  const ig = new Table({ head: ['ignored', 'why'], wordWrap: true, colWidths: [34, 90], style: { head: ['cyan'] } });
+  const byTitle = new Map<string, { reasons: string[]; n: number }>();
+  for (const i of s.ignored.filter((x) => expectedIgnored.includes(x.title))) {
+    const e = byTitle.get(i.title) ?? { reasons: i.reasons, n: 0 };
+    e.n += 1;
+    byTitle.set(i.title, e);
+  }
+  for (const [title, e] of byTitle) ig.push([e.n > 1 ? `${title} (×${e.n})` : title, e.reasons.map((r) => r.replace(/^ignored: /, '')).join('; ')]);
   line(ig.toString());
   const prep = [...sandbox.google.events('maya.chen@example.com', 'primary', { createdViaApi: true })].length +
     sandbox.microsoft.createdEvents('sam.okafor@contoso.example').length;
   line(pc.dim(`Prep blocks written to the users' own calendars: ${prep}.`));
+}
+
+function localTime(iso: string, zone: string): string {
+  return DateTime.fromISO(iso).setZone(zone).toFormat('ccc d LLL, h:mm a ZZZZ');
 }
