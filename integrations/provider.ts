@@ -114,6 +114,23 @@ export interface CreatedEvent {
   webLink?: string;
 }
 
+/** A push channel on one calendar (Google events.watch channel / Graph subscription). */
+export interface WatchChannel {
+  channelId: string;
+  /** Google's resourceId (channels.stop needs it); Graph: the subscribed resource path. */
+  resourceId: string;
+  expiresAt: Date;
+}
+
+export interface WatchOptions {
+  /** Absolute HTTPS URL the provider POSTs notifications to. */
+  address: string;
+  /** Our per-channel secret, echoed by the provider in every notification (Google token / Graph clientState). */
+  channelToken: string;
+  /** Wished lifetime; each provider caps it at its own maximum. */
+  ttlSeconds?: number;
+}
+
 export interface CalendarProvider {
   readonly provider: ProviderKind;
   getProfile(): Promise<AccountProfile>;
@@ -129,6 +146,13 @@ export interface CalendarProvider {
   deleteEvent(calendarId: string, providerEventId: string): Promise<void>;
   /** Finds an event we created earlier by its marker (for a retried create). */
   findEventByMarker(calendarId: string, marker: string): Promise<CreatedEvent | null>;
+  /**
+   * Optional push: ask the provider to notify `address` when the calendar's events change. The
+   * notification only says "something changed"; the receiver runs the incremental sync.
+   */
+  watchCalendar?(calendarId: string, opts: WatchOptions): Promise<WatchChannel>;
+  /** Closes a channel; one that is already gone (expired, stopped) is not an error. */
+  stopWatch?(channel: { channelId: string; resourceId: string }): Promise<void>;
 }
 
 export interface DraftInput {

@@ -13,9 +13,12 @@ import type {
   NeutralEvent,
   SyncPage,
   SyncWindow,
+  WatchChannel,
+  WatchOptions,
 } from '../provider.ts';
 import { ProviderError } from '../provider.ts';
 import { conferenceUrl, rruleFrequency, toNeutralEvent } from './neutral-event.ts';
+import { stopChannel, watchEvents } from './push.ts';
 import type { GoogleSession } from './session.ts';
 
 /** Name of the private extended property holding our idempotency marker. */
@@ -175,6 +178,15 @@ export class GoogleCalendarProvider implements CalendarProvider {
       if (e instanceof ProviderError && e.kind === 'not_found') return; // already gone (404 / 410 deleted)
       throw e;
     }
+  }
+
+  /** Push channel on this calendar's events (see push.ts). */
+  watchCalendar(calendarId: string, opts: WatchOptions): Promise<WatchChannel> {
+    return watchEvents(this.s, calendarId, opts);
+  }
+
+  stopWatch(channel: { channelId: string; resourceId: string }): Promise<void> {
+    return stopChannel(this.s, channel);
   }
 
   async findEventByMarker(calendarId: string, marker: string): Promise<CreatedEvent | null> {

@@ -18,12 +18,15 @@ import type {
   ResponseStatus,
   SyncPage,
   SyncWindow,
+  WatchChannel,
+  WatchOptions,
 } from '../provider.ts';
 import { ProviderError } from '../provider.ts';
 import type { GraphHandle } from './graph-client.ts';
 import { htmlToText } from './html.ts';
 import { COFFEE_CHAT_MARKER_ID, MARKER_NAME, markerFilter } from './markers.ts';
 import { ianaToWindows, windowsToIana } from './time-zones.ts';
+import { deleteSubscription, subscribeToEvents } from './push.ts';
 
 type Json = Record<string, any>; // eslint-disable-line @typescript-eslint/no-explicit-any
 
@@ -306,6 +309,15 @@ export class MicrosoftCalendar implements CalendarProvider {
   }
 
   /** $filter on our extended property (https://learn.microsoft.com/en-us/graph/api/singlevaluelegacyextendedproperty-get). */
+  /** Push: a Graph subscription on this calendar's events (see push.ts). */
+  watchCalendar(calendarId: string, opts: WatchOptions): Promise<WatchChannel> {
+    return subscribeToEvents(this.graph, calendarId, opts);
+  }
+
+  stopWatch(channel: { channelId: string; resourceId: string }): Promise<void> {
+    return deleteSubscription(this.graph, channel);
+  }
+
   async findEventByMarker(calendarId: string, marker: string): Promise<CreatedEvent | null> {
     const res: Json = await this.graph.call('find event', (c) =>
       c
