@@ -85,6 +85,8 @@ const schema = z.object({
     .transform((v) => (v ? v.split(',').map((k) => k.trim().toLowerCase()).filter(Boolean) : undefined)),
   TEMPLATES_DIR: z.string().optional(),
   WEB_AUTH_TOKEN: z.string().optional(),
+  /** Public base URL at which providers reach the review server's /hooks/* routes; unset = no push, polling only. */
+  PUBLIC_WEBHOOK_URL: url('PUBLIC_WEBHOOK_URL').optional(),
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
 });
 

@@ -7,6 +7,7 @@ import { redisConnection } from './queues/connection.ts';
 import { QUEUE_NAMES, type JobName, type QueueName } from './queues/queues.ts';
 import { syncAccountJob } from './jobs/sync-account.ts';
 import { trackDraftsJob } from './jobs/track-drafts.ts';
+import { watchCalendarsJob } from './jobs/watch-calendars.ts';
 import { planChatJob } from './jobs/plan-chat.ts';
 import { planContactJob } from './jobs/plan-contact.ts';
 import { createPrepJob } from './jobs/create-prep.ts';
@@ -20,6 +21,7 @@ type Processor = (app: App, job: Job, token?: string) => Promise<unknown>;
 export const PROCESSORS: Record<JobName, Processor> = {
   'sync-account': syncAccountJob,
   'track-drafts': trackDraftsJob,
+  'watch-calendars': watchCalendarsJob,
   'plan-chat': planChatJob,
   'plan-contact': planContactJob,
   'create-prep': createPrepJob,
@@ -92,16 +94,19 @@ async function onFailed(app: App, job: Job | undefined, err: Error): Promise<voi
   }
 }
 
-/** Per account: calendar sync and send detection every SYNC_INTERVAL (idempotent). */
+/** Per account: calendar sync and send detection every SYNC_INTERVAL, push channels hourly (idempotent). */
 export async function scheduleAccount(app: App, accountId: string): Promise<void> {
   const every = app.config.SYNC_INTERVAL.toMillis();
   await app.queues.sync.upsertJobScheduler(`sync-${accountId}`, { every }, { name: 'sync-account', data: { accountId, reason: 'schedule' } });
   await app.queues.sync.upsertJobScheduler(`track-${accountId}`, { every }, { name: 'track-drafts', data: { accountId } });
+  // Push channels (a no-op without PUBLIC_WEBHOOK_URL): opened at once, renewed a day before expiry.
+  await app.queues.sync.upsertJobScheduler(`watch-${accountId}`, { every: 3_600_000 }, { name: 'watch-calendars', data: { accountId } });
 }
 
 export async function unscheduleAccount(app: App, accountId: string): Promise<void> {
   await app.queues.sync.removeJobScheduler(`sync-${accountId}`);
   await app.queues.sync.removeJobScheduler(`track-${accountId}`);
+  await app.queues.sync.removeJobScheduler(`watch-${accountId}`);
 }
 
 export async function scheduleAllAccounts(app: App): Promise<void> {

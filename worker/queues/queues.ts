@@ -12,6 +12,7 @@ const id = z.string().min(1);
 export const jobSchemas = {
   'sync-account': z.object({ accountId: id, reason: z.string().default('schedule') }),
   'track-drafts': z.object({ accountId: id }),
+  'watch-calendars': z.object({ accountId: id }),
   'plan-chat': z.object({ chatId: id }),
   'plan-contact': z.object({ contactId: id }),
   'create-prep': z.object({ key: id }),
@@ -26,6 +27,7 @@ export type JobData<N extends JobName> = z.input<(typeof jobSchemas)[N]>;
 export const QUEUE_OF: Record<JobName, QueueName> = {
   'sync-account': 'sync',
   'track-drafts': 'sync',
+  'watch-calendars': 'sync',
   'plan-chat': 'plan',
   'plan-contact': 'plan',
   'create-prep': 'actions',

@@ -17,6 +17,7 @@ import { loadOverview } from './overview-data.ts';
 import { renderOverview, type Flash } from './overview-page.ts';
 import { QUEUES_PATH, registerQueuesBoard } from './queues-board.ts';
 import { createGuard, isLoopbackHost } from './security.ts';
+import { isWebhookRequest, registerWebhooks } from './webhooks.ts';
 
 export interface WebServerOptions {
   port: number;
@@ -63,6 +64,8 @@ export async function buildWebServer(app: App): Promise<FastifyInstance> {
   const guard = createGuard({ authToken: app.config.WEB_AUTH_TOKEN, page401: unauthorizedPage });
 
   server.addHook('onRequest', async (req, reply) => {
+    // Provider webhooks carry their own per-channel secrets (webhooks.ts), not our token or CSRF.
+    if (isWebhookRequest(req)) return;
     if (await guard.check(req, reply)) return reply;
   });
   server.addHook('onSend', async (req, reply, payload) => {
@@ -118,6 +121,7 @@ export async function buildWebServer(app: App): Promise<FastifyInstance> {
     registerActions(forms, app, guard);
   });
 
+  await registerWebhooks(server, app);
   await registerQueuesBoard(server, app.queues);
   return server;
 }

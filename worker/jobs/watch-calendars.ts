@@ -1,0 +1,136 @@
+// Job `watch-calendars` (hourly per account): keeps one push channel open on every selected
+// calendar, so a change at the provider triggers a sync within seconds (worker/web/webhooks.ts).
+// Polling (SYNC_INTERVAL) stays the safety net: a lost notification, a dead channel or an
+// unreachable webhook only delays a change until the next poll.
+// - PUBLIC_WEBHOOK_URL unset, or a provider without push: nothing to do.
+// - No channel, or one expiring within RENEW_BEFORE_MS: open a new one first, store it, then close
+//   the old one (so there is no window without a channel).
+// - A calendar no longer selected: its channel is closed.
+// Each channel has its own random token (Google channel token / Graph clientState) that every
+// notification must carry.
+import { randomBytes } from 'node:crypto';
+import type { Job } from 'bullmq';
+import type { App } from '../app.ts';
+import type { Calendar } from '../db/generated/client.ts';
+import { withLock } from '../core/locks.ts';
+import { jobSchemas } from '../queues/queues.ts';
+import { isProviderError, type CalendarProvider, type ProviderKind } from '../../integrations/provider.ts';
+import { withProvider } from './provider-policy.ts';
+import { discoverCalendars } from './sync-account.ts';
+
+/** Renew a channel this long before it expires (the job runs hourly, so there are many chances). */
+export const RENEW_BEFORE_MS = 24 * 3600_000;
+
+export interface WatchSummary {
+  account: string;
+  opened: number;
+  kept: number;
+  stopped: number;
+  failed: number;
+  skipped?: string;
+}
+
+/** The address a provider posts to: PUBLIC_WEBHOOK_URL + /hooks/<provider>. */
+export function webhookAddress(base: string, provider: ProviderKind): string {
+  const u = new URL(base);
+  u.pathname = `${u.pathname.replace(/\/+$/, '')}/hooks/${provider}`;
+  u.search = '';
+  u.hash = '';
+  return u.toString();
+}
+
+/** A fresh per-channel secret (fits Google's 256-char token and Graph's 128-char clientState). */
+export function newChannelToken(): string {
+  return randomBytes(32).toString('base64url');
+}
+
+export async function watchCalendarsJob(app: App, job: Job | undefined, token?: string): Promise<WatchSummary> {
+  const { accountId } = jobSchemas['watch-calendars'].parse(job?.data);
+  return watchCalendars(app, accountId, job, token);
+}
+
+export async function watchCalendars(app: App, accountId: string, job?: Job, token?: string): Promise<WatchSummary> {
+  // The sync lock: the first run may discover calendars, which the first sync may be doing too.
+  return withLock(app, `sync-${accountId}`, job, token, () => watchLocked(app, accountId, job, token));
+}
+
+async function watchLocked(app: App, accountId: string, job?: Job, token?: string): Promise<WatchSummary> {
+  const account = await app.prisma.account.findUniqueOrThrow({ where: { id: accountId } });
+  const summary: WatchSummary = { account: account.email, opened: 0, kept: 0, stopped: 0, failed: 0 };
+  const base = app.config.PUBLIC_WEBHOOK_URL;
+  if (!base) return { ...summary, skipped: 'PUBLIC_WEBHOOK_URL is not set (polling only)' };
+  if (account.status !== 'active') return { ...summary, skipped: `account is ${account.status}` };
+  const log = app.log.child({ job: 'watch-calendars', account: account.email });
+
+  await withProvider(app, job, token, account, async ({ calendar: provider }) => {
+    if (!provider.watchCalendar) {
+      summary.skipped = `${provider.provider} has no push`;
+      return;
+    }
+    let calendars = await app.prisma.calendar.findMany({ where: { accountId } });
+    if (!calendars.some((c) => c.selected)) {
+      await discoverCalendars(app, accountId, provider);
+      calendars = await app.prisma.calendar.findMany({ where: { accountId } });
+    }
+    const address = webhookAddress(base, provider.provider);
+    const now = app.now().getTime();
+    for (const cal of calendars) {
+      if (!cal.selected) {
+        if (cal.watchChannelId) {
+          await closeChannel(app, provider, cal, log);
+          await clearChannel(app, cal.id);
+          summary.stopped += 1;
+        }
+        continue;
+      }
+      if (cal.watchChannelId && cal.watchExpiresAt && cal.watchExpiresAt.getTime() - now > RENEW_BEFORE_MS) {
+        summary.kept += 1;
+        continue;
+      }
+      const channelToken = newChannelToken();
+      try {
+        const ch = await provider.watchCalendar(cal.providerCalendarId, { address, channelToken });
+        await app.prisma.calendar.update({
+          where: { id: cal.id },
+          data: { watchChannelId: ch.channelId, watchResourceId: ch.resourceId, watchExpiresAt: ch.expiresAt, watchToken: channelToken },
+        });
+        summary.opened += 1;
+        log.info({ calendar: cal.name, expiresAt: ch.expiresAt.toISOString(), renewed: !!cal.watchChannelId }, 'push channel open');
+      } catch (err) {
+        // A calendar the provider cannot watch (Google: pushNotSupportedForRequestedResource) or a
+        // webhook it could not validate (Graph) is not the account's failure: polling covers it.
+        // Revoked tokens, throttling and outages go to the one provider policy.
+        if (isProviderError(err) && (err.kind === 'bad_request' || err.kind === 'not_found')) {
+          log.warn({ calendar: cal.name, err: err.message }, 'push channel refused: this calendar stays on polling');
+          summary.failed += 1;
+          continue;
+        }
+        throw err;
+      }
+      if (cal.watchChannelId) {
+        await closeChannel(app, provider, cal, log);
+        summary.stopped += 1;
+      }
+    }
+  });
+  log.info(summary, 'push channels checked');
+  return summary;
+}
+
+/** Best effort: a channel we fail to close expires by itself, and its notifications are refused (unknown id). */
+async function closeChannel(app: App, provider: CalendarProvider, cal: Calendar, log: App['log']): Promise<void> {
+  if (!provider.stopWatch || !cal.watchChannelId) return;
+  try {
+    await provider.stopWatch({ channelId: cal.watchChannelId, resourceId: cal.watchResourceId ?? '' });
+  } catch (err) {
+    if (isProviderError(err) && err.kind === 'auth_revoked') throw err;
+    log.warn({ calendar: cal.name, err: err instanceof Error ? err.message : String(err) }, 'could not stop an old push channel (it will expire)');
+  }
+}
+
+async function clearChannel(app: App, calendarId: string): Promise<void> {
+  await app.prisma.calendar.update({
+    where: { id: calendarId },
+    data: { watchChannelId: null, watchResourceId: null, watchExpiresAt: null, watchToken: null },
+  });
+}
