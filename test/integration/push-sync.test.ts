@@ -154,4 +154,15 @@ describe.each<Kind>(['google', 'microsoft'])('push sync on %s', (kind) => {
     f.seed({ title: `Coffee chat with Omar (${kind})`, start, minutes: 30, others: [{ email: 'omar@example.org', name: 'Omar Haddad' }] });
     await waitFor('the chat, synced by push on the new channel', () => stack.app.prisma.chat.findFirst({ where: { title: `Coffee chat with Omar (${kind})` } }), 8_000, 50);
   });
+
+  it('with PUBLIC_WEBHOOK_URL unset the job closes the channels it opened and then does nothing', async () => {
+    const cal = (await stack.app.prisma.calendar.findFirst({ where: { accountId, selected: true } }))!;
+    const summary = await watchCalendars({ ...stack.app, config: { ...stack.app.config, PUBLIC_WEBHOOK_URL: undefined } }, accountId);
+    expect(summary).toMatchObject({ opened: 0, stopped: 1 });
+    const after = (await stack.app.prisma.calendar.findUnique({ where: { id: cal.id } }))!;
+    expect(after).toMatchObject({ watchChannelId: null, watchResourceId: null, watchExpiresAt: null, watchToken: null });
+    const open = kind === 'google' ? stack.sandbox.google.channels().map((c) => c.id) : stack.sandbox.microsoft.subscriptions().map((x) => x.id);
+    expect(open).not.toContain(cal.watchChannelId);
+    expect(await watchCalendars({ ...stack.app, config: { ...stack.app.config, PUBLIC_WEBHOOK_URL: undefined } }, accountId)).toMatchObject({ stopped: 0, skipped: expect.stringMatching(/polling only/) });
+  });
 });

@@ -2,7 +2,8 @@
 // calendar, so a change at the provider triggers a sync within seconds (worker/web/webhooks.ts).
 // Polling (SYNC_INTERVAL) stays the safety net: a lost notification, a dead channel or an
 // unreachable webhook only delays a change until the next poll.
-// - PUBLIC_WEBHOOK_URL unset, or a provider without push: nothing to do.
+// - PUBLIC_WEBHOOK_URL unset: channels left from an earlier configuration are closed; otherwise
+//   nothing to do. A provider without push: nothing to do.
 // - No channel, or one expiring within RENEW_BEFORE_MS: open a new one first, store it, then close
 //   the old one (so there is no window without a channel).
 // - A calendar no longer selected: its channel is closed.
@@ -57,10 +58,23 @@ export async function watchCalendars(app: App, accountId: string, job?: Job, tok
 async function watchLocked(app: App, accountId: string, job?: Job, token?: string): Promise<WatchSummary> {
   const account = await app.prisma.account.findUniqueOrThrow({ where: { id: accountId } });
   const summary: WatchSummary = { account: account.email, opened: 0, kept: 0, stopped: 0, failed: 0 };
-  const base = app.config.PUBLIC_WEBHOOK_URL;
-  if (!base) return { ...summary, skipped: 'PUBLIC_WEBHOOK_URL is not set (polling only)' };
   if (account.status !== 'active') return { ...summary, skipped: `account is ${account.status}` };
   const log = app.log.child({ job: 'watch-calendars', account: account.email });
+  const base = app.config.PUBLIC_WEBHOOK_URL;
+  if (!base) {
+    // Push was turned off: close what an earlier configuration opened (polling carries on).
+    const open = await app.prisma.calendar.findMany({ where: { accountId, watchChannelId: { not: null } } });
+    if (open.length === 0) return { ...summary, skipped: 'PUBLIC_WEBHOOK_URL is not set (polling only)' };
+    await withProvider(app, job, token, account, async ({ calendar: provider }) => {
+      for (const cal of open) {
+        await closeChannel(app, provider, cal, log);
+        await clearChannel(app, cal.id);
+        summary.stopped += 1;
+      }
+    });
+    log.info(summary, 'push is off: channels closed');
+    return summary;
+  }
 
   await withProvider(app, job, token, account, async ({ calendar: provider }) => {
     if (!provider.watchCalendar) {
