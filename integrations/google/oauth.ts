@@ -2,9 +2,8 @@
 // the code exchange, and validation of a refresh token for `accounts add`.
 // https://developers.google.com/identity/protocols/oauth2/native-app
 import { createHash, randomBytes } from 'node:crypto';
-import { createServer } from 'node:http';
-import type { AddressInfo } from 'node:net';
 import type { AccountProfile, ProviderEndpoints } from '../provider.ts';
+import { startLoopback, type Loopback } from '../oauth-loopback.ts';
 import { ProviderError } from '../provider.ts';
 import { GoogleCalendarProvider } from './calendar.ts';
 import { toProviderError } from './errors.ts';
@@ -82,18 +81,11 @@ export async function exchangeCode(input: {
   }
 }
 
-export interface LoopbackConsent {
-  /** Open this in a browser. */
-  url: string;
-  redirectUri: string;
-  /** Resolves with the refresh token once the browser came back and the code was exchanged. */
-  result: Promise<{ refreshToken: string }>;
-  close(): void;
-}
+export type LoopbackConsent = Loopback<{ refreshToken: string }>;
 
 /**
- * Starts a one-shot listener on 127.0.0.1:<port> (loopback IP redirect, any free port by default),
- * builds the consent URL and exchanges the returned code with the PKCE verifier.
+ * Starts a one-shot loopback listener (integrations/oauth-loopback.ts), builds the consent URL
+ * and exchanges the returned code with the PKCE verifier.
  */
 export async function startLoopbackConsent(opts: {
   endpoints: Pick<ProviderEndpoints, 'googleAuthUrl' | 'googleTokenUrl' | 'googleClientId' | 'googleClientSecret'>;
@@ -102,64 +94,15 @@ export async function startLoopbackConsent(opts: {
   timeoutMs?: number;
 }): Promise<LoopbackConsent> {
   const pkce = createPkcePair();
-  const state = randomBytes(16).toString('base64url');
-  let settle!: { resolve: (v: { refreshToken: string }) => void; reject: (e: unknown) => void };
-  const result = new Promise<{ refreshToken: string }>((resolve, reject) => (settle = { resolve, reject }));
-  let redirectUri = '';
-  const server = createServer((req, res) => {
-    const u = new URL(req.url ?? '/', redirectUri);
-    if (u.pathname !== '/') {
-      res.writeHead(404).end();
-      return;
-    }
-    const finish = (status: number, text: string) => {
-      res.writeHead(status, { 'content-type': 'text/html; charset=utf-8' }).end(`<!doctype html><p>${text}</p>`);
-      server.close();
-      clearTimeout(timer);
-    };
-    if (u.searchParams.get('state') !== state) {
-      finish(400, 'State mismatch: start again from coffee-chat.');
-      settle.reject(new ProviderError('google', 'bad_request', 'OAuth state mismatch'));
-      return;
-    }
-    const error = u.searchParams.get('error');
-    const code = u.searchParams.get('code');
-    if (error || !code) {
-      finish(400, `Google said: ${error ?? 'no code'}. You can close this tab.`);
-      settle.reject(new ProviderError('google', 'auth_revoked', `consent refused: ${error ?? 'no code'}`));
-      return;
-    }
-    exchangeCode({ endpoints: opts.endpoints, code, codeVerifier: pkce.verifier, redirectUri }).then(
-      (r) => {
-        finish(200, 'coffee-chat is connected to Google. You can close this tab.');
-        settle.resolve(r);
-      },
-      (e) => {
-        finish(500, 'The code exchange failed; see the terminal.');
-        settle.reject(e);
-      },
-    );
+  return startLoopback({
+    provider: 'google',
+    label: 'Google',
+    port: opts.port,
+    timeoutMs: opts.timeoutMs,
+    buildUrl: (redirectUri, state) =>
+      buildConsentUrl({ endpoints: opts.endpoints, redirectUri, state, codeChallenge: pkce.challenge, loginHint: opts.loginHint }),
+    exchange: (code, redirectUri) => exchangeCode({ endpoints: opts.endpoints, code, codeVerifier: pkce.verifier, redirectUri }),
   });
-  await new Promise<void>((resolve, reject) => {
-    server.once('error', reject);
-    server.listen(opts.port ?? 0, '127.0.0.1', () => resolve());
-  });
-  redirectUri = `http://127.0.0.1:${(server.address() as AddressInfo).port}/`;
-  const timer = setTimeout(() => {
-    server.close();
-    settle.reject(new ProviderError('google', 'bad_request', 'timed out waiting for the browser'));
-  }, opts.timeoutMs ?? 5 * 60_000);
-  timer.unref();
-  const url = buildConsentUrl({ endpoints: opts.endpoints, redirectUri, state, codeChallenge: pkce.challenge, loginHint: opts.loginHint });
-  return {
-    url,
-    redirectUri,
-    result,
-    close: () => {
-      clearTimeout(timer);
-      server.close();
-    },
-  };
 }
 
 /**

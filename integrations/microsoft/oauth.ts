@@ -7,9 +7,8 @@
 // - Refresh tokens rotate on every use; store the new one each time:
 //   https://learn.microsoft.com/en-us/entra/identity-platform/refresh-tokens
 import { createHash, randomBytes } from 'node:crypto';
-import { createServer } from 'node:http';
-import type { AddressInfo } from 'node:net';
-import { ProviderError, type AccountProfile, type ProviderEndpoints } from '../provider.ts';
+import { startLoopback, type Loopback } from '../oauth-loopback.ts';
+import type { AccountProfile, ProviderEndpoints } from '../provider.ts';
 import { MicrosoftTokenError, parseRetryAfter, toProviderError } from './errors.ts';
 
 /** Minimal delegated scopes: profile, calendars (read/write own events), drafts, mailbox time zone. */
@@ -117,19 +116,11 @@ export function exchangeCode(opts: { endpoints: ProviderEndpoints; code: string;
   });
 }
 
-export interface LoopbackConsent {
-  /** Open this in a browser. */
-  url: string;
-  redirectUri: string;
-  /** Resolves with the tokens once the browser came back and the code was exchanged. */
-  result: Promise<TokenResponse>;
-  close(): void;
-}
+export type LoopbackConsent = Loopback<TokenResponse>;
 
 /**
- * Starts a one-shot listener on http://127.0.0.1:{port}/ (loopback redirect URIs may use any port:
- * https://learn.microsoft.com/en-us/entra/identity-platform/reply-url#localhost-exceptions), builds
- * the consent URL, and exchanges the returned code with the PKCE verifier. Same shape as Google's.
+ * Starts a one-shot loopback listener (integrations/oauth-loopback.ts), builds the consent URL,
+ * and exchanges the returned code with the PKCE verifier. Same shape as Google's.
  */
 export async function startLoopbackConsent(opts: {
   endpoints: ProviderEndpoints;
@@ -138,68 +129,19 @@ export async function startLoopbackConsent(opts: {
   timeoutMs?: number;
 }): Promise<LoopbackConsent> {
   const pkce = createPkce();
-  const state = randomBytes(16).toString('base64url');
-  let settle!: { resolve: (v: TokenResponse) => void; reject: (e: unknown) => void };
-  const result = new Promise<TokenResponse>((resolve, reject) => (settle = { resolve, reject }));
-  result.catch(() => undefined); // the caller awaits it; avoid an unhandled rejection meanwhile
-  let redirectUri = '';
-  const server = createServer((req, res) => {
-    const u = new URL(req.url ?? '/', 'http://127.0.0.1');
-    if (u.pathname !== '/') {
-      res.writeHead(404).end();
-      return;
-    }
-    const finish = (status: number, text: string) => {
-      res.writeHead(status, { 'content-type': 'text/html; charset=utf-8' }).end(`<!doctype html><p>${text}</p>`);
-      clearTimeout(timer);
-      server.close();
-    };
-    if (u.searchParams.get('state') !== state) {
-      finish(400, 'State mismatch: start again from coffee-chat.');
-      settle.reject(new ProviderError('microsoft', 'bad_request', 'OAuth state mismatch'));
-      return;
-    }
-    const error = u.searchParams.get('error');
-    const code = u.searchParams.get('code');
-    if (error || !code) {
-      finish(400, `Microsoft said: ${error ?? 'no code'}. You can close this tab.`);
-      settle.reject(new ProviderError('microsoft', 'auth_revoked', `consent refused: ${error ?? 'no code'} ${u.searchParams.get('error_description') ?? ''}`.trim()));
-      return;
-    }
-    exchangeCode({ endpoints: opts.endpoints, code, redirectUri, verifier: pkce.verifier }).then(
-      (r) => {
-        finish(200, 'coffee-chat is connected to Microsoft 365. You can close this tab.');
-        settle.resolve(r);
-      },
-      (e) => {
-        finish(500, 'The code exchange failed; see the terminal.');
-        settle.reject(toProviderError(e, 'Microsoft code exchange'));
-      },
-    );
+  return startLoopback({
+    provider: 'microsoft',
+    label: 'Microsoft 365',
+    port: opts.port,
+    timeoutMs: opts.timeoutMs,
+    buildUrl: (redirectUri, state) => buildAuthorizeUrl({ endpoints: opts.endpoints, redirectUri, state, pkce, loginHint: opts.loginHint }),
+    exchange: (code, redirectUri) =>
+      exchangeCode({ endpoints: opts.endpoints, code, redirectUri, verifier: pkce.verifier }).catch((e: unknown) => {
+        throw toProviderError(e, 'Microsoft code exchange');
+      }),
   });
-  await new Promise<void>((resolve, reject) => {
-    server.once('error', reject);
-    server.listen(opts.port ?? 0, '127.0.0.1', () => resolve());
-  });
-  redirectUri = `http://127.0.0.1:${(server.address() as AddressInfo).port}/`;
-  const timer = setTimeout(() => {
-    server.close();
-    settle.reject(new ProviderError('microsoft', 'bad_request', 'timed out waiting for the browser'));
-  }, opts.timeoutMs ?? 5 * 60_000);
-  timer.unref();
-  const url = buildAuthorizeUrl({ endpoints: opts.endpoints, redirectUri, state, pkce, loginHint: opts.loginHint });
-  return {
-    url,
-    redirectUri,
-    result,
-    close: () => {
-      clearTimeout(timer);
-      server.close();
-    },
-  };
 }
 
-/** The whole consent flow: `open` shows the URL (prints it or opens a browser); resolves with the tokens. */
 export async function connectWithLoopback(opts: {
   endpoints: ProviderEndpoints;
   open: (url: string) => void | Promise<void>;
