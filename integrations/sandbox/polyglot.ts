@@ -4,9 +4,19 @@ import { createServer as createNetServer, type Server as NetServer, type Socket 
 import type { Server as HttpServer } from 'node:http';
 import { TLSSocket, createSecureContext } from 'node:tls';
 
+const open = new WeakMap<NetServer, Set<Socket>>();
+
+/** Ends every open connection (clients' keep-alive sockets would otherwise hold close() for seconds). */
+export function destroyConnections(server: NetServer): void {
+  for (const s of open.get(server) ?? []) s.destroy();
+}
+
 export function polyglotListener(http: HttpServer, tls: { cert: string; key: string }): NetServer {
   const secureContext = createSecureContext({ cert: tls.cert, key: tls.key });
-  return createNetServer((socket: Socket) => {
+  const sockets = new Set<Socket>();
+  const server = createNetServer((socket: Socket) => {
+    sockets.add(socket);
+    socket.once('close', () => sockets.delete(socket));
     socket.once('data', (first: Buffer) => {
       socket.pause();
       socket.unshift(first);
@@ -20,4 +30,6 @@ export function polyglotListener(http: HttpServer, tls: { cert: string; key: str
     });
     socket.on('error', () => socket.destroy());
   });
+  open.set(server, sockets);
+  return server;
 }

@@ -6,7 +6,7 @@ import type { AddressInfo } from 'node:net';
 import Fastify, { type FastifyInstance, type FastifyRequest } from 'fastify';
 import formbody from '@fastify/formbody';
 import { FaultRegistry, type FaultInput } from './faults.ts';
-import { polyglotListener } from './polyglot.ts';
+import { destroyConnections, polyglotListener } from './polyglot.ts';
 import { defaultTlsDir, ensureSandboxTls } from './tls.ts';
 import { googleSandbox } from './google/index.ts';
 import { microsoftSandbox } from './microsoft/index.ts';
@@ -189,8 +189,10 @@ export async function startSandbox(opts: SandboxOptions = {}): Promise<Sandbox> 
     counts: countsSince,
     reset,
     close: async () => {
-      await new Promise<void>((resolve) => listener.close(() => resolve()));
+      const closed = new Promise<void>((resolve) => listener.close(() => resolve()));
+      destroyConnections(listener);
       httpServer.closeAllConnections();
+      await closed;
       await app.close();
     },
   };
