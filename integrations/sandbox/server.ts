@@ -61,8 +61,10 @@ export interface Sandbox {
   env: {
     GOOGLE_API_ROOT_URL: string;
     GOOGLE_TOKEN_URL: string;
+    GOOGLE_AUTH_URL: string;
     MICROSOFT_GRAPH_BASE_URL: string;
     MICROSOFT_TOKEN_URL: string;
+    MICROSOFT_AUTH_URL: string;
   };
   certPath: string;
   google: ReturnType<typeof googleSandbox>;
@@ -178,8 +180,10 @@ export async function startSandbox(opts: SandboxOptions = {}): Promise<Sandbox> 
     env: {
       GOOGLE_API_ROOT_URL: `${base.http}/`,
       GOOGLE_TOKEN_URL: `${base.http}/token`,
+      GOOGLE_AUTH_URL: `${base.http}/o/oauth2/v2/auth`,
       MICROSOFT_GRAPH_BASE_URL: `${base.https}/v1.0`,
       MICROSOFT_TOKEN_URL: `${base.https}/common/oauth2/v2.0/token`,
+      MICROSOFT_AUTH_URL: `${base.https}/common/oauth2/v2.0/authorize`,
     },
     certPath: tls.certPath,
     google,
