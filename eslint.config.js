@@ -1,7 +1,7 @@
 import tseslint from 'typescript-eslint';
 
 export default tseslint.config(
-  { ignores: ['node_modules/**', 'worker/db/generated/**', '.data/**', 'coverage/**'] },
+  { ignores: ['node_modules/**', 'worker/db/generated/**', '.data/**', 'coverage/**', '.tmp/**', 'test-artifacts/**'] },
   ...tseslint.configs.recommended,
   {
     rules: {
