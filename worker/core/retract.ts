@@ -3,6 +3,7 @@
 import type { Job } from 'bullmq';
 import type { App } from '../app.ts';
 import { withProvider } from '../jobs/provider-policy.ts';
+import { DROPPED } from './chat-facts.ts';
 
 export async function retractChatEffects(app: App, chatId: string, job?: Job, token?: string): Promise<string[]> {
   const chat = await app.prisma.chat.findUniqueOrThrow({
@@ -18,7 +19,7 @@ export async function retractChatEffects(app: App, chatId: string, job?: Job, to
       const state = await mailbox.draftState({ draftId: d.providerDraftId, internetMessageId: d.internetMessageId });
       if (state.state === 'draft' && state.version === d.version) {
         await mailbox.deleteDraft(d.providerDraftId);
-        await app.prisma.draft.update({ where: { id: d.id }, data: { status: 'discarded', lastError: 'chat cancelled' } });
+        await app.prisma.draft.update({ where: { id: d.id }, data: { status: 'discarded', lastError: `${DROPPED}chat cancelled` } });
         retracted.push(d.idempotencyKey);
       } else if (state.state === 'sent') {
         await app.prisma.draft.update({ where: { id: d.id }, data: { status: 'sent', sentAt: state.sentAt } });

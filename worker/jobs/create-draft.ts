@@ -5,7 +5,7 @@
 // longer wanted. It never sends.
 import type { Job } from 'bullmq';
 import type { App } from '../app.ts';
-import { chatFacts } from '../core/chat-facts.ts';
+import { chatFacts, DROPPED } from '../core/chat-facts.ts';
 import { ensureCheckInPlan } from '../core/check-in-plans.ts';
 import { composeDraft, contentHash } from '../core/compose-draft.ts';
 import { planChatActions } from '../pipeline/plan-chat-actions.ts';
@@ -36,10 +36,10 @@ export async function createDraft(app: App, key: string, job?: Job, token?: stri
     await app.prisma.draft.update({ where: { id: draft.id }, data: { status: 'discarded', lastError: why } });
     return { key, outcome: 'skipped' as const, why };
   };
-  if (draft.contact?.doNotContact) return discard('contact asked not to be contacted');
+  if (draft.contact?.doNotContact) return discard(`${DROPPED}contact asked not to be contacted`);
   if (draft.chat) {
     const wanted = planChatActions(chatFacts(draft.chat), app.policy, app.now()).some((a) => a.key === key);
-    if (!wanted) return discard('no longer wanted');
+    if (!wanted) return discard(`${DROPPED}no longer wanted`);
   }
   if (draft.account.status !== 'active') {
     // Stays scheduled: reconnecting the account plans again.

@@ -10,7 +10,7 @@ import { jobSchemas } from '../queues/queues.ts';
 import { scheduleJob, unscheduleJob } from '../queues/schedule-job.ts';
 import { ensureCheckInPlan } from '../core/check-in-plans.ts';
 import { retractChatEffects } from '../core/retract.ts';
-import { chatFacts } from '../core/chat-facts.ts';
+import { chatFacts, DROPPED } from '../core/chat-facts.ts';
 import { withLock } from '../core/locks.ts';
 
 export interface PlanResult {
@@ -61,13 +61,14 @@ async function planChatLocked(app: App, chatId: string, job?: Job, token?: strin
         update: {},
       });
       const moved = entry.startUtc.getTime() !== a.window.start.getTime() || entry.endUtc.getTime() !== a.window.end.getTime();
-      if (moved) {
+      if (moved || entry.deleted) {
         await app.prisma.calendarEntry.update({
           where: { id: entry.id },
-          data: { startUtc: a.window.start, endUtc: a.window.end },
+          // A block taken back earlier (chat cancelled, then back) is made anew.
+          data: { startUtc: a.window.start, endUtc: a.window.end, ...(entry.deleted ? { deleted: false, providerEventId: null } : {}) },
         });
       }
-      if (!entry.providerEventId || moved) {
+      if (!entry.providerEventId || moved || entry.deleted) {
         await scheduleJob(app.queues, 'create-prep', { key: a.key }, { jobId: a.key, dueAt: a.dueAt, now });
       }
     } else if (a.kind !== 'check_in') {
@@ -85,9 +86,13 @@ async function planChatLocked(app: App, chatId: string, job?: Job, token?: strin
         },
         update: {},
       });
-      if (draft.status === 'failed' || draft.status === 'scheduled') {
-        if (draft.dueAt.getTime() !== a.dueAt.getTime() || draft.status === 'failed') {
-          await app.prisma.draft.update({ where: { id: draft.id }, data: { dueAt: a.dueAt, status: 'scheduled' } });
+      const setAside = draft.status === 'discarded' && draft.lastError?.startsWith(DROPPED);
+      if (draft.status === 'failed' || draft.status === 'scheduled' || setAside) {
+        if (draft.dueAt.getTime() !== a.dueAt.getTime() || draft.status !== 'scheduled') {
+          await app.prisma.draft.update({
+            where: { id: draft.id },
+            data: { dueAt: a.dueAt, status: 'scheduled', lastError: null, providerDraftId: null, internetMessageId: null, version: null },
+          });
         }
         await scheduleJob(app.queues, 'create-draft', { key: a.key }, { jobId: a.key, dueAt: a.dueAt, now });
       }
@@ -99,7 +104,7 @@ async function planChatLocked(app: App, chatId: string, job?: Job, token?: strin
   for (const d of chat.drafts) {
     if (d.status === 'scheduled' && !wanted.has(d.idempotencyKey)) {
       await unscheduleJob(app.queues, 'create-draft', d.idempotencyKey);
-      await app.prisma.draft.update({ where: { id: d.id }, data: { status: 'discarded', lastError: 'no longer wanted' } });
+      await app.prisma.draft.update({ where: { id: d.id }, data: { status: 'discarded', lastError: `${DROPPED}no longer wanted` } });
       dropped.push(d.idempotencyKey);
     }
   }
