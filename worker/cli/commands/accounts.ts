@@ -2,9 +2,11 @@ import { Command, Option } from 'commander';
 import Table from 'cli-table3';
 import { addAccount, removeAccount } from '../../core/accounts.ts';
 import { printJson, withApp } from '../with-app.ts';
+import { registerConnect } from './connect.ts';
 
 export function registerAccounts(program: Command): void {
   const accounts = program.command('accounts').description('connect, list and remove Google and Microsoft 365 accounts');
+  registerConnect(accounts);
 
   accounts
     .command('add')

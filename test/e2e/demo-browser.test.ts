@@ -1,0 +1,232 @@
+// The demo as a newcomer sees it: `coffee-chat demo` as a real child process (embedded database,
+// the sandbox with its two demo users, the real worker, the review page), driven by the system
+// Chromium through playwright-core. The page shows the Tokyo chat in both zones; a note added
+// through the page's form ends up cited in the thank-you draft in the sandbox mailbox.
+// `demo --once` on a fresh DATA_DIR must exit 0 with its summary (the issue's "under 2 minutes").
+import { spawn, type ChildProcess } from 'node:child_process';
+import { get } from 'node:http';
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+import { jest } from '@jest/globals';
+import { chromium, type Browser, type Page } from 'playwright-core';
+
+const ROOT = resolve(import.meta.dirname ?? new URL('.', import.meta.url).pathname, '../..');
+const ARTIFACTS = join(ROOT, 'test-artifacts');
+const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
+const MAYA = 'maya.chen@example.com';
+const PRIYA = 'priya.raman@example.org';
+
+jest.setTimeout(240_000);
+
+const stripAnsi = (s: string) => s.replace(/\x1b\[[0-9;]*m/g, '');
+
+interface DemoProcess {
+  child: ChildProcess;
+  output(): string;
+  /** Resolves with the first match of `re` in the output (ANSI colours stripped). */
+  waitFor(re: RegExp, timeoutMs: number): Promise<RegExpExecArray>;
+  exited: Promise<{ code: number | null; signal: NodeJS.Signals | null }>;
+}
+
+function startDemo(args: string[], dataDir: string): DemoProcess {
+  const child = spawn(process.execPath, [join(ROOT, 'bin/coffee-chat.js'), 'demo', ...args], {
+    cwd: ROOT,
+    env: { ...process.env, DATA_DIR: dataDir, REDIS_URL: process.env.REDIS_URL!, NO_COLOR: '1', FORCE_COLOR: '0' },
+    stdio: ['ignore', 'pipe', 'pipe'],
+    // Its own process group: the demo re-spawns itself once, and cleanup must reach both.
+    detached: true,
+  });
+  let out = '';
+  child.stdout!.on('data', (b) => (out += String(b)));
+  child.stderr!.on('data', (b) => (out += String(b)));
+  const exited = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((r) => child.on('exit', (code, signal) => r({ code, signal })));
+  let done = false;
+  void exited.then(() => (done = true));
+  return {
+    child,
+    output: () => stripAnsi(out),
+    exited,
+    async waitFor(re, timeoutMs) {
+      const deadline = Date.now() + timeoutMs;
+      for (;;) {
+        const m = re.exec(stripAnsi(out));
+        if (m) return m;
+        if (done) throw new Error(`demo exited before printing ${re}:\n${stripAnsi(out)}`);
+        if (Date.now() > deadline) throw new Error(`demo did not print ${re} within ${timeoutMs} ms:\n${stripAnsi(out)}`);
+        await new Promise((r) => setTimeout(r, 200));
+      }
+    },
+  };
+}
+
+async function poll<T>(what: string, timeoutMs: number, fn: () => Promise<T | undefined>): Promise<T> {
+  const deadline = Date.now() + timeoutMs;
+  let last: unknown;
+  for (;;) {
+    try {
+      const v = await fn();
+      if (v !== undefined) return v;
+    } catch (e) {
+      last = e;
+    }
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}${last ? `: ${String(last)}` : ''}`);
+    await new Promise((r) => setTimeout(r, 500));
+  }
+}
+
+interface SandboxDraft {
+  draftId: string;
+  to: string | string[];
+  subject: string;
+  text: string;
+  html?: string;
+}
+
+const tempDirs: string[] = [];
+const demos: DemoProcess[] = [];
+let browser: Browser | undefined;
+
+function freshDataDir(): string {
+  const d = mkdtempSync(join(tmpdir(), 'coffee-chat-demo-'));
+  tempDirs.push(d);
+  return d;
+}
+
+afterAll(async () => {
+  await browser?.close().catch(() => undefined);
+  for (const d of demos) {
+    if (d.child.exitCode === null && d.child.signalCode === null) {
+      try {
+        process.kill(-d.child.pid!, 'SIGKILL');
+      } catch {
+        // already gone
+      }
+      await d.exited;
+    }
+  }
+  for (const d of tempDirs) rmSync(d, { recursive: true, force: true });
+});
+
+describe('npm start: the demo and its review page', () => {
+  test('the review page during a demo run: Tokyo chat in both zones, a note cited in the thank-you draft', async () => {
+    const demo = startDemo(['--web-port', '0'], freshDataDir());
+    demos.push(demo);
+    const sandboxUrl = (await demo.waitFor(/sandbox\s+(http:\/\/127\.0\.0\.1:\d+) \(Google\)/, 60_000))[1]!;
+    const reviewUrl = (await demo.waitFor(/Review page\s+(http:\/\/127\.0\.0\.1:\d+\/)/, 150_000))[1]!;
+    await demo.waitFor(/Running; Ctrl-C to stop\./, 10_000);
+
+    browser = await chromium.launch({
+      executablePath: CHROMIUM,
+      args: ['--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--no-first-run'],
+    });
+    const page: Page = await browser.newPage({ viewport: { width: 1280, height: 900 }, locale: 'en-US' });
+    await page.goto(reviewUrl);
+
+    // The Tokyo chat, with both zones (the page may load before the worker wrote everything).
+    const kenji = page.locator('#upcoming .row', { hasText: 'Kenji' });
+    const when = await poll('the Kenji chat with both zones', 30_000, async () => {
+      if ((await kenji.count()) === 0) {
+        await page.reload();
+        return undefined;
+      }
+      const text = (await kenji.locator('.when').innerText()).replace(/\s+/g, ' ');
+      return /your time/.test(text) && /Tokyo time/.test(text) ? text : undefined;
+    });
+    expect(when).toMatch(/^\w{3}, \w{3} \d+, \d+:\d\d [AP]M your time \(\w+\) \/ \w{3}, \w{3} \d+, \d+:\d\d [AP]M Tokyo time \(\w+\+?\d*\)/);
+    // 11:00 in New York is 01:00 the next day in Tokyo: the two halves show different days.
+    const [mine, theirs] = when.split(' / ');
+    expect(mine!.slice(0, 11)).not.toBe(theirs!.slice(0, 11));
+    expect(await kenji.innerText()).toContain('kenji.watanabe@example.jp');
+
+    // Add the thank-you note to Priya's chat through the form.
+    const note = `Talk to the platform team before applying (${Date.now().toString(36)})`;
+    const priya = page.locator('#recent .row', { hasText: PRIYA });
+    await expect1(priya);
+    await priya.locator('textarea[name="note"]').fill(note);
+    await Promise.all([page.waitForURL(/[?&]ok=/), priya.getByRole('button', { name: /save note|update note/i }).click()]);
+    const flash = await page.locator('.flash.ok').innerText();
+    expect(flash).toContain('the thank-you will cite it');
+    expect(await page.locator('#recent .row', { hasText: PRIYA }).locator('textarea[name="note"]').inputValue()).toBe(note);
+
+    // The drafted thank-you follows the chat while unedited: it is re-rendered with the note.
+    const draft = await poll('the thank-you draft to Priya citing the note', 60_000, async () => {
+      const { drafts } = await getJson<{ drafts: SandboxDraft[] }>(`${sandboxUrl}/__admin/google/accounts/${encodeURIComponent(MAYA)}/drafts`);
+      return drafts.find((d) => String(d.to).includes(PRIYA) && d.text.includes(note));
+    });
+    expect(draft.subject).toMatch(/thank you/i);
+    if (draft.html) expect(draft.html).toContain(note.split(' (')[0]);
+    // Still exactly one thank-you to Priya: updated in place, not a second draft.
+    const all = (await getJson<{ drafts: SandboxDraft[] }>(`${sandboxUrl}/__admin/google/accounts/${encodeURIComponent(MAYA)}/drafts`)).drafts;
+    expect(all.filter((d) => String(d.to).includes(PRIYA))).toHaveLength(1);
+
+    await page.reload();
+    await page.locator('#upcoming .row', { hasText: 'Kenji' }).waitFor();
+    mkdirSync(ARTIFACTS, { recursive: true });
+    await page.screenshot({ path: join(ARTIFACTS, 'demo-review-page.png'), fullPage: true });
+    await browser.close();
+    browser = undefined;
+
+    // Ctrl-C / SIGTERM: the demo (the parent forwards it to its re-spawned child) exits cleanly.
+    const stopping = Date.now();
+    demo.child.kill('SIGTERM');
+    const exit = await withTimeout(demo.exited, 30_000, 'the demo to stop after SIGTERM');
+    expect(exit).toEqual({ code: 0, signal: null });
+    process.stderr.write(`[demo] stopped ${((Date.now() - stopping) / 1000).toFixed(1)} s after SIGTERM\n`);
+  });
+
+  test('demo --once on a fresh DATA_DIR exits 0 with the summary', async () => {
+    const started = Date.now();
+    const demo = startDemo(['--once', '--web-port', '0'], freshDataDir());
+    demos.push(demo);
+    const exit = await withTimeout(demo.exited, 150_000, 'demo --once to finish');
+    const seconds = (Date.now() - started) / 1000;
+    const out = demo.output();
+    expect({ exit, tail: out.slice(-600) }).toMatchObject({ exit: { code: 0, signal: null } });
+    expect(out).toContain('3. Summary');
+    expect(out).toMatch(/Virtual coffee — Kenji/);
+    expect(out).toContain('Asia/Tokyo');
+    expect(out).toMatch(/thank_you: Thank you, Priya/);
+    expect(out).toMatch(/Review page\s+http:\/\/127\.0\.0\.1:\d+\//);
+    expect(out).not.toMatch(/not everything expected happened/);
+    mkdirSync(ARTIFACTS, { recursive: true });
+    writeFileSync(join(ARTIFACTS, 'demo-once-timing.txt'), `demo --once wall time: ${seconds.toFixed(1)} s\n`);
+    process.stderr.write(`[demo] --once finished in ${seconds.toFixed(1)} s\n`);
+    expect(seconds).toBeLessThan(120);
+  });
+});
+
+async function expect1(locator: ReturnType<Page['locator']>): Promise<void> {
+  await locator.first().waitFor({ timeout: 15_000 });
+  expect(await locator.count()).toBe(1);
+}
+
+/**
+ * GET a JSON body without keep-alive: the sandbox's close() waits for open connections, so an idle
+ * pooled socket from this process (fetch keeps them ~70 s) would delay the demo's exit on SIGTERM.
+ */
+function getJson<T>(url: string): Promise<T> {
+  return new Promise((resolvePromise, reject) => {
+    get(url, { agent: false, headers: { accept: 'application/json' } }, (res) => {
+      let body = '';
+      res.setEncoding('utf8');
+      res.on('data', (c: string) => (body += c));
+      res.on('end', () => {
+        if ((res.statusCode ?? 0) >= 400) return reject(new Error(`GET ${url}: ${res.statusCode} ${body.slice(0, 200)}`));
+        try {
+          resolvePromise(JSON.parse(body) as T);
+        } catch (e) {
+          reject(e as Error);
+        }
+      });
+    }).on('error', reject);
+  });
+}
+
+function withTimeout<T>(p: Promise<T>, ms: number, what: string): Promise<T> {
+  let timer: NodeJS.Timeout | undefined;
+  const t = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => reject(new Error(`timed out waiting for ${what}`)), ms);
+  });
+  return Promise.race([p, t]).finally(() => clearTimeout(timer));
+}

@@ -1,0 +1,152 @@
+// `coffee-chat accounts connect google|microsoft`: the OAuth consent for installed apps. A one-shot
+// listener on 127.0.0.1 receives the redirect (loopback IP redirect, any free port), the code is
+// exchanged with the PKCE verifier, and the refresh token goes through the same `addAccount` as
+// `accounts add` (checked by using it, stored encrypted, first sync queued).
+// https://developers.google.com/identity/protocols/oauth2/native-app
+// https://learn.microsoft.com/en-us/entra/identity-platform/v2-oauth2-auth-code-flow
+import { spawn } from 'node:child_process';
+import { Argument, Command, InvalidArgumentError } from 'commander';
+import { config as loadConfig, type Config } from '../../config.ts';
+import { addAccount } from '../../core/accounts.ts';
+import { endpointsFrom } from '../../providers.ts';
+import { activeKey } from '../../token-keys.ts';
+import { startLoopbackConsent as startGoogleConsent } from '../../../integrations/google/index.ts';
+import { startLoopbackConsent as startMicrosoftConsent } from '../../../integrations/microsoft/index.ts';
+import { printJson, withApp } from '../with-app.ts';
+
+type ProviderName = 'google' | 'microsoft';
+
+interface ConnectOptions {
+  email?: string;
+  user?: string;
+  name?: string;
+  timeout: number;
+  port: number;
+  open?: boolean;
+  json?: boolean;
+}
+
+const LABEL: Record<ProviderName, string> = { google: 'Google', microsoft: 'Microsoft 365' };
+const DEFAULT_MICROSOFT_AUTHORITY = 'login.microsoftonline.com';
+
+function positiveSeconds(v: string): number {
+  const n = Number(v);
+  if (!Number.isFinite(n) || n <= 0) throw new InvalidArgumentError('expected a number of seconds above 0');
+  return n;
+}
+
+function port(v: string): number {
+  const n = Number(v);
+  if (!Number.isInteger(n) || n < 0 || n > 65535) throw new InvalidArgumentError('expected a port number (0: any free one)');
+  return n;
+}
+
+export function registerConnect(accounts: Command): void {
+  accounts
+    .command('connect')
+    .description('connect an account in your browser (OAuth consent, loopback redirect + PKCE); the refresh token is stored encrypted')
+    .addArgument(new Argument('<provider>', 'google or microsoft').choices(['google', 'microsoft']))
+    .option('--email <address>', 'the account to sign in as (passed as a login hint, and checked)')
+    .option('--user <id>', 'attach to an existing user (for example a work Outlook beside a Gmail)')
+    .option('--name <name>', 'your name, for signatures (when the provider does not give it)')
+    .option('--timeout <seconds>', 'how long to wait for the browser', positiveSeconds, 300)
+    .option('--port <n>', 'loopback port for the redirect (0: any free one)', port, 0)
+    .option('--open', 'also try to open the URL in your default browser')
+    .option('--json', 'print the result as JSON (instructions go to stderr)')
+    .action(async (provider: ProviderName, opts: ConnectOptions) => {
+      await connect(provider, opts);
+    });
+}
+
+/** Problems that would only surface after the user went through the consent screen. */
+function preflight(provider: ProviderName, config: Config): void {
+  activeKey(config); // TOKEN_ENCRYPTION_KEY: one line from MissingKeyError
+  if (provider === 'google') {
+    if (!config.GOOGLE_CLIENT_ID) {
+      throw new Error('GOOGLE_CLIENT_ID is not set: create an OAuth client of type "Desktop app" in the Google Cloud console and set GOOGLE_CLIENT_ID and GOOGLE_CLIENT_SECRET');
+    }
+  } else if (!config.MICROSOFT_CLIENT_ID && new URL(config.MICROSOFT_AUTH_URL).hostname === DEFAULT_MICROSOFT_AUTHORITY) {
+    // The built-in client id only works against the sandbox.
+    throw new Error('MICROSOFT_CLIENT_ID is not set: register an app in Microsoft Entra (public client, redirect http://localhost) and set MICROSOFT_CLIENT_ID');
+  }
+}
+
+async function connect(provider: ProviderName, opts: ConnectOptions): Promise<void> {
+  const config = loadConfig();
+  preflight(provider, config);
+  if (opts.user) {
+    // Checked before the browser round trip rather than after it (addAccount checks again).
+    const userId = opts.user;
+    await withApp(async (app) => {
+      if (!(await app.prisma.user.findUnique({ where: { id: userId }, select: { id: true } }))) {
+        throw new Error(`no user with id ${userId} (see: coffee-chat accounts list)`);
+      }
+    });
+  }
+
+  const endpoints = endpointsFrom(config);
+  const timeoutMs = Math.round(opts.timeout * 1000);
+  const common = { endpoints, loginHint: opts.email, port: opts.port, timeoutMs };
+  let consent: { url: string; redirectUri: string; result: Promise<{ refreshToken: string }>; close(): void };
+  try {
+    consent = provider === 'google' ? await startGoogleConsent(common) : await startMicrosoftConsent(common);
+  } catch (e) {
+    const code = (e as NodeJS.ErrnoException).code;
+    if (code === 'EADDRINUSE') throw new Error(`port ${opts.port} on 127.0.0.1 is in use: pick another with --port, or 0 for any free one`);
+    throw e;
+  }
+  // Google's result promise rejects on timeout even if nobody awaits yet; we await it below.
+  consent.result.catch(() => undefined);
+
+  const say = (s: string) => (opts.json ? process.stderr : process.stdout).write(`${s}\n`);
+  const stopOnSignal = () => {
+    consent.close();
+    process.stderr.write('coffee-chat: sign-in cancelled\n');
+    process.exit(130);
+  };
+  process.once('SIGINT', stopOnSignal);
+  process.once('SIGTERM', stopOnSignal);
+
+  let refreshToken: string;
+  try {
+    say(`To connect ${LABEL[provider]}, open this URL in a browser on this machine and approve access:`);
+    say(`  ${consent.url}`);
+    say(`Waiting up to ${formatSeconds(opts.timeout)} for the browser to come back to ${consent.redirectUri} (Ctrl-C to cancel)…`);
+    if (opts.open) openBrowser(consent.url, say);
+    ({ refreshToken } = await consent.result);
+  } catch (e) {
+    const msg = (e instanceof Error ? e.message : String(e)).split('\n')[0] ?? '';
+    throw new Error(`${LABEL[provider]} sign-in failed: ${/timed out/.test(msg) ? `timed out after ${formatSeconds(opts.timeout)} waiting for the browser (--timeout)` : msg}`);
+  } finally {
+    consent.close();
+    process.off('SIGINT', stopOnSignal);
+    process.off('SIGTERM', stopOnSignal);
+  }
+
+  await withApp(async (app) => {
+    const r = await addAccount(app, { provider, refreshToken, email: opts.email, userId: opts.user, name: opts.name });
+    if (opts.json) {
+      return printJson({ id: r.account.id, userId: r.account.userId, email: r.account.email, provider: r.account.provider, timeZone: r.profile.timeZone, reconnected: r.reconnected });
+    }
+    process.stdout.write(
+      `${r.reconnected ? 'reconnected' : 'connected'} ${r.account.provider} account ${r.account.email} (time zone ${r.profile.timeZone}, user ${r.account.userId}); first sync queued\n`,
+    );
+  });
+}
+
+function formatSeconds(s: number): string {
+  return s >= 120 && s % 60 === 0 ? `${s / 60} minutes` : `${s} s`;
+}
+
+/** Best effort: the URL is printed anyway, so a missing opener is only a hint. */
+function openBrowser(url: string, say: (s: string) => void): void {
+  const [cmd, args] =
+    process.platform === 'darwin' ? ['open', [url]] : process.platform === 'win32' ? ['cmd', ['/c', 'start', '""', url.replace(/&/g, '^&')]] : ['xdg-open', [url]];
+  try {
+    const child = spawn(cmd, args, { stdio: 'ignore', detached: true });
+    child.on('error', (e) => say(`(could not open a browser: ${e.message}; open the URL above yourself)`));
+    child.unref();
+  } catch (e) {
+    say(`(could not open a browser: ${(e as Error).message}; open the URL above yourself)`);
+  }
+}
