@@ -202,8 +202,8 @@ async function expect1(locator: ReturnType<Page['locator']>): Promise<void> {
 }
 
 /**
- * GET a JSON body without keep-alive: the sandbox's close() waits for open connections, so an idle
- * pooled socket from this process (fetch keeps them ~70 s) would delay the demo's exit on SIGTERM.
+ * GET a JSON body without keep-alive, so this process holds no pooled connection to the demo's
+ * sandbox when the demo is told to stop (its exit on SIGTERM is measured).
  */
 function getJson<T>(url: string): Promise<T> {
   return new Promise((resolvePromise, reject) => {
