@@ -3,6 +3,7 @@
 // and the events it ignored and why. `status --json`, the demo summary and the review page use it.
 import { DateTime } from 'luxon';
 import type { PrismaClient } from '../db/generated/client.ts';
+import { PREP_BLOCK_REASON } from '../pipeline/detect-chat.ts';
 
 export interface StatusReport {
   accounts: {
@@ -117,7 +118,7 @@ export async function getStatus(prisma: PrismaClient, now: Date, opts: { userId?
         webLink: d.webLink,
         chatId: d.chatId,
       })),
-    ignored: ignoredEvents.map((e) => ({
+    ignored: ignoredEvents.filter((e) => !e.reasons.includes(PREP_BLOCK_REASON)).map((e) => ({
       accountEmail: e.calendar.account.email,
       title: e.title,
       start: e.startUtc ? iso(e.startUtc, e.timeZone ?? 'UTC') : null,

@@ -17,6 +17,8 @@ export const DEFAULT_CHAT_KEYWORDS: readonly string[] = [
 
 /** The user's explicit marker, in a title or description. */
 export const CHAT_MARKER = '#coffeechat';
+/** The reason given for our own prep blocks (lists of ignored events leave them out). */
+export const PREP_BLOCK_REASON = 'ignored: prep block made by coffee-chat';
 
 const MAX_CHAT_MINUTES = 60;
 
@@ -58,7 +60,7 @@ export function detectChat(event: NeutralEvent, ctx: DetectChatContext): ChatDet
   const ignored: string[] = [];
   const accepted: string[] = [];
   // Our own prep blocks carry our marker too; they are the user's time, never a chat.
-  if (event.markers.coffeeChatKey?.startsWith('prep-')) return { isChat: false, reasons: ['ignored: prep block made by coffee-chat'] };
+  if (event.markers.coffeeChatKey?.startsWith('prep-')) return { isChat: false, reasons: [PREP_BLOCK_REASON] };
 
   if (event.status === 'cancelled') ignored.push('ignored: cancelled');
   if (event.start.kind === 'allDay' || event.end.kind === 'allDay') ignored.push('ignored: all-day event');

@@ -4,6 +4,7 @@
 import type { App } from '../app.ts';
 import type { NeutralEvent } from '../../integrations/provider.ts';
 import { getStatus, type StatusReport } from '../core/status.ts';
+import { PREP_BLOCK_REASON } from '../pipeline/detect-chat.ts';
 
 const DAY_MS = 86_400_000;
 /** Ignored events older than this are history, not something to review. */
@@ -19,6 +20,8 @@ export interface IgnoredEvent {
   allDay: boolean;
   /** All-day events carry a date only (YYYY-MM-DD). */
   allDayDate: string | null;
+  /** For a recurring series: how many of its instances are listed under this one row. */
+  occurrences: number;
   cancelled: boolean;
   excludedByUser: boolean;
   reasons: string[];
@@ -92,8 +95,9 @@ export async function loadOverview(app: App): Promise<OverviewData> {
           }
         : null,
     })),
-    ignored: events.map((e) => ({
+    ignored: foldSeries(events.filter((e) => !e.reasons.includes(PREP_BLOCK_REASON))).map(({ event: e, occurrences }) => ({
       id: e.id,
+      occurrences,
       accountEmail: e.calendar.account.email,
       title: e.title,
       startUtc: e.startUtc,
@@ -105,6 +109,24 @@ export async function loadOverview(app: App): Promise<OverviewData> {
       reasons: e.reasons,
     })),
   };
+}
+
+/** Instances of one recurring series share a row (the first one listed), with their count. */
+function foldSeries<T extends { payload: unknown }>(events: T[]): { event: T; occurrences: number }[] {
+  const rows: { event: T; occurrences: number }[] = [];
+  const bySeries = new Map<string, { event: T; occurrences: number }>();
+  for (const event of events) {
+    const series = (event.payload as { recurringEventId?: string } | null)?.recurringEventId;
+    const row = series ? bySeries.get(series) : undefined;
+    if (row) {
+      row.occurrences += 1;
+      continue;
+    }
+    const fresh = { event, occurrences: 1 };
+    if (series) bySeries.set(series, fresh);
+    rows.push(fresh);
+  }
+  return rows;
 }
 
 function allDayDate(payload: unknown): string | null {

@@ -132,7 +132,7 @@ ${chats.map(
   (c) => html`<div class="row" id="chat-${c.id}">
 <div>
 <div class="title">${c.title}</div>
-<div class="sub">with ${who(c)} · ${relative(new Date(c.start), ctx.data.now)}</div>
+<div class="sub">with ${who(c)} · ${relative(new Date(c.start), ctx.data.now)}${ctx.data.status.accounts.length > 1 ? html` · ${c.accountEmail}` : ''}</div>
 ${chatWhen(c)}
 ${plannedFor(ctx, c)}
 ${c.note ? html`<div class="sub">Advice to cite: “${c.note}”</div>` : ''}
@@ -174,7 +174,7 @@ ${chats.map((c) => {
   return html`<div class="row${st.error ? ' target' : ''}" id="chat-${c.id}">
 <div>
 <div class="title">${c.title}</div>
-<div class="sub">with ${who(c)} · ${relative(new Date(c.start), ctx.data.now)}</div>
+<div class="sub">with ${who(c)} · ${relative(new Date(c.start), ctx.data.now)}${ctx.data.status.accounts.length > 1 ? html` · ${c.accountEmail}` : ''}</div>
 ${chatWhen(c)}
 ${plannedFor(ctx, c)}
 <form class="note" method="post" action="/chats/${encodeURIComponent(c.id)}/note">${csrfField(ctx.csrf)}
@@ -294,7 +294,7 @@ ${events.length === 0 ? html`<p class="empty">Nothing ignored.</p>` : ''}
 ${events.map(
   (e) => html`<div class="row" id="event-${e.id}">
 <div>
-<div class="title">${e.title || '(no title)'}${e.excludedByUser ? html` <span class="pill muted">excluded by you</span>` : ''}</div>
+<div class="title">${e.title || '(no title)'}${e.occurrences > 1 ? html` <span class="pill muted">${`${e.occurrences} in this series`}</span>` : ''}${e.excludedByUser ? html` <span class="pill muted">excluded by you</span>` : ''}</div>
 <div class="sub">${ignoredWhen(ctx, e)} · ${e.accountEmail}</div>
 ${reasonsList(e.reasons)}
 </div>
