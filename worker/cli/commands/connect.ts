@@ -5,13 +5,14 @@
 // https://developers.google.com/identity/protocols/oauth2/native-app
 // https://learn.microsoft.com/en-us/entra/identity-platform/v2-oauth2-auth-code-flow
 import { spawn } from 'node:child_process';
-import { Argument, Command, InvalidArgumentError } from 'commander';
+import { Argument, Command } from 'commander';
 import { config as loadConfig, type Config } from '../../config.ts';
 import { addAccount } from '../../core/accounts.ts';
 import { endpointsFrom } from '../../providers.ts';
 import { activeKey } from '../../token-keys.ts';
 import { startLoopbackConsent as startGoogleConsent } from '../../../integrations/google/index.ts';
 import { startLoopbackConsent as startMicrosoftConsent } from '../../../integrations/microsoft/index.ts';
+import { parsePort, parsePositiveNumber } from '../parse.ts';
 import { printJson, withApp } from '../with-app.ts';
 
 type ProviderName = 'google' | 'microsoft';
@@ -29,18 +30,6 @@ interface ConnectOptions {
 const LABEL: Record<ProviderName, string> = { google: 'Google', microsoft: 'Microsoft 365' };
 const DEFAULT_MICROSOFT_AUTHORITY = 'login.microsoftonline.com';
 
-function positiveSeconds(v: string): number {
-  const n = Number(v);
-  if (!Number.isFinite(n) || n <= 0) throw new InvalidArgumentError('expected a number of seconds above 0');
-  return n;
-}
-
-function port(v: string): number {
-  const n = Number(v);
-  if (!Number.isInteger(n) || n < 0 || n > 65535) throw new InvalidArgumentError('expected a port number (0: any free one)');
-  return n;
-}
-
 export function registerConnect(accounts: Command): void {
   accounts
     .command('connect')
@@ -49,8 +38,8 @@ export function registerConnect(accounts: Command): void {
     .option('--email <address>', 'the account to sign in as (passed as a login hint, and checked)')
     .option('--user <id>', 'attach to an existing user (for example a work Outlook beside a Gmail)')
     .option('--name <name>', 'your name, for signatures (when the provider does not give it)')
-    .option('--timeout <seconds>', 'how long to wait for the browser', positiveSeconds, 300)
-    .option('--port <n>', 'loopback port for the redirect (0: any free one)', port, 0)
+    .option('--timeout <seconds>', 'how long to wait for the browser', parsePositiveNumber, 300)
+    .option('--port <n>', 'loopback port for the redirect (0: any free one)', parsePort, 0)
     .option('--open', 'also try to open the URL in your default browser')
     .option('--json', 'print the result as JSON (instructions go to stderr)')
     .action(async (provider: ProviderName, opts: ConnectOptions) => {

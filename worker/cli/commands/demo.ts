@@ -1,4 +1,5 @@
-import { Command, InvalidArgumentError } from 'commander';
+import type { Command } from 'commander';
+import { parsePort, parsePositiveNumber } from '../parse.ts';
 import { runDemo } from '../../demo/run-demo.ts';
 
 export function registerDemo(program: Command): void {
@@ -6,12 +7,8 @@ export function registerDemo(program: Command): void {
     .command('demo')
     .description('the whole playbook locally: embedded database, provider sandbox with two demo users, the real worker and the review page')
     .option('--once', 'exit after the summary (for scripts)')
-    .option('--web-port <n>', 'review page port (0: any free one)', (v) => {
-      const n = Number(v);
-      if (!Number.isInteger(n) || n < 0 || n > 65535) throw new InvalidArgumentError('expected a port number');
-      return n;
-    }, 8080)
-    .option('--timeout <seconds>', 'how long to wait for the expected results', (v) => Number(v), 100)
+    .option('--web-port <n>', 'review page port (0: any free one)', parsePort, 8080)
+    .option('--timeout <seconds>', 'how long to wait for the expected results', parsePositiveNumber, 100)
     .action(async (opts: { once?: boolean; webPort: number; timeout: number }) => {
       process.exitCode = await runDemo({ once: Boolean(opts.once), webPort: opts.webPort, timeoutMs: opts.timeout * 1000 });
     });

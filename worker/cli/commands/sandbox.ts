@@ -1,15 +1,12 @@
-import { Command, InvalidArgumentError } from 'commander';
+import type { Command } from 'commander';
+import { parsePort } from '../parse.ts';
 import { startSandbox } from '../../../integrations/sandbox/server.ts';
 
 export function registerSandbox(program: Command): void {
   program
     .command('sandbox')
     .description('run the local provider sandbox (Google OAuth/Calendar/Gmail and Microsoft identity/Graph) for tests and demos')
-    .option('--port <n>', 'port (0: any free one)', (v) => {
-      const n = Number(v);
-      if (!Number.isInteger(n) || n < 0 || n > 65535) throw new InvalidArgumentError('expected a port number');
-      return n;
-    }, 4010)
+    .option('--port <n>', 'port (0: any free one)', parsePort, 4010)
     .action(async (opts: { port: number }) => {
       const sb = await startSandbox({ port: opts.port });
       process.stdout.write(`provider sandbox listening on ${sb.url} (Graph over ${sb.httpsUrl})\n`);

@@ -1,12 +1,7 @@
-import { Command, InvalidArgumentError } from 'commander';
+import type { Command } from 'commander';
+import { parsePort } from '../parse.ts';
 import { createApp } from '../../app.ts';
 import { startWebServer } from '../../web/server.ts';
-
-function parsePort(value: string): number {
-  const n = Number(value);
-  if (!Number.isInteger(n) || n < 0 || n > 65535) throw new InvalidArgumentError('expected a port number (0-65535)');
-  return n;
-}
 
 export function registerWeb(program: Command): void {
   program
