@@ -3,6 +3,7 @@
 import type { calendar_v3 } from '@googleapis/calendar';
 import { DateTime } from 'luxon';
 import type { EventTime, NeutralAttendee, NeutralEvent, ResponseStatus } from '../provider.ts';
+import { htmlToText } from '../html-text.ts';
 
 const RESPONSES: Record<string, ResponseStatus> = {
   accepted: 'accepted',
@@ -17,25 +18,6 @@ export function toEventTime(t: calendar_v3.Schema$EventDateTime | undefined): Ev
   return { kind: 'timed', utc: dt.toUTC().toISO() ?? '', timeZone: t?.timeZone ?? null };
 }
 
-const ENTITIES: Record<string, string> = { amp: '&', lt: '<', gt: '>', quot: '"', apos: "'", nbsp: ' ' };
-
-/** Calendar descriptions may hold HTML (the web UI writes it): keep text, links and line breaks. */
-export function htmlToText(s: string): string {
-  if (!/<[a-z!/][^>]*>|&[a-z#0-9]+;/i.test(s)) return s;
-  return s
-    .replace(/<a\s[^>]*href="([^"]*)"[^>]*>(.*?)<\/a>/gis, (_m, href: string, text: string) => (text.trim() && text.trim() !== href ? `${text} (${href})` : href))
-    .replace(/<br\s*\/?>/gi, '\n')
-    .replace(/<\/(p|div|li|h\d)>/gi, '\n')
-    .replace(/<li[^>]*>/gi, '- ')
-    .replace(/<[^>]+>/g, '')
-    .replace(/&(#x?[0-9a-f]+|[a-z]+);/gi, (m, e: string) => {
-      if (e.startsWith('#x') || e.startsWith('#X')) return String.fromCodePoint(parseInt(e.slice(2), 16));
-      if (e.startsWith('#')) return String.fromCodePoint(Number(e.slice(1)));
-      return ENTITIES[e.toLowerCase()] ?? m;
-    })
-    .replace(/\n{3,}/g, '\n\n')
-    .trim();
-}
 
 export function rruleFrequency(recurrence: string[] | null | undefined): string | undefined {
   for (const line of recurrence ?? []) {

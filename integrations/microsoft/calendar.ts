@@ -23,7 +23,7 @@ import type {
 } from '../provider.ts';
 import { ProviderError } from '../provider.ts';
 import type { GraphHandle } from './graph-client.ts';
-import { htmlToText } from './html.ts';
+import { htmlToText } from '../html-text.ts';
 import { COFFEE_CHAT_MARKER_ID, MARKER_NAME, markerFilter } from './markers.ts';
 import { ianaToWindows, windowsToIana } from './time-zones.ts';
 import { deleteSubscription, subscribeToEvents } from './push.ts';

@@ -4,6 +4,7 @@
 import { randomBytes, randomUUID } from 'node:crypto';
 import { DateTime } from 'luxon';
 import { ianaFor } from './time.ts';
+import { htmlToText } from '../../html-text.ts';
 
 export type AttendeeType = 'required' | 'optional' | 'resource';
 /** https://learn.microsoft.com/en-us/graph/api/resources/responsestatus */
@@ -136,20 +137,6 @@ export function newId(prefix = 'AAMkAG'): string {
 
 export function newChangeKey(): string {
   return randomBytes(12).toString('base64');
-}
-
-export function htmlToText(html: string): string {
-  return html
-    .replace(/<(br|\/p|\/div|\/li|\/h\d)\s*\/?>/gi, '\n')
-    .replace(/<[^>]+>/g, '')
-    .replace(/&nbsp;/g, ' ')
-    .replace(/&lt;/g, '<')
-    .replace(/&gt;/g, '>')
-    .replace(/&quot;/g, '"')
-    .replace(/&#39;/g, "'")
-    .replace(/&amp;/g, '&')
-    .replace(/\n{3,}/g, '\n\n')
-    .trim();
 }
 
 export function bodyText(body: { contentType: string; content: string }): string {
