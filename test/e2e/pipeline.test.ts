@@ -36,7 +36,7 @@ describe.each<Kind>(['google', 'microsoft'])('the coffee-chat pipeline on %s', (
       others: [{ email: 'kenji@example.jp', name: 'Kenji Watanabe' }],
       zone: kind === 'google' ? 'Asia/Tokyo' : 'Tokyo Standard Time',
     });
-    const soon = f.seed({ title: 'Quick intro call with Ana', start: new Date(now + 40_000), minutes: 1, others: [{ email: 'ana@example.com', name: 'Ana Lopez' }] });
+    const soon = f.seed({ title: 'Quick intro call with Ana', start: new Date(now + 20_000), minutes: 0.25, others: [{ email: 'ana@example.com', name: 'Ana Lopez' }] });
     f.seed({ title: 'Team coffee sync', start: new Date(now + 3 * 60 * MIN), minutes: 30, others: [{ email: 'a@example.com' }, { email: 'b@example.com' }, { email: 'c@example.com' }] });
     f.seed({ title: 'Focus time (coffee first)', start: new Date(now + 4 * 60 * MIN), minutes: 60, others: [] });
     f.seed({ title: 'Coffee day', start: new Date(now + 2 * 24 * 60 * MIN), minutes: 0, others: [{ email: 'd@example.com' }], allDay: true });
