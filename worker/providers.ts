@@ -26,6 +26,9 @@ export function endpointsFrom(config: Config): ProviderEndpoints {
   };
 }
 
+/** Provider clients kept warm (with their access tokens), least recently used dropped first. */
+export const CLIENT_CACHE_SIZE = 500;
+
 export interface ProviderFactoryOptions {
   /** Counts provider calls per account (benchmark). */
   onCall?: (accountEmail: string, endpoint: string) => void;
@@ -38,11 +41,20 @@ export function createProviderFactory(
   opts: ProviderFactoryOptions = {},
 ): ProviderFactory {
   const endpoints = endpointsFrom(config);
-  // Clients hold access tokens; keep one per account while its refresh token is unchanged.
+  // Clients hold access tokens; keep one per account while its refresh token is unchanged, for
+  // the most recently used accounts only (an installation may serve thousands).
   const cache = new Map<string, { enc: string; clients: ProviderClients }>();
+  const remember = (id: string, entry: { enc: string; clients: ProviderClients }) => {
+    cache.delete(id);
+    cache.set(id, entry);
+    if (cache.size > CLIENT_CACHE_SIZE) cache.delete(cache.keys().next().value!);
+  };
   return async (account: Account): Promise<ProviderClients> => {
     const hit = cache.get(account.id);
-    if (hit && hit.enc === account.refreshTokenEnc) return hit.clients;
+    if (hit && hit.enc === account.refreshTokenEnc) {
+      remember(account.id, hit);
+      return hit.clients;
+    }
     const key = activeKey(config);
     const refreshToken = open({ keyId: account.tokenKeyId, data: account.refreshTokenEnc }, [key]);
     const creds = {
@@ -63,7 +75,7 @@ export function createProviderFactory(
     };
     const clients =
       account.provider === 'google' ? createGoogleClients(creds, endpoints) : createMicrosoftClients(creds, endpoints);
-    cache.set(account.id, { enc: account.refreshTokenEnc, clients });
+    remember(account.id, { enc: account.refreshTokenEnc, clients });
     return clients;
   };
 }
