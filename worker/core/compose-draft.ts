@@ -3,7 +3,7 @@ import { createHash } from 'node:crypto';
 import type { App } from '../app.ts';
 import type { Account, Chat, Contact, Draft, Event, User } from '../db/generated/client.ts';
 import type { DraftInput } from '../../integrations/provider.ts';
-import { renderDraft, type DraftKind as TemplateKind } from '../pipeline/render-draft.ts';
+import { renderDraft } from '../pipeline/render-draft.ts';
 import { effectiveNote } from '../pipeline/thank-you-note.ts';
 import type { NeutralEvent } from '../../integrations/provider.ts';
 
@@ -65,13 +65,6 @@ function requireChat(draft: DraftRows): Chat {
   if (!draft.chat) throw new Error(`draft ${draft.idempotencyKey} lost its chat`);
   return draft.chat;
 }
-
-export const TEMPLATE_KIND: Record<Draft['kind'], TemplateKind> = {
-  confirmation: 'confirmation',
-  thank_you: 'thank-you',
-  check_in: 'check-in',
-  outreach: 'outreach',
-};
 
 /** Fingerprint of what we would write, to tell whether a made draft is out of date. */
 export function contentHash(c: Omit<DraftInput, 'marker'>): string {

@@ -57,8 +57,3 @@ export function createQueues(connection: ConnectionOptions, prefix: string): Que
 export async function closeQueues(queues: Queues): Promise<void> {
   await Promise.all(Object.values(queues).map((q) => q.close()));
 }
-
-/** BullMQ job ids may not contain ':'; our keys never do, but ids built from outside values are cleaned. */
-export function safeJobId(raw: string): string {
-  return raw.replace(/:/g, '_');
-}
