@@ -49,9 +49,14 @@ export interface CreateAppOptions {
 export async function createApp(opts: CreateAppOptions = {}): Promise<App> {
   const config = opts.config ?? loadConfig();
   const db = opts.db ?? (await openDatabase({ databaseUrl: config.DATABASE_URL, dataDir: config.DATA_DIR }));
+  const log = opts.log ?? rootLogger();
   const queues = createQueues(redisConnection(config.REDIS_URL), config.QUEUE_PREFIX);
   const redis = new Redis(config.REDIS_URL, { maxRetriesPerRequest: 3, lazyConnect: true });
-  const log = opts.log ?? rootLogger();
+  // Connection errors are reported once, clearly, by whoever needs Redis (the CLI's check, the
+  // worker's own 'error' log); without listeners every reconnect attempt prints a stack trace.
+  const quiet = (what: string) => (err: Error) => log.debug({ err: err.message }, `${what}: redis connection error`);
+  redis.on('error', quiet('locks'));
+  for (const [name, q] of Object.entries(queues)) q.on('error', quiet(`queue ${name}`));
   let providers = opts.providers;
   if (!providers) {
     const { createProviderFactory } = await import('./providers.ts');

@@ -120,3 +120,20 @@ describe('coffee-chat CLI', () => {
     expect(lines(unknown.stderr)).toEqual([expect.stringMatching(/no contact nobody@example.org/)]);
   });
 });
+
+describe('coffee-chat CLI without Redis', () => {
+  it('says so in one line for commands that need it, and still answers read-only ones', async () => {
+    const dataDir = mkdtempSync(join(tmpdir(), 'coffee-chat-cli-noredis-'));
+    try {
+      const env = { DATA_DIR: dataDir, REDIS_URL: 'redis://127.0.0.1:1' };
+      const note = await run(['chats', 'note', 'some-chat', 'advice'], env);
+      expect(note.code).not.toBe(0);
+      expect(lines(note.stderr)).toEqual([expect.stringMatching(/^coffee-chat: cannot reach Redis at redis:\/\/127\.0\.0\.1:1 \(.*ECONNREFUSED.*\)/)]);
+      const status = await run(['status', '--json'], env);
+      expect(status.code).toBe(0);
+      expect(JSON.parse(status.stdout).accounts).toEqual([]);
+    } finally {
+      rmSync(dataDir, { recursive: true, force: true });
+    }
+  });
+});

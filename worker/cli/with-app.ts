@@ -1,12 +1,30 @@
 // Opens the app (database, queues) for one CLI command and closes it afterwards.
 import { createApp, type App } from '../app.ts';
 
-export async function withApp<T>(fn: (app: App) => Promise<T>): Promise<T> {
+/** Commands that only read the database pass needsRedis: false and work while Redis is down. */
+export async function withApp<T>(fn: (app: App) => Promise<T>, opts: { needsRedis?: boolean } = {}): Promise<T> {
   const app = await createApp();
   try {
+    if (opts.needsRedis !== false) await requireRedis(app);
     return await fn(app);
   } finally {
     await app.close();
+  }
+}
+
+/** One clear line instead of a command that waits forever for a Redis that is not there. */
+async function requireRedis(app: App): Promise<void> {
+  const where = app.config.REDIS_URL.replace(/\/\/[^@]*@/, '//');
+  let cause: string | undefined;
+  app.redis.once('error', (e: Error) => (cause ??= e.message));
+  try {
+    await Promise.race([
+      app.redis.connect().then(() => app.redis.ping()),
+      new Promise((_, reject) => setTimeout(() => reject(new Error('no answer in 5 s')), 5_000).unref()),
+    ]);
+  } catch (err) {
+    const why = cause ?? (err instanceof Error ? err.message : String(err));
+    throw new Error(`cannot reach Redis at ${where} (${why}); start one or set REDIS_URL`);
   }
 }
 

@@ -2,10 +2,9 @@
 import { createHash } from 'node:crypto';
 import type { App } from '../app.ts';
 import type { Account, Chat, Contact, Draft, Event, User } from '../db/generated/client.ts';
-import type { DraftInput } from '../../integrations/provider.ts';
 import { renderDraft } from '../pipeline/render-draft.ts';
 import { effectiveNote } from '../pipeline/thank-you-note.ts';
-import type { NeutralEvent } from '../../integrations/provider.ts';
+import type { DraftInput, NeutralEvent } from '../../integrations/provider.ts';
 
 type DraftRows = Draft & {
   account: Account;

@@ -40,7 +40,7 @@ export function registerAccounts(program: Command): void {
         const t = new Table({ head: ['email', 'provider', 'status', 'last sync', 'user', 'last error'] });
         for (const a of out) t.push([a.email, a.provider, a.status, a.lastSyncAt ?? 'never', a.userId, a.lastError ?? '']);
         process.stdout.write(`${t.toString()}\n`);
-      });
+      }, { needsRedis: false });
     });
 
   accounts

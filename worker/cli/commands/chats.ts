@@ -16,7 +16,7 @@ export function registerChats(program: Command): void {
         const t = new Table({ head: ['id', 'title', 'with', 'start', 'status', 'note'] });
         for (const c of s.chats) t.push([c.id, c.title, c.contactEmail, c.start, c.status, c.note ?? '']);
         process.stdout.write(`${t.toString()}\n`);
-      });
+      }, { needsRedis: false });
     });
   chats
     .command('include')

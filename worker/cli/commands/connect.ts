@@ -70,7 +70,7 @@ async function connect(provider: ProviderName, opts: ConnectOptions): Promise<vo
       if (!(await app.prisma.user.findUnique({ where: { id: userId }, select: { id: true } }))) {
         throw new Error(`no user with id ${userId} (see: coffee-chat accounts list)`);
       }
-    });
+    }, { needsRedis: false });
   }
 
   const endpoints = endpointsFrom(config);

@@ -31,7 +31,7 @@ export function registerContacts(program: Command): void {
         const t = new Table({ head: ['contact', 'time zone', 'do not contact', 'next check-in'] });
         for (const c of out) t.push([c.name ? `${c.name} <${c.email}>` : c.email, c.timeZone ?? 'unknown', c.doNotContact ? 'yes' : '', c.checkIn ? (c.checkIn.status === 'active' ? c.checkIn.nextAt : `stopped: ${c.checkIn.stopReason}`) : '']);
         process.stdout.write(`${t.toString()}\n`);
-      });
+      }, { needsRedis: false });
     });
   contacts
     .command('set')

@@ -37,6 +37,6 @@ export function registerStatus(program: Command): void {
           for (const x of s.ignored) i.push([x.title, x.reasons.join('; ')]);
           process.stdout.write(`${i.toString()}\n`);
         }
-      });
+      }, { needsRedis: false });
     });
 }
