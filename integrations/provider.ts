@@ -189,6 +189,16 @@ export interface MailboxProvider {
   /** Finds a draft we created earlier by its marker (a retried create must not make a second). */
   findDraftByMarker(marker: string): Promise<DraftRef | null>;
   updateDraft(draftId: string, draft: DraftInput): Promise<DraftRef>;
+  /**
+   * Optional conditional update in ONE provider call (where the provider can make a write
+   * conditional): replaces the draft's content only if its current version is still `version`
+   * (the DraftRef.version we stored). Returns the new ref (with the new version), or null when the
+   * draft was not touched because it was edited by the user (version differs), was sent, or is
+   * gone. It never tells those three apart: a caller that needs to know calls draftState().
+   * Other failures throw ProviderError as every other call does. Providers without it: read
+   * draftState() and call updateDraft().
+   */
+  updateDraftIfUnchanged?(draftId: string, version: string, draft: DraftInput): Promise<DraftRef | null>;
   /** Deleting a draft that is already gone is not an error. */
   deleteDraft(draftId: string): Promise<void>;
   /** Is it still a draft, was it sent, or was it deleted unsent? */

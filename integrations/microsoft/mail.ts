@@ -33,6 +33,19 @@ function message(d: DraftInput): Json {
   };
 }
 
+/** Our stored version is the bare changeKey; Outlook's ETag is the weak W/"<changeKey>". */
+export function weakEtag(version: string): string {
+  const v = version.trim();
+  if (/^W\/".*"$/.test(v)) return v;
+  return `W/"${v.replace(/^"(.*)"$/, '$1')}"`;
+}
+
+/** The Graph error code behind a ProviderError (lower-cased), when there is one. */
+function graphCode(e: ProviderError): string {
+  const code = (e.cause as { code?: unknown } | undefined)?.code;
+  return typeof code === 'string' ? code.toLowerCase() : '';
+}
+
 export class MicrosoftMailbox implements MailboxProvider {
   readonly provider = 'microsoft' as const;
 
@@ -64,6 +77,31 @@ export class MicrosoftMailbox implements MailboxProvider {
   async updateDraft(draftId: string, draft: DraftInput): Promise<DraftRef> {
     const m = await this.graph.call('update draft', (c) => c.api(`/me/messages/${draftId}`).patch(message(draft)));
     return ref(m);
+  }
+
+  /**
+   * One conditional PATCH (https://learn.microsoft.com/en-us/graph/api/message-update) with
+   * `If-Match: W/"<changeKey>"`. Outlook items carry `@odata.etag` = W/"<changeKey>" (see the
+   * example responses of https://learn.microsoft.com/en-us/graph/api/message-get); a stale one is
+   * refused with 412 Precondition Failed ("a precondition provided in the request (such as an
+   * if-match header) does not match the resource's current state",
+   * https://learn.microsoft.com/en-us/graph/errors), code ErrorIrresolvableConflict as Exchange
+   * answers it. Not a change: 412 (edited), 404 (sent: the draft left Drafts, or discarded), and
+   * ErrorInvalidPropertyUpdateSentMessage (the id now names a sent message, e.g. immutable ids).
+   */
+  async updateDraftIfUnchanged(draftId: string, version: string, draft: DraftInput): Promise<DraftRef | null> {
+    try {
+      const m: Json = await this.graph.call('update draft if unchanged', (c) =>
+        c.api(`/me/messages/${draftId}`).header('If-Match', weakEtag(version)).patch(message(draft)),
+      );
+      // A message that is no longer a draft is never a draft we updated.
+      return m.isDraft === false ? null : ref(m);
+    } catch (e) {
+      if (e instanceof ProviderError && (e.status === 412 || e.kind === 'not_found' || graphCode(e) === 'errorinvalidpropertyupdatesentmessage')) {
+        return null;
+      }
+      throw e;
+    }
   }
 
   async deleteDraft(draftId: string): Promise<void> {

@@ -47,6 +47,33 @@ export const notFound = (message = 'The specified object was not found in the st
   new GraphHttpError(404, code, message);
 
 /**
+ * A stale If-Match on an Outlook item: 412 Precondition Failed ("a precondition provided in the
+ * request (such as an if-match header) does not match the resource's current state",
+ * https://learn.microsoft.com/en-us/graph/errors) with Exchange's code and text as Graph relays them
+ * (seen in e.g. https://github.com/mguessan/davmail/issues/491 and
+ * https://github.com/microsoftgraph/msgraph-sdk-dotnet/issues/1201).
+ */
+export const preconditionFailed = () =>
+  new GraphHttpError(
+    412,
+    'ErrorIrresolvableConflict',
+    'The send or update operation could not be performed because the change key passed in the request does not match the current change key for the item.',
+  );
+
+/**
+ * Does an If-Match header accept an Outlook item whose changeKey is `changeKey`? Its ETag is
+ * W/"<changeKey>" (the items' `@odata.etag`); the header may list several, quoted or not, weak or
+ * strong, or be `*` (any existing item). No header: no precondition.
+ */
+export function ifMatchAccepts(header: string | string[] | undefined, changeKey: string): boolean {
+  if (header === undefined) return true;
+  const raw = (Array.isArray(header) ? header.join(',') : header).trim();
+  if (raw === '') return true;
+  const tags = raw.match(/(?:W\/)?"[^"]*"|[^,\s]+/g) ?? [];
+  return tags.some((t) => t === '*' || t.replace(/^W\//, '').replace(/^"(.*)"$/, '$1') === changeKey);
+}
+
+/**
  * Identity platform token errors: {error, error_description "AADSTSnnn: ... Trace ID ...", error_codes,
  * timestamp, trace_id, correlation_id, error_uri}.
  * https://learn.microsoft.com/en-us/entra/identity-platform/v2-oauth2-auth-code-flow#error-response-1

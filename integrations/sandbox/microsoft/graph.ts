@@ -2,7 +2,7 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import type { SandboxContext } from '../server.ts';
 import { decodeState, encodeState, roundEntries, type DeltaState } from './delta.ts';
-import { badRequest, GraphHttpError, notFound, sendGraphError } from './graph-errors.ts';
+import { badRequest, GraphHttpError, ifMatchAccepts, notFound, preconditionFailed, sendGraphError } from './graph-errors.ts';
 import { parseFilter, type Predicate } from './odata-filter.ts';
 import type { Operations } from './operations.ts';
 import { renderEvent, renderMessage, type RenderOptions } from './render.ts';
@@ -399,6 +399,9 @@ export function registerGraph(
     app.patch<{ Params: { id: string } }>(prefix, async (req, reply) => {
       const acc = account(req);
       if (parseOccurrenceId(req.params.id)) throw badRequest('Changing a single occurrence is not supported by the sandbox.', 'ErrorInvalidRequest');
+      // If-Match: W/"<changeKey>" (the event's @odata.etag): a stale one is refused with 412.
+      const ev = store.findEvent(acc, req.params.id);
+      if (ev && !ifMatchAccepts(req.headers['if-match'], ev.changeKey)) throw preconditionFailed();
       ops.updateEvent(acc, req.params.id, (req.body as Json) ?? {});
       return renderStored(req, reply, acc, req.params.id);
     });
@@ -463,8 +466,13 @@ export function registerGraph(
     if (!m) throw notFound();
     return renderMessage(acc, m, renderOptions(req, ctx));
   });
+  // https://learn.microsoft.com/en-us/graph/api/message-update. If-Match: W/"<changeKey>" (the
+  // message's @odata.etag, bare changeKey accepted too): a stale one is refused with 412
+  // ErrorIrresolvableConflict and the message is left as it is. A missing message stays a 404.
   app.patch<{ Params: { id: string } }>(`${base}/me/messages/:id`, async (req) => {
     const acc = account(req);
+    const current = acc.messages.get(req.params.id);
+    if (current && !ifMatchAccepts(req.headers['if-match'], current.changeKey)) throw preconditionFailed();
     const m = ops.updateMessage(acc, req.params.id, (req.body as Json) ?? {});
     return renderMessage(acc, m, renderOptions(req, ctx));
   });
