@@ -25,10 +25,19 @@ export async function refreshDraft(app: App, key: string, job?: Job, token?: str
   const hash = contentHash(content);
   if (hash === draft.contentHash) return { key, outcome: 'unchanged' };
   const result = await withProvider(app, job, token, draft.account, async ({ mailbox }) => {
+    const input = { marker: key, ...content };
+    if (mailbox.updateDraftIfUnchanged && draft.version) {
+      // One call where the provider can update conditionally (Graph If-Match on the changeKey).
+      const ref = await mailbox.updateDraftIfUnchanged(draft.providerDraftId!, draft.version, input);
+      if (ref) return { outcome: 'updated', ref } as const;
+      // Refused: find out why (edited, sent or gone) only on this rare path.
+      const state = await mailbox.draftState({ draftId: draft.providerDraftId!, internetMessageId: draft.internetMessageId! });
+      return { outcome: state.state === 'draft' ? 'edited' : state.state } as const;
+    }
     const state = await mailbox.draftState({ draftId: draft.providerDraftId!, internetMessageId: draft.internetMessageId! });
     if (state.state !== 'draft') return { outcome: state.state } as const;
     if (state.version !== draft.version) return { outcome: 'edited' } as const;
-    const ref = await mailbox.updateDraft(draft.providerDraftId!, { marker: key, ...content });
+    const ref = await mailbox.updateDraft(draft.providerDraftId!, input);
     return { outcome: 'updated', ref } as const;
   });
   if (result.outcome === 'updated') {
