@@ -2,7 +2,8 @@
 import { startSandbox, type Sandbox } from '../../integrations/sandbox/server.ts';
 import { createGoogleClients, startLoopbackConsent, validateGoogleRefreshToken } from '../../integrations/google/index.ts';
 import { parseRetryAfter, toProviderError } from '../../integrations/google/errors.ts';
-import { ProviderError, type ProviderClients, type ProviderEndpoints, type DraftInput } from '../../integrations/provider.ts';
+import type { ProviderClients, ProviderEndpoints, DraftInput } from '../../integrations/provider.ts';
+import { sandboxEndpoints, rejection } from '../helpers/sandbox-endpoints.ts';
 
 const EMAIL = 'ada@example.com';
 const TOKEN = 'rt-integration-ada';
@@ -13,16 +14,7 @@ let endpoints: ProviderEndpoints;
 
 beforeAll(async () => {
   sandbox = await startSandbox();
-  endpoints = {
-    googleApiRootUrl: sandbox.env.GOOGLE_API_ROOT_URL,
-    googleTokenUrl: sandbox.env.GOOGLE_TOKEN_URL,
-    googleAuthUrl: `${sandbox.url}/o/oauth2/v2/auth`,
-    googleClientId: 'sandbox-client',
-    googleClientSecret: 'sandbox-secret',
-    microsoftGraphBaseUrl: sandbox.env.MICROSOFT_GRAPH_BASE_URL,
-    microsoftTokenUrl: sandbox.env.MICROSOFT_TOKEN_URL,
-    microsoftAuthUrl: `${sandbox.httpsUrl}/common/oauth2/v2.0/authorize`,
-  };
+  endpoints = sandboxEndpoints(sandbox);
 });
 afterAll(async () => {
   await sandbox.close();
@@ -38,15 +30,6 @@ function clients(): { c: ProviderClients; calls: string[] } {
   return { c, calls };
 }
 
-async function rejection(p: Promise<unknown>): Promise<ProviderError> {
-  try {
-    await p;
-  } catch (e) {
-    if (e instanceof ProviderError) return e;
-    throw e;
-  }
-  throw new Error('expected a ProviderError');
-}
 
 function seedChat(i: number, extra: Record<string, unknown> = {}) {
   return sandbox.google.seedEvent(EMAIL, 'primary', {

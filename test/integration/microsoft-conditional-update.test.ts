@@ -5,6 +5,7 @@ import { createMicrosoftClients } from '../../integrations/microsoft/index.ts';
 import { weakEtag } from '../../integrations/microsoft/mail.ts';
 import { COFFEE_CHAT_MARKER_ID } from '../../integrations/microsoft/markers.ts';
 import type { DraftInput, MailboxProvider, ProviderEndpoints } from '../../integrations/provider.ts';
+import { sandboxEndpoints } from '../helpers/sandbox-endpoints.ts';
 
 const EMAIL = 'ada@contoso.example';
 
@@ -28,14 +29,7 @@ describe('microsoft updateDraftIfUnchanged on the sandbox', () => {
   beforeEach(async () => {
     sandbox = await startSandbox();
     const seeded = sandbox.microsoft.seedAccount({ email: EMAIL, name: 'Ada Lovelace', windowsTimeZone: 'Tokyo Standard Time' });
-    const endpoints: ProviderEndpoints = {
-      googleApiRootUrl: sandbox.env.GOOGLE_API_ROOT_URL,
-      googleTokenUrl: sandbox.env.GOOGLE_TOKEN_URL,
-      googleAuthUrl: `${sandbox.url}/o/oauth2/v2/auth`,
-      microsoftGraphBaseUrl: sandbox.env.MICROSOFT_GRAPH_BASE_URL,
-      microsoftTokenUrl: sandbox.env.MICROSOFT_TOKEN_URL,
-      microsoftAuthUrl: sandbox.env.MICROSOFT_TOKEN_URL.replace(/token$/, 'authorize'),
-    };
+    const endpoints: ProviderEndpoints = sandboxEndpoints(sandbox);
     calls = [];
     mailbox = createMicrosoftClients(
       { provider: 'microsoft', email: EMAIL, refreshToken: seeded.refreshToken, onRefreshTokenRotated: async () => {}, onCall: (e) => calls.push(e) },

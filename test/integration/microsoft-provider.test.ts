@@ -6,21 +6,13 @@ import {
   validateMicrosoftRefreshToken,
   type GraphClientOptions,
 } from '../../integrations/microsoft/index.ts';
-import { ProviderError, type ProviderEndpoints, type SyncWindow } from '../../integrations/provider.ts';
+import type { ProviderEndpoints, SyncWindow } from '../../integrations/provider.ts';
+import { sandboxEndpoints, rejection } from '../helpers/sandbox-endpoints.ts';
 
 const EMAIL = 'ada@contoso.example';
 const WINDOW: SyncWindow = { from: new Date('2029-12-01T00:00:00Z'), to: new Date('2030-06-01T00:00:00Z') };
 const at = (day: number, hour = 9) => new Date(Date.UTC(2030, 0, 1 + day, hour)).toISOString();
 
-async function rejection(p: Promise<unknown>): Promise<ProviderError> {
-  try {
-    await p;
-  } catch (e) {
-    if (e instanceof ProviderError) return e;
-    throw e;
-  }
-  throw new Error('expected a ProviderError');
-}
 
 describe('microsoft provider on the sandbox', () => {
   let sandbox: Sandbox;
@@ -35,14 +27,7 @@ describe('microsoft provider on the sandbox', () => {
     const seeded = sandbox.microsoft.seedAccount({ email: EMAIL, name: 'Ada Lovelace', windowsTimeZone: 'Tokyo Standard Time' });
     refreshToken = seeded.refreshToken;
     calendarId = seeded.defaultCalendarId;
-    endpoints = {
-      googleApiRootUrl: sandbox.env.GOOGLE_API_ROOT_URL,
-      googleTokenUrl: sandbox.env.GOOGLE_TOKEN_URL,
-      googleAuthUrl: `${sandbox.url}/o/oauth2/v2/auth`,
-      microsoftGraphBaseUrl: sandbox.env.MICROSOFT_GRAPH_BASE_URL,
-      microsoftTokenUrl: sandbox.env.MICROSOFT_TOKEN_URL,
-      microsoftAuthUrl: sandbox.env.MICROSOFT_TOKEN_URL.replace(/token$/, 'authorize'),
-    };
+    endpoints = sandboxEndpoints(sandbox);
     calls = [];
     rotated = [];
   });
