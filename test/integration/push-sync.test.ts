@@ -4,7 +4,7 @@
 // refused and queue nothing.
 import { jest } from '@jest/globals';
 import { request } from 'node:http';
-import { addAccount } from '../../worker/core/accounts.ts';
+import { addAccount, removeAccount } from '../../worker/core/accounts.ts';
 import { watchCalendars } from '../../worker/jobs/watch-calendars.ts';
 import type { WebServer } from '../../worker/web/server.ts';
 import { startStack, waitFor, type Stack } from '../helpers/stack.ts';
@@ -164,5 +164,15 @@ describe.each<Kind>(['google', 'microsoft'])('push sync on %s', (kind) => {
     const open = kind === 'google' ? stack.sandbox.google.channels().map((c) => c.id) : stack.sandbox.microsoft.subscriptions().map((x) => x.id);
     expect(open).not.toContain(cal.watchChannelId);
     expect(await watchCalendars({ ...stack.app, config: { ...stack.app.config, PUBLIC_WEBHOOK_URL: undefined } }, accountId)).toMatchObject({ stopped: 0, skipped: expect.stringMatching(/polling only/) });
+  });
+  it('removing the account closes its push channels', async () => {
+    const withPush = { ...stack.app, config: { ...stack.app.config, PUBLIC_WEBHOOK_URL: web.url } };
+    expect(await watchCalendars(withPush, accountId)).toMatchObject({ opened: 1 });
+    const cal = (await stack.app.prisma.calendar.findFirst({ where: { accountId, selected: true } }))!;
+    const open = () => (kind === 'google' ? stack.sandbox.google.channels().map((c) => c.id) : stack.sandbox.microsoft.subscriptions().map((x) => x.id));
+    expect(open()).toContain(cal.watchChannelId);
+    await stack.stopWorker();
+    expect(await removeAccount(stack.app, f.email)).toBe(1);
+    expect(open()).not.toContain(cal.watchChannelId);
   });
 });

@@ -2,12 +2,13 @@
 // stored; it is stored encrypted. Each person is a tenant: a new mailbox creates its own user
 // unless it is attached to an existing one (a work Outlook beside a Gmail).
 import type { App } from '../app.ts';
-import type { Provider } from '../db/generated/client.ts';
+import type { Account, Provider } from '../db/generated/client.ts';
 import { seal } from '../crypto.ts';
 import { activeKey } from '../token-keys.ts';
 import { validateRefreshToken } from '../providers.ts';
 import { scheduleAccount, unscheduleAccount } from '../runtime.ts';
 import { scheduleJob } from '../queues/schedule-job.ts';
+import { closeChannel } from '../jobs/watch-calendars.ts';
 import { GOOGLE_SCOPES } from '../../integrations/google/index.ts';
 import { MICROSOFT_SCOPES } from '../../integrations/microsoft/index.ts';
 
@@ -89,7 +90,20 @@ export async function removeAccount(app: App, email: string) {
   if (accounts.length === 0) throw new Error(`no account ${email}`);
   for (const a of accounts) {
     await unscheduleAccount(app, a.id);
+    await closePushChannels(app, a);
     await app.prisma.account.delete({ where: { id: a.id } });
   }
   return accounts.length;
+}
+
+/** Stops the account's push channels on the way out (best effort: they also expire by themselves). */
+async function closePushChannels(app: App, account: Account): Promise<void> {
+  const calendars = await app.prisma.calendar.findMany({ where: { accountId: account.id, watchChannelId: { not: null } } });
+  if (calendars.length === 0 || account.status !== 'active') return;
+  try {
+    const { calendar } = await app.providers(account);
+    for (const cal of calendars) await closeChannel(app, calendar, cal, app.log);
+  } catch (err) {
+    app.log.warn({ account: account.email, err: err instanceof Error ? err.message : String(err) }, 'could not stop push channels (they will expire)');
+  }
 }

@@ -132,7 +132,7 @@ async function watchLocked(app: App, accountId: string, job?: Job, token?: strin
 }
 
 /** Best effort: a channel we fail to close expires by itself, and its notifications are refused (unknown id). */
-async function closeChannel(app: App, provider: CalendarProvider, cal: Calendar, log: App['log']): Promise<void> {
+export async function closeChannel(app: App, provider: CalendarProvider, cal: Calendar, log: App['log']): Promise<void> {
   if (!provider.stopWatch || !cal.watchChannelId) return;
   try {
     await provider.stopWatch({ channelId: cal.watchChannelId, resourceId: cal.watchResourceId ?? '' });
