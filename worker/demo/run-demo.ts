@@ -9,7 +9,7 @@ import { join, resolve } from 'node:path';
 import Table from 'cli-table3';
 import { DateTime } from 'luxon';
 import pc from 'picocolors';
-import { createApp, type App } from '../app.ts';
+import { createApp } from '../app.ts';
 import { parseConfig, resetConfigCache } from '../config.ts';
 import { addAccount } from '../core/accounts.ts';
 import { getStatus, type StatusReport } from '../core/status.ts';
@@ -113,10 +113,10 @@ export async function runDemo(opts: DemoOptions): Promise<number> {
     const deadline = Date.now() + opts.timeoutMs;
     let status = await getStatus(app.prisma, app.now());
     for (;;) {
-      status = await getStatus(app.prisma, app.now());
-      printProgress(app, status, seen);
+      printProgress(status, seen);
       if (complete(status) || Date.now() > deadline) break;
       await new Promise((r) => setTimeout(r, 400));
+      status = await getStatus(app.prisma, app.now());
     }
     const ok = complete(status);
     printSummary(status, sandbox, seeded.expectedIgnored);
@@ -138,7 +138,7 @@ export async function runDemo(opts: DemoOptions): Promise<number> {
   }
 }
 
-function printProgress(app: App, s: StatusReport, seen: Set<string>) {
+function printProgress(s: StatusReport, seen: Set<string>) {
   const once = (key: string, text: string) => {
     if (seen.has(key)) return;
     seen.add(key);
@@ -155,7 +155,6 @@ function printProgress(app: App, s: StatusReport, seen: Set<string>) {
   for (const d of s.drafts) {
     if (d.status === 'created') once(`draft-${d.kind}-${d.contactEmail}-${d.subject}`, `  ${pc.green('✉')} ${d.kind.replace('_', '-')} draft for ${d.contactEmail}: "${d.subject}"`);
   }
-  void app;
 }
 
 function printSummary(s: StatusReport, sandbox: Awaited<ReturnType<typeof startSandbox>>, expectedIgnored: string[]) {
