@@ -8,6 +8,7 @@ import { activeKey } from '../token-keys.ts';
 import { validateRefreshToken } from '../providers.ts';
 import { scheduleAccount, unscheduleAccount } from '../runtime.ts';
 import { scheduleJob } from '../queues/schedule-job.ts';
+import { requestChatPlan } from './request-plan.ts';
 import { closeChannel } from '../jobs/watch-calendars.ts';
 import { GOOGLE_SCOPES } from '../../integrations/google/index.ts';
 import { MICROSOFT_SCOPES } from '../../integrations/microsoft/index.ts';
@@ -79,7 +80,7 @@ export async function addAccount(app: App, input: AddAccountInput) {
     // Reconnected: whatever waited on the account is planned again.
     const chats = await app.prisma.chat.findMany({ where: { accountId: account.id, status: { not: 'cancelled' } }, select: { id: true } });
     for (const c of chats) {
-      await scheduleJob(app.queues, 'plan-chat', { chatId: c.id }, { jobId: `plan-chat-${c.id}-${now.getTime()}`, dueAt: now, now });
+      await requestChatPlan(app, c.id);
     }
   }
   return { account, reconnected: Boolean(existing), profile: checked.profile };

@@ -1,7 +1,7 @@
 // Check-in plans: one per contact. Created when a chat is over (anchored at its end), re-anchored
 // when the thank-you is sent or mail is exchanged; planned by the `plan-contact` job.
 import type { App } from '../app.ts';
-import { scheduleJob } from '../queues/schedule-job.ts';
+import { requestContactPlan } from './request-plan.ts';
 
 export async function ensureCheckInPlan(app: App, contactId: string, anchorAt: Date): Promise<void> {
   const existing = await app.prisma.checkInPlan.findUnique({ where: { contactId } });
@@ -37,9 +37,4 @@ export async function reanchorCheckIn(
     });
   }
   await requestContactPlan(app, contactId);
-}
-
-export async function requestContactPlan(app: App, contactId: string): Promise<void> {
-  const now = app.now();
-  await scheduleJob(app.queues, 'plan-contact', { contactId }, { jobId: `plan-contact-${contactId}-${now.getTime()}`, dueAt: now, now });
 }

@@ -4,14 +4,8 @@ import { DateTime } from 'luxon';
 import type { App } from '../app.ts';
 import type { NeutralEvent } from '../../integrations/provider.ts';
 import { ingestSyncPage } from './ingest-events.ts';
-import { requestContactPlan } from './check-in-plans.ts';
-import { scheduleJob } from '../queues/schedule-job.ts';
+import { requestChatPlan, requestContactPlan } from './request-plan.ts';
 import { isValidZone } from '../pipeline/time-zones.ts';
-
-async function planChatNow(app: App, chatId: string) {
-  const now = app.now();
-  await scheduleJob(app.queues, 'plan-chat', { chatId }, { jobId: `plan-chat-${chatId}-${now.getTime()}`, dueAt: now, now });
-}
 
 /** Include or exclude an event (by event id or chat id); the detector's decision is redone. */
 export async function overrideEvent(app: App, id: string, override: 'include' | 'exclude' | null) {
@@ -30,7 +24,7 @@ export async function overrideEvent(app: App, id: string, override: 'include' | 
     full: false,
     calls: 0,
   });
-  for (const c of result.changedChatIds) await planChatNow(app, c);
+  for (const c of result.changedChatIds) await requestChatPlan(app, c);
   const after = await app.prisma.event.findUniqueOrThrow({ where: { id: event.id } });
   return { eventId: event.id, title: after.title, isChat: after.isChat, reasons: after.reasons };
 }
@@ -41,7 +35,7 @@ export async function setChatNote(app: App, chatId: string, note: string) {
   if (!text) throw new Error('the note is empty');
   const chat = await app.prisma.chat.update({ where: { id: chatId }, data: { note: text } }).catch(() => null);
   if (!chat) throw new Error(`no chat with id ${chatId} (see: coffee-chat chats)`);
-  await planChatNow(app, chatId);
+  await requestChatPlan(app, chatId);
   return chat;
 }
 
@@ -53,7 +47,7 @@ async function contactByEmail(app: App, email: string, userId?: string) {
 
 async function replanContact(app: App, contactId: string) {
   const chats = await app.prisma.chat.findMany({ where: { contactId, status: { not: 'cancelled' } }, select: { id: true } });
-  for (const c of chats) await planChatNow(app, c.id);
+  for (const c of chats) await requestChatPlan(app, c.id);
   await requestContactPlan(app, contactId);
 }
 

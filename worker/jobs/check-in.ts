@@ -4,7 +4,7 @@
 import type { Job } from 'bullmq';
 import type { App } from '../app.ts';
 import { checkInFacts, pendingDraft } from '../core/check-in-facts.ts';
-import { requestContactPlan } from '../core/check-in-plans.ts';
+import { requestContactPlan } from '../core/request-plan.ts';
 import { planCheckIn } from '../pipeline/plan-check-in.ts';
 import { jobSchemas } from '../queues/queues.ts';
 import { createDraft } from './create-draft.ts';

@@ -5,7 +5,7 @@ import type { Job } from 'bullmq';
 import type { App } from '../app.ts';
 import { ingestSyncPage } from '../core/ingest-events.ts';
 import { jobSchemas } from '../queues/queues.ts';
-import { scheduleJob } from '../queues/schedule-job.ts';
+import { requestChatPlan } from '../core/request-plan.ts';
 import { isProviderError, type CalendarProvider, type SyncPage } from '../../integrations/provider.ts';
 import { withProvider } from './provider-policy.ts';
 import { withLock } from '../core/locks.ts';
@@ -77,7 +77,7 @@ async function syncAccountLocked(app: App, accountId: string, job?: Job, token?:
     }
     await app.prisma.account.update({ where: { id: accountId }, data: { lastSyncAt: now } });
     for (const chatId of changedChats) {
-      await scheduleJob(app.queues, 'plan-chat', { chatId }, { jobId: `plan-chat-${chatId}-${now.getTime()}`, dueAt: now, now });
+      await requestChatPlan(app, chatId);
     }
   });
   log.info(summary, 'synced');

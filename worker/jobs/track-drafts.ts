@@ -3,7 +3,8 @@
 // moves the check-in cadence on accordingly. Never touches the draft itself.
 import type { Job } from 'bullmq';
 import type { App } from '../app.ts';
-import { reanchorCheckIn, requestContactPlan } from '../core/check-in-plans.ts';
+import { reanchorCheckIn } from '../core/check-in-plans.ts';
+import { requestContactPlan } from '../core/request-plan.ts';
 import { jobSchemas } from '../queues/queues.ts';
 import { withProvider } from './provider-policy.ts';
 
