@@ -9,6 +9,7 @@ import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { jest } from '@jest/globals';
+import { DateTime } from 'luxon';
 import { chromium, type Browser, type Page } from 'playwright-core';
 
 const ROOT = resolve(import.meta.dirname ?? new URL('.', import.meta.url).pathname, '../..');
@@ -119,6 +120,9 @@ describe('npm start: the demo and its review page', () => {
     browser = await chromium.launch({
       executablePath: CHROMIUM,
       args: ['--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--no-first-run'],
+      // Chromium hangs under libfaketime (the suite may run under `faketime` to try other hours):
+      // the browser keeps the real clock; nothing it checks depends on the hour.
+      env: withoutFakeTime(process.env),
     });
     const page: Page = await browser.newPage({ viewport: { width: 1280, height: 900 }, locale: 'en-US' });
     await page.goto(reviewUrl);
@@ -134,9 +138,17 @@ describe('npm start: the demo and its review page', () => {
       return /your time/.test(text) && /Tokyo time/.test(text) ? text : undefined;
     });
     expect(when).toMatch(/^\w{3}, \w{3} \d+, \d+:\d\d [AP]M your time \(\w+\) \/ \w{3}, \w{3} \d+, \d+:\d\d [AP]M Tokyo time \(\w+\+?\d*\)/);
-    // 11:00 in New York is 01:00 the next day in Tokyo: the two halves show different days.
+    // Each half is the chat's start in that side's zone, computed here from the same record; Sam's
+    // is a weekday morning in New York and Kenji's the late evening of the same weekday in Tokyo.
+    const { chats } = await getJson<{ chats: { title: string; start: string; userTimeZone: string; contactTimeZone: string | null }[] }>(`${reviewUrl}api/status`);
+    const chat = chats.find((c) => c.title.includes('Kenji'))!;
+    const mineAt = DateTime.fromISO(chat.start).setZone(chat.userTimeZone);
+    const theirsAt = DateTime.fromISO(chat.start).setZone(chat.contactTimeZone!);
     const [mine, theirs] = when.split(' / ');
-    expect(mine!.slice(0, 11)).not.toBe(theirs!.slice(0, 11));
+    expect(mine).toContain(`${mineAt.toFormat('ccc, LLL d')}, ${mineAt.toFormat('h:mm a')}`);
+    expect(theirs).toContain(`${theirsAt.toFormat('ccc, LLL d')}, ${theirsAt.toFormat('h:mm a')}`);
+    expect({ zone: chat.userTimeZone, weekday: mineAt.weekday <= 5, morning: mineAt.hour >= 8 && mineAt.hour < 10 }).toEqual({ zone: 'America/New_York', weekday: true, morning: true });
+    expect({ zone: chat.contactTimeZone, weekday: theirsAt.weekday <= 5, evening: theirsAt.hour >= 21 }).toEqual({ zone: 'Asia/Tokyo', weekday: true, evening: true });
     expect(await kenji.innerText()).toContain('kenji.watanabe@example.jp');
 
     // Add the thank-you note to Priya's chat through the form.
@@ -194,7 +206,55 @@ describe('npm start: the demo and its review page', () => {
     process.stderr.write(`[demo] --once finished in ${seconds.toFixed(1)} s\n`);
     expect(seconds).toBeLessThan(120);
   });
+
+  // The week is computed from the clock: at a US spring-forward (a Sunday night in Los Angeles,
+  // Oliver's chat 7 h from London instead of 8) and a mid-April morning (the next US/UK change is
+  // half a year away: the DST chat moves to Santiago; Kenji's chat two days off, so its
+  // confirmation is scheduled rather than drafted), every chat starts 08:00–20:00 for its user.
+  test.each(['2027-03-14T09:30:00Z', '2027-04-15T14:00:00Z'])('demo --once --at %s: a believable week, read back from the demo database', async (at) => {
+    const dataDir = freshDataDir();
+    const demo = startDemo(['--once', '--web-port', '0', '--at', at], dataDir);
+    demos.push(demo);
+    const exit = await withTimeout(demo.exited, 150_000, `demo --once --at ${at} to finish`);
+    expect({ exit, tail: demo.output().slice(-600) }).toMatchObject({ exit: { code: 0, signal: null } });
+    expect(demo.output()).toContain(`clock     from ${new Date(at).toISOString()}`);
+
+    const status = await runCli(['status', '--json'], { DATA_DIR: join(dataDir, 'demo') });
+    const { chats } = JSON.parse(status) as { chats: { title: string; start: string; timeZone: string; userTimeZone: string; contactTimeZone: string | null }[] };
+    expect(chats.map((c) => c.title).sort()).toEqual(
+      ['Coffee chat: Priya / Maya', at.startsWith('2027-03') ? 'Informational interview with Oliver' : 'Informational interview with Valentina', 'Virtual coffee — Kenji & Sam'].sort(),
+    );
+    for (const c of chats) {
+      const mine = DateTime.fromISO(c.start).setZone(c.userTimeZone);
+      expect({ title: c.title, hour: mine.hour >= 8 && mine.hour < 20 }).toEqual({ title: c.title, hour: true });
+      expect(c.timeZone).toBeTruthy();
+    }
+    const dst = chats.find((c) => c.title.startsWith('Informational'))!;
+    expect(dst.contactTimeZone).toBe(at.startsWith('2027-03') ? 'Europe/London' : 'America/Santiago');
+  });
 });
+
+/** `coffee-chat ARGS` against a data directory; resolves with its stdout, rejects on a non-zero exit. */
+function runCli(args: string[], env: Record<string, string>): Promise<string> {
+  return new Promise((resolvePromise, reject) => {
+    const child = spawn(process.execPath, [join(ROOT, 'bin/coffee-chat.js'), ...args], {
+      cwd: ROOT,
+      env: { ...process.env, TOKEN_ENCRYPTION_KEY: Buffer.alloc(32, 7).toString('base64'), LOG_LEVEL: 'warn', ...env },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    let out = '';
+    let err = '';
+    child.stdout!.on('data', (b) => (out += String(b)));
+    child.stderr!.on('data', (b) => (err += String(b)));
+    child.on('exit', (code) => (code === 0 ? resolvePromise(out) : reject(new Error(`coffee-chat ${args.join(' ')} exited ${code}: ${err}`))));
+  });
+}
+
+function withoutFakeTime(env: NodeJS.ProcessEnv): Record<string, string> {
+  const out: Record<string, string> = {};
+  for (const [k, v] of Object.entries(env)) if (v !== undefined && !/^(LD_PRELOAD|FAKETIME.*|DONT_FAKE_MONOTONIC)$/.test(k)) out[k] = v;
+  return out;
+}
 
 async function expect1(locator: ReturnType<Page['locator']>): Promise<void> {
   await locator.first().waitFor({ timeout: 15_000 });

@@ -111,12 +111,14 @@ describe.each<Kind>(['google', 'microsoft'])('the coffee-chat pipeline on %s', (
     expect(sent?.status).toBe('sent');
 
     // Ana wrote back after her thank-you: her check-in is skipped and re-timed.
+    // Her reply lands right after the send, before the worker can even see the send: the check-in
+    // (due PT6S after it) must find the reply whenever the worker gets to it, not win a race.
     const ana = (await stack.app.prisma.contact.findFirst({ where: { email: 'ana@example.com' } }))!;
     await f.sendDraft(draftsTo('ana@example.com')[0]!.id);
+    await f.receiveMail('ana@example.com', 'Re: Thank you', new Date(Date.now() + 1_000));
     const anaSent = await waitFor('Ana thank-you seen as sent', () =>
       stack.app.prisma.draft.findFirst({ where: { contactId: ana.id, kind: 'thank_you', status: 'sent' } }),
     );
-    await f.receiveMail('ana@example.com', 'Re: Thank you', new Date(anaSent.sentAt!.getTime() + 1_000));
     await waitFor('Ana check-in skipped and re-anchored on her reply', async () => {
       const p = await stack.app.prisma.checkInPlan.findUnique({ where: { contactId: ana.id } });
       return p && p.anchorAt.getTime() > anaSent.sentAt!.getTime() ? p : null;

@@ -17,7 +17,7 @@ export function registerStatus(program: Command): void {
         if (opts.json) {
           return printJson({
             accounts: s.accounts.map(({ email, provider, status, lastSyncAt, lastError }) => ({ email, provider, status, lastSyncAt, lastError })),
-            chats: s.chats.map(({ id, accountEmail, contactEmail, title, start, end, timeZone, status, reasons, contactTimeZone, note }) => ({ id, accountEmail, contactEmail, title, start, end, timeZone, contactTimeZone, status, reasons, note })),
+            chats: s.chats.map(({ id, accountEmail, contactEmail, title, start, end, timeZone, userTimeZone, contactTimeZone, status, reasons, note }) => ({ id, accountEmail, contactEmail, title, start, end, timeZone, userTimeZone, contactTimeZone, status, reasons, note })),
             scheduled: s.scheduled.map(({ kind, contactEmail, dueAt }) => ({ kind, contactEmail, dueAt })),
             drafts: s.drafts,
             ignored: s.ignored,
