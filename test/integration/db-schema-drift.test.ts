@@ -3,8 +3,13 @@
 import { cpSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { jest } from '@jest/globals';
 import { MIGRATIONS_DIR } from '../../worker/db/migrate.ts';
 import { createMigration, SCHEMA_PATH, schemaDrift } from '../../worker/db/schema-engine.ts';
+
+// Each step replays every migration through the Wasm engine: ~20 s alone on 2 cores, over a minute
+// when the machine is busy (two suites at once); the default 60 s made it fail by load, not by drift.
+jest.setTimeout(180_000);
 
 describe('schema drift', () => {
   it('schema.prisma and the migrations agree (empty diff)', async () => {
