@@ -51,11 +51,14 @@ describe.each<Kind>(['google', 'microsoft'])('the coffee-chat pipeline on %s', (
     expect(thanks.subject).toMatch(/Thank you, Priya/);
     expect(thanks.text).toMatch(/Maya/);
     const confirmation = draftsTo('kenji@example.jp')[0]!;
-    expect(confirmation.text).toMatch(/your time/);
-    expect(confirmation.text).toMatch(/Tokyo/);
     const prep = await waitFor('prep block', () => f.createdEvents().find((e) => /Kenji/.test(e.title)));
     expect(prep.attendees).toBe(0);
     const chat = (await stack.app.prisma.chat.findFirst({ where: { title: 'Virtual coffee: Kenji' } }))!;
+    // Kenji reads the confirmation: "your time" is his clock in Tokyo, Maya's Los Angeles time beside it.
+    const inTokyo = DateTime.fromJSDate(chat.startUtc).setZone('Asia/Tokyo').setLocale('en-US');
+    expect(confirmation.text).toContain(`${inTokyo.toFormat('cccc, LLL d, h:mm a')} your time (JST) / `);
+    expect(confirmation.text).toMatch(/ for me in Los Angeles \(P[SD]T\)/);
+    expect(confirmation.subject).toBe(`Confirming our chat on ${inTokyo.toFormat('cccc, LLL d')}`);
     expect(utc(prep.end)).toBe(chat.startUtc.getTime());
     expect(utc(prep.start)).toBe(chat.startUtc.getTime() - 30 * MIN);
 

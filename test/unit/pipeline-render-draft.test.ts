@@ -21,9 +21,9 @@ describe('confirmation draft', () => {
 
   it('matches its snapshot', () => expect(draft).toMatchSnapshot());
 
-  it('greets by first name and gives the link, both zones and the short duration', () => {
+  it('greets by first name and gives the link, both zones (Ana’s first) and the short duration', () => {
     expect(draft.text).toMatch(/^Hi Ana,/);
-    expect(draft.text).toContain('Tue, Mar 10, 9:00 AM your time (PDT) / Tue, Mar 10, 4:00 PM London time (GMT)');
+    expect(draft.text).toContain('Tuesday, Mar 10, 4:00 PM your time (GMT) / 9:00 AM for me in Los Angeles (PDT)');
     expect(draft.text).toContain('Google Meet: https://meet.google.com/abc-defg-hij');
     expect(draft.text).toContain('20 minutes');
     expect(draft.html).toContain('<a href="https://meet.google.com/abc-defg-hij">');
@@ -31,7 +31,7 @@ describe('confirmation draft', () => {
 
   it('the subject gives the day on the contact’s side', () => {
     const tokyo = renderDraft('confirmation', { from, to: ana, chat: { ...chat, contactZone: 'Asia/Tokyo' } });
-    expect(tokyo.subject).toBe('Confirming our chat on Wed, Mar 11');
+    expect(tokyo.subject).toBe('Confirming our chat on Wednesday, Mar 11');
   });
 
   it('without a link or place shows a placeholder the user cannot miss', () => {

@@ -1,5 +1,5 @@
 import { describe, expect, it } from '@jest/globals';
-import { eventZone, formatBothZones, formatClock, isValidZone, resolveContactZone, zoneCity } from '../../worker/pipeline/time-zones.ts';
+import { dayForContact, eventZone, formatBothZones, formatClock, formatForContact, isValidZone, monthIn, resolveContactZone, zoneCity } from '../../worker/pipeline/time-zones.ts';
 
 const LA = 'America/Los_Angeles';
 const LONDON = 'Europe/London';
@@ -75,6 +75,42 @@ describe('formatBothZones', () => {
     expect(formatBothZones(new Date('2026-03-10T16:00:00Z'), LA, 'America/Sao_Paulo', null)).toBe(
       'Tue, Mar 10, 9:00 AM your time (PDT) / Tue, Mar 10, 1:00 PM Sao Paulo time (GMT-3)',
     );
+  });
+});
+
+describe('formatForContact (written to the contact: their side first)', () => {
+  it('the instant of the example above, as the contact in Tokyo reads it', () => {
+    expect(formatForContact(new Date('2026-03-10T16:00:00Z'), LA, 'Asia/Tokyo')).toBe(
+      'Wednesday, Mar 11, 1:00 AM your time (JST) / Tuesday, Mar 10, 9:00 AM for me in Los Angeles (PDT)',
+    );
+  });
+
+  it('a contact in Sydney reads the southern summer time (AEDT) against London’s BST', () => {
+    expect(formatForContact(new Date('2026-10-07T22:00:00Z'), LONDON, SYDNEY)).toBe(
+      'Thursday, Oct 8, 9:00 AM your time (AEDT) / Wednesday, Oct 7, 11:00 PM for me in London (BST)',
+    );
+  });
+
+  it('a sender in UTC (or with a zone name that is not valid) is not "in" a place', () => {
+    expect(formatForContact(new Date('2026-03-10T16:00:00Z'), 'Not/AZone', 'Asia/Tokyo')).toBe(
+      'Wednesday, Mar 11, 1:00 AM your time (JST) / Tuesday, Mar 10, 4:00 PM for me (UTC)',
+    );
+    expect(formatForContact(new Date('2026-03-10T16:00:00Z'), 'UTC', null)).toBe(
+      "Tuesday, Mar 10, 4:00 PM my time (UTC). I don't know which time zone you're in, so please check this against your calendar.",
+    );
+    expect(dayForContact(new Date('2026-03-10T16:00:00Z'), 'UTC', null)).toBe('Tuesday, Mar 10 (UTC)');
+  });
+
+  it('a zone without a common abbreviation shows its GMT offset on the reader’s side too', () => {
+    expect(formatForContact(new Date('2026-03-10T16:00:00Z'), LA, 'America/Sao_Paulo')).toBe(
+      'Tuesday, Mar 10, 1:00 PM your time (GMT-3) / 9:00 AM for me in Los Angeles (PDT)',
+    );
+  });
+
+  it('monthIn reads the month on the given calendar, falling back to UTC for a bad name', () => {
+    expect(monthIn(new Date('2027-03-31T23:30:00Z'), 'Asia/Tokyo')).toBe('April');
+    expect(monthIn(new Date('2027-03-31T23:30:00Z'), LA)).toBe('March');
+    expect(monthIn(new Date('2027-03-31T23:30:00Z'), 'nope')).toBe('March');
   });
 });
 

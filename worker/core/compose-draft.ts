@@ -48,7 +48,7 @@ export async function composeDraft(app: App, draft: DraftRows): Promise<Omit<Dra
     }
     case 'check_in': {
       const last = await app.prisma.chat.findFirst({ where: { contactId: contact.id, status: 'done' }, orderBy: { startUtc: 'desc' } });
-      rendered = renderDraft('check-in', { from, to, chatStart: last?.startUtc ?? null, userZone, note: last?.note ?? null }, opts);
+      rendered = renderDraft('check-in', { from, to, chatStart: last?.startUtc ?? null, userZone, contactZone: contact.timeZone, note: last?.note ?? null }, opts);
       break;
     }
     case 'outreach': {

@@ -7,7 +7,7 @@ import type { App } from '../app.ts';
 import type { Account } from '../db/generated/client.ts';
 import { scheduleJob } from '../queues/schedule-job.ts';
 import { withProvider } from '../jobs/provider-policy.ts';
-import { formatBothZones, isValidZone } from '../pipeline/time-zones.ts';
+import { formatBothZones, formatForContact, isValidZone } from '../pipeline/time-zones.ts';
 
 const shortHash = (s: string) => createHash('sha256').update(s).digest('hex').slice(0, 12);
 
@@ -86,10 +86,11 @@ export async function scheduleChat(
   const end = start.plus(duration);
   const key = `invite-${shortHash(`${account.id}|${email}|${start.toUTC().toISO()}`)}`;
   const who = input.name ?? email;
+  // The CLI line is read by the user (their side first); the description by the guest (theirs).
   const when = formatBothZones(start.toJSDate(), userZone, contact.timeZone, null);
   const description = [
     `Coffee chat: ${Math.round(duration.as('minutes'))} minutes, for advice. #coffeechat`,
-    `When: ${when}`,
+    `When: ${formatForContact(start.toJSDate(), userZone, contact.timeZone)}`,
     'A video link is attached; happy to switch to a call if that is easier.',
   ].join('\n');
   const created = await withProvider(app, undefined, undefined, account, async ({ calendar: cal }) => {

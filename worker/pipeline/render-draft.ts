@@ -1,10 +1,9 @@
 // Renders a draft (subject, plain text, HTML) from its kind's templates. Pure apart from
 // reading the template files once: the caller passes everything, including the templates
 // folder (TEMPLATES_DIR) when the user has their own.
-import { DateTime } from 'luxon';
 import { displayName, durationText, greetingName, placeholder, placeOf, signatureOf, type PersonLike, type SenderLike } from './draft-phrases.ts';
 import { loadTemplate } from './template-store.ts';
-import { formatBothZones, safeZone } from './time-zones.ts';
+import { dayForContact, formatForContact, isValidZone, monthIn } from './time-zones.ts';
 
 export { renderPrepDescription, renderPrepTitle } from './render-prep.ts';
 
@@ -15,7 +14,7 @@ export interface ChatWhen {
   end: Date;
   userZone: string;
   contactZone: string | null;
-  /** Replaces the city in "Tokyo time". */
+  /** Replaces the city in "Tokyo time" on the user's side (the prep block); drafts call the contact "you". */
   contactLabel?: string | null;
   conferenceUrl?: string | null;
   location?: string | null;
@@ -30,6 +29,8 @@ export interface DraftModels {
     /** When the chat was, for "since we spoke in March". */
     chatStart?: Date | null;
     userZone?: string;
+    /** The contact's zone: the month is the one on their calendar (the user's when unknown). */
+    contactZone?: string | null;
     /** The advice they gave, when the user noted one. */
     note?: string | null;
   };
@@ -62,7 +63,11 @@ export function renderDraft<K extends DraftKind>(kind: K, model: DraftModels[K],
   return { subject: subject.replace(/\s+/g, ' ').trim(), text: tidy(text), html: tidy(html) };
 }
 
-/** What every template sees: names already resolved, times already in both zones. */
+/**
+ * What every template sees: names already resolved, times already in both zones. Every draft is
+ * addressed to the contact, so every time and date here is written for them: their time first
+ * and called "your time", the subject's day and the check-in's month from their calendar.
+ */
 function viewOf<K extends DraftKind>(kind: K, model: DraftModels[K]): Record<string, unknown> {
   const common = {
     firstName: greetingName(model.to),
@@ -75,11 +80,10 @@ function viewOf<K extends DraftKind>(kind: K, model: DraftModels[K]): Record<str
     case 'confirmation': {
       const { chat } = model as DraftModels['confirmation'];
       const place = placeOf(chat.conferenceUrl, chat.location);
-      const theirZone = safeZone(chat.contactZone ?? chat.userZone);
       return {
         ...common,
-        when: formatBothZones(chat.start, chat.userZone, chat.contactZone, chat.contactLabel),
-        theirDay: DateTime.fromJSDate(chat.start, { zone: theirZone }).setLocale('en-US').toFormat('ccc, LLL d'),
+        when: formatForContact(chat.start, chat.userZone, chat.contactZone),
+        theirDay: dayForContact(chat.start, chat.userZone, chat.contactZone),
         duration: durationText(chat.start, chat.end),
         place,
         placeMissing: !place.url && !chat.location?.trim(),
@@ -91,7 +95,7 @@ function viewOf<K extends DraftKind>(kind: K, model: DraftModels[K]): Record<str
     }
     case 'check-in': {
       const m = model as DraftModels['check-in'];
-      const since = m.chatStart ? DateTime.fromJSDate(m.chatStart, { zone: safeZone(m.userZone) }).setLocale('en-US').toFormat('LLLL') : null;
+      const since = m.chatStart ? monthIn(m.chatStart, isValidZone(m.contactZone) ? m.contactZone : m.userZone) : null;
       return {
         ...common,
         since,

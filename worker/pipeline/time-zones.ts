@@ -57,6 +57,60 @@ export function formatBothZones(instant: Date, userZone: string, contactZone: st
   return `${mine} / ${theirs.toFormat('ccc, LLL d, h:mm a')} ${label} time (${zoneAbbreviation(theirs)})`;
 }
 
+/**
+ * A time as the contact reads it, in anything addressed to them: their side first, called
+ * "your time"; the sender's side after it, named as the sender's. Each side names its own day,
+ * so a chat across midnight reads right on both:
+ *   "Tuesday, Dec 1, 9:00 AM your time (JST) / Monday, Nov 30, 7:00 PM for me in New York (EST)"
+ *   "Tuesday, Mar 10, 4:00 PM your time (GMT) / 9:00 AM for me in Los Angeles (PDT)"
+ * When both read the same clock: "Tuesday, Mar 10, 9:00 AM your time and mine (PDT)".
+ * When the contact's zone is unknown (or invalid) nothing is called theirs: the sender's time
+ * with its zone, and a plain word that we don't know theirs.
+ * (The user's own side, for the prep block and the review page, is formatBothZones.)
+ */
+export function formatForContact(instant: Date, senderZone: string, contactZone: string | null): string {
+  const sender = DateTime.fromJSDate(instant, { zone: safeZone(senderZone) }).setLocale('en-US');
+  const mine = `${senderPlace(senderZone)} (${zoneAbbreviation(sender)})`;
+  if (!isValidZone(contactZone)) {
+    return `${sender.toFormat(DAY_AND_CLOCK)} my time${mine}. I don't know which time zone you're in, so please check this against your calendar.`;
+  }
+  const reader = DateTime.fromJSDate(instant, { zone: contactZone.trim() }).setLocale('en-US');
+  const theirs = `${reader.toFormat(DAY_AND_CLOCK)} your time`;
+  if (reader.offset === sender.offset) return `${theirs} and mine (${zoneAbbreviation(reader)})`;
+  const senderSide = sender.toFormat(reader.toISODate() === sender.toISODate() ? CLOCK : DAY_AND_CLOCK);
+  return `${theirs} (${zoneAbbreviation(reader)}) / ${senderSide} for me${mine}`;
+}
+
+/**
+ * The chat's day for a subject addressed to the contact: their day ("Tuesday, Dec 1"); when
+ * their zone is unknown, the sender's day, saying whose it is ("Monday, Nov 30 (New York time)").
+ */
+export function dayForContact(instant: Date, senderZone: string, contactZone: string | null): string {
+  if (isValidZone(contactZone)) return DateTime.fromJSDate(instant, { zone: contactZone.trim() }).setLocale('en-US').toFormat(DAY);
+  const sender = DateTime.fromJSDate(instant, { zone: safeZone(senderZone) }).setLocale('en-US');
+  const city = cityOf(safeZone(senderZone));
+  return `${sender.toFormat(DAY)} (${city ? `${city} time` : zoneAbbreviation(sender)})`;
+}
+
+/** "March": the month of an instant on the calendar of `zone` (the reader's, where known). */
+export function monthIn(instant: Date, zone: string | null | undefined): string {
+  return DateTime.fromJSDate(instant, { zone: safeZone(zone) }).setLocale('en-US').toFormat('LLLL');
+}
+
+const DAY = 'cccc, LLL d';
+const CLOCK = 'h:mm a';
+const DAY_AND_CLOCK = `${DAY}, ${CLOCK}`;
+
+/** " in New York", or nothing for UTC and Etc/ zones (which are not a place). */
+function senderPlace(zone: string): string {
+  const city = cityOf(safeZone(zone));
+  return city ? ` in ${city}` : '';
+}
+
+function cityOf(zone: string): string | null {
+  return /^(Etc\/|UTC$|GMT$|UCT$|Universal$|Zulu$)/.test(zone) ? null : zoneCity(zone);
+}
+
 /** "9:55 AM" in a zone (falls back to UTC for an invalid zone). */
 export function formatClock(instant: Date, zone: string): string {
   return DateTime.fromJSDate(instant, { zone: safeZone(zone) }).setLocale('en-US').toFormat('h:mm a');
