@@ -20,7 +20,7 @@ import { createDraft } from '../worker/jobs/create-draft.ts';
 import { syncAccount } from '../worker/jobs/sync-account.ts';
 import { startWorker } from '../worker/runtime.ts';
 import { startLocalRedis, type LocalRedis } from '../worker/services/local-redis.ts';
-import { ensureSandboxTls } from '../integrations/sandbox/tls.ts';
+import { ensureSandboxTls } from '../sandbox/tls.ts';
 import { drainDueJobs, isTokenEndpoint, pool, startBenchStack, sum, type BenchStack } from './bench/stack.ts';
 import { addCalendar, HOUR, moveEvent, seedAccount, seedChat, seedWeek, type Kind, type SeededAccount } from './bench/seed.ts';
 

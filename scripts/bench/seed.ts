@@ -2,7 +2,7 @@
 // provider, an ordinary working week (meetings with several people: never coffee chats), and
 // one-to-one coffee chats that the detector picks up.
 import { DateTime } from 'luxon';
-import type { Sandbox } from '../../integrations/sandbox/server.ts';
+import type { Sandbox } from '../../sandbox/server.ts';
 
 export type Kind = 'google' | 'microsoft';
 

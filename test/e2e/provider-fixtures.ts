@@ -1,7 +1,7 @@
 // One way to seed and read either sandbox provider, so the end-to-end tests read the same for
 // Google and Microsoft.
 import { DateTime } from 'luxon';
-import type { Sandbox } from '../../integrations/sandbox/server.ts';
+import type { Sandbox } from '../../sandbox/server.ts';
 
 export type Kind = 'google' | 'microsoft';
 

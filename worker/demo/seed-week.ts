@@ -1,7 +1,7 @@
 // The demo's believable week, seeded into the provider sandbox relative to "now": two people, one
 // on Google and one on Microsoft 365, with the chats and the non-chats the detector must tell apart.
 import { DateTime } from 'luxon';
-import type { Sandbox } from '../../integrations/sandbox/server.ts';
+import type { Sandbox } from '../../sandbox/server.ts';
 
 export const DEMO_GOOGLE = { email: 'maya.chen@example.com', name: 'Maya Chen', timeZone: 'America/Los_Angeles' };
 export const DEMO_MICROSOFT = { email: 'sam.okafor@contoso.example', name: 'Sam Okafor', windowsTimeZone: 'Eastern Standard Time' };

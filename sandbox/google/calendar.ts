@@ -4,7 +4,7 @@
 import { createHash, randomBytes } from 'node:crypto';
 import { DateTime } from 'luxon';
 import type { FastifyInstance, FastifyRequest } from 'fastify';
-import type { SandboxContext } from '../server.ts';
+import type { SandboxContext } from '../context.ts';
 import { applyFault, authenticate } from './auth.ts';
 import { GoogleApiError, badRequest, notFound } from './errors.ts';
 import { expand, isSupported, parseRecurrence } from './rrule.ts';

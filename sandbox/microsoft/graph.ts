@@ -1,6 +1,6 @@
 // Microsoft Graph v1.0 routes of the sandbox (served over HTTPS, see ../tls.ts).
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
-import type { SandboxContext } from '../server.ts';
+import type { SandboxContext } from '../context.ts';
 import { decodeState, encodeState, roundEntries, type DeltaState } from './delta.ts';
 import { badRequest, GraphHttpError, ifMatchAccepts, notFound, preconditionFailed, sendGraphError } from './graph-errors.ts';
 import { parseFilter, type Predicate } from './odata-filter.ts';

@@ -3,7 +3,7 @@
 // same admin API for tests.
 import MailComposer from 'nodemailer/lib/mail-composer/index.js';
 import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
-import type { SandboxContext, SandboxModule } from '../server.ts';
+import type { SandboxContext, SandboxModule } from '../context.ts';
 import { revokeAccount } from './auth.ts';
 import {
   PushDispatcher,
