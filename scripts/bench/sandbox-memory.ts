@@ -23,7 +23,7 @@ for (const kind of ['google', 'microsoft'] as Kind[]) {
   let token = '';
   for (let i = 0; i < n; i++) {
     const a = seedAccount(sandbox, kind, `mem${i}@${kind === 'google' ? 'gmail' : 'contoso'}.example`);
-    seedWeek(sandbox, a, now, 5);
+    seedWeek(a, now, 5);
     last = a.email;
     token = a.refreshToken;
   }

@@ -2,6 +2,7 @@
 // on Google and one on Microsoft 365, with the chats and the non-chats the detector must tell apart.
 import { DateTime } from 'luxon';
 import type { Sandbox } from '../../sandbox/server.ts';
+import { seedMailbox } from '../../sandbox/scenario.ts';
 
 export const DEMO_GOOGLE = { email: 'maya.chen@example.com', name: 'Maya Chen', timeZone: 'America/Los_Angeles' };
 export const DEMO_MICROSOFT = { email: 'sam.okafor@contoso.example', name: 'Sam Okafor', windowsTimeZone: 'Eastern Standard Time' };
@@ -23,8 +24,6 @@ export interface SeededWeek {
   expectedIgnored: string[];
 }
 
-const iso = (d: DateTime) => d.toUTC().toISO({ suppressMilliseconds: true })!;
-
 /** The next date in March when the US has moved its clocks and the UK not yet (7 h apart, not 8). */
 export function dstGapDate(now: DateTime): DateTime {
   let year = now.year;
@@ -38,119 +37,92 @@ export function dstGapDate(now: DateTime): DateTime {
 
 export function seedWeek(sandbox: Sandbox, nowDate: Date): SeededWeek {
   const now = DateTime.fromJSDate(nowDate);
-  const g = sandbox.google.seedAccount({ email: DEMO_GOOGLE.email, name: DEMO_GOOGLE.name, timeZone: DEMO_GOOGLE.timeZone });
-  const m = sandbox.microsoft.seedAccount({ email: DEMO_MICROSOFT.email, name: DEMO_MICROSOFT.name, windowsTimeZone: DEMO_MICROSOFT.windowsTimeZone });
-  const maya = { email: DEMO_GOOGLE.email, displayName: DEMO_GOOGLE.name, self: true };
-  const la = (d: DateTime) => ({ dateTime: iso(d), timeZone: DEMO_GOOGLE.timeZone });
+  const g = seedMailbox(sandbox, { provider: 'google', ...DEMO_GOOGLE });
+  const m = seedMailbox(sandbox, { provider: 'microsoft', email: DEMO_MICROSOFT.email, name: DEMO_MICROSOFT.name, timeZone: DEMO_MICROSOFT.windowsTimeZone });
 
   // 1. A chat that ended an hour ago (Google): gets its thank-you draft.
   const pastStart = now.minus({ minutes: 90 }).startOf('minute');
-  sandbox.google.seedEvent(g.email, 'primary', {
-    summary: 'Coffee chat: Priya / Maya',
+  g.addEvent({
+    title: 'Coffee chat: Priya / Maya',
     description: 'Priya leads design systems at Northwind. Ask about moving from visual design into systems work.',
-    start: la(pastStart),
-    end: la(pastStart.plus({ minutes: 30 })),
-    organizer: { email: maya.email, displayName: maya.displayName, self: true },
-    attendees: [
-      { ...maya, organizer: true, responseStatus: 'accepted' },
-      { email: CONTACTS.priya.email, displayName: CONTACTS.priya.name, responseStatus: 'accepted' },
-    ],
-    conferenceData: { createRequest: { requestId: 'demo-priya', conferenceSolutionKey: { type: 'hangoutsMeet' } } },
+    start: pastStart.toJSDate(),
+    minutes: 30,
+    guests: [CONTACTS.priya],
+    onlineMeeting: true,
   });
 
   // 2. An informational interview with a contact in London, on a day the US has changed its clocks
   //    and the UK has not: the gap is 7 hours that day, not the usual 8.
   const dst = dstGapDate(now);
-  sandbox.google.seedEvent(g.email, 'primary', {
-    summary: 'Informational interview with Oliver',
+  g.addEvent({
+    title: 'Informational interview with Oliver',
     description: 'Oliver is a staff PM at a London fintech. 20 minutes, career advice.',
-    start: { dateTime: iso(dst), timeZone: 'Europe/London' },
-    end: { dateTime: iso(dst.plus({ minutes: 20 })), timeZone: 'Europe/London' },
-    organizer: { email: maya.email, displayName: maya.displayName, self: true },
-    attendees: [
-      { ...maya, organizer: true, responseStatus: 'accepted' },
-      { email: CONTACTS.oliver.email, displayName: CONTACTS.oliver.name, responseStatus: 'accepted' },
-    ],
+    start: dst.toJSDate(),
+    minutes: 20,
+    timeZone: 'Europe/London',
+    guests: [CONTACTS.oliver],
   });
 
   // 3. A team meeting (five people, a room): not a chat.
   const standup = now.setZone(DEMO_GOOGLE.timeZone).plus({ days: 1 }).set({ hour: 10, minute: 0, second: 0, millisecond: 0 });
-  sandbox.google.seedEvent(g.email, 'primary', {
-    summary: 'Design team sync',
-    start: la(standup),
-    end: la(standup.plus({ minutes: 45 })),
-    attendees: [
-      { ...maya, responseStatus: 'accepted' },
-      { email: 'alex@example.com', responseStatus: 'accepted' },
-      { email: 'bo@example.com', responseStatus: 'accepted' },
-      { email: 'chris@example.com', responseStatus: 'tentative' },
-      { email: 'room-4b@resource.calendar.google.com', displayName: 'Room 4B', resource: true, responseStatus: 'accepted' },
+  g.addEvent({
+    title: 'Design team sync',
+    start: standup.toJSDate(),
+    minutes: 45,
+    guests: [
+      { email: 'alex@example.com' },
+      { email: 'bo@example.com' },
+      { email: 'chris@example.com', response: 'tentative' },
+      { email: 'room-4b@resource.calendar.google.com', name: 'Room 4B', resource: true },
     ],
   });
 
   // 4. An all-day event: not a chat.
-  const offsite = now.setZone(DEMO_GOOGLE.timeZone).plus({ days: 2 }).toISODate()!;
-  sandbox.google.seedEvent(g.email, 'primary', {
-    summary: 'Team offsite (coffee provided)',
-    start: { date: offsite },
-    end: { date: DateTime.fromISO(offsite).plus({ days: 1 }).toISODate() },
-  });
+  const offsite = now.setZone(DEMO_GOOGLE.timeZone).plus({ days: 2 });
+  g.addEvent({ title: 'Team offsite (coffee provided)', start: offsite.toJSDate(), minutes: 24 * 60, allDay: true });
 
   // 5. A recurring weekly 1:1 with her manager titled "catch up": not a coffee chat.
   const weekly = now.setZone(DEMO_GOOGLE.timeZone).plus({ days: 1 }).set({ hour: 15, minute: 0, second: 0, millisecond: 0 });
-  sandbox.google.seedEvent(g.email, 'primary', {
-    summary: 'Weekly catch up: Jordan / Maya',
-    start: la(weekly),
-    end: la(weekly.plus({ minutes: 30 })),
-    recurrence: ['RRULE:FREQ=WEEKLY;COUNT=12'],
-    organizer: { email: CONTACTS.jordan.email, displayName: CONTACTS.jordan.name },
-    attendees: [
-      { ...maya, responseStatus: 'accepted' },
-      { email: CONTACTS.jordan.email, displayName: CONTACTS.jordan.name, organizer: true, responseStatus: 'accepted' },
-    ],
+  g.addEvent({
+    title: 'Weekly catch up: Jordan / Maya',
+    start: weekly.toJSDate(),
+    minutes: 30,
+    weeklyCount: 12,
+    organizer: CONTACTS.jordan,
+    guests: [CONTACTS.jordan],
   });
 
   // 6. Tomorrow (Microsoft): a virtual coffee Kenji organised from Tokyo.
   const tokyoStart = now.plus({ hours: 20 }).startOf('hour');
-  sandbox.microsoft.addEvent(m.email, {
-    subject: 'Virtual coffee — Kenji & Sam',
-    start: iso(tokyoStart),
-    end: iso(tokyoStart.plus({ minutes: 30 })),
+  m.addEvent({
+    title: 'Virtual coffee — Kenji & Sam',
+    start: tokyoStart.toJSDate(),
+    minutes: 30,
     timeZone: 'Tokyo Standard Time',
-    body: 'Kenji runs developer relations for APAC. Sam wants advice on moving into DevRel.',
-    organizer: { email: CONTACTS.kenji.email, name: CONTACTS.kenji.name },
-    attendees: [
-      { email: DEMO_MICROSOFT.email, name: DEMO_MICROSOFT.name, type: 'required', response: 'accepted' },
-      { email: CONTACTS.kenji.email, name: CONTACTS.kenji.name, type: 'required', response: 'organizer' },
-    ],
-    isOnlineMeeting: true,
+    description: 'Kenji runs developer relations for APAC. Sam wants advice on moving into DevRel.',
+    organizer: CONTACTS.kenji,
+    guests: [CONTACTS.kenji],
+    onlineMeeting: true,
   });
 
   // 7. A solo focus block: nobody else, not a chat.
   const focus = now.plus({ days: 1 }).set({ minute: 0, second: 0, millisecond: 0 }).plus({ hours: 2 });
-  sandbox.microsoft.addEvent(m.email, {
-    subject: 'Focus: portfolio write-up',
-    start: iso(focus),
-    end: iso(focus.plus({ hours: 2 })),
-    showAs: 'busy',
-  });
+  m.addEvent({ title: 'Focus: portfolio write-up', start: focus.toJSDate(), minutes: 120, busy: true });
 
   // 8. A coffee chat Sam declined: not a chat.
   const declined = now.plus({ days: 3 }).startOf('hour');
-  sandbox.microsoft.addEvent(m.email, {
-    subject: 'Coffee chat with Lena?',
-    start: iso(declined),
-    end: iso(declined.plus({ minutes: 30 })),
+  m.addEvent({
+    title: 'Coffee chat with Lena?',
+    start: declined.toJSDate(),
+    minutes: 30,
     timeZone: 'W. Europe Standard Time',
-    organizer: { email: CONTACTS.lena.email, name: CONTACTS.lena.name },
-    attendees: [
-      { email: DEMO_MICROSOFT.email, name: DEMO_MICROSOFT.name, type: 'required', response: 'declined' },
-      { email: CONTACTS.lena.email, name: CONTACTS.lena.name, type: 'required', response: 'organizer' },
-    ],
+    organizer: CONTACTS.lena,
+    guests: [CONTACTS.lena],
+    response: 'declined',
   });
 
   return {
-    google: g,
+    google: { email: g.email, refreshToken: g.refreshToken },
     microsoft: { email: m.email, refreshToken: m.refreshToken },
     expectedChats: ['Coffee chat: Priya / Maya', 'Informational interview with Oliver', 'Virtual coffee — Kenji & Sam'],
     expectedIgnored: ['Design team sync', 'Team offsite (coffee provided)', 'Weekly catch up: Jordan / Maya', 'Focus: portfolio write-up', 'Coffee chat with Lena?'],
