@@ -7,7 +7,7 @@
 // and a replay on every 403 rateLimitExceeded (shown in test/sandbox/google-calendar.test.ts).
 //
 // Retries: gaxios' own retries are off (`retry: false`): they would hide Retry-After and uncounted
-// calls from the worker's ONE provider policy (worker/jobs/provider-policy.ts), which owns backoff.
+// calls from the worker's ONE provider policy (worker/provider-policy.ts), which owns backoff.
 import { AsyncLocalStorage } from 'node:async_hooks';
 import { auth, calendar, type calendar_v3 } from '@googleapis/calendar';
 import { gmail, type gmail_v1 } from '@googleapis/gmail';

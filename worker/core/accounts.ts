@@ -6,10 +6,10 @@ import type { Account, Provider } from '../db/generated/client.ts';
 import { seal } from '../crypto.ts';
 import { activeKey } from '../token-keys.ts';
 import { providerModule, validateRefreshToken } from '../providers.ts';
-import { scheduleAccount, unscheduleAccount } from '../runtime.ts';
+import { scheduleAccount, unscheduleAccount } from '../queues/account-schedulers.ts';
 import { scheduleJob } from '../queues/schedule-job.ts';
 import { requestChatPlan } from './request-plan.ts';
-import { closeChannel } from '../jobs/watch-calendars.ts';
+import { closeChannel } from './push-channels.ts';
 
 export interface AddAccountInput {
   provider: Provider;

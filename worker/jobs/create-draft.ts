@@ -10,7 +10,7 @@ import { ensureCheckInPlan } from '../core/check-in-plans.ts';
 import { composeDraft, contentHash } from '../core/compose-draft.ts';
 import { planChatActions } from '../pipeline/plan-chat-actions.ts';
 import { jobSchemas } from '../queues/queues.ts';
-import { withProvider } from './provider-policy.ts';
+import { withProvider } from '../provider-policy.ts';
 
 export type CreateDraftResult = { key: string; outcome: 'created' | 'found' | 'skipped'; why?: string };
 
