@@ -31,6 +31,13 @@ export type EventTime =
   | { kind: 'timed'; utc: string; timeZone: string | null }
   | { kind: 'allDay'; date: string };
 
+/**
+ * The name of the marker property our own provider objects carry (Google: a private extended
+ * property; Graph: a single-value extended property in our property set): its value is the
+ * object's idempotency key. One name for both providers and the worker.
+ */
+export const MARKER_KEY = 'coffeeChatKey';
+
 export interface NeutralEvent {
   providerEventId: string;
   iCalUid?: string;
@@ -49,7 +56,10 @@ export interface NeutralEvent {
   recurrenceFrequency?: string;
   conferenceUrl?: string;
   location?: string;
-  /** Our own markers, stored by the provider with the event (private extended properties). */
+  /**
+   * Our own markers, stored by the provider with the event (private extended properties). The
+   * idempotency key of something the worker made is under MARKER_KEY.
+   */
   markers: Record<string, string>;
   /** Provider's last-modified instant (ISO). */
   updatedAt?: string;
