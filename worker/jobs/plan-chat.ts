@@ -10,7 +10,7 @@ import { planChatActions } from '../pipeline/plan-chat-actions.ts';
 import { jobSchemas } from '../queues/queues.ts';
 import { scheduleJob, unscheduleJob } from '../queues/schedule-job.ts';
 import { ensureCheckInPlan } from '../core/check-in-plans.ts';
-import { chatFacts, DROPPED } from '../core/chat-facts.ts';
+import { chatFacts } from '../core/chat-facts.ts';
 import { withLock } from '../core/locks.ts';
 
 export interface PlanResult {
@@ -86,8 +86,7 @@ async function planChatLocked(app: App, chatId: string): Promise<PlanResult> {
         },
         update: {},
       });
-      const setAside = draft.status === 'discarded' && draft.lastError?.startsWith(DROPPED);
-      if (draft.status === 'failed' || draft.status === 'scheduled' || setAside) {
+      if (draft.status === 'failed' || draft.status === 'scheduled' || draft.status === 'set_aside') {
         if (draft.dueAt.getTime() !== a.dueAt.getTime() || draft.status !== 'scheduled') {
           await app.prisma.draft.update({
             where: { id: draft.id },
@@ -104,7 +103,7 @@ async function planChatLocked(app: App, chatId: string): Promise<PlanResult> {
   for (const d of chat.drafts) {
     if (d.status === 'scheduled' && !wanted.has(d.idempotencyKey)) {
       await unscheduleJob(app.queues, 'create-draft', d.idempotencyKey);
-      await app.prisma.draft.update({ where: { id: d.id }, data: { status: 'discarded', lastError: `${DROPPED}no longer wanted` } });
+      await app.prisma.draft.update({ where: { id: d.id }, data: { status: 'set_aside', lastError: 'no longer wanted' } });
       dropped.push(d.idempotencyKey);
     }
   }

@@ -6,7 +6,6 @@ import type { Job } from 'bullmq';
 import type { App } from '../app.ts';
 import { withProvider } from '../provider-policy.ts';
 import { jobSchemas } from '../queues/queues.ts';
-import { DROPPED } from '../core/chat-facts.ts';
 import { withLock } from '../core/locks.ts';
 
 export async function retractChatJob(app: App, job: Job | undefined, token?: string): Promise<{ retracted: string[] }> {
@@ -33,7 +32,7 @@ async function retractLocked(app: App, chatId: string, job?: Job, token?: string
       const state = await mailbox.draftState({ draftId: d.providerDraftId, internetMessageId: d.internetMessageId });
       if (state.state === 'draft' && state.version === d.version) {
         await mailbox.deleteDraft(d.providerDraftId);
-        await app.prisma.draft.update({ where: { id: d.id }, data: { status: 'discarded', lastError: `${DROPPED}chat cancelled` } });
+        await app.prisma.draft.update({ where: { id: d.id }, data: { status: 'set_aside', lastError: 'chat cancelled' } });
         retracted.push(d.idempotencyKey);
       } else if (state.state === 'sent') {
         await app.prisma.draft.update({ where: { id: d.id }, data: { status: 'sent', sentAt: state.sentAt } });
