@@ -31,6 +31,13 @@ export type EventTime =
   | { kind: 'timed'; utc: string; timeZone: string | null }
   | { kind: 'allDay'; date: string };
 
+/**
+ * The name of the marker property our own provider objects carry (Google: a private extended
+ * property; Graph: a single-value extended property in our property set): its value is the
+ * object's idempotency key. One name for both providers and the worker.
+ */
+export const MARKER_KEY = 'coffeeChatKey';
+
 export interface NeutralEvent {
   providerEventId: string;
   iCalUid?: string;
@@ -49,7 +56,10 @@ export interface NeutralEvent {
   recurrenceFrequency?: string;
   conferenceUrl?: string;
   location?: string;
-  /** Our own markers, stored by the provider with the event (private extended properties). */
+  /**
+   * Our own markers, stored by the provider with the event (private extended properties). The
+   * idempotency key of something the worker made is under MARKER_KEY.
+   */
   markers: Record<string, string>;
   /** Provider's last-modified instant (ISO). */
   updatedAt?: string;
@@ -271,4 +281,40 @@ export interface AccountCredentials {
 export interface ProviderClients {
   calendar: CalendarProvider;
   mailbox: MailboxProvider;
+}
+
+// ---- the provider registry ---------------------------------------------------------------
+
+/** A browser consent in progress (loopback redirect + PKCE, see oauth-loopback.ts). */
+export interface ConsentInProgress {
+  /** Open this in a browser. */
+  url: string;
+  redirectUri: string;
+  /** Resolves once the browser came back and the code was exchanged. */
+  result: Promise<{ refreshToken: string }>;
+  close(): void;
+}
+
+/**
+ * Everything the worker needs from one provider, exported by integrations/<provider>/index.ts.
+ * The worker asks one table of these (worker/providers.ts) instead of choosing by name.
+ */
+export interface ProviderModule {
+  readonly kind: ProviderKind;
+  /** The name shown to the user: "Google", "Microsoft 365". */
+  readonly label: string;
+  /** OAuth scopes asked for at consent (and recorded on the account). */
+  readonly scopes: readonly string[];
+  /** One account's clients, sharing one OAuth session. */
+  createClients(creds: AccountCredentials, endpoints: ProviderEndpoints): ProviderClients;
+  /**
+   * Checks a refresh token by using it (refresh, then read the profile and the time zone). Returns
+   * the token to store: the rotated one where the provider rotates. Throws ProviderError
+   * (auth_revoked for a bad token) with a one-line message.
+   */
+  validateRefreshToken(refreshToken: string, endpoints: ProviderEndpoints): Promise<{ profile: AccountProfile; refreshToken: string }>;
+  /** A problem that would only show after the consent screen (no OAuth client configured), or null. */
+  consentProblem(endpoints: ProviderEndpoints): string | null;
+  /** Starts the browser consent for installed apps (loopback redirect + PKCE). */
+  startConsent(opts: { endpoints: ProviderEndpoints; loginHint?: string; port?: number; timeoutMs?: number }): Promise<ConsentInProgress>;
 }

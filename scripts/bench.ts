@@ -20,9 +20,9 @@ import { createDraft } from '../worker/jobs/create-draft.ts';
 import { syncAccount } from '../worker/jobs/sync-account.ts';
 import { startWorker } from '../worker/runtime.ts';
 import { startLocalRedis, type LocalRedis } from '../worker/services/local-redis.ts';
-import { ensureSandboxTls } from '../integrations/sandbox/tls.ts';
+import { ensureSandboxTls } from '../sandbox/tls.ts';
 import { drainDueJobs, isTokenEndpoint, pool, startBenchStack, sum, type BenchStack } from './bench/stack.ts';
-import { addCalendar, HOUR, moveEvent, seedAccount, seedChat, seedWeek, type Kind, type SeededAccount } from './bench/seed.ts';
+import { HOUR, seedAccount, seedChat, seedWeek, type Kind, type SeededAccount } from './bench/seed.ts';
 
 const KINDS: Kind[] = ['google', 'microsoft'];
 const LABEL: Record<Kind, string> = { google: 'Google', microsoft: 'Microsoft' };
@@ -113,7 +113,7 @@ async function main(): Promise<number> {
 }
 
 async function connect(s: BenchStack, a: SeededAccount): Promise<string> {
-  const r = await addAccount(s.app, { provider: a.kind, refreshToken: a.refreshToken, email: a.email, name: 'Bench User' });
+  const r = await addAccount(s.app, { provider: a.provider, refreshToken: a.refreshToken, email: a.email, name: 'Bench User' });
   return r.account.id;
 }
 
@@ -129,9 +129,9 @@ async function idleSyncPhase(s: BenchStack) {
     const seeded: SeededAccount[] = [];
     for (let i = 0; i < 2; i++) {
       const a = seedAccount(s.sandbox, kind, `idle${i}@${domain(kind)}`);
-      const side = addCalendar(s.sandbox, a, 'Side projects');
-      seedWeek(s.sandbox, a, now, 5);
-      seedWeek(s.sandbox, a, now, 3, side);
+      const side = a.addCalendar('Side projects');
+      seedWeek(a, now, 5);
+      seedWeek(a, now, 3, side);
       seeded.push(a);
     }
     const ids: string[] = [];
@@ -178,10 +178,10 @@ async function changedChatPhase(s: BenchStack) {
   const now = new Date();
   for (const kind of KINDS) {
     const a = seedAccount(s.sandbox, kind, `moved@${domain(kind)}`);
-    seedWeek(s.sandbox, a, now, 3);
+    seedWeek(a, now, 3);
     const contact = { email: `riley.${kind}@mentors.example`, name: 'Riley Mentor' };
     let start = new Date(Math.ceil((now.getTime() + 6 * HOUR) / 60_000) * 60_000);
-    const eventId = seedChat(s.sandbox, a, start, contact, 30);
+    const eventId = seedChat(a, start, contact, 30);
     const accountId = await connect(s, a);
     await syncAccount(s.app, accountId);
     await drainDueJobs(s.app);
@@ -204,7 +204,7 @@ async function changedChatPhase(s: BenchStack) {
       start = new Date(start.getTime() + HOUR);
       const snap = s.calls.snapshot();
       const idx = s.sandbox.requests.length;
-      moveEvent(s.sandbox, a, eventId, start, 30);
+      a.moveEvent(eventId, start, 30);
       await syncAccount(s.app, accountId);
       syncCalls.push(api(s.calls.since(snap, [a.email])));
       const ran = await drainDueJobs(s.app);
@@ -248,7 +248,7 @@ async function draftPhase(s: BenchStack) {
     const a = seedAccount(s.sandbox, kind, `thanks@${domain(kind)}`);
     for (let i = 0; i < per; i++) {
       const start = new Date(Math.floor((now - 3 * HOUR + i * 30_000) / 1000) * 1000);
-      seedChat(s.sandbox, a, start, { email: `mentor${i}.${kind}@mentors.example`, name: `Mentor ${i}` }, 20);
+      seedChat(a, start, { email: `mentor${i}.${kind}@mentors.example`, name: `Mentor ${i}` }, 20);
     }
     const accountId = await connect(s, a);
     await syncAccount(s.app, accountId);
@@ -285,7 +285,7 @@ async function scalePhase(s: BenchStack) {
   for (let i = 0; i < k; i++) {
     for (const kind of KINDS) {
       const a = seedAccount(s.sandbox, kind, `u${i}@${domain(kind)}`);
-      seedWeek(s.sandbox, a, now, 5);
+      seedWeek(a, now, 5);
       seeded.push(a);
     }
   }

@@ -5,7 +5,7 @@ import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createRequire } from 'node:module';
-import { ensureSandboxTls } from '../integrations/sandbox/tls.ts';
+import { ensureSandboxTls } from '../sandbox/tls.ts';
 
 const tlsDir = process.env.SANDBOX_TLS_DIR ?? mkdtempSync(join(tmpdir(), 'coffee-chat-tls-'));
 const tls = await ensureSandboxTls(tlsDir);

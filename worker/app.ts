@@ -10,11 +10,7 @@ import { logger as rootLogger } from './logger.ts';
 import { redisConnection } from './queues/connection.ts';
 import { closeQueues, createQueues, type Queues } from './queues/queues.ts';
 import type { Policy } from './pipeline/types.ts';
-import type { ProviderClients } from '../integrations/provider.ts';
-import type { Account } from './db/generated/client.ts';
-
-/** Builds provider clients for an account (decrypts its token, persists rotated ones). */
-export type ProviderFactory = (account: Account) => Promise<ProviderClients>;
+import type { ProviderFactory } from './providers.ts';
 
 export interface App {
   config: Config;

@@ -1,15 +1,32 @@
-// The composition root for providers: the only file in worker/ that knows which integrations
-// exist. It decrypts an account's refresh token, persists rotated ones (encrypted) and hands the
-// core the provider-neutral clients.
+// The provider registry: the only file in worker/ that knows which integrations exist. Everything
+// that differs by provider is asked of its ProviderModule here (clients, token check, consent,
+// scopes, label). The factory decrypts an account's refresh token, persists rotated ones
+// (encrypted) and hands the core the provider-neutral clients.
 import type { Logger } from 'pino';
 import type { Config } from './config.ts';
 import type { Account, PrismaClient } from './db/generated/client.ts';
 import { open, seal } from './crypto.ts';
 import { activeKey } from './token-keys.ts';
-import type { ProviderFactory } from './app.ts';
-import type { AccountProfile, ProviderClients, ProviderEndpoints, ProviderKind } from '../integrations/provider.ts';
-import { createGoogleClients, validateGoogleRefreshToken } from '../integrations/google/index.ts';
-import { createMicrosoftClients, validateMicrosoftRefreshToken } from '../integrations/microsoft/index.ts';
+import type { AccountProfile, ProviderClients, ProviderEndpoints, ProviderKind, ProviderModule } from '../integrations/provider.ts';
+import { googleProvider } from '../integrations/google/index.ts';
+import { microsoftProvider } from '../integrations/microsoft/index.ts';
+
+/** Every provider the worker can connect, by the name stored on the account. */
+export const PROVIDERS: Readonly<Record<ProviderKind, ProviderModule>> = {
+  google: googleProvider,
+  microsoft: microsoftProvider,
+};
+
+export const PROVIDER_KINDS = Object.keys(PROVIDERS) as ProviderKind[];
+
+export function providerModule(kind: ProviderKind | string): ProviderModule {
+  const m = PROVIDERS[kind as ProviderKind];
+  if (!m) throw new Error(`unknown provider ${kind} (known: ${PROVIDER_KINDS.join(', ')})`);
+  return m;
+}
+
+/** Builds provider clients for an account (decrypts its token, persists rotated ones). */
+export type ProviderFactory = (account: Account) => Promise<ProviderClients>;
 
 export function endpointsFrom(config: Config): ProviderEndpoints {
   return {
@@ -73,8 +90,7 @@ export function createProviderFactory(
       },
       onCall: opts.onCall ? (endpoint: string) => opts.onCall!(account.email, endpoint) : undefined,
     };
-    const clients =
-      account.provider === 'google' ? createGoogleClients(creds, endpoints) : createMicrosoftClients(creds, endpoints);
+    const clients = providerModule(account.provider).createClients(creds, endpoints);
     remember(account.id, { enc: account.refreshTokenEnc, clients });
     return clients;
   };
@@ -86,8 +102,5 @@ export async function validateRefreshToken(
   refreshToken: string,
   config: Config,
 ): Promise<{ profile: AccountProfile; refreshToken: string }> {
-  const endpoints = endpointsFrom(config);
-  return provider === 'google'
-    ? validateGoogleRefreshToken(refreshToken, endpoints)
-    : validateMicrosoftRefreshToken(refreshToken, endpoints);
+  return providerModule(provider).validateRefreshToken(refreshToken, endpointsFrom(config));
 }

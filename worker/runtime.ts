@@ -1,5 +1,6 @@
 // The worker process: one BullMQ Worker per queue, each job dispatched to its file in jobs/.
-// Periodic work (calendar sync, send detection) runs on BullMQ job schedulers, one per account.
+// Periodic work (calendar sync, send detection) runs on BullMQ job schedulers, one per account
+// (queues/account-schedulers.ts).
 // close() drains in-flight jobs (the CLI calls it on SIGTERM/SIGINT).
 import { UnrecoverableError, Worker, type Job } from 'bullmq';
 import type { App } from './app.ts';
@@ -14,7 +15,9 @@ import { createPrepJob } from './jobs/create-prep.ts';
 import { createDraftJob } from './jobs/create-draft.ts';
 import { refreshDraftJob } from './jobs/refresh-draft.ts';
 import { checkInJob } from './jobs/check-in.ts';
-import { AccountUnavailable } from './jobs/provider-policy.ts';
+import { retractChatJob } from './jobs/retract-chat.ts';
+import { AccountUnavailable } from './provider-policy.ts';
+import { scheduleAllAccounts } from './queues/account-schedulers.ts';
 
 type Processor = (app: App, job: Job, token?: string) => Promise<unknown>;
 
@@ -28,6 +31,7 @@ export const PROCESSORS: Record<JobName, Processor> = {
   'create-draft': createDraftJob,
   'refresh-draft': refreshDraftJob,
   'check-in': checkInJob,
+  'retract-chat': retractChatJob,
 };
 
 const CONCURRENCY: Record<QueueName, number> = { sync: 4, plan: 4, actions: 8 };
@@ -92,24 +96,4 @@ async function onFailed(app: App, job: Job | undefined, err: Error): Promise<voi
       .updateMany({ where: { idempotencyKey: key, status: 'scheduled' }, data: { status: 'failed', lastError: err.message } })
       .catch(() => undefined);
   }
-}
-
-/** Per account: calendar sync and send detection every SYNC_INTERVAL, push channels hourly (idempotent). */
-export async function scheduleAccount(app: App, accountId: string): Promise<void> {
-  const every = app.config.SYNC_INTERVAL.toMillis();
-  await app.queues.sync.upsertJobScheduler(`sync-${accountId}`, { every }, { name: 'sync-account', data: { accountId, reason: 'schedule' } });
-  await app.queues.sync.upsertJobScheduler(`track-${accountId}`, { every }, { name: 'track-drafts', data: { accountId } });
-  // Push channels (a no-op without PUBLIC_WEBHOOK_URL): opened at once, renewed a day before expiry.
-  await app.queues.sync.upsertJobScheduler(`watch-${accountId}`, { every: 3_600_000 }, { name: 'watch-calendars', data: { accountId } });
-}
-
-export async function unscheduleAccount(app: App, accountId: string): Promise<void> {
-  await app.queues.sync.removeJobScheduler(`sync-${accountId}`);
-  await app.queues.sync.removeJobScheduler(`track-${accountId}`);
-  await app.queues.sync.removeJobScheduler(`watch-${accountId}`);
-}
-
-export async function scheduleAllAccounts(app: App): Promise<void> {
-  const accounts = await app.prisma.account.findMany({ where: { status: 'active' }, select: { id: true } });
-  for (const a of accounts) await scheduleAccount(app, a.id);
 }

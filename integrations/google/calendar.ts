@@ -16,13 +16,13 @@ import type {
   WatchChannel,
   WatchOptions,
 } from '../provider.ts';
-import { ProviderError } from '../provider.ts';
+import { MARKER_KEY, ProviderError } from '../provider.ts';
 import { conferenceUrl, rruleFrequency, toNeutralEvent } from './neutral-event.ts';
 import { stopChannel, watchEvents } from './push.ts';
 import type { GoogleSession } from './session.ts';
 
 /** Name of the private extended property holding our idempotency marker. */
-export const MARKER_PROPERTY = 'coffeeChatKey';
+export const MARKER_PROPERTY = MARKER_KEY;
 const PAGE_SIZE = 250;
 
 export class GoogleCalendarProvider implements CalendarProvider {

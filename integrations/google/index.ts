@@ -1,22 +1,79 @@
-// Google behind the provider-neutral contract (integrations/provider.ts).
-import type { AccountCredentials, ProviderClients, ProviderEndpoints } from '../provider.ts';
+// Google behind the provider-neutral contract (integrations/provider.ts): the clients, the
+// refresh-token check and the consent, as one ProviderModule for the worker's registry.
+import {
+  ProviderError,
+  type AccountCredentials,
+  type AccountProfile,
+  type ProviderClients,
+  type ProviderEndpoints,
+  type ProviderModule,
+} from '../provider.ts';
 import { GoogleCalendarProvider } from './calendar.ts';
+import { toProviderError } from './errors.ts';
 import { GmailMailbox } from './gmail.ts';
+import { GOOGLE_SCOPES, startLoopbackConsent } from './oauth.ts';
 import { GoogleSession } from './session.ts';
 
-export { GOOGLE_SCOPES, buildConsentUrl, createPkcePair, exchangeCode, startLoopbackConsent, validateGoogleRefreshToken } from './oauth.ts';
+export {
+  GOOGLE_SCOPES,
+  buildConsentUrl,
+  createPkcePair,
+  exchangeCode,
+  startLoopbackConsent,
+} from './oauth.ts';
 export { toProviderError, DEFAULT_RETRY_AFTER_MS } from './errors.ts';
-export { MARKER_PROPERTY } from './calendar.ts';
 export { MARKER_HEADER, messageIdFor } from './gmail.ts';
 
 /**
  * One account's clients. Both share one OAuth session (one access token); every HTTP call
  * (token refreshes included) is reported to creds.onCall as "METHOD /path/:pattern".
  */
-export function createGoogleClients(creds: AccountCredentials, endpoints: ProviderEndpoints): ProviderClients {
+export function createGoogleClients(
+  creds: AccountCredentials,
+  endpoints: ProviderEndpoints,
+): ProviderClients {
   const session = new GoogleSession(creds, endpoints);
   return {
     calendar: new GoogleCalendarProvider(session, creds.email),
     mailbox: new GmailMailbox(session),
   };
 }
+
+/**
+ * Checks a refresh token by using it: refresh, read the Gmail profile and the calendar time zone
+ * (3 calls). Google does not rotate refresh tokens, so the same token comes back.
+ * Throws ProviderError: auth_revoked for invalid_grant (one clear line for the CLI).
+ */
+export async function validateGoogleRefreshToken(
+  refreshToken: string,
+  endpoints: ProviderEndpoints,
+): Promise<{ profile: AccountProfile; refreshToken: string }> {
+  const session = new GoogleSession({ refreshToken, email: '' }, endpoints);
+  try {
+    await session.oauth.getAccessToken();
+  } catch (e) {
+    const pe = toProviderError(e);
+    if (pe instanceof ProviderError && pe.kind === 'auth_revoked') {
+      throw new ProviderError('google', 'auth_revoked', `Google refused the refresh token (${pe.message})`, {
+        status: pe.status,
+        cause: e,
+      });
+    }
+    throw pe;
+  }
+  const profile = await new GoogleCalendarProvider(session, '').getProfile();
+  return { profile, refreshToken };
+}
+
+export const googleProvider: ProviderModule = {
+  kind: 'google',
+  label: 'Google',
+  scopes: GOOGLE_SCOPES,
+  createClients: createGoogleClients,
+  validateRefreshToken: validateGoogleRefreshToken,
+  consentProblem: (endpoints) =>
+    endpoints.googleClientId
+      ? null
+      : 'GOOGLE_CLIENT_ID is not set: create an OAuth client of type "Desktop app" in the Google Cloud console and set GOOGLE_CLIENT_ID and GOOGLE_CLIENT_SECRET',
+  startConsent: startLoopbackConsent,
+};

@@ -2,12 +2,11 @@
 // the code exchange, and validation of a refresh token for `accounts add`.
 // https://developers.google.com/identity/protocols/oauth2/native-app
 import { createHash, randomBytes } from 'node:crypto';
-import type { AccountProfile, ProviderEndpoints } from '../provider.ts';
+import type { ProviderEndpoints } from '../provider.ts';
 import { startLoopback, type Loopback } from '../oauth-loopback.ts';
 import { ProviderError } from '../provider.ts';
-import { GoogleCalendarProvider } from './calendar.ts';
 import { toProviderError } from './errors.ts';
-import { GoogleSession, newOAuthClient } from './session.ts';
+import { newOAuthClient } from './session.ts';
 
 /**
  * Minimal scopes: create/patch our events, read calendars (calendarList, settings/timezone),
@@ -103,27 +102,4 @@ export async function startLoopbackConsent(opts: {
       buildConsentUrl({ endpoints: opts.endpoints, redirectUri, state, codeChallenge: pkce.challenge, loginHint: opts.loginHint }),
     exchange: (code, redirectUri) => exchangeCode({ endpoints: opts.endpoints, code, codeVerifier: pkce.verifier, redirectUri }),
   });
-}
-
-/**
- * Checks a refresh token by using it: refresh, read the Gmail profile and the calendar time zone
- * (3 calls). Google does not rotate refresh tokens, so the same token comes back.
- * Throws ProviderError: auth_revoked for invalid_grant (one clear line for the CLI).
- */
-export async function validateGoogleRefreshToken(
-  refreshToken: string,
-  endpoints: ProviderEndpoints,
-): Promise<{ profile: AccountProfile; refreshToken: string }> {
-  const session = new GoogleSession({ refreshToken, email: '' }, endpoints);
-  try {
-    await session.oauth.getAccessToken();
-  } catch (e) {
-    const pe = toProviderError(e);
-    if (pe instanceof ProviderError && pe.kind === 'auth_revoked') {
-      throw new ProviderError('google', 'auth_revoked', `Google refused the refresh token (${pe.message})`, { status: pe.status, cause: e });
-    }
-    throw pe;
-  }
-  const profile = await new GoogleCalendarProvider(session, '').getProfile();
-  return { profile, refreshToken };
 }

@@ -4,10 +4,10 @@
 // Token policy: google-auth-library refreshes before expiry (eagerRefreshThresholdMillis) by
 // itself. For a 401 we drop the access token and retry once ourselves instead of setting
 // `forceRefreshOnFailure`, because the library treats 403 like 401 and would spend a token refresh
-// and a replay on every 403 rateLimitExceeded (shown in test/contract/google-calendar.test.ts).
+// and a replay on every 403 rateLimitExceeded (shown in test/sandbox/google-calendar.test.ts).
 //
 // Retries: gaxios' own retries are off (`retry: false`): they would hide Retry-After and uncounted
-// calls from the worker's ONE provider policy (worker/jobs/provider-policy.ts), which owns backoff.
+// calls from the worker's ONE provider policy (worker/provider-policy.ts), which owns backoff.
 import { AsyncLocalStorage } from 'node:async_hooks';
 import { auth, calendar, type calendar_v3 } from '@googleapis/calendar';
 import { gmail, type gmail_v1 } from '@googleapis/gmail';

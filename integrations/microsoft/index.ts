@@ -1,10 +1,27 @@
-// Microsoft 365 behind the provider-neutral contract (../provider.ts).
-import type { AccountCredentials, ProviderClients, ProviderEndpoints } from '../provider.ts';
+// Microsoft 365 behind the provider-neutral contract (../provider.ts): the clients, the
+// refresh-token check and the consent, as one ProviderModule for the worker's registry.
+import type {
+  AccountCredentials,
+  AccountProfile,
+  ProviderClients,
+  ProviderEndpoints,
+  ProviderModule,
+} from '../provider.ts';
+import { toProviderError } from './errors.ts';
+import { MICROSOFT_SCOPES, startLoopbackConsent } from './oauth.ts';
 import { MicrosoftCalendar } from './calendar.ts';
 import { createGraphHandle, type GraphClientOptions } from './graph-client.ts';
 import { MicrosoftMailbox } from './mail.ts';
 
-export { MICROSOFT_SCOPES, validateMicrosoftRefreshToken, connectWithLoopback, startLoopbackConsent, buildAuthorizeUrl, createPkce, exchangeCode, refreshAccessToken } from './oauth.ts';
+export {
+  MICROSOFT_SCOPES,
+  connectWithLoopback,
+  startLoopbackConsent,
+  buildAuthorizeUrl,
+  createPkce,
+  exchangeCode,
+  refreshAccessToken,
+} from './oauth.ts';
 export { toProviderError, MicrosoftTokenError } from './errors.ts';
 export { windowsToIana, ianaToWindows, eventZone } from './time-zones.ts';
 export { COFFEE_CHAT_MARKER_ID } from './markers.ts';
@@ -28,3 +45,49 @@ export function createMicrosoftClients(
   };
   return { calendar, mailbox: new MicrosoftMailbox(graph) };
 }
+
+/**
+ * For `accounts add --provider microsoft --refresh-token T`: proves the token works by refreshing
+ * it and reading /me and /me/mailboxSettings. Returns the profile (Windows zone mapped to IANA) and
+ * the ROTATED refresh token, which is the one to store. Throws ProviderError (auth_revoked for a
+ * bad token) with a one-line message.
+ */
+export async function validateMicrosoftRefreshToken(
+  token: string,
+  endpoints: ProviderEndpoints,
+): Promise<{ profile: AccountProfile; refreshToken: string }> {
+  let latest = token;
+  const clients = createMicrosoftClients(
+    {
+      provider: 'microsoft',
+      email: '',
+      refreshToken: token,
+      onRefreshTokenRotated: async (t) => {
+        latest = t;
+      },
+    },
+    endpoints,
+  );
+  try {
+    const profile = await clients.calendar.getProfile();
+    return { profile, refreshToken: latest };
+  } catch (e) {
+    throw toProviderError(e, 'Microsoft refresh token check');
+  }
+}
+
+/** The sign-in authority the built-in client id is refused by (it only works against the sandbox). */
+const DEFAULT_AUTHORITY = 'login.microsoftonline.com';
+
+export const microsoftProvider: ProviderModule = {
+  kind: 'microsoft',
+  label: 'Microsoft 365',
+  scopes: MICROSOFT_SCOPES,
+  createClients: (creds, endpoints) => createMicrosoftClients(creds, endpoints),
+  validateRefreshToken: validateMicrosoftRefreshToken,
+  consentProblem: (endpoints) =>
+    !endpoints.microsoftClientId && new URL(endpoints.microsoftAuthUrl).hostname === DEFAULT_AUTHORITY
+      ? 'MICROSOFT_CLIENT_ID is not set: register an app in Microsoft Entra (public client, redirect http://localhost) and set MICROSOFT_CLIENT_ID'
+      : null,
+  startConsent: startLoopbackConsent,
+};

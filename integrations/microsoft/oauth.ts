@@ -8,7 +8,7 @@
 //   https://learn.microsoft.com/en-us/entra/identity-platform/refresh-tokens
 import { createHash, randomBytes } from 'node:crypto';
 import { startLoopback, type Loopback } from '../oauth-loopback.ts';
-import type { AccountProfile, ProviderEndpoints } from '../provider.ts';
+import type { ProviderEndpoints } from '../provider.ts';
 import { MicrosoftTokenError, parseRetryAfter, toProviderError } from './errors.ts';
 
 /** Minimal delegated scopes: profile, calendars (read/write own events), drafts, mailbox time zone. */
@@ -154,36 +154,5 @@ export async function connectWithLoopback(opts: {
     return await consent.result;
   } finally {
     consent.close();
-  }
-}
-
-/**
- * For `accounts add --provider microsoft --refresh-token T`: proves the token works by refreshing
- * it and reading /me and /me/mailboxSettings. Returns the profile (Windows zone mapped to IANA) and
- * the ROTATED refresh token, which is the one to store. Throws ProviderError (auth_revoked for a
- * bad token) with a one-line message.
- */
-export async function validateMicrosoftRefreshToken(
-  token: string,
-  endpoints: ProviderEndpoints,
-): Promise<{ profile: AccountProfile; refreshToken: string }> {
-  const { createMicrosoftClients } = await import('./index.ts');
-  let latest = token;
-  const clients = createMicrosoftClients(
-    {
-      provider: 'microsoft',
-      email: '',
-      refreshToken: token,
-      onRefreshTokenRotated: async (t) => {
-        latest = t;
-      },
-    },
-    endpoints,
-  );
-  try {
-    const profile = await clients.calendar.getProfile();
-    return { profile, refreshToken: latest };
-  } catch (e) {
-    throw toProviderError(e, 'Microsoft refresh token check');
   }
 }

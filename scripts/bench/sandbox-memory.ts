@@ -1,7 +1,7 @@
 // Child process of bench.ts (run with --expose-gc): the sandbox alone, seeded with N Google and N
 // Microsoft accounts of ~5 events each (no sync), so its memory is measured without the worker,
 // the database or the other benchmark phases in the same heap. Prints one JSON line.
-import { startSandbox } from '../../integrations/sandbox/server.ts';
+import { startSandbox } from '../../sandbox/server.ts';
 import { seedAccount, seedWeek, type Kind } from './seed.ts';
 
 const n = Number(process.argv[2] ?? 10_000);
@@ -23,7 +23,7 @@ for (const kind of ['google', 'microsoft'] as Kind[]) {
   let token = '';
   for (let i = 0; i < n; i++) {
     const a = seedAccount(sandbox, kind, `mem${i}@${kind === 'google' ? 'gmail' : 'contoso'}.example`);
-    seedWeek(sandbox, a, now, 5);
+    seedWeek(a, now, 5);
     last = a.email;
     token = a.refreshToken;
   }

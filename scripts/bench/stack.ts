@@ -14,7 +14,7 @@ import { openDatabase, type Db } from '../../worker/db/client.ts';
 import { createProviderFactory } from '../../worker/providers.ts';
 import { PROCESSORS } from '../../worker/runtime.ts';
 import type { JobName, QueueName } from '../../worker/queues/queues.ts';
-import { startSandbox, type RequestLogEntry, type Sandbox } from '../../integrations/sandbox/server.ts';
+import { startSandbox, type RequestLogEntry, type Sandbox } from '../../sandbox/server.ts';
 
 /** Calls seen by the provider factory's onCall: account email → endpoint → count. */
 export class CallCounter {

@@ -3,7 +3,7 @@
 import { parseConfig } from '../../worker/config.ts';
 import { endpointsFrom } from '../../worker/providers.ts';
 import { ProviderError, type ProviderEndpoints } from '../../integrations/provider.ts';
-import type { Sandbox } from '../../integrations/sandbox/server.ts';
+import type { Sandbox } from '../../sandbox/server.ts';
 
 export function sandboxEndpoints(sandbox: Sandbox): ProviderEndpoints {
   return endpointsFrom(parseConfig({ ...sandbox.env, GOOGLE_CLIENT_ID: 'sandbox-client', GOOGLE_CLIENT_SECRET: 'sandbox-secret' }));

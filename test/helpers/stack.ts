@@ -11,7 +11,7 @@ import { pino } from 'pino';
 import { createApp, type App } from '../../worker/app.ts';
 import { parseConfig, type Config } from '../../worker/config.ts';
 import { openDatabase } from '../../worker/db/client.ts';
-import { startSandbox, type Sandbox } from '../../integrations/sandbox/server.ts';
+import { startSandbox, type Sandbox } from '../../sandbox/server.ts';
 import { getTestPostgres } from './postgres.ts';
 
 const ROOT = resolve(import.meta.dirname ?? new URL('.', import.meta.url).pathname, '../..');

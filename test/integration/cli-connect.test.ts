@@ -9,7 +9,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { jest } from '@jest/globals';
-import { startSandbox, type Sandbox } from '../../integrations/sandbox/server.ts';
+import { startSandbox, type Sandbox } from '../../sandbox/server.ts';
 
 const ROOT = resolve(import.meta.dirname ?? new URL('.', import.meta.url).pathname, '../..');
 const MAYA = 'maya.connect@example.com';

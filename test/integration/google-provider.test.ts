@@ -1,5 +1,5 @@
 // The Google integration (integrations/google) against the sandbox, through the real SDKs.
-import { startSandbox, type Sandbox } from '../../integrations/sandbox/server.ts';
+import { startSandbox, type Sandbox } from '../../sandbox/server.ts';
 import { createGoogleClients, startLoopbackConsent, validateGoogleRefreshToken } from '../../integrations/google/index.ts';
 import { parseRetryAfter, toProviderError } from '../../integrations/google/errors.ts';
 import type { ProviderClients, ProviderEndpoints, DraftInput } from '../../integrations/provider.ts';

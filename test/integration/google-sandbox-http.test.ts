@@ -1,6 +1,6 @@
 // The Google sandbox over plain HTTP: what an SDK cannot send (no token, broken JSON, unknown
 // paths) still gets Google's error shape, and the admin API works as README.md documents.
-import { startSandbox, type Sandbox } from '../../integrations/sandbox/server.ts';
+import { startSandbox, type Sandbox } from '../../sandbox/server.ts';
 
 let sb: Sandbox;
 beforeAll(async () => {

@@ -1,6 +1,6 @@
 // MicrosoftMailbox.updateDraftIfUnchanged on the sandbox, through the real Graph SDK: one
 // conditional PATCH (If-Match: W/"<changeKey>") replaces the draft-state read + update pair.
-import { startSandbox, type Sandbox } from '../../integrations/sandbox/server.ts';
+import { startSandbox, type Sandbox } from '../../sandbox/server.ts';
 import { createMicrosoftClients } from '../../integrations/microsoft/index.ts';
 import { weakEtag } from '../../integrations/microsoft/mail.ts';
 import { COFFEE_CHAT_MARKER_ID } from '../../integrations/microsoft/markers.ts';

@@ -1,5 +1,5 @@
 // The Microsoft provider (calendar + mailbox) against the sandbox, through the real Graph SDK.
-import { startSandbox, type Sandbox } from '../../integrations/sandbox/server.ts';
+import { startSandbox, type Sandbox } from '../../sandbox/server.ts';
 import {
   connectWithLoopback,
   createMicrosoftClients,

@@ -1,7 +1,7 @@
 // The webhook routes' own checks, without a server: which requests skip the review page's guard,
 // how tokens compare, and where a provider is told to post.
 import { isWebhookRequest, sameToken } from '../../worker/web/webhooks.ts';
-import { newChannelToken, webhookAddress } from '../../worker/jobs/watch-calendars.ts';
+import { newChannelToken, webhookAddress } from '../../worker/core/push-channels.ts';
 
 describe('webhook token checks', () => {
   it('only provider POSTs to /hooks/google and /hooks/microsoft skip the review page guard', () => {

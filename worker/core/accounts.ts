@@ -5,13 +5,11 @@ import type { App } from '../app.ts';
 import type { Account, Provider } from '../db/generated/client.ts';
 import { seal } from '../crypto.ts';
 import { activeKey } from '../token-keys.ts';
-import { validateRefreshToken } from '../providers.ts';
-import { scheduleAccount, unscheduleAccount } from '../runtime.ts';
+import { providerModule, validateRefreshToken } from '../providers.ts';
+import { scheduleAccount, unscheduleAccount } from '../queues/account-schedulers.ts';
 import { scheduleJob } from '../queues/schedule-job.ts';
 import { requestChatPlan } from './request-plan.ts';
-import { closeChannel } from '../jobs/watch-calendars.ts';
-import { GOOGLE_SCOPES } from '../../integrations/google/index.ts';
-import { MICROSOFT_SCOPES } from '../../integrations/microsoft/index.ts';
+import { closeChannel } from './push-channels.ts';
 
 export interface AddAccountInput {
   provider: Provider;
@@ -36,7 +34,7 @@ export async function addAccount(app: App, input: AddAccountInput) {
   }
   const sealed = seal(checked.refreshToken, key);
   const existing = await app.prisma.account.findUnique({ where: { provider_email: { provider: input.provider, email } } });
-  const scopes = input.provider === 'google' ? [...GOOGLE_SCOPES] : [...MICROSOFT_SCOPES];
+  const scopes = [...providerModule(input.provider).scopes];
   let account;
   if (existing) {
     account = await app.prisma.account.update({

@@ -2,18 +2,12 @@
 import type { ActionKind, ChatFacts } from '../pipeline/types.ts';
 import type { CalendarEntry, Chat, Contact, Draft } from '../db/generated/client.ts';
 
-/**
- * Drafts the worker itself set aside (the chat was cancelled, the draft no longer wanted, the
- * contact paused) carry this prefix: they do not count as done, so a chat that comes back gets
- * them again. A draft the user deleted unsent does count: they said no.
- */
-export const DROPPED = 'dropped: ';
-
 export function chatFacts(chat: Chat & { contact: Contact; drafts: Draft[]; entries: CalendarEntry[] }): ChatFacts {
   const done: ActionKind[] = [];
   for (const d of chat.drafts) {
-    const setAside = d.status === 'discarded' && d.lastError?.startsWith(DROPPED);
-    if (d.status !== 'scheduled' && d.status !== 'failed' && !setAside) done.push(d.kind as ActionKind);
+    // Set aside by the worker (chat cancelled, no longer wanted, contact paused): not done, so a
+    // chat that comes back gets it again. A draft the user deleted unsent (discarded) is done.
+    if (d.status !== 'scheduled' && d.status !== 'failed' && d.status !== 'set_aside') done.push(d.kind as ActionKind);
   }
   let prepWindow: ChatFacts['prepWindow'] = null;
   for (const e of chat.entries) {

@@ -140,7 +140,6 @@ async function upsertChat(
     detectionReasons: decision.reasons,
     conferenceUrl: ev.conferenceUrl ?? null,
     location: ev.location ?? null,
-    createdByUs: Boolean(ev.markers.coffeeChatKey || ev.markers.coffeeChat),
   };
   const existing = await app.prisma.chat.findUnique({
     where: { accountId_providerEventId: { accountId: account.id, providerEventId: ev.providerEventId } },

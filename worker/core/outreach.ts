@@ -6,7 +6,7 @@ import { DateTime, Duration } from 'luxon';
 import type { App } from '../app.ts';
 import type { Account } from '../db/generated/client.ts';
 import { scheduleJob } from '../queues/schedule-job.ts';
-import { withProvider } from '../jobs/provider-policy.ts';
+import { withProvider } from '../provider-policy.ts';
 import { formatBothZones, formatForContact, isValidZone } from '../pipeline/time-zones.ts';
 
 const shortHash = (s: string) => createHash('sha256').update(s).digest('hex').slice(0, 12);

@@ -113,7 +113,8 @@ export async function getStatus(prisma: PrismaClient, now: Date, opts: { userId?
         kind: d.kind,
         contactEmail: d.contact?.email ?? null,
         subject: d.subject,
-        status: d.status,
+        // Shown as before: set aside by the worker reads "discarded" to the user.
+        status: d.status === 'set_aside' ? 'discarded' : d.status,
         createdAt: d.createdAt.toISOString(),
         webLink: d.webLink,
         chatId: d.chatId,

@@ -16,8 +16,8 @@ import { getStatus, type StatusReport } from '../core/status.ts';
 import { startWorker } from '../runtime.ts';
 import { MissingRedisError, startLocalRedis, type LocalRedis } from '../services/local-redis.ts';
 import { startWebServer } from '../web/server.ts';
-import { startSandbox } from '../../integrations/sandbox/server.ts';
-import { ensureSandboxTls } from '../../integrations/sandbox/tls.ts';
+import { startSandbox } from '../../sandbox/server.ts';
+import { ensureSandboxTls } from '../../sandbox/tls.ts';
 import { DEMO_GOOGLE, DEMO_MICROSOFT, seedWeek } from './seed-week.ts';
 
 export interface DemoOptions {

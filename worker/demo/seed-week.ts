@@ -3,7 +3,8 @@
 // detector must tell apart. Times come from the users' zones and the next suitable days, never from
 // "now + N hours", so the week is believable at whatever hour the demo (or CI) runs.
 import { DateTime, IANAZone } from 'luxon';
-import type { Sandbox } from '../../integrations/sandbox/server.ts';
+import type { Sandbox } from '../../sandbox/server.ts';
+import { seedMailbox } from '../../sandbox/scenario.ts';
 import { SYNC_WINDOW } from '../jobs/sync-account.ts';
 
 export const DEMO_GOOGLE = { email: 'maya.chen@example.com', name: 'Maya Chen', timeZone: 'America/Los_Angeles' };
@@ -26,8 +27,6 @@ export interface SeededWeek {
   /** Titles the demo expects to be ignored. */
   expectedIgnored: string[];
 }
-
-const iso = (d: DateTime) => d.toUTC().toISO({ suppressMilliseconds: true })!;
 
 export const ZONES = { maya: DEMO_GOOGLE.timeZone, sam: 'America/New_York', kenji: 'Asia/Tokyo' } as const;
 
@@ -54,7 +53,6 @@ export const DST_CONTACTS: DstContact[] = [
 const acceptable = (t: DateTime, earliest = 8, latest = 20) => t.hour >= earliest && (t.hour < latest || (t.hour === latest && t.minute === 0));
 const weekday = (t: DateTime) => t.weekday <= 5;
 const DAY_MS = 24 * 60 * 60_000;
-const gapMinutes = (t: DateTime, a: string, b: string) => t.setZone(a).offset - t.setZone(b).offset;
 
 export interface DemoWeek {
   /** Maya's chat with Priya, which ended a little while ago (gets a thank-you). */
@@ -65,7 +63,7 @@ export interface DemoWeek {
   dst: { contact: DstContact; start: DateTime; gapToday: number; gapThatDay: number } | null;
   standup: DateTime;
   weekly: DateTime;
-  offsite: string;
+  offsite: DateTime;
   focus: DateTime;
   declined: DateTime;
 }
@@ -135,7 +133,7 @@ export function planDemoWeek(nowDate: Date): DemoWeek {
     dst: nextDstChat(now, SYNC_WINDOW.aheadDays - 10),
     standup: at(maya.plus({ days: 1 }), 10),
     weekly: at(maya.plus({ days: 1 }), 15),
-    offsite: maya.plus({ days: 2 }).toISODate()!,
+    offsite: maya.plus({ days: 2 }).startOf('day'),
     focus: at(sam.plus({ days: 1 }), 13),
     declined: at(sam.plus({ days: 3 }), 11),
   };
@@ -143,25 +141,19 @@ export function planDemoWeek(nowDate: Date): DemoWeek {
 
 export function seedWeek(sandbox: Sandbox, nowDate: Date): SeededWeek {
   const week = planDemoWeek(nowDate);
-  const g = sandbox.google.seedAccount({ email: DEMO_GOOGLE.email, name: DEMO_GOOGLE.name, timeZone: DEMO_GOOGLE.timeZone });
-  const m = sandbox.microsoft.seedAccount({ email: DEMO_MICROSOFT.email, name: DEMO_MICROSOFT.name, windowsTimeZone: DEMO_MICROSOFT.windowsTimeZone });
-  const maya = { email: DEMO_GOOGLE.email, displayName: DEMO_GOOGLE.name, self: true };
-  const la = (d: DateTime) => ({ dateTime: iso(d), timeZone: DEMO_GOOGLE.timeZone });
+  const g = seedMailbox(sandbox, { provider: 'google', ...DEMO_GOOGLE });
+  const m = seedMailbox(sandbox, { provider: 'microsoft', email: DEMO_MICROSOFT.email, name: DEMO_MICROSOFT.name, timeZone: DEMO_MICROSOFT.windowsTimeZone });
   const expectedChats: string[] = [];
 
   // 1. A chat that ended a little while ago (Google): gets its thank-you draft.
   expectedChats.push('Coffee chat: Priya / Maya');
-  sandbox.google.seedEvent(g.email, 'primary', {
-    summary: 'Coffee chat: Priya / Maya',
+  g.addEvent({
+    title: 'Coffee chat: Priya / Maya',
     description: 'Priya leads design systems at Northwind. Ask about moving from visual design into systems work.',
-    start: la(week.priya),
-    end: la(week.priya.plus({ minutes: 30 })),
-    organizer: { email: maya.email, displayName: maya.displayName, self: true },
-    attendees: [
-      { ...maya, organizer: true, responseStatus: 'accepted' },
-      { email: CONTACTS.priya.email, displayName: CONTACTS.priya.name, responseStatus: 'accepted' },
-    ],
-    conferenceData: { createRequest: { requestId: 'demo-priya', conferenceSolutionKey: { type: 'hangoutsMeet' } } },
+    start: week.priya.toJSDate(),
+    minutes: 30,
+    guests: [CONTACTS.priya],
+    onlineMeeting: true,
   });
 
   // 2. An informational interview just after the clocks changed on one side only (in March, the
@@ -170,93 +162,72 @@ export function seedWeek(sandbox: Sandbox, nowDate: Date): SeededWeek {
     const { contact, start } = week.dst;
     const title = `Informational interview with ${contact.name.split(' ')[0]}`;
     expectedChats.push(title);
-    sandbox.google.seedEvent(g.email, 'primary', {
-      summary: title,
+    g.addEvent({
+      title,
       description: contact.about,
-      start: { dateTime: iso(start), timeZone: contact.zone },
-      end: { dateTime: iso(start.plus({ minutes: 20 })), timeZone: contact.zone },
-      organizer: { email: maya.email, displayName: maya.displayName, self: true },
-      attendees: [
-        { ...maya, organizer: true, responseStatus: 'accepted' },
-        { email: contact.email, displayName: contact.name, responseStatus: 'accepted' },
-      ],
+      start: start.toJSDate(),
+      minutes: 20,
+      timeZone: contact.zone,
+      guests: [{ email: contact.email, name: contact.name }],
     });
   }
 
   // 3. A team meeting (five people, a room): not a chat.
-  sandbox.google.seedEvent(g.email, 'primary', {
-    summary: 'Design team sync',
-    start: la(week.standup),
-    end: la(week.standup.plus({ minutes: 45 })),
-    attendees: [
-      { ...maya, responseStatus: 'accepted' },
-      { email: 'alex@example.com', responseStatus: 'accepted' },
-      { email: 'bo@example.com', responseStatus: 'accepted' },
-      { email: 'chris@example.com', responseStatus: 'tentative' },
-      { email: 'room-4b@resource.calendar.google.com', displayName: 'Room 4B', resource: true, responseStatus: 'accepted' },
+  g.addEvent({
+    title: 'Design team sync',
+    start: week.standup.toJSDate(),
+    minutes: 45,
+    guests: [
+      { email: 'alex@example.com' },
+      { email: 'bo@example.com' },
+      { email: 'chris@example.com', response: 'tentative' },
+      { email: 'room-4b@resource.calendar.google.com', name: 'Room 4B', resource: true },
     ],
   });
 
   // 4. An all-day event: not a chat.
-  sandbox.google.seedEvent(g.email, 'primary', {
-    summary: 'Team offsite (coffee provided)',
-    start: { date: week.offsite },
-    end: { date: DateTime.fromISO(week.offsite).plus({ days: 1 }).toISODate() },
-  });
+  g.addEvent({ title: 'Team offsite (coffee provided)', start: week.offsite.toJSDate(), minutes: 24 * 60, allDay: true });
 
   // 5. A recurring weekly 1:1 with her manager titled "catch up": not a coffee chat.
-  sandbox.google.seedEvent(g.email, 'primary', {
-    summary: 'Weekly catch up: Jordan / Maya',
-    start: la(week.weekly),
-    end: la(week.weekly.plus({ minutes: 30 })),
-    recurrence: ['RRULE:FREQ=WEEKLY;COUNT=12'],
-    organizer: { email: CONTACTS.jordan.email, displayName: CONTACTS.jordan.name },
-    attendees: [
-      { ...maya, responseStatus: 'accepted' },
-      { email: CONTACTS.jordan.email, displayName: CONTACTS.jordan.name, organizer: true, responseStatus: 'accepted' },
-    ],
+  g.addEvent({
+    title: 'Weekly catch up: Jordan / Maya',
+    start: week.weekly.toJSDate(),
+    minutes: 30,
+    weeklyCount: 12,
+    organizer: CONTACTS.jordan,
+    guests: [CONTACTS.jordan],
   });
 
   // 6. Soon (Microsoft): a virtual coffee Kenji organised from Tokyo, a weekday morning in New
   //    York and late evening in Tokyo.
   expectedChats.push('Virtual coffee — Kenji & Sam');
-  sandbox.microsoft.addEvent(m.email, {
-    subject: 'Virtual coffee — Kenji & Sam',
-    start: iso(week.kenji),
-    end: iso(week.kenji.plus({ minutes: 30 })),
+  m.addEvent({
+    title: 'Virtual coffee — Kenji & Sam',
+    start: week.kenji.toJSDate(),
+    minutes: 30,
     timeZone: 'Tokyo Standard Time',
-    body: 'Kenji runs developer relations for APAC. Sam wants advice on moving into DevRel.',
-    organizer: { email: CONTACTS.kenji.email, name: CONTACTS.kenji.name },
-    attendees: [
-      { email: DEMO_MICROSOFT.email, name: DEMO_MICROSOFT.name, type: 'required', response: 'accepted' },
-      { email: CONTACTS.kenji.email, name: CONTACTS.kenji.name, type: 'required', response: 'organizer' },
-    ],
-    isOnlineMeeting: true,
+    description: 'Kenji runs developer relations for APAC. Sam wants advice on moving into DevRel.',
+    organizer: CONTACTS.kenji,
+    guests: [CONTACTS.kenji],
+    onlineMeeting: true,
   });
 
   // 7. A solo focus block: nobody else, not a chat.
-  sandbox.microsoft.addEvent(m.email, {
-    subject: 'Focus: portfolio write-up',
-    start: iso(week.focus),
-    end: iso(week.focus.plus({ hours: 2 })),
-    showAs: 'busy',
-  });
+  m.addEvent({ title: 'Focus: portfolio write-up', start: week.focus.toJSDate(), minutes: 120, busy: true });
 
   // 8. A coffee chat Sam declined: not a chat.
-  sandbox.microsoft.addEvent(m.email, {
-    subject: 'Coffee chat with Lena?',
-    start: iso(week.declined),
-    end: iso(week.declined.plus({ minutes: 30 })),
+  m.addEvent({
+    title: 'Coffee chat with Lena?',
+    start: week.declined.toJSDate(),
+    minutes: 30,
     timeZone: 'W. Europe Standard Time',
-    organizer: { email: CONTACTS.lena.email, name: CONTACTS.lena.name },
-    attendees: [
-      { email: DEMO_MICROSOFT.email, name: DEMO_MICROSOFT.name, type: 'required', response: 'declined' },
-      { email: CONTACTS.lena.email, name: CONTACTS.lena.name, type: 'required', response: 'organizer' },
-    ],
+    organizer: CONTACTS.lena,
+    guests: [CONTACTS.lena],
+    response: 'declined',
   });
 
   return {
-    google: g,
+    google: { email: g.email, refreshToken: g.refreshToken },
     microsoft: { email: m.email, refreshToken: m.refreshToken },
     expectedChats,
     expectedIgnored: ['Design team sync', 'Team offsite (coffee provided)', 'Weekly catch up: Jordan / Maya', 'Focus: portfolio write-up', 'Coffee chat with Lena?'],

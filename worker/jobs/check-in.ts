@@ -8,7 +8,7 @@ import { requestContactPlan } from '../core/request-plan.ts';
 import { planCheckIn } from '../pipeline/plan-check-in.ts';
 import { jobSchemas } from '../queues/queues.ts';
 import { createDraft } from './create-draft.ts';
-import { withProvider } from './provider-policy.ts';
+import { withProvider } from '../provider-policy.ts';
 
 export async function checkInJob(app: App, job: Job | undefined, token?: string) {
   const { contactId, key } = jobSchemas['check-in'].parse(job?.data);

@@ -5,12 +5,12 @@
 // longer wanted. It never sends.
 import type { Job } from 'bullmq';
 import type { App } from '../app.ts';
-import { chatFacts, DROPPED } from '../core/chat-facts.ts';
+import { chatFacts } from '../core/chat-facts.ts';
 import { ensureCheckInPlan } from '../core/check-in-plans.ts';
 import { composeDraft, contentHash } from '../core/compose-draft.ts';
 import { planChatActions } from '../pipeline/plan-chat-actions.ts';
 import { jobSchemas } from '../queues/queues.ts';
-import { withProvider } from './provider-policy.ts';
+import { withProvider } from '../provider-policy.ts';
 
 export type CreateDraftResult = { key: string; outcome: 'created' | 'found' | 'skipped'; why?: string };
 
@@ -32,14 +32,14 @@ export async function createDraft(app: App, key: string, job?: Job, token?: stri
   if (!draft) return { key, outcome: 'skipped', why: 'no such draft' };
   if (draft.status !== 'scheduled') return { key, outcome: 'skipped', why: `already ${draft.status}` };
 
-  const discard = async (why: string) => {
-    await app.prisma.draft.update({ where: { id: draft.id }, data: { status: 'discarded', lastError: why } });
+  const setAside = async (why: string) => {
+    await app.prisma.draft.update({ where: { id: draft.id }, data: { status: 'set_aside', lastError: why } });
     return { key, outcome: 'skipped' as const, why };
   };
-  if (draft.contact?.doNotContact) return discard(`${DROPPED}contact asked not to be contacted`);
+  if (draft.contact?.doNotContact) return setAside('contact asked not to be contacted');
   if (draft.chat) {
     const wanted = planChatActions(chatFacts(draft.chat), app.policy, app.now()).some((a) => a.key === key);
-    if (!wanted) return discard(`${DROPPED}no longer wanted`);
+    if (!wanted) return setAside('no longer wanted');
   }
   if (draft.account.status !== 'active') {
     // Stays scheduled: reconnecting the account plans again.

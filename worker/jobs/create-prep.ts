@@ -5,7 +5,7 @@ import type { Job } from 'bullmq';
 import type { App } from '../app.ts';
 import { prepEvent } from '../core/compose-prep.ts';
 import { jobSchemas } from '../queues/queues.ts';
-import { withProvider } from './provider-policy.ts';
+import { withProvider } from '../provider-policy.ts';
 
 export async function createPrepJob(app: App, job: Job | undefined, token?: string) {
   const { key } = jobSchemas['create-prep'].parse(job?.data);

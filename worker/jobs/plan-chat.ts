@@ -1,7 +1,8 @@
 // Job `plan-chat`: plan, then reconcile. The pure planner says what should be scheduled for the
 // chat now; this makes the database rows and the queue match: adds missing jobs (deterministic
-// ids), moves rescheduled ones, drops what is no longer wanted, and for a cancelled chat takes
-// back what it already made (only drafts the user has not edited; never anything sent).
+// ids), moves rescheduled ones, drops what is no longer wanted, and for a cancelled chat asks the
+// retract-chat job (actions queue) to take back what it already made: the plan queue makes no
+// provider calls.
 import type { Job } from 'bullmq';
 import type { App } from '../app.ts';
 import type { DraftKind } from '../db/generated/client.ts';
@@ -9,8 +10,7 @@ import { planChatActions } from '../pipeline/plan-chat-actions.ts';
 import { jobSchemas } from '../queues/queues.ts';
 import { scheduleJob, unscheduleJob } from '../queues/schedule-job.ts';
 import { ensureCheckInPlan } from '../core/check-in-plans.ts';
-import { retractChatEffects } from '../core/retract.ts';
-import { chatFacts, DROPPED } from '../core/chat-facts.ts';
+import { chatFacts } from '../core/chat-facts.ts';
 import { withLock } from '../core/locks.ts';
 
 export interface PlanResult {
@@ -26,10 +26,10 @@ export async function planChatJob(app: App, job: Job | undefined, token?: string
 }
 
 export async function planChat(app: App, chatId: string, job?: Job, token?: string): Promise<PlanResult> {
-  return withLock(app, `chat-${chatId}`, job, token, () => planChatLocked(app, chatId, job, token));
+  return withLock(app, `chat-${chatId}`, job, token, () => planChatLocked(app, chatId));
 }
 
-async function planChatLocked(app: App, chatId: string, job?: Job, token?: string): Promise<PlanResult> {
+async function planChatLocked(app: App, chatId: string): Promise<PlanResult> {
   const now = app.now();
   let chat = await app.prisma.chat.findUniqueOrThrow({
     where: { id: chatId },
@@ -86,8 +86,7 @@ async function planChatLocked(app: App, chatId: string, job?: Job, token?: strin
         },
         update: {},
       });
-      const setAside = draft.status === 'discarded' && draft.lastError?.startsWith(DROPPED);
-      if (draft.status === 'failed' || draft.status === 'scheduled' || setAside) {
+      if (draft.status === 'failed' || draft.status === 'scheduled' || draft.status === 'set_aside') {
         if (draft.dueAt.getTime() !== a.dueAt.getTime() || draft.status !== 'scheduled') {
           await app.prisma.draft.update({
             where: { id: draft.id },
@@ -104,7 +103,7 @@ async function planChatLocked(app: App, chatId: string, job?: Job, token?: strin
   for (const d of chat.drafts) {
     if (d.status === 'scheduled' && !wanted.has(d.idempotencyKey)) {
       await unscheduleJob(app.queues, 'create-draft', d.idempotencyKey);
-      await app.prisma.draft.update({ where: { id: d.id }, data: { status: 'discarded', lastError: `${DROPPED}no longer wanted` } });
+      await app.prisma.draft.update({ where: { id: d.id }, data: { status: 'set_aside', lastError: 'no longer wanted' } });
       dropped.push(d.idempotencyKey);
     }
   }
@@ -128,7 +127,8 @@ async function planChatLocked(app: App, chatId: string, job?: Job, token?: strin
   }
 
   if (chat.status === 'cancelled') {
-    dropped.push(...(await retractChatEffects(app, chat.id, job, token)));
+    const made = chat.drafts.some((d) => d.status === 'created') || chat.entries.some((e) => e.providerEventId && !e.deleted);
+    if (made) await scheduleJob(app.queues, 'retract-chat', { chatId }, { jobId: `retract-${chatId}`, dueAt: now, now });
   } else if (chat.status === 'done' && !chat.contact.doNotContact) {
     // The check-in cadence starts after the chat (re-anchored when the thank-you is sent).
     await ensureCheckInPlan(app, chat.contactId, chat.endUtc);

@@ -5,7 +5,7 @@ import type { Job } from 'bullmq';
 import type { App } from '../app.ts';
 import { composeDraft, contentHash } from '../core/compose-draft.ts';
 import { jobSchemas } from '../queues/queues.ts';
-import { withProvider } from './provider-policy.ts';
+import { withProvider } from '../provider-policy.ts';
 
 export async function refreshDraftJob(app: App, job: Job | undefined, token?: string) {
   const { key } = jobSchemas['refresh-draft'].parse(job?.data);

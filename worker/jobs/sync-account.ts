@@ -7,7 +7,7 @@ import { ingestSyncPage } from '../core/ingest-events.ts';
 import { jobSchemas } from '../queues/queues.ts';
 import { requestChatPlan } from '../core/request-plan.ts';
 import { isProviderError, type CalendarProvider, type SyncPage } from '../../integrations/provider.ts';
-import { withProvider } from './provider-policy.ts';
+import { withProvider } from '../provider-policy.ts';
 import { withLock } from '../core/locks.ts';
 
 const DAY_MS = 86_400_000;

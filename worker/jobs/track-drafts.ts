@@ -6,7 +6,7 @@ import type { App } from '../app.ts';
 import { reanchorCheckIn } from '../core/check-in-plans.ts';
 import { requestContactPlan } from '../core/request-plan.ts';
 import { jobSchemas } from '../queues/queues.ts';
-import { withProvider } from './provider-policy.ts';
+import { withProvider } from '../provider-policy.ts';
 
 export async function trackDraftsJob(app: App, job: Job | undefined, token?: string) {
   const { accountId } = jobSchemas['track-drafts'].parse(job?.data);

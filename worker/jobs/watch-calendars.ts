@@ -9,15 +9,14 @@
 // - A calendar no longer selected: its channel is closed.
 // Each channel has its own random token (Google channel token / Graph clientState) that every
 // notification must carry.
-import { randomBytes } from 'node:crypto';
 import type { Job } from 'bullmq';
 import type { App } from '../app.ts';
-import type { Calendar } from '../db/generated/client.ts';
 import { withLock } from '../core/locks.ts';
 import { jobSchemas } from '../queues/queues.ts';
-import { isProviderError, type CalendarProvider, type ProviderKind } from '../../integrations/provider.ts';
-import { withProvider } from './provider-policy.ts';
+import { isProviderError } from '../../integrations/provider.ts';
+import { withProvider } from '../provider-policy.ts';
 import { discoverCalendars } from './sync-account.ts';
+import { clearChannel, closeChannel, newChannelToken, webhookAddress } from '../core/push-channels.ts';
 
 /** Renew a channel this long before it expires (the job runs hourly, so there are many chances). */
 export const RENEW_BEFORE_MS = 24 * 3600_000;
@@ -29,20 +28,6 @@ export interface WatchSummary {
   stopped: number;
   failed: number;
   skipped?: string;
-}
-
-/** The address a provider posts to: PUBLIC_WEBHOOK_URL + /hooks/<provider>. */
-export function webhookAddress(base: string, provider: ProviderKind): string {
-  const u = new URL(base);
-  u.pathname = `${u.pathname.replace(/\/+$/, '')}/hooks/${provider}`;
-  u.search = '';
-  u.hash = '';
-  return u.toString();
-}
-
-/** A fresh per-channel secret (fits Google's 256-char token and Graph's 128-char clientState). */
-export function newChannelToken(): string {
-  return randomBytes(32).toString('base64url');
 }
 
 export async function watchCalendarsJob(app: App, job: Job | undefined, token?: string): Promise<WatchSummary> {
@@ -129,22 +114,4 @@ async function watchLocked(app: App, accountId: string, job?: Job, token?: strin
   });
   log.info(summary, 'push channels checked');
   return summary;
-}
-
-/** Best effort: a channel we fail to close expires by itself, and its notifications are refused (unknown id). */
-export async function closeChannel(app: App, provider: CalendarProvider, cal: Calendar, log: App['log']): Promise<void> {
-  if (!provider.stopWatch || !cal.watchChannelId) return;
-  try {
-    await provider.stopWatch({ channelId: cal.watchChannelId, resourceId: cal.watchResourceId ?? '' });
-  } catch (err) {
-    if (isProviderError(err) && err.kind === 'auth_revoked') throw err;
-    log.warn({ calendar: cal.name, err: err instanceof Error ? err.message : String(err) }, 'could not stop an old push channel (it will expire)');
-  }
-}
-
-async function clearChannel(app: App, calendarId: string): Promise<void> {
-  await app.prisma.calendar.update({
-    where: { id: calendarId },
-    data: { watchChannelId: null, watchResourceId: null, watchExpiresAt: null, watchToken: null },
-  });
 }

@@ -1,6 +1,6 @@
 // Is this calendar event a coffee chat? A pure, explainable decision: every rule that
 // fired leaves a short human reason, so `status` can show why an event was (not) picked up.
-import type { NeutralEvent } from '../../integrations/provider.ts';
+import { MARKER_KEY, type NeutralEvent } from '../../integrations/provider.ts';
 
 /** Words that say an event is a coffee chat (overridable by CHAT_KEYWORDS). */
 export const DEFAULT_CHAT_KEYWORDS: readonly string[] = [
@@ -60,7 +60,7 @@ export function detectChat(event: NeutralEvent, ctx: DetectChatContext): ChatDet
   const ignored: string[] = [];
   const accepted: string[] = [];
   // Our own prep blocks carry our marker too; they are the user's time, never a chat.
-  if (event.markers.coffeeChatKey?.startsWith('prep-')) return { isChat: false, reasons: [PREP_BLOCK_REASON] };
+  if (event.markers[MARKER_KEY]?.startsWith('prep-')) return { isChat: false, reasons: [PREP_BLOCK_REASON] };
 
   if (event.status === 'cancelled') ignored.push('ignored: cancelled');
   if (event.start.kind === 'allDay' || event.end.kind === 'allDay') ignored.push('ignored: all-day event');
@@ -125,7 +125,7 @@ function looksLikeCalendarId(email: string): boolean {
 }
 
 function markerReason(event: NeutralEvent): string | null {
-  if (event.markers.coffeeChatKey || event.markers.coffeeChat) return 'created by coffee-chat';
+  if (event.markers[MARKER_KEY]) return 'created by coffee-chat';
   const marker = new RegExp(`${CHAT_MARKER}(?![\\p{L}\\p{N}_])`, 'iu');
   if (marker.test(event.title)) return `title is marked ${CHAT_MARKER}`;
   if (marker.test(event.description)) return `description is marked ${CHAT_MARKER}`;

@@ -4,21 +4,13 @@
 import { displayName, durationText, greetingName, placeholder, placeOf, signatureOf, type PersonLike, type SenderLike } from './draft-phrases.ts';
 import { loadTemplate } from './template-store.ts';
 import { dayForContact, formatForContact, isValidZone, monthIn } from './time-zones.ts';
+import type { ChatWhen, RenderOptions } from './render-types.ts';
+
+export type { ChatWhen, RenderOptions } from './render-types.ts';
 
 export { renderPrepDescription, renderPrepTitle } from './render-prep.ts';
 
 export type DraftKind = 'confirmation' | 'thank-you' | 'check-in' | 'outreach';
-
-export interface ChatWhen {
-  start: Date;
-  end: Date;
-  userZone: string;
-  contactZone: string | null;
-  /** Replaces the city in "Tokyo time" on the user's side (the prep block); drafts call the contact "you". */
-  contactLabel?: string | null;
-  conferenceUrl?: string | null;
-  location?: string | null;
-}
 
 export interface DraftModels {
   confirmation: { from: SenderLike; to: PersonLike; chat: ChatWhen };
@@ -42,11 +34,6 @@ export interface DraftModels {
     /** One line about the user; a placeholder when unset. */
     intro?: string | null;
   };
-}
-
-export interface RenderOptions {
-  /** The user's templates folder (TEMPLATES_DIR); missing files come from the built-in set. */
-  templatesDir?: string | null;
 }
 
 export interface RenderedDraft {

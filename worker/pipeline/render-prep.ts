@@ -1,6 +1,6 @@
 // The prep block's title and checklist (plain text: a calendar event description).
 import { displayName, durationText, firstNameOf, placeOf, type PersonLike } from './draft-phrases.ts';
-import type { ChatWhen, RenderOptions } from './render-draft.ts';
+import type { ChatWhen, RenderOptions } from './render-types.ts';
 import { loadTemplate } from './template-store.ts';
 import { formatBothZones, formatClock } from './time-zones.ts';
 

@@ -19,6 +19,7 @@ export const jobSchemas = {
   'create-draft': z.object({ key: id }),
   'refresh-draft': z.object({ key: id }),
   'check-in': z.object({ contactId: id, key: id }),
+  'retract-chat': z.object({ chatId: id }),
 } as const;
 
 export type JobName = keyof typeof jobSchemas;
@@ -34,6 +35,7 @@ export const QUEUE_OF: Record<JobName, QueueName> = {
   'create-draft': 'actions',
   'refresh-draft': 'actions',
   'check-in': 'actions',
+  'retract-chat': 'actions',
 };
 
 /**

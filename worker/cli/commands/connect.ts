@@ -8,14 +8,11 @@ import { spawn } from 'node:child_process';
 import { Argument, Command } from 'commander';
 import { config as loadConfig, type Config } from '../../config.ts';
 import { addAccount } from '../../core/accounts.ts';
-import { endpointsFrom } from '../../providers.ts';
+import { endpointsFrom, PROVIDER_KINDS, providerModule } from '../../providers.ts';
 import { activeKey } from '../../token-keys.ts';
-import { startLoopbackConsent as startGoogleConsent } from '../../../integrations/google/index.ts';
-import { startLoopbackConsent as startMicrosoftConsent } from '../../../integrations/microsoft/index.ts';
+import type { ConsentInProgress, ProviderKind } from '../../../integrations/provider.ts';
 import { parsePort, parsePositiveNumber } from '../parse.ts';
 import { printJson, withApp } from '../with-app.ts';
-
-type ProviderName = 'google' | 'microsoft';
 
 interface ConnectOptions {
   email?: string;
@@ -27,14 +24,11 @@ interface ConnectOptions {
   json?: boolean;
 }
 
-const LABEL: Record<ProviderName, string> = { google: 'Google', microsoft: 'Microsoft 365' };
-const DEFAULT_MICROSOFT_AUTHORITY = 'login.microsoftonline.com';
-
 export function registerConnect(accounts: Command): void {
   accounts
     .command('connect')
     .description('connect an account in your browser (OAuth consent, loopback redirect + PKCE); the refresh token is stored encrypted')
-    .addArgument(new Argument('<provider>', 'google or microsoft').choices(['google', 'microsoft']))
+    .addArgument(new Argument('<provider>', PROVIDER_KINDS.join(' or ')).choices(PROVIDER_KINDS))
     .option('--email <address>', 'the account to sign in as (passed as a login hint, and checked)')
     .option('--user <id>', 'attach to an existing user (for example a work Outlook beside a Gmail)')
     .option('--name <name>', 'your name, for signatures (when the provider does not give it)')
@@ -42,25 +36,19 @@ export function registerConnect(accounts: Command): void {
     .option('--port <n>', 'loopback port for the redirect (0: any free one)', parsePort, 0)
     .option('--open', 'also try to open the URL in your default browser')
     .option('--json', 'print the result as JSON (instructions go to stderr)')
-    .action(async (provider: ProviderName, opts: ConnectOptions) => {
+    .action(async (provider: ProviderKind, opts: ConnectOptions) => {
       await connect(provider, opts);
     });
 }
 
 /** Problems that would only surface after the user went through the consent screen. */
-function preflight(provider: ProviderName, config: Config): void {
+function preflight(provider: ProviderKind, config: Config): void {
   activeKey(config); // TOKEN_ENCRYPTION_KEY: one line from MissingKeyError
-  if (provider === 'google') {
-    if (!config.GOOGLE_CLIENT_ID) {
-      throw new Error('GOOGLE_CLIENT_ID is not set: create an OAuth client of type "Desktop app" in the Google Cloud console and set GOOGLE_CLIENT_ID and GOOGLE_CLIENT_SECRET');
-    }
-  } else if (!config.MICROSOFT_CLIENT_ID && new URL(config.MICROSOFT_AUTH_URL).hostname === DEFAULT_MICROSOFT_AUTHORITY) {
-    // The built-in client id only works against the sandbox.
-    throw new Error('MICROSOFT_CLIENT_ID is not set: register an app in Microsoft Entra (public client, redirect http://localhost) and set MICROSOFT_CLIENT_ID');
-  }
+  const problem = providerModule(provider).consentProblem(endpointsFrom(config));
+  if (problem) throw new Error(problem);
 }
 
-async function connect(provider: ProviderName, opts: ConnectOptions): Promise<void> {
+async function connect(provider: ProviderKind, opts: ConnectOptions): Promise<void> {
   const config = loadConfig();
   preflight(provider, config);
   if (opts.user) {
@@ -76,9 +64,10 @@ async function connect(provider: ProviderName, opts: ConnectOptions): Promise<vo
   const endpoints = endpointsFrom(config);
   const timeoutMs = Math.round(opts.timeout * 1000);
   const common = { endpoints, loginHint: opts.email, port: opts.port, timeoutMs };
-  let consent: { url: string; redirectUri: string; result: Promise<{ refreshToken: string }>; close(): void };
+  const chosen = providerModule(provider);
+  let consent: ConsentInProgress;
   try {
-    consent = provider === 'google' ? await startGoogleConsent(common) : await startMicrosoftConsent(common);
+    consent = await chosen.startConsent(common);
   } catch (e) {
     const code = (e as NodeJS.ErrnoException).code;
     if (code === 'EADDRINUSE') throw new Error(`port ${opts.port} on 127.0.0.1 is in use: pick another with --port, or 0 for any free one`);
@@ -98,14 +87,14 @@ async function connect(provider: ProviderName, opts: ConnectOptions): Promise<vo
 
   let refreshToken: string;
   try {
-    say(`To connect ${LABEL[provider]}, open this URL in a browser on this machine and approve access:`);
+    say(`To connect ${chosen.label}, open this URL in a browser on this machine and approve access:`);
     say(`  ${consent.url}`);
     say(`Waiting up to ${formatSeconds(opts.timeout)} for the browser to come back to ${consent.redirectUri} (Ctrl-C to cancel)…`);
     if (opts.open) openBrowser(consent.url, say);
     ({ refreshToken } = await consent.result);
   } catch (e) {
     const msg = (e instanceof Error ? e.message : String(e)).split('\n')[0] ?? '';
-    throw new Error(`${LABEL[provider]} sign-in failed: ${/timed out/.test(msg) ? `timed out after ${formatSeconds(opts.timeout)} waiting for the browser (--timeout)` : msg}`);
+    throw new Error(`${chosen.label} sign-in failed: ${/timed out/.test(msg) ? `timed out after ${formatSeconds(opts.timeout)} waiting for the browser (--timeout)` : msg}`);
   } finally {
     consent.close();
     process.off('SIGINT', stopOnSignal);

@@ -1,6 +1,6 @@
 import type { Command } from 'commander';
 import { parsePort } from '../parse.ts';
-import { startSandbox } from '../../../integrations/sandbox/server.ts';
+import { startSandbox } from '../../../sandbox/server.ts';
 
 export function registerSandbox(program: Command): void {
   program
@@ -13,7 +13,7 @@ export function registerSandbox(program: Command): void {
       process.stdout.write(`point coffee-chat at it with:\n`);
       for (const [k, v] of Object.entries(sb.env)) process.stdout.write(`  export ${k}=${v}\n`);
       process.stdout.write(`  export NODE_EXTRA_CA_CERTS=${sb.certPath}\n`);
-      process.stdout.write(`admin API: ${sb.url}/__admin (see integrations/sandbox/README.md)\n`);
+      process.stdout.write(`admin API: ${sb.url}/__admin (see sandbox/README.md)\n`);
       await new Promise<void>((resolve) => {
         const stop = () => void sb.close().then(resolve);
         process.once('SIGINT', stop);

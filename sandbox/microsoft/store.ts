@@ -4,7 +4,7 @@
 import { randomBytes, randomUUID } from 'node:crypto';
 import { DateTime } from 'luxon';
 import { ianaFor } from './time.ts';
-import { htmlToText } from '../../html-text.ts';
+import { htmlToText } from './html-text.ts';
 
 export type AttendeeType = 'required' | 'optional' | 'resource';
 /** https://learn.microsoft.com/en-us/graph/api/resources/responsestatus */

@@ -3,7 +3,7 @@
 import type { FastifyInstance } from 'fastify';
 import { DateTime } from 'luxon';
 import { z } from 'zod';
-import type { SandboxContext } from '../server.ts';
+import type { SandboxContext } from '../context.ts';
 import type { Operations } from './operations.ts';
 import { renderEvent, renderMessage } from './render.ts';
 import { bodyText, newId, type Account, type FolderName, type MicrosoftStore, type StoredEvent, type StoredMessage } from './store.ts';

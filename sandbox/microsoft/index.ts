@@ -1,7 +1,7 @@
 // The Microsoft 365 sandbox: identity platform token endpoint + Graph v1.0 (HTTPS) + admin API.
 // See README.md for the admin API and the documented behaviours it reproduces.
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
-import type { SandboxContext, SandboxModule } from '../server.ts';
+import type { SandboxContext, SandboxModule } from '../context.ts';
 import { createAdminApi, registerAdmin } from './admin.ts';
 import { registerGraph } from './graph.ts';
 import { GraphHttpError, sendGraphError } from './graph-errors.ts';

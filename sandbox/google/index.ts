@@ -3,18 +3,12 @@
 // same admin API for tests.
 import MailComposer from 'nodemailer/lib/mail-composer/index.js';
 import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
-import type { SandboxContext, SandboxModule } from '../server.ts';
+import type { SandboxContext, SandboxModule } from '../context.ts';
 import { revokeAccount } from './auth.ts';
-import {
-  PushDispatcher,
-  deleteEvent,
-  eventResource,
-  insertEvent,
-  newCalendar,
-  patchEvent,
-  registerCalendar,
-  resolveCalendar,
-} from './calendar.ts';
+import { registerCalendar } from './calendar.ts';
+import { eventResource, newCalendar, resolveCalendar } from './calendar-model.ts';
+import { deleteEvent, insertEvent, patchEvent } from './calendar-mutations.ts';
+import { PushDispatcher } from './calendar-push.ts';
 import { GoogleApiError, sendGoogleError } from './errors.ts';
 import { deleteDraft, registerGmail, sendDraft, storeMessage, updateDraft } from './gmail.ts';
 import { registerOAuth } from './oauth.ts';

@@ -10,7 +10,7 @@
 //   correlation_id, error_uri}.
 import { createHash, randomBytes } from 'node:crypto';
 import type { FastifyInstance, FastifyReply } from 'fastify';
-import type { SandboxContext } from '../server.ts';
+import type { SandboxContext } from '../context.ts';
 import { identityError } from './graph-errors.ts';
 import type { MicrosoftStore } from './store.ts';
 

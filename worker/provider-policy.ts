@@ -6,9 +6,9 @@
 // - transient: thrown on, so BullMQ retries with exponential backoff and jitter (bounded attempts);
 // - not_found / bad_request: the job fails at once, visibly (retrying cannot help).
 import { DelayedError, UnrecoverableError, type Job } from 'bullmq';
-import type { App } from '../app.ts';
-import type { Account } from '../db/generated/client.ts';
-import { isProviderError, type ProviderClients } from '../../integrations/provider.ts';
+import type { App } from './app.ts';
+import type { Account } from './db/generated/client.ts';
+import { isProviderError, type ProviderClients } from '../integrations/provider.ts';
 
 export const MAX_RATE_LIMIT_WAITS = 6;
 const DEFAULT_RETRY_AFTER_MS = 30_000;

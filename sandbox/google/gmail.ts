@@ -6,7 +6,7 @@
 import { randomBytes } from 'node:crypto';
 import { simpleParser, type AddressObject, type HeaderValue } from 'mailparser';
 import type { FastifyInstance, FastifyRequest } from 'fastify';
-import type { SandboxContext } from '../server.ts';
+import type { SandboxContext } from '../context.ts';
 import { applyFault, authenticate } from './auth.ts';
 import { GoogleApiError, badRequest } from './errors.ts';
 import { evaluate, mentions, parseGmailQuery } from './gmail-query.ts';

@@ -9,7 +9,7 @@
 // - POST /revoke?token=: https://developers.google.com/identity/protocols/oauth2/web-server#tokenrevoke
 import { createHash } from 'node:crypto';
 import type { FastifyInstance, FastifyReply } from 'fastify';
-import type { SandboxContext } from '../server.ts';
+import type { SandboxContext } from '../context.ts';
 import { applyFault, revokeAccount } from './auth.ts';
 import { GoogleApiError } from './errors.ts';
 import { newToken, type Account, type GoogleState } from './state.ts';

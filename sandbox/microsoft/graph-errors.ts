@@ -43,8 +43,10 @@ export function sendGraphError(reply: FastifyReply, err: GraphHttpError): Fastif
 }
 
 export const badRequest = (message: string, code = 'BadRequest') => new GraphHttpError(400, code, message);
-export const notFound = (message = 'The specified object was not found in the store.', code = 'ErrorItemNotFound') =>
-  new GraphHttpError(404, code, message);
+export const notFound = (
+  message = 'The specified object was not found in the store.',
+  code = 'ErrorItemNotFound',
+) => new GraphHttpError(404, code, message);
 
 /**
  * A stale If-Match on an Outlook item: 412 Precondition Failed ("a precondition provided in the
@@ -82,7 +84,10 @@ export function ifMatchAccepts(header: string | string[] | undefined, changeKey:
 export function identityError(error: string, aadsts: number, text: string) {
   const trace = randomUUID();
   const correlation = randomUUID();
-  const timestamp = new Date().toISOString().replace('T', ' ').replace(/\.\d+Z$/, 'Z');
+  const timestamp = new Date()
+    .toISOString()
+    .replace('T', ' ')
+    .replace(/\.\d+Z$/, 'Z');
   return {
     error,
     error_description: `AADSTS${aadsts}: ${text} Trace ID: ${trace} Correlation ID: ${correlation} Timestamp: ${timestamp}`,

@@ -9,7 +9,7 @@ import {
   AuthenticationHandler,
   type AuthenticationProvider,
 } from '@microsoft/microsoft-graph-client';
-import { startSandbox, type Sandbox } from '../../integrations/sandbox/server.ts';
+import { startSandbox, type Sandbox } from '../../sandbox/server.ts';
 
 /** Gets access tokens the way a server app does: a plain POST of the refresh_token grant. */
 export class RefreshGrantAuthProvider implements AuthenticationProvider {

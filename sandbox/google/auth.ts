@@ -1,6 +1,6 @@
 // Bearer-token authentication for Calendar/Gmail routes, and the fault hook every Google route runs.
 import type { FastifyRequest } from 'fastify';
-import type { SandboxContext } from '../server.ts';
+import type { SandboxContext } from '../context.ts';
 import type { Fault } from '../faults.ts';
 import { GoogleApiError, invalidCredentials } from './errors.ts';
 import type { Account, GoogleState } from './state.ts';

@@ -1,15 +1,28 @@
-// Takes back what the worker made for a chat that was cancelled or declined: drafts the user has
-// not touched are deleted, prep blocks removed. A draft the user edited, and anything sent, stay.
+// Job `retract-chat` (actions queue): takes back what the worker made for a chat that was
+// cancelled or declined: drafts the user has not touched are deleted, prep blocks removed. A draft
+// the user edited, and anything sent, stay. plan-chat asks for it (the plan queue makes no provider
+// calls); it runs under the chat's lock and does nothing if the chat came back meanwhile.
 import type { Job } from 'bullmq';
 import type { App } from '../app.ts';
-import { withProvider } from '../jobs/provider-policy.ts';
-import { DROPPED } from './chat-facts.ts';
+import { withProvider } from '../provider-policy.ts';
+import { jobSchemas } from '../queues/queues.ts';
+import { withLock } from '../core/locks.ts';
 
-export async function retractChatEffects(app: App, chatId: string, job?: Job, token?: string): Promise<string[]> {
-  const chat = await app.prisma.chat.findUniqueOrThrow({
+export async function retractChatJob(app: App, job: Job | undefined, token?: string): Promise<{ retracted: string[] }> {
+  const { chatId } = jobSchemas['retract-chat'].parse(job?.data);
+  return { retracted: await retractChat(app, chatId, job, token) };
+}
+
+export async function retractChat(app: App, chatId: string, job?: Job, token?: string): Promise<string[]> {
+  return withLock(app, `chat-${chatId}`, job, token, () => retractLocked(app, chatId, job, token));
+}
+
+async function retractLocked(app: App, chatId: string, job?: Job, token?: string): Promise<string[]> {
+  const chat = await app.prisma.chat.findUnique({
     where: { id: chatId },
     include: { account: true, drafts: { where: { status: 'created' } }, entries: { where: { deleted: false } } },
   });
+  if (!chat || chat.status !== 'cancelled') return []; // gone, or back on: plan-chat has it
   const made = chat.entries.filter((e) => e.providerEventId);
   if (chat.drafts.length === 0 && made.length === 0) return [];
   const retracted: string[] = [];
@@ -19,7 +32,7 @@ export async function retractChatEffects(app: App, chatId: string, job?: Job, to
       const state = await mailbox.draftState({ draftId: d.providerDraftId, internetMessageId: d.internetMessageId });
       if (state.state === 'draft' && state.version === d.version) {
         await mailbox.deleteDraft(d.providerDraftId);
-        await app.prisma.draft.update({ where: { id: d.id }, data: { status: 'discarded', lastError: `${DROPPED}chat cancelled` } });
+        await app.prisma.draft.update({ where: { id: d.id }, data: { status: 'set_aside', lastError: 'chat cancelled' } });
         retracted.push(d.idempotencyKey);
       } else if (state.state === 'sent') {
         await app.prisma.draft.update({ where: { id: d.id }, data: { status: 'sent', sentAt: state.sentAt } });

@@ -3,15 +3,16 @@
 // admin API under /__admin for tests and the demo. State lives in memory.
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import Fastify, { type FastifyInstance, type FastifyRequest } from 'fastify';
+import Fastify, { type FastifyRequest } from 'fastify';
 import formbody from '@fastify/formbody';
 import { FaultRegistry, type FaultInput } from './faults.ts';
 import { destroyConnections, polyglotListener } from './polyglot.ts';
 import { defaultTlsDir, ensureSandboxTls } from './tls.ts';
+import type { SandboxContext, SandboxProvider } from './context.ts';
 import { googleSandbox } from './google/index.ts';
 import { microsoftSandbox } from './microsoft/index.ts';
 
-export type SandboxProvider = 'google' | 'microsoft';
+export type { SandboxContext, SandboxModule, SandboxProvider } from './context.ts';
 
 export interface RequestLogEntry {
   at: string;
@@ -22,29 +23,6 @@ export interface RequestLogEntry {
   url: string;
   status: number;
   account?: string;
-}
-
-export interface SandboxContext {
-  faults: FaultRegistry;
-  /** The sandbox clock (tests may move it). */
-  now(): Date;
-  /** http://127.0.0.1:PORT (no trailing slash) */
-  httpUrl(): string;
-  /** https://127.0.0.1:PORT */
-  httpsUrl(): string;
-}
-
-export interface SandboxModule {
-  readonly provider: SandboxProvider;
-  register(app: FastifyInstance, ctx: SandboxContext): void;
-  reset(): void;
-}
-
-declare module 'fastify' {
-  interface FastifyRequest {
-    /** The account (email) a provider route authenticated, for the request log and faults. */
-    sandboxAccount?: string;
-  }
 }
 
 export interface SandboxOptions {

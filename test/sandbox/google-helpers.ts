@@ -1,7 +1,7 @@
 // Shared setup for the Google contract tests: a sandbox plus real SDK clients pointed at it.
 import { auth, calendar } from '@googleapis/calendar';
 import { gmail } from '@googleapis/gmail';
-import { startSandbox, type Sandbox } from '../../integrations/sandbox/server.ts';
+import { startSandbox, type Sandbox } from '../../sandbox/server.ts';
 
 /**
  * One sandbox per test file (closing one waits out the SDK's keep-alive sockets); `reset()` gives
