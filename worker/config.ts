@@ -85,8 +85,23 @@ const schema = z.object({
     .transform((v) => (v ? v.split(',').map((k) => k.trim().toLowerCase()).filter(Boolean) : undefined)),
   TEMPLATES_DIR: z.string().optional(),
   WEB_AUTH_TOKEN: z.string().optional(),
-  /** Public base URL at which providers reach the review server's /hooks/* routes; unset = no push, polling only. */
+  /** Public base URL at which providers reach the webhook listener's /hooks/* routes; unset = no push, polling only. */
   PUBLIC_WEBHOOK_URL: url('PUBLIC_WEBHOOK_URL').optional(),
+  /** Port of the webhook listener (its own server, never the review page); 8081 when PUBLIC_WEBHOOK_URL is set. */
+  WEBHOOK_PORT: z
+    .string()
+    .optional()
+    .transform((v, ctx) => {
+      if (v === undefined) return undefined;
+      const n = Number(v);
+      if (!/^\d+$/.test(v.trim()) || n > 65535) {
+        ctx.addIssue({ code: 'custom', message: `WEBHOOK_PORT must be a port number (0: any free one), got "${v}"` });
+        return z.NEVER;
+      }
+      return n;
+    }),
+  /** Address the webhook listener binds (a tunnel or proxy on this machine reaches 127.0.0.1). */
+  WEBHOOK_HOST: z.string().min(1).default('127.0.0.1'),
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
 });
 

@@ -1,12 +1,13 @@
 // Push sync on the sandbox with the real worker process: SYNC_INTERVAL is an hour, so only a
 // provider notification can explain a new chat reaching the database within seconds. The webhook
-// routes run on the review server started here (the sandbox posts to it); forged notifications are
-// refused and queue nothing.
+// routes run on the webhook listener started here (the sandbox posts to it), not on the review
+// page; forged notifications are refused and queue nothing.
 import { jest } from '@jest/globals';
 import { request } from 'node:http';
 import { addAccount, removeAccount } from '../../worker/core/accounts.ts';
 import { watchCalendars } from '../../worker/jobs/watch-calendars.ts';
 import type { WebServer } from '../../worker/web/server.ts';
+import { startWebhookServer, type WebhookServer } from '../../worker/web/webhook-server.ts';
 import { startStack, waitFor, type Stack } from '../helpers/stack.ts';
 import { fixture, type Fixture, type Kind } from '../e2e/provider-fixtures.ts';
 
@@ -38,14 +39,16 @@ function post(url: string, opts: { headers?: Record<string, string>; body?: stri
 describe.each<Kind>(['google', 'microsoft'])('push sync on %s', (kind) => {
   let stack: Stack;
   let web: WebServer;
+  let hooks: WebhookServer;
   let f: Fixture;
   let accountId: string;
 
   beforeAll(async () => {
     stack = await startStack({ env: { SYNC_INTERVAL: 'PT1H' } });
     web = await startWebServer(stack.app, { port: 0 });
-    // The worker child reads its environment when started: it opens channels to our web server.
-    stack.env.PUBLIC_WEBHOOK_URL = web.url;
+    hooks = await startWebhookServer(stack.app, { port: 0 });
+    // The worker child reads its environment when started: it opens channels to our webhook listener.
+    stack.env.PUBLIC_WEBHOOK_URL = hooks.url;
     f = fixture(stack.sandbox, kind, `push-${kind}`);
     const account = await addAccount(stack.app, { provider: kind, refreshToken: f.refreshToken, email: f.email, name: 'Maya Chen' });
     accountId = account.account.id;
@@ -60,6 +63,7 @@ describe.each<Kind>(['google', 'microsoft'])('push sync on %s', (kind) => {
   });
   afterAll(async () => {
     await web?.close();
+    await hooks?.close();
     await stack?.close();
   });
 
@@ -101,8 +105,8 @@ describe.each<Kind>(['google', 'microsoft'])('push sync on %s', (kind) => {
       before = await pushJobIds();
       return before.length === ids.length && (await idle());
     }, 30_000, 0);
-    const hook = new URL(`hooks/${kind}`, web.url).toString();
-    // A public host name: the review page's localhost-only Host check does not apply to webhooks.
+    const hook = new URL(`hooks/${kind}`, hooks.url).toString();
+    // A public host name, as a provider reaching us through a tunnel sends it.
     const host = 'coffee-chat.example.com';
     if (kind === 'google') {
       const g = (headers: Record<string, string>) => post(hook, { host, headers: { 'x-goog-resource-state': 'exists', 'x-goog-resource-id': cal.watchResourceId!, ...headers } });
@@ -125,8 +129,10 @@ describe.each<Kind>(['google', 'microsoft'])('push sync on %s', (kind) => {
     }
     await new Promise((r) => setTimeout(r, 1_500));
     expect(await pushJobIds()).toEqual(before);
-    // The review page itself still refuses that host.
+    // The review page itself still refuses that host, and the webhook listener serves nothing else.
     expect((await post(new URL('chats/x/exclude', web.url).toString(), { host })).status).toBe(403);
+    expect((await post(new URL('chats/x/exclude', hooks.url).toString(), { host })).status).toBe(404);
+    expect((await post(new URL('api/status', hooks.url).toString(), { host })).status).toBe(404);
   });
 
   it('a channel close to expiry is replaced: the new one pushes, the old one is closed and refused', async () => {
@@ -135,7 +141,7 @@ describe.each<Kind>(['google', 'microsoft'])('push sync on %s', (kind) => {
     expect(open()).toContain(old.watchChannelId);
     await stack.app.prisma.calendar.update({ where: { id: old.id }, data: { watchExpiresAt: new Date(Date.now() + 3600_000) } });
     // The hourly job, run here with the same configuration the worker has.
-    const summary = await watchCalendars({ ...stack.app, config: { ...stack.app.config, PUBLIC_WEBHOOK_URL: web.url } }, accountId);
+    const summary = await watchCalendars({ ...stack.app, config: { ...stack.app.config, PUBLIC_WEBHOOK_URL: hooks.url } }, accountId);
     expect(summary).toMatchObject({ opened: 1, stopped: 1, failed: 0 });
     const renewed = (await stack.app.prisma.calendar.findUnique({ where: { id: old.id } }))!;
     expect(renewed.watchChannelId).not.toBe(old.watchChannelId);
@@ -143,7 +149,7 @@ describe.each<Kind>(['google', 'microsoft'])('push sync on %s', (kind) => {
     expect(open()).not.toContain(old.watchChannelId);
     expect(open()).toContain(renewed.watchChannelId);
 
-    const hook = new URL(`hooks/${kind}`, web.url).toString();
+    const hook = new URL(`hooks/${kind}`, hooks.url).toString();
     const stale =
       kind === 'google'
         ? await post(hook, { headers: { 'x-goog-resource-state': 'exists', 'x-goog-channel-id': old.watchChannelId!, 'x-goog-channel-token': old.watchToken! } })
@@ -166,7 +172,7 @@ describe.each<Kind>(['google', 'microsoft'])('push sync on %s', (kind) => {
     expect(await watchCalendars({ ...stack.app, config: { ...stack.app.config, PUBLIC_WEBHOOK_URL: undefined } }, accountId)).toMatchObject({ stopped: 0, skipped: expect.stringMatching(/polling only/) });
   });
   it('removing the account closes its push channels', async () => {
-    const withPush = { ...stack.app, config: { ...stack.app.config, PUBLIC_WEBHOOK_URL: web.url } };
+    const withPush = { ...stack.app, config: { ...stack.app.config, PUBLIC_WEBHOOK_URL: hooks.url } };
     expect(await watchCalendars(withPush, accountId)).toMatchObject({ opened: 1 });
     const cal = (await stack.app.prisma.calendar.findFirst({ where: { accountId, selected: true } }))!;
     const open = () => (kind === 'google' ? stack.sandbox.google.channels().map((c) => c.id) : stack.sandbox.microsoft.subscriptions().map((x) => x.id));

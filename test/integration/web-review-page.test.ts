@@ -125,16 +125,31 @@ function flashError(res: Response): string {
 }
 
 /** fetch() may not set Host; a DNS-rebinding page would. */
-function getWithHost(url: string, host: string): Promise<number> {
+async function getWithHost(url: string, host: string): Promise<number> {
+  return (await rawRequest(url, { headers: { host } })).status;
+}
+
+/** Any method and headers, Host included (fetch() forbids setting some of them). */
+function rawRequest(url: string, opts: { method?: string; headers?: Record<string, string>; body?: string } = {}): Promise<{ status: number; body: string }> {
   return new Promise((resolve, reject) => {
-    request(url, { headers: { host } }, (res) => {
-      res.resume();
-      resolve(res.statusCode ?? 0);
-    })
-      .on('error', reject)
-      .end();
+    const req = request(url, { method: opts.method ?? 'GET', headers: opts.headers ?? {} }, (res) => {
+      let body = '';
+      res.on('data', (c) => (body += String(c)));
+      res.on('end', () => resolve({ status: res.statusCode ?? 0, body }));
+    });
+    req.on('error', reject);
+    req.end(opts.body ?? '');
   });
 }
+
+/** What a reverse proxy or tunnel in front adds; nginx's default proxy_pass keeps Host: 127.0.0.1. */
+const PROXY_HEADERS: Record<string, string>[] = [
+  { 'x-forwarded-for': '203.0.113.7' },
+  { 'x-forwarded-host': 'coffee.example.com' },
+  { 'x-forwarded-proto': 'https' },
+  { forwarded: 'for=203.0.113.7;proto=https' },
+  { via: '1.1 tunnel' },
+];
 
 async function planJobsFor(chatId: string) {
   const jobs = await app.queues.plan.getJobs(['waiting', 'delayed', 'prioritized', 'active', 'completed']);
@@ -302,6 +317,42 @@ describe('the review page', () => {
     expect(await getWithHost(server.url, 'attacker.example')).toBe(403);
     expect(await getWithHost(server.url, `localhost:${new URL(server.url).port}`)).toBe(200);
     await expect(startWebServer(app, { port: 0, host: '0.0.0.0' })).rejects.toThrow(/WEB_AUTH_TOKEN/);
+  });
+
+  test('a request that came through a proxy or tunnel is remote: without a token nothing private answers', async () => {
+    const host = new URL(server.url).host; // what nginx's default proxy_pass sends
+    for (const headers of PROXY_HEADERS) {
+      for (const path of ['', 'api/status', 'healthz', 'queues', 'queues/api/queues']) {
+        const res = await rawRequest(`${server.url}${path}`, { headers: { host, ...headers } });
+        expect([path, headers, res.status]).toEqual([path, headers, 403]);
+        expect(res.body).not.toContain('Aiko');
+        expect(res.body).not.toContain('sam@example.com');
+      }
+      const csrf = await csrfFrom(server.url);
+      const forged = await rawRequest(`${server.url}chats/${ids.pastChat}/note`, {
+        method: 'POST',
+        headers: { host, 'content-type': 'application/x-www-form-urlencoded', ...headers },
+        body: new URLSearchParams({ _csrf: csrf, note: 'through the tunnel' }).toString(),
+      });
+      expect(forged.status).toBe(403);
+    }
+    expect((await app.prisma.chat.findUniqueOrThrow({ where: { id: ids.pastChat } })).note).not.toBe('through the tunnel');
+  });
+
+  test('the provider webhooks are not served here (they have their own listener)', async () => {
+    const host = new URL(server.url).host;
+    for (const path of ['hooks/google', 'hooks/microsoft?validationToken=abc']) {
+      const res = await rawRequest(`${server.url}${path}`, { method: 'POST', headers: { host, 'x-goog-channel-id': 'x', 'x-goog-resource-state': 'sync' } });
+      expect([path, res.status]).toEqual([path, 404]);
+      expect(res.body).not.toContain('abc');
+    }
+  });
+
+  test('refuses to start without WEB_AUTH_TOKEN when PUBLIC_WEBHOOK_URL is set, in one line', async () => {
+    const err = await startWebServer({ ...app, config: { ...app.config, PUBLIC_WEBHOOK_URL: 'https://cc.example.com' } }, { port: 0 }).catch((e: unknown) => e);
+    expect(err).toBeInstanceOf(Error);
+    expect((err as Error).message).toMatch(/^refusing to serve the review page without WEB_AUTH_TOKEN while PUBLIC_WEBHOOK_URL is set/);
+    expect((err as Error).message).not.toContain('\n');
   });
 });
 

@@ -1,17 +1,18 @@
-// The webhook routes' own checks, without a server: which requests skip the review page's guard,
-// how tokens compare, and where a provider is told to post.
-import { isWebhookRequest, sameToken } from '../../worker/web/webhooks.ts';
+// The webhook routes' own checks, without a server: when the webhook listener runs, how tokens
+// compare, and where a provider is told to post.
+import { parseConfig } from '../../worker/config.ts';
+import { sameToken } from '../../worker/web/webhooks.ts';
+import { webhookListen } from '../../worker/web/webhook-server.ts';
 import { newChannelToken, webhookAddress } from '../../worker/core/push-channels.ts';
 
 describe('webhook token checks', () => {
-  it('only provider POSTs to /hooks/google and /hooks/microsoft skip the review page guard', () => {
-    expect(isWebhookRequest({ method: 'POST', url: '/hooks/google' })).toBe(true);
-    expect(isWebhookRequest({ method: 'POST', url: '/hooks/microsoft?validationToken=abc' })).toBe(true);
-    expect(isWebhookRequest({ method: 'POST', url: '/hooks/google/' })).toBe(true);
-    expect(isWebhookRequest({ method: 'GET', url: '/hooks/google' })).toBe(false);
-    expect(isWebhookRequest({ method: 'POST', url: '/hooks/googlex' })).toBe(false);
-    expect(isWebhookRequest({ method: 'POST', url: '/hooks/google/../../chats/1/exclude' })).toBe(false);
-    expect(isWebhookRequest({ method: 'POST', url: '/chats/1/exclude?x=/hooks/google' })).toBe(false);
+  it('the webhook listener runs only with PUBLIC_WEBHOOK_URL or a port, on loopback unless told otherwise', () => {
+    expect(webhookListen(parseConfig({}))).toBeUndefined();
+    expect(webhookListen(parseConfig({ PUBLIC_WEBHOOK_URL: 'https://cc.example.com' }))).toEqual({ port: 8081, host: '127.0.0.1' });
+    expect(webhookListen(parseConfig({ WEBHOOK_PORT: '9090' }))).toEqual({ port: 9090, host: '127.0.0.1' });
+    expect(webhookListen(parseConfig({ WEBHOOK_PORT: '9090', WEBHOOK_HOST: '0.0.0.0' }), 7070)).toEqual({ port: 7070, host: '0.0.0.0' });
+    expect(webhookListen(parseConfig({}), 0)).toEqual({ port: 0, host: '127.0.0.1' });
+    expect(() => parseConfig({ WEBHOOK_PORT: 'eighty' })).toThrow(/^WEBHOOK_PORT must be a port number/);
   });
 
   it('a token matches only itself, and a missing one never matches', () => {

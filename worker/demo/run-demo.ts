@@ -16,6 +16,7 @@ import { getStatus, type StatusReport } from '../core/status.ts';
 import { startWorker } from '../runtime.ts';
 import { MissingRedisError, startLocalRedis, type LocalRedis } from '../services/local-redis.ts';
 import { startWebServer } from '../web/server.ts';
+import { startWebhookServer, webhookListen } from '../web/webhook-server.ts';
 import { startSandbox } from '../../sandbox/server.ts';
 import { ensureSandboxTls } from '../../sandbox/tls.ts';
 import { DEMO_GOOGLE, DEMO_MICROSOFT, seedWeek } from './seed-week.ts';
@@ -107,6 +108,12 @@ export async function runDemo(opts: DemoOptions): Promise<number> {
     cleanups.push(() => worker.close());
     const web = await startWebServer(app, { port: opts.webPort });
     cleanups.push(() => web.close());
+    // Push needs a public address: only when one is configured, on its own listener.
+    const hookListen = webhookListen(config);
+    if (hookListen) {
+      const hooks = await startWebhookServer(app, hookListen);
+      cleanups.push(() => hooks.close());
+    }
     line(`\n${pc.bold('2. The worker at work')} ${pc.dim(`(sync every ${config.SYNC_INTERVAL.toHuman()}, thank-you ${config.THANK_YOU_DELAY.toHuman()} after a chat)`)}`);
 
     const seen = new Set<string>();

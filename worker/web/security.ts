@@ -1,5 +1,7 @@
 // Who may use the review page. Without WEB_AUTH_TOKEN the server only listens on loopback and
-// only answers requests addressed to a loopback name (a DNS-rebinding page cannot reach it).
+// only answers requests addressed to a loopback name (a DNS-rebinding page cannot reach it) that
+// did not pass through a proxy: a request carrying Forwarded, X-Forwarded-* or Via came from
+// somewhere else, whatever its Host says (nginx's default proxy_pass sends Host: 127.0.0.1).
 // With the token, every route needs it: `?token=` once (it becomes an HttpOnly SameSite=Strict
 // cookie and is removed from the address bar) or `Authorization: Bearer`. Unsafe methods must
 // come from this origin, and our forms also carry a per-process CSRF token.
@@ -11,6 +13,11 @@ export const SESSION_COOKIE = 'coffee_chat_session';
 export function isLoopbackHost(host: string): boolean {
   const h = host.trim().toLowerCase().replace(/^\[(.*)\]$/, '$1');
   return h === 'localhost' || h === '::1' || /^127\.\d{1,3}\.\d{1,3}\.\d{1,3}$/.test(h);
+}
+
+/** The request passed through a proxy or tunnel that said so: it is remote, whatever its Host. */
+export function isProxied(req: Pick<FastifyRequest, 'headers'>): boolean {
+  return Object.keys(req.headers).some((h) => h === 'forwarded' || h === 'via' || h.startsWith('x-forwarded-'));
 }
 
 function sameSecret(a: string, b: string): boolean {
@@ -63,8 +70,8 @@ export function createGuard(opts: { authToken?: string; page401: () => string })
       const url = new URL(req.url, 'http://local');
       const wantsJson = url.pathname.startsWith('/api/') || url.pathname === '/healthz' || url.pathname.startsWith('/queues/api/');
 
-      if (!token && !isLoopbackHost(hostName(req.headers.host))) {
-        await reply.code(403).type('text/plain; charset=utf-8').send('This review page answers on localhost only (set WEB_AUTH_TOKEN to serve other names).\n');
+      if (!token && (!isLoopbackHost(hostName(req.headers.host)) || isProxied(req))) {
+        await reply.code(403).header('cache-control', 'no-store').type('text/plain; charset=utf-8').send('This review page answers local requests only (set WEB_AUTH_TOKEN to serve it through a proxy or other names).\n');
         return true;
       }
 

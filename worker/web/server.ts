@@ -5,7 +5,9 @@
 //   GET  /queues      bull-board
 //   GET  /healthz     database and Redis reachable
 //   GET  /api/status  the status report as JSON
-// Local by default (127.0.0.1); with WEB_AUTH_TOKEN every route requires the token.
+// Local by default (127.0.0.1); with WEB_AUTH_TOKEN every route requires the token. The provider
+// webhooks are not here: they have their own listener (webhook-server.ts), so this page never
+// needs to be reachable from the internet.
 import formbody from '@fastify/formbody';
 import Fastify, { LogController, type FastifyBaseLogger, type FastifyInstance } from 'fastify';
 import type { App } from '../app.ts';
@@ -17,7 +19,6 @@ import { loadOverview } from './overview-data.ts';
 import { renderOverview, type Flash } from './overview-page.ts';
 import { QUEUES_PATH, registerQueuesBoard } from './queues-board.ts';
 import { createGuard, isLoopbackHost } from './security.ts';
-import { isWebhookRequest, registerWebhooks } from './webhooks.ts';
 
 export interface WebServerOptions {
   port: number;
@@ -38,6 +39,11 @@ export async function startWebServer(app: App, opts: WebServerOptions): Promise<
   const token = app.config.WEB_AUTH_TOKEN || undefined;
   if (!token && !isLoopbackHost(host)) {
     throw new Error(`refusing to serve the review page on ${host} without WEB_AUTH_TOKEN (set it, or use --host 127.0.0.1)`);
+  }
+  if (!token && app.config.PUBLIC_WEBHOOK_URL) {
+    // Whoever makes the webhooks public has a tunnel or proxy here; one mistake in it and the
+    // review page is public too.
+    throw new Error('refusing to serve the review page without WEB_AUTH_TOKEN while PUBLIC_WEBHOOK_URL is set (set WEB_AUTH_TOKEN: openssl rand -base64 32)');
   }
   const server = await buildWebServer(app);
   try {
@@ -64,8 +70,6 @@ export async function buildWebServer(app: App): Promise<FastifyInstance> {
   const guard = createGuard({ authToken: app.config.WEB_AUTH_TOKEN, page401: unauthorizedPage });
 
   server.addHook('onRequest', async (req, reply) => {
-    // Provider webhooks carry their own per-channel secrets (webhooks.ts), not our token or CSRF.
-    if (isWebhookRequest(req)) return;
     if (await guard.check(req, reply)) return reply;
   });
   server.addHook('onSend', async (req, reply, payload) => {
@@ -121,7 +125,6 @@ export async function buildWebServer(app: App): Promise<FastifyInstance> {
     registerActions(forms, app, guard);
   });
 
-  await registerWebhooks(server, app);
   await registerQueuesBoard(server, app.queues);
   return server;
 }

@@ -1,9 +1,10 @@
-// Push notification receivers, on the review server because that is the one HTTP server we run:
+// Push notification receivers, served by the webhook listener (webhook-server.ts, its own port;
+// never by the review page):
 //   POST /hooks/google     Google Calendar channel notifications (worker/jobs/watch-calendars.ts opens them)
 //   POST /hooks/microsoft  Microsoft Graph subscription validation and change notifications
-// Providers call these, not a browser: they bypass the review page's token, CSRF and Host checks
-// (isWebhookRequest, used by server.ts) and check their own secret instead: the per-channel token
-// stored on the calendar, compared in constant time. A notification only says "this calendar
+// Providers call these, not a browser: there is no review-page token or CSRF here; each request
+// proves itself with its own secret instead: the per-channel token stored on the calendar,
+// compared in constant time. A notification only says "this calendar
 // changed", so all a valid one does is queue an incremental sync of its account; an unknown channel
 // gets 404, a wrong token 401, and neither queues anything or says more than its status code.
 import { createHash, timingSafeEqual } from 'node:crypto';
@@ -13,16 +14,8 @@ import { scheduleJob } from '../queues/schedule-job.ts';
 
 export const GOOGLE_HOOK_PATH = '/hooks/google';
 export const MICROSOFT_HOOK_PATH = '/hooks/microsoft';
-const HOOK_PATHS = new Set([GOOGLE_HOOK_PATH, MICROSOFT_HOOK_PATH]);
 /** Graph's validation tokens are short opaque strings; anything longer is not Graph. */
 const MAX_VALIDATION_TOKEN = 1024;
-
-/** A provider's POST to one of our webhook routes (the review page's guard lets it through). */
-export function isWebhookRequest(req: Pick<FastifyRequest, 'method' | 'url'>): boolean {
-  if (req.method !== 'POST') return false;
-  const path = req.url.split('?')[0]!.replace(/\/+$/, '');
-  return HOOK_PATHS.has(path);
-}
 
 /** Constant-time comparison that does not reveal the expected length either. */
 export function sameToken(given: string | undefined, expected: string | null | undefined): boolean {

@@ -1,0 +1,62 @@
+// The webhook listener: a server of its own for the provider webhooks (webhooks.ts), on its own
+// port, so the address providers must reach from the internet (PUBLIC_WEBHOOK_URL, through a
+// tunnel or proxy) leads to these two routes and nothing else. The review page stays private.
+//   POST /hooks/google  POST /hooks/microsoft   everything else: 404, empty
+import Fastify, { LogController, type FastifyBaseLogger, type FastifyInstance } from 'fastify';
+import type { App } from '../app.ts';
+import type { Config } from '../config.ts';
+import { registerWebhooks } from './webhooks.ts';
+
+/** Used when PUBLIC_WEBHOOK_URL is set and WEBHOOK_PORT is not. */
+export const DEFAULT_WEBHOOK_PORT = 8081;
+
+export interface WebhookServer {
+  url: string;
+  close(): Promise<void>;
+}
+
+/**
+ * Where the webhook listener should listen, or undefined when it should not run: it starts when
+ * PUBLIC_WEBHOOK_URL is set or a port is given (the option, else WEBHOOK_PORT).
+ */
+export function webhookListen(config: Pick<Config, 'PUBLIC_WEBHOOK_URL' | 'WEBHOOK_PORT' | 'WEBHOOK_HOST'>, port?: number): { port: number; host: string } | undefined {
+  const chosen = port ?? config.WEBHOOK_PORT;
+  if (chosen === undefined && !config.PUBLIC_WEBHOOK_URL) return undefined;
+  return { port: chosen ?? DEFAULT_WEBHOOK_PORT, host: config.WEBHOOK_HOST };
+}
+
+export async function buildWebhookServer(app: App): Promise<FastifyInstance> {
+  const server = Fastify({
+    loggerInstance: app.log.child({ module: 'webhooks' }) as FastifyBaseLogger,
+    logController: new LogController({ disableRequestLogging: true }),
+    bodyLimit: 256 * 1024,
+  });
+  server.addHook('onSend', async (_req, reply, payload) => {
+    reply.header('x-content-type-options', 'nosniff');
+    reply.header('cache-control', 'no-store');
+    return payload;
+  });
+  server.setNotFoundHandler((_req, reply) => reply.code(404).send());
+  server.setErrorHandler((err, req, reply) => {
+    const status = typeof (err as { statusCode?: unknown }).statusCode === 'number' ? (err as { statusCode: number }).statusCode : 500;
+    if (status >= 500) req.log.error({ err, path: req.url.split('?')[0] }, 'webhook error');
+    return reply.code(status).send();
+  });
+  await registerWebhooks(server, app);
+  return server;
+}
+
+export async function startWebhookServer(app: App, opts: { port: number; host?: string }): Promise<WebhookServer> {
+  const host = opts.host ?? '127.0.0.1';
+  const server = await buildWebhookServer(app);
+  try {
+    await server.listen({ port: opts.port, host });
+  } catch (err) {
+    await server.close().catch(() => undefined);
+    throw err;
+  }
+  const address = server.server.address();
+  const port = typeof address === 'object' && address ? address.port : opts.port;
+  const shownHost = host.includes(':') ? `[${host}]` : host === '0.0.0.0' ? '127.0.0.1' : host;
+  return { url: `http://${shownHost}:${port}/`, close: () => server.close() };
+}
