@@ -102,6 +102,11 @@ const schema = z.object({
     }),
   /** Address the webhook listener binds (a tunnel or proxy on this machine reaches 127.0.0.1). */
   WEBHOOK_HOST: z.string().min(1).default('127.0.0.1'),
+  /** bull-board's admin actions (obliterate, empty, clean, pause, add, promote, edit); off: read-only plus retries. */
+  QUEUES_ADMIN: z
+    .enum(['true', 'false', '1', '0'], { message: 'QUEUES_ADMIN must be true or false' })
+    .default('false')
+    .transform((v) => v === 'true' || v === '1'),
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
 });
 

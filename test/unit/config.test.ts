@@ -48,4 +48,11 @@ describe('configuration', () => {
     const key = Buffer.alloc(32, 7).toString('base64');
     expect(parseConfig({ TOKEN_ENCRYPTION_KEY: key }).TOKEN_ENCRYPTION_KEY?.length).toBe(32);
   });
+
+  it('keeps the queue board read-only unless QUEUES_ADMIN says true', () => {
+    expect(parseConfig({}).QUEUES_ADMIN).toBe(false);
+    expect(parseConfig({ QUEUES_ADMIN: 'false' }).QUEUES_ADMIN).toBe(false);
+    expect(parseConfig({ QUEUES_ADMIN: 'true' }).QUEUES_ADMIN).toBe(true);
+    expect(() => parseConfig({ QUEUES_ADMIN: 'yes please' })).toThrow(/^QUEUES_ADMIN must be true or false$/);
+  });
 });

@@ -3,7 +3,7 @@
 // carries the key as a marker, so a retry after a crash finds the draft it already made
 // instead of making a second. It re-reads the state first and does nothing if the draft is no
 // longer wanted. It never sends.
-import type { Job } from 'bullmq';
+import { DelayedError, type Job } from 'bullmq';
 import type { App } from '../app.ts';
 import { chatFacts } from '../core/chat-facts.ts';
 import { ensureCheckInPlan } from '../core/check-in-plans.ts';
@@ -11,6 +11,9 @@ import { composeDraft, contentHash } from '../core/compose-draft.ts';
 import { planChatActions } from '../pipeline/plan-chat-actions.ts';
 import { jobSchemas } from '../queues/queues.ts';
 import { withProvider } from '../provider-policy.ts';
+
+/** BullMQ's delays and the clocks of two processes may differ by this much. */
+const EARLY_TOLERANCE_MS = 2_000;
 
 export type CreateDraftResult = { key: string; outcome: 'created' | 'found' | 'skipped'; why?: string };
 
@@ -37,9 +40,21 @@ export async function createDraft(app: App, key: string, job?: Job, token?: stri
     return { key, outcome: 'skipped' as const, why };
   };
   if (draft.contact?.doNotContact) return setAside('contact asked not to be contacted');
+  let dueAt = draft.dueAt;
   if (draft.chat) {
-    const wanted = planChatActions(chatFacts(draft.chat), app.policy, app.now()).some((a) => a.key === key);
+    const wanted = planChatActions(chatFacts(draft.chat), app.policy, app.now()).find((a) => a.key === key);
     if (!wanted) return setAside('no longer wanted');
+    dueAt = wanted.dueAt;
+  }
+  // Early (bull-board's "promote", a retry, a moved chat): a thank-you is never drafted before the
+  // chat. The job goes back to wait for its own time; called without a job, it only says so.
+  const early = dueAt.getTime() - app.now().getTime();
+  if (early > EARLY_TOLERANCE_MS) {
+    if (job && token) {
+      await job.moveToDelayed(Date.now() + early, token);
+      throw new DelayedError();
+    }
+    return { key, outcome: 'skipped', why: `not due until ${dueAt.toISOString()}` };
   }
   if (draft.account.status !== 'active') {
     // Stays scheduled: reconnecting the account plans again.

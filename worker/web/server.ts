@@ -31,8 +31,10 @@ export interface WebServer {
   close(): Promise<void>;
 }
 
-// Our pages carry no script at all; bull-board (its own bundle) gets the browser defaults.
+// Our pages carry no script at all; bull-board (its own bundle) keeps the browser defaults except
+// that it may not be framed or post forms elsewhere.
 const PAGE_CSP = "default-src 'none'; style-src 'unsafe-inline'; img-src data:; form-action 'self'; base-uri 'none'; frame-ancestors 'none'";
+const BOARD_CSP = "frame-ancestors 'none'; form-action 'self'; base-uri 'self'";
 
 export async function startWebServer(app: App, opts: WebServerOptions): Promise<WebServer> {
   const host = opts.host ?? '127.0.0.1';
@@ -75,10 +77,9 @@ export async function buildWebServer(app: App): Promise<FastifyInstance> {
   server.addHook('onSend', async (req, reply, payload) => {
     reply.header('x-content-type-options', 'nosniff');
     reply.header('referrer-policy', 'same-origin');
-    if (!req.url.startsWith(QUEUES_PATH)) {
-      reply.header('content-security-policy', PAGE_CSP);
-      reply.header('x-frame-options', 'DENY');
-    }
+    // No page of ours may be framed (clickjacking a form or bull-board's buttons).
+    reply.header('x-frame-options', 'DENY');
+    reply.header('content-security-policy', req.url.startsWith(QUEUES_PATH) ? BOARD_CSP : PAGE_CSP);
     return payload;
   });
 
@@ -125,7 +126,7 @@ export async function buildWebServer(app: App): Promise<FastifyInstance> {
     registerActions(forms, app, guard);
   });
 
-  await registerQueuesBoard(server, app.queues);
+  await registerQueuesBoard(server, app.queues, { admin: app.config.QUEUES_ADMIN });
   return server;
 }
 
