@@ -84,7 +84,15 @@ const schema = z.object({
     .optional()
     .transform((v) => (v ? v.split(',').map((k) => k.trim().toLowerCase()).filter(Boolean) : undefined)),
   TEMPLATES_DIR: z.string().optional(),
-  WEB_AUTH_TOKEN: z.string().optional(),
+  WEB_AUTH_TOKEN: z
+    .string()
+    .optional()
+    .refine((v) => v === undefined || Buffer.byteLength(v) >= 32, {
+      // Never the value itself: this line ends up in terminals and logs.
+      message: 'WEB_AUTH_TOKEN must be at least 32 bytes; make one with: openssl rand -base64 32',
+    }),
+  /** How long a review-page sign-in (the session cookie) lasts. */
+  WEB_SESSION_TTL: isoDuration('WEB_SESSION_TTL', 'PT12H'),
   /** Public base URL at which providers reach the webhook listener's /hooks/* routes; unset = no push, polling only. */
   PUBLIC_WEBHOOK_URL: url('PUBLIC_WEBHOOK_URL').optional(),
   /** Port of the webhook listener (its own server, never the review page); 8081 when PUBLIC_WEBHOOK_URL is set. */

@@ -156,7 +156,7 @@ describe('npm start: the demo and its review page', () => {
     const priya = page.locator('#recent .row', { hasText: PRIYA });
     await expect1(priya);
     await priya.locator('textarea[name="note"]').fill(note);
-    await Promise.all([page.waitForURL(/[?&]ok=/), priya.getByRole('button', { name: /save note|update note/i }).click()]);
+    await Promise.all([page.waitForURL(/[?&]flash=/), priya.getByRole('button', { name: /save note|update note/i }).click()]);
     const flash = await page.locator('.flash.ok').innerText();
     expect(flash).toContain('the thank-you will cite it');
     expect(await page.locator('#recent .row', { hasText: PRIYA }).locator('textarea[name="note"]').inputValue()).toBe(note);

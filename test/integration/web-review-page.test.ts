@@ -1,6 +1,7 @@
 // The review page over a real App: the embedded database, real Redis (from global setup), the
 // real user actions and queues. Rows come in through the same ingest the sync job uses.
 import { jest } from '@jest/globals';
+import { createHmac } from 'node:crypto';
 import { existsSync, mkdirSync } from 'node:fs';
 import { request } from 'node:http';
 import { join } from 'node:path';
@@ -119,9 +120,11 @@ function post(url: string, fields: Record<string, string>, headers: Record<strin
   });
 }
 
-/** The error line a redirect carries back to the page. */
-function flashError(res: Response): string {
-  return new URL(res.headers.get('location') ?? '/', 'http://x').searchParams.get('error') ?? '';
+/** The page a form's redirect leads to (the feedback is kept on the server; the address holds an id). */
+async function landing(res: Response, base = server.url): Promise<string> {
+  const location = res.headers.get('location') ?? '';
+  expect(location).toMatch(/^\/\?flash=[A-Za-z0-9_-]{22}#/);
+  return (await fetch(new URL(location, base))).text();
 }
 
 /** fetch() may not set Host; a DNS-rebinding page would. */
@@ -224,28 +227,39 @@ describe('the review page', () => {
     const res = await post(`${server.url}chats/${ids.pastChat}/note`, { _csrf: csrf, note: 'Talk to the platform team before applying.' });
     expect(res.status).toBe(303);
     const location = res.headers.get('location')!;
-    expect(location).toMatch(new RegExp(`^/\\?ok=.*#chat-${ids.pastChat}$`));
+    expect(location).toMatch(new RegExp(`^/\\?flash=[A-Za-z0-9_-]+#chat-${ids.pastChat}$`));
     const chat = await app.prisma.chat.findUniqueOrThrow({ where: { id: ids.pastChat } });
     expect(chat.note).toBe('Talk to the platform team before applying.');
     expect((await planJobsFor(ids.pastChat)).length).toBeGreaterThan(0);
     const after = await (await fetch(new URL(location, server.url))).text();
     expect(after).toContain('the thank-you will cite it');
     expect(after).toContain('Talk to the platform team before applying.');
+    // Shown once: a reload (or someone else's request for the same id) gets the plain page.
+    expect(await (await fetch(new URL(location, server.url))).text()).not.toContain('the thank-you will cite it');
   });
 
   test('an empty note is one clear error line and changes nothing', async () => {
     const csrf = await csrfFrom(server.url);
     const res = await post(`${server.url}chats/${ids.pastChat}/note`, { _csrf: csrf, note: '   ' });
     expect(res.status).toBe(303);
-    const page = await (await fetch(new URL(res.headers.get('location')!, server.url))).text();
+    const page = await landing(res);
     expect(page).toContain('the note is empty');
     expect((await app.prisma.chat.findUniqueOrThrow({ where: { id: ids.pastChat } })).note).toBe('Talk to the platform team before applying.');
+  });
+
+  test('the page shows no feedback text from its address: not ?ok=, ?error=, nor a value put into a form', async () => {
+    const lure = 'Your account was suspended: call +1 555 0100';
+    const q = new URLSearchParams({ ok: lure, error: lure, form: `note-${ids.pastChat}`, value: 'planted words', flash: 'made-up-id' });
+    const page = await (await fetch(`${server.url}?${q.toString()}`)).text();
+    expect(page).not.toContain('suspended');
+    expect(page).not.toContain('planted words');
+    expect(page).not.toMatch(/class="flash/);
   });
 
   test('a form without the CSRF token, or from another origin, changes nothing', async () => {
     const noToken = await post(`${server.url}chats/${ids.pastChat}/note`, { note: 'forged' });
     expect(noToken.status).toBe(303);
-    expect(flashError(noToken)).toContain('nothing was changed');
+    expect(await landing(noToken)).toContain('nothing was changed');
     const csrf = await csrfFrom(server.url);
     const crossSite = await post(`${server.url}chats/${ids.pastChat}/note`, { _csrf: csrf, note: 'forged' }, { origin: 'https://evil.example' });
     expect(crossSite.status).toBe(403);
@@ -256,7 +270,7 @@ describe('the review page', () => {
     const csrf = await csrfFrom(server.url);
     const bad = await post(`${server.url}contacts/${ids.malloryContact}/time-zone`, { _csrf: csrf, timeZone: 'Mars/Olympus' });
     expect(bad.status).toBe(303);
-    const page = await (await fetch(new URL(bad.headers.get('location')!, server.url))).text();
+    const page = await landing(bad);
     expect(page).toContain('is not a time zone name');
     expect(page).toContain('value="Mars/Olympus"');
     const good = await post(`${server.url}contacts/${ids.malloryContact}/time-zone`, { _csrf: csrf, timeZone: 'Europe/London' });
@@ -268,7 +282,7 @@ describe('the review page', () => {
   test('snooze, stop and resume a contact', async () => {
     const csrf = await csrfFrom(server.url);
     const past = await post(`${server.url}contacts/${ids.malloryContact}/snooze`, { _csrf: csrf, until: '2001-01-01' });
-    expect(flashError(past)).toContain('in the future');
+    expect(await landing(past)).toContain('in the future');
     const until = new Date(app.now().getTime() + 60 * 24 * HOUR).toISOString().slice(0, 10);
     await post(`${server.url}contacts/${ids.malloryContact}/snooze`, { _csrf: csrf, until });
     const plan = await app.prisma.checkInPlan.findUniqueOrThrow({ where: { contactId: ids.malloryContact } });
@@ -285,7 +299,7 @@ describe('the review page', () => {
     const csrf = await csrfFrom(server.url);
     const res = await post(`${server.url}chats/${ids.upcomingChat}/exclude`, { _csrf: csrf });
     expect(res.status).toBe(303);
-    expect(res.headers.get('location')).toContain('ok=');
+    expect(await landing(res)).toContain('is excluded');
     expect((await app.prisma.event.findUniqueOrThrow({ where: { id: ids.upcomingEvent } })).override).toBe('exclude');
     expect((await app.prisma.chat.findUniqueOrThrow({ where: { id: ids.upcomingChat } })).status).toBe('cancelled');
 
@@ -358,7 +372,7 @@ describe('the review page', () => {
 
 describe('the review page with WEB_AUTH_TOKEN', () => {
   let guarded: WebServer;
-  const token = 'correct-horse-battery-staple';
+  const token = 'correct-horse-battery-staple-and-more-words';
   beforeAll(async () => {
     guarded = await startWebServer({ ...app, config: { ...app.config, WEB_AUTH_TOKEN: token } }, { port: 0 });
   });
@@ -380,18 +394,53 @@ describe('the review page with WEB_AUTH_TOKEN', () => {
   });
 
   test('?token= once sets an HttpOnly SameSite=Strict cookie and leaves the address bar', async () => {
-    const res = await fetch(`${guarded.url}?token=${token}&ok=hi`, { redirect: 'manual' });
+    const res = await fetch(`${guarded.url}?token=${token}&x=1`, { redirect: 'manual' });
     expect(res.status).toBe(303);
-    expect(res.headers.get('location')).toBe('/?ok=hi');
+    expect(res.headers.get('location')).toBe('/?x=1');
     const cookie = res.headers.get('set-cookie')!;
     expect(cookie).toMatch(/HttpOnly/);
     expect(cookie).toMatch(/SameSite=Strict/);
+    expect(cookie).toMatch(/Max-Age=43200/);
+    expect(cookie).not.toMatch(/Secure/); // plain http on loopback: a Secure cookie would never come back
     expect(cookie).not.toContain(token);
     const page = await fetch(guarded.url, { headers: { cookie: cookie.split(';')[0]! } });
     expect(page.status).toBe(200);
     expect(await page.text()).toContain('Virtual coffee with Aiko');
     const board = await fetch(`${guarded.url}queues`, { headers: { cookie: cookie.split(';')[0]! } });
     expect(board.status).toBe(200);
+  });
+
+  test('off loopback, or through a proxy, the session cookie is Secure', async () => {
+    for (const headers of [{ host: 'coffee.example.com' }, { host: new URL(guarded.url).host, 'x-forwarded-proto': 'https' }, { host: new URL(guarded.url).host, forwarded: 'proto=https' }]) {
+      const res = await new Promise<string>((resolve, reject) => {
+        request(`${guarded.url}?token=${token}`, { headers }, (r) => {
+          r.resume();
+          resolve(String(r.headers['set-cookie'] ?? ''));
+        })
+          .on('error', reject)
+          .end();
+      });
+      expect([headers, /; Secure/.test(res)]).toEqual([headers, true]);
+    }
+  });
+
+  test('a session ends after WEB_SESSION_TTL; a forged or pre-expiry-format cookie never works', async () => {
+    const res = await fetch(`${guarded.url}?token=${token}`, { redirect: 'manual' });
+    const cookie = res.headers.get('set-cookie')!.split(';')[0]!;
+    expect((await fetch(`${guarded.url}api/status`, { headers: { cookie } })).status).toBe(200);
+    // The same token, the clock 13 hours on (the default WEB_SESSION_TTL is 12 hours).
+    const later = await startWebServer({ ...app, now: () => new Date(app.now().getTime() + 13 * HOUR), config: { ...app.config, WEB_AUTH_TOKEN: token } }, { port: 0 });
+    try {
+      expect((await fetch(`${later.url}api/status`, { headers: { cookie } })).status).toBe(401);
+    } finally {
+      await later.close();
+    }
+    const [name, value] = cookie.split('=') as [string, string];
+    const [issued, mac] = value.split('.') as [string, string];
+    const far = String(Number(issued) + 11 * HOUR);
+    for (const forged of [`${far}.${mac}`, `${issued}.${'A'.repeat(43)}`, createHmac('sha256', token).update('coffee-chat web session').digest('base64url'), token]) {
+      expect((await fetch(`${guarded.url}api/status`, { headers: { cookie: `${name}=${forged}` } })).status).toBe(401);
+    }
   });
 
   test('Authorization: Bearer works for scripts', async () => {

@@ -55,4 +55,18 @@ describe('configuration', () => {
     expect(parseConfig({ QUEUES_ADMIN: 'true' }).QUEUES_ADMIN).toBe(true);
     expect(() => parseConfig({ QUEUES_ADMIN: 'yes please' })).toThrow(/^QUEUES_ADMIN must be true or false$/);
   });
+
+  it('wants a review-page token of at least 32 bytes, and never repeats it', () => {
+    let err: unknown;
+    try {
+      parseConfig({ WEB_AUTH_TOKEN: 'hunter2-is-a-fine-password' });
+    } catch (e) {
+      err = e;
+    }
+    expect(err).toBeInstanceOf(ConfigError);
+    expect((err as ConfigError).lines).toEqual(['WEB_AUTH_TOKEN must be at least 32 bytes; make one with: openssl rand -base64 32']);
+    const token = 'x'.repeat(32);
+    expect(parseConfig({ WEB_AUTH_TOKEN: token }).WEB_AUTH_TOKEN).toBe(token);
+    expect(parseConfig({}).WEB_SESSION_TTL.as('hours')).toBe(12);
+  });
 });

@@ -1,12 +1,15 @@
 // The page's POST forms. Each one validates its fields, calls the same user action as the CLI
-// (which writes the database and enqueues the plan jobs), then redirects back (303) with one
-// line of feedback. A rejected value comes back in the redirect so the form shows it again.
+// (which writes the database and enqueues the plan jobs), then redirects back (303) to one line of
+// feedback kept on the server (flash.ts; the address holds only its id). A rejected value is kept
+// with it so the form shows it again.
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { DateTime } from 'luxon';
 import { z } from 'zod';
 import type { App } from '../app.ts';
 import { overrideEvent, resumeContact, setChatNote, setContactTimeZone, snoozeContact, stopContact } from '../core/user-actions.ts';
 import { isValidZone } from '../pipeline/time-zones.ts';
+import type { FlashStore } from './flash.ts';
+import type { Flash } from './overview-page.ts';
 import type { Guard } from './security.ts';
 
 export const NOTE_MAX = 1000;
@@ -34,10 +37,11 @@ function field(req: FastifyRequest, name: string): string {
   return typeof v === 'string' ? v : '';
 }
 
-function redirect(reply: FastifyReply, query: Record<string, string | undefined>, anchor: string) {
-  const q = new URLSearchParams();
-  for (const [k, v] of Object.entries(query)) if (v !== undefined) q.set(k, v);
-  return reply.code(303).header('cache-control', 'no-store').header('location', `/?${q.toString()}#${anchor}`).send();
+function redirectTo(flashes: FlashStore) {
+  return (reply: FastifyReply, flash: Flash, anchor: string) => {
+    const id = flashes.put(flash);
+    return reply.code(303).header('cache-control', 'no-store').header('location', `/?flash=${id}#${encodeURIComponent(anchor)}`).send();
+  };
 }
 
 function firstLine(err: unknown): string {
@@ -45,7 +49,8 @@ function firstLine(err: unknown): string {
   return (msg.split('\n')[0] ?? '').slice(0, 300) || 'something went wrong';
 }
 
-export function registerActions(server: FastifyInstance, app: App, guard: Guard): void {
+export function registerActions(server: FastifyInstance, app: App, guard: Guard, flashes: FlashStore): void {
+  const redirect = redirectTo(flashes);
   const route = (
     path: string,
     target: (id: string, req: FastifyRequest) => Target,

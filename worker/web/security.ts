@@ -3,7 +3,8 @@
 // did not pass through a proxy: a request carrying Forwarded, X-Forwarded-* or Via came from
 // somewhere else, whatever its Host says (nginx's default proxy_pass sends Host: 127.0.0.1).
 // With the token, every route needs it: `?token=` once (it becomes an HttpOnly SameSite=Strict
-// cookie and is removed from the address bar) or `Authorization: Bearer`. Unsafe methods must
+// session cookie, Secure unless the request is local, and is removed from the address bar) or
+// `Authorization: Bearer`. A session is signed with the token and ends after WEB_SESSION_TTL. Unsafe methods must
 // come from this origin, and our forms also carry a per-process CSRF token.
 import { createHmac, randomBytes, timingSafeEqual } from 'node:crypto';
 import type { FastifyReply, FastifyRequest } from 'fastify';
@@ -52,11 +53,26 @@ export interface Guard {
   check(req: FastifyRequest, reply: FastifyReply): Promise<boolean>;
 }
 
-export function createGuard(opts: { authToken?: string; page401: () => string }): Guard {
+/** A session may be this much younger than our clock says (two processes, one token). */
+const SESSION_CLOCK_SKEW_MS = 60_000;
+
+export function createGuard(opts: { authToken?: string; sessionTtlMs: number; now: () => number; page401: () => string }): Guard {
   const csrfToken = randomBytes(32).toString('base64url');
   const token = opts.authToken || undefined;
-  // The cookie holds a value derived from the token, not the token itself.
-  const session = token ? createHmac('sha256', token).update('coffee-chat web session').digest('base64url') : undefined;
+  // The cookie holds when the session began and a MAC of that under the token, never the token:
+  // `<issued ms>.<mac>`. It survives a restart and dies with WEB_SESSION_TTL or a new token.
+  const mac = (issued: string) => createHmac('sha256', token ?? '').update(`coffee-chat web session ${issued}`).digest('base64url');
+  const newSession = () => {
+    const issued = String(opts.now());
+    return `${issued}.${mac(issued)}`;
+  };
+  const validSession = (value: string | undefined): boolean => {
+    if (!token || !value) return false;
+    const m = /^(\d{1,16})\.([A-Za-z0-9_-]{43})$/.exec(value);
+    if (!m || !sameSecret(m[2]!, mac(m[1]!))) return false;
+    const age = opts.now() - Number(m[1]);
+    return age < opts.sessionTtlMs && age > -SESSION_CLOCK_SKEW_MS;
+  };
 
   const deny = (reply: FastifyReply, code: number, message: string, wantsJson: boolean) => {
     if (wantsJson) return reply.code(code).header('cache-control', 'no-store').send({ error: message });
@@ -90,15 +106,14 @@ export function createGuard(opts: { authToken?: string; page401: () => string })
       if (!token) return false;
       const auth = req.headers.authorization;
       if (auth?.startsWith('Bearer ') && sameSecret(auth.slice(7).trim(), token)) return false;
-      const cookie = cookies(req)[SESSION_COOKIE];
-      if (cookie && session && sameSecret(cookie, session)) return false;
+      if (validSession(cookies(req)[SESSION_COOKIE])) return false;
       const given = url.searchParams.get('token');
       if (given !== null && sameSecret(given, token) && (req.method === 'GET' || req.method === 'HEAD')) {
         url.searchParams.delete('token');
         const rest = url.searchParams.toString();
         await reply
           .code(303)
-          .header('set-cookie', `${SESSION_COOKIE}=${session}; Path=/; HttpOnly; SameSite=Strict`)
+          .header('set-cookie', sessionCookie(newSession(), Math.floor(opts.sessionTtlMs / 1000), isLocal(req)))
           .header('cache-control', 'no-store')
           .header('location', `${url.pathname}${rest ? `?${rest}` : ''}`)
           .send();
@@ -108,6 +123,15 @@ export function createGuard(opts: { authToken?: string; page401: () => string })
       return true;
     },
   };
+}
+
+/** A loopback name that no proxy forwarded: the only place a cookie may travel without TLS. */
+function isLocal(req: FastifyRequest): boolean {
+  return isLoopbackHost(hostName(req.headers.host)) && !isProxied(req);
+}
+
+function sessionCookie(value: string, maxAgeSeconds: number, local: boolean): string {
+  return `${SESSION_COOKIE}=${value}; Path=/; Max-Age=${maxAgeSeconds}; HttpOnly; SameSite=Strict${local ? '' : '; Secure'}`;
 }
 
 function sameOrigin(origin: string | undefined, host: string | undefined): boolean {

@@ -16,7 +16,8 @@ import { registerActions } from './actions.ts';
 import { html } from './html.ts';
 import { layout, unauthorizedPage } from './layout.ts';
 import { loadOverview } from './overview-data.ts';
-import { renderOverview, type Flash } from './overview-page.ts';
+import { createFlashStore } from './flash.ts';
+import { renderOverview } from './overview-page.ts';
 import { QUEUES_PATH, registerQueuesBoard } from './queues-board.ts';
 import { createGuard, isLoopbackHost } from './security.ts';
 
@@ -69,7 +70,13 @@ export async function buildWebServer(app: App): Promise<FastifyInstance> {
     routerOptions: { ignoreTrailingSlash: true },
     bodyLimit: 64 * 1024,
   });
-  const guard = createGuard({ authToken: app.config.WEB_AUTH_TOKEN, page401: unauthorizedPage });
+  const guard = createGuard({
+    authToken: app.config.WEB_AUTH_TOKEN,
+    sessionTtlMs: app.config.WEB_SESSION_TTL.toMillis(),
+    now: () => app.now().getTime(),
+    page401: unauthorizedPage,
+  });
+  const flashes = createFlashStore(() => app.now().getTime());
 
   server.addHook('onRequest', async (req, reply) => {
     if (await guard.check(req, reply)) return reply;
@@ -103,7 +110,8 @@ export async function buildWebServer(app: App): Promise<FastifyInstance> {
 
   server.get('/', async (req, reply) => {
     const data = await loadOverview(app);
-    return reply.type('text/html; charset=utf-8').header('cache-control', 'no-store').send(renderOverview(data, flashFrom(req.query), guard.csrfToken));
+    const flash = flashes.take((req.query as Record<string, unknown> | undefined)?.flash);
+    return reply.type('text/html; charset=utf-8').header('cache-control', 'no-store').send(renderOverview(data, flash, guard.csrfToken));
   });
 
   server.get('/healthz', async (_req, reply) => {
@@ -123,17 +131,11 @@ export async function buildWebServer(app: App): Promise<FastifyInstance> {
   // Form bodies are parsed for our own routes only; bull-board's API keeps JSON.
   await server.register(async (forms) => {
     await forms.register(formbody, { bodyLimit: 64 * 1024 });
-    registerActions(forms, app, guard);
+    registerActions(forms, app, guard, flashes);
   });
 
   await registerQueuesBoard(server, app.queues, { admin: app.config.QUEUES_ADMIN });
   return server;
-}
-
-function flashFrom(query: unknown): Flash {
-  const q = (query ?? {}) as Record<string, unknown>;
-  const str = (k: string, max: number) => (typeof q[k] === 'string' ? (q[k] as string).slice(0, max) : undefined);
-  return { ok: str('ok', 400), error: str('error', 400), form: str('form', 120), value: str('value', 1200) };
 }
 
 const PROBE_TIMEOUT_MS = 2_000;
