@@ -1,19 +1,20 @@
 // The command line as a user meets it: real processes, one clear line for every mistake.
 import { spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { chmodSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { startSandbox, type Sandbox } from '../../sandbox/server.ts';
 
 const ROOT = resolve(import.meta.dirname, '../..');
 
-function run(args: string[], env: Record<string, string> = {}): Promise<{ code: number | null; stdout: string; stderr: string }> {
+function run(args: string[], env: Record<string, string> = {}, input?: string): Promise<{ code: number | null; stdout: string; stderr: string }> {
   return new Promise((done) => {
     const child = spawn(process.execPath, [join(ROOT, 'bin/coffee-chat.js'), ...args], {
       cwd: ROOT,
       env: { ...process.env, LOG_LEVEL: 'silent', ...env },
     });
+    child.stdin.end(input ?? '');
     let stdout = '';
     let stderr = '';
     child.stdout.on('data', (b) => (stdout += String(b)));
@@ -78,7 +79,7 @@ describe('coffee-chat CLI', () => {
 
   it('refuses a bad refresh token with one clear line and stores nothing', async () => {
     for (const provider of ['google', 'microsoft']) {
-      const r = await run(['accounts', 'add', '--provider', provider, '--refresh-token', 'not-a-real-token'], env);
+      const r = await run(['accounts', 'add', '--provider', provider, '--refresh-token', '-'], env, 'not-a-real-token\n');
       expect(r.code).not.toBe(0);
       expect(lines(r.stderr)).toHaveLength(1);
       expect(r.stderr).toMatch(/refused|invalid_grant|AADSTS/i);
@@ -89,9 +90,38 @@ describe('coffee-chat CLI', () => {
     expect(JSON.parse(list.stdout)).toEqual([]);
   });
 
-  it('adds an account from a good token and shows it in status --json', async () => {
+  it('refuses a refresh token given on the command line, in one line that says how instead, and stores nothing', async () => {
+    const { refreshToken } = sandbox.google.seedAccount({ email: 'cli.argv@example.com', name: 'Cli Argv', timeZone: 'Europe/Berlin' });
+    const r = await run(['accounts', 'add', '--provider', 'google', '--refresh-token', refreshToken], env);
+    expect(r.code).not.toBe(0);
+    expect(lines(r.stderr)).toEqual([expect.stringMatching(/command line shows in ps and shell history; pipe it in with --refresh-token - .*--refresh-token-file PATH \(mode 0600\)/)]);
+    expect(r.stderr + r.stdout).not.toContain(refreshToken);
+    const missing = await run(['accounts', 'add', '--provider', 'google'], env);
+    expect(missing.code).not.toBe(0);
+    expect(lines(missing.stderr)).toEqual([expect.stringMatching(/refresh token is missing: pipe it in with --refresh-token -/)]);
+    expect(JSON.parse((await run(['accounts', 'list', '--json'], env)).stdout)).toEqual([]);
+  });
+
+  it('refuses a token file others can read (one line with the fix); a 0600 file works', async () => {
+    const { refreshToken } = sandbox.microsoft.seedAccount({ email: 'cli.file@example.com', name: 'Cli File', windowsTimeZone: 'Tokyo Standard Time' });
+    const file = join(dataDir, 'token.txt');
+    writeFileSync(file, `${refreshToken}\n`, { mode: 0o644 });
+    chmodSync(file, 0o644);
+    const open = await run(['accounts', 'add', '--provider', 'microsoft', '--refresh-token-file', file], env);
+    expect(open.code).not.toBe(0);
+    expect(lines(open.stderr)).toEqual([`coffee-chat: --refresh-token-file ${file} can be read by others (mode 0644); run: chmod 600 ${file}`]);
+    expect(JSON.parse((await run(['accounts', 'list', '--json'], env)).stdout)).toEqual([]);
+    chmodSync(file, 0o600);
+    const ok = await run(['accounts', 'add', '--provider', 'microsoft', '--refresh-token-file', file, '--json'], env);
+    expect(ok.stderr).toBe('');
+    expect(ok.code).toBe(0);
+    expect(JSON.parse(ok.stdout)).toMatchObject({ email: 'cli.file@example.com', provider: 'microsoft' });
+    expect((await run(['accounts', 'remove', 'cli.file@example.com'], env)).code).toBe(0);
+  });
+
+  it('adds an account from a good token on standard input and shows it in status --json', async () => {
     const { refreshToken } = sandbox.google.seedAccount({ email: 'cli.user@example.com', name: 'Cli User', timeZone: 'Europe/Berlin' });
-    const add = await run(['accounts', 'add', '--provider', 'google', '--refresh-token', refreshToken, '--name', 'Cli User'], env);
+    const add = await run(['accounts', 'add', '--provider', 'google', '--refresh-token', '-', '--name', 'Cli User'], env, `${refreshToken}\n`);
     expect(add.stderr).toBe('');
     expect(add.code).toBe(0);
     expect(add.stdout).toMatch(/added google account cli\.user@example\.com \(time zone Europe\/Berlin/);

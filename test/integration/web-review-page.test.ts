@@ -208,6 +208,17 @@ describe('the review page', () => {
     expect(page).toContain(`action="/events/${ids.ignoredEvent}/include"`);
   });
 
+  test('an account that needs reconnecting is told how without putting the token on a command line', async () => {
+    await app.prisma.account.updateMany({ data: { status: 'needs_reconnect' } });
+    try {
+      const page = await (await fetch(server.url)).text();
+      expect(page).toContain('coffee-chat accounts add --provider google --email sam@example.com --refresh-token - &lt; token.txt');
+      expect(page).not.toContain('--refresh-token &lt;token&gt;');
+    } finally {
+      await app.prisma.account.updateMany({ data: { status: 'active' } });
+    }
+  });
+
   test('escapes outside values: a contact named <script> is shown as text', async () => {
     const page = await (await fetch(server.url)).text();
     expect(page).not.toContain('<script>alert(1)</script>');

@@ -114,7 +114,7 @@ function reconnectAlert(accounts: StatusReport['accounts']): SafeHtml {
 <p>Nothing is synced or drafted for ${accounts.length === 1 ? 'it' : 'them'} until you sign in again. Sign-in runs in your terminal:</p>
 ${accounts.map(
   (a) => html`<p><strong>${a.email}</strong> (${providerName(a.provider)})${a.lastError ? html` <span class="muted">· ${a.lastError}</span>` : ''}<br>
-<code>coffee-chat accounts connect ${a.provider}</code> <span class="muted">or, headless:</span> <code>coffee-chat accounts add --provider ${a.provider} --email ${a.email} --refresh-token &lt;token&gt;</code></p>`,
+<code>coffee-chat accounts connect ${a.provider}</code> <span class="muted">or, headless:</span> <code>coffee-chat accounts add --provider ${a.provider} --email ${a.email} --refresh-token - &lt; token.txt</code></p>`,
 )}
 </div>`;
 }

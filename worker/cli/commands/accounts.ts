@@ -1,6 +1,7 @@
 import { Command, Option } from 'commander';
 import Table from 'cli-table3';
 import { addAccount, removeAccount } from '../../core/accounts.ts';
+import { readRefreshToken } from '../secret-input.ts';
 import { printJson, withApp } from '../with-app.ts';
 import { registerConnect } from './connect.ts';
 
@@ -10,16 +11,19 @@ export function registerAccounts(program: Command): void {
 
   accounts
     .command('add')
-    .description('add an account from a refresh token (headless setups); the token is checked by using it')
+    .description('add an account from a refresh token (headless setups): --refresh-token - reads it from standard input, --refresh-token-file PATH from a 0600 file; it is checked by using it')
     .addOption(new Option('--provider <provider>', 'google or microsoft').choices(['google', 'microsoft']).makeOptionMandatory())
-    .requiredOption('--refresh-token <token>', 'an OAuth refresh token for the account')
+    .option('--refresh-token <->', 'read the OAuth refresh token from standard input (only "-" is accepted: a token on the command line shows in ps and shell history)')
+    .option('--refresh-token-file <path>', 'read the OAuth refresh token from a file only you can read (mode 0600)')
     .option('--email <address>', 'the mailbox the token belongs to (checked)')
     .option('--user <id>', 'attach to an existing user (for example a work Outlook beside a Gmail)')
     .option('--name <name>', 'your name, for signatures (when the provider does not give it)')
     .option('--json', 'print the result as JSON')
-    .action(async (opts: { provider: 'google' | 'microsoft'; refreshToken: string; email?: string; user?: string; name?: string; json?: boolean }) => {
+    .action(async (opts: { provider: 'google' | 'microsoft'; refreshToken?: string; refreshTokenFile?: string; email?: string; user?: string; name?: string; json?: boolean }) => {
+      // Before anything opens: a refused token source changes nothing.
+      const refreshToken = await readRefreshToken(opts);
       await withApp(async (app) => {
-        const r = await addAccount(app, { provider: opts.provider, refreshToken: opts.refreshToken, email: opts.email, userId: opts.user, name: opts.name });
+        const r = await addAccount(app, { provider: opts.provider, refreshToken, email: opts.email, userId: opts.user, name: opts.name });
         if (opts.json) return printJson({ id: r.account.id, userId: r.account.userId, email: r.account.email, provider: r.account.provider, timeZone: r.profile.timeZone, reconnected: r.reconnected });
         process.stdout.write(
           `${r.reconnected ? 'reconnected' : 'added'} ${r.account.provider} account ${r.account.email} (time zone ${r.profile.timeZone}, user ${r.account.userId}); first sync queued\n`,
