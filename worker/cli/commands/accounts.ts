@@ -1,6 +1,8 @@
 import { Command, Option } from 'commander';
 import Table from 'cli-table3';
 import { addAccount, removeAccount } from '../../core/accounts.ts';
+import { PROVIDER_KINDS } from '../../providers.ts';
+import type { ProviderKind } from '../../../integrations/provider.ts';
 import { printJson, withApp } from '../with-app.ts';
 import { registerConnect } from './connect.ts';
 
@@ -11,13 +13,13 @@ export function registerAccounts(program: Command): void {
   accounts
     .command('add')
     .description('add an account from a refresh token (headless setups); the token is checked by using it')
-    .addOption(new Option('--provider <provider>', 'google or microsoft').choices(['google', 'microsoft']).makeOptionMandatory())
+    .addOption(new Option('--provider <provider>', PROVIDER_KINDS.join(' or ')).choices(PROVIDER_KINDS).makeOptionMandatory())
     .requiredOption('--refresh-token <token>', 'an OAuth refresh token for the account')
     .option('--email <address>', 'the mailbox the token belongs to (checked)')
     .option('--user <id>', 'attach to an existing user (for example a work Outlook beside a Gmail)')
     .option('--name <name>', 'your name, for signatures (when the provider does not give it)')
     .option('--json', 'print the result as JSON')
-    .action(async (opts: { provider: 'google' | 'microsoft'; refreshToken: string; email?: string; user?: string; name?: string; json?: boolean }) => {
+    .action(async (opts: { provider: ProviderKind; refreshToken: string; email?: string; user?: string; name?: string; json?: boolean }) => {
       await withApp(async (app) => {
         const r = await addAccount(app, { provider: opts.provider, refreshToken: opts.refreshToken, email: opts.email, userId: opts.user, name: opts.name });
         if (opts.json) return printJson({ id: r.account.id, userId: r.account.userId, email: r.account.email, provider: r.account.provider, timeZone: r.profile.timeZone, reconnected: r.reconnected });
