@@ -265,7 +265,7 @@ async function draftPhase(s: BenchStack) {
     allDrafts += created;
     allMs += ms;
     const c = s.calls.since(snap, [a.email]);
-    const inMailbox = kind === 'google' ? s.sandbox.google.drafts(a.email).length : s.sandbox.microsoft.drafts(a.email).length;
+    const inMailbox = a.drafts().length;
     t.push([LABEL[kind], keys.length, created, `${(ms / 1000).toFixed(2)} s`, fmt(created / (ms / 1000), 1), fmt(api(c) / Math.max(1, created)), inMailbox, endpoints(c)]);
   }
   t.push(['both', '', allDrafts, `${(allMs / 1000).toFixed(2)} s`, fmt(allDrafts / (allMs / 1000), 1), '', '', '']);

@@ -4,16 +4,15 @@
 // https://developers.google.com/gmail/api/guides/handle-errors ,
 // token endpoint: https://developers.google.com/identity/protocols/oauth2/web-server#offline (invalid_grant)
 import { ProviderError, isProviderError } from '../provider.ts';
+import { isNetworkError, parseRetryAfter } from '../http-errors.ts';
+
+export { parseRetryAfter } from '../http-errors.ts';
 
 /** Wait used when Google rate-limits without a Retry-After header (it usually sends none). */
 export const DEFAULT_RETRY_AFTER_MS = 30_000;
 
 const RATE_LIMIT_REASONS = new Set(['rateLimitExceeded', 'userRateLimitExceeded', 'quotaExceeded', 'dailyLimitExceeded']);
 const SCOPE_REASONS = new Set(['insufficientPermissions', 'ACCESS_TOKEN_SCOPE_INSUFFICIENT', 'authError', 'unauthorized']);
-const NETWORK_CODES = new Set([
-  'ECONNRESET', 'ECONNREFUSED', 'ETIMEDOUT', 'EPIPE', 'ENOTFOUND', 'EAI_AGAIN', 'ECONNABORTED', 'EHOSTUNREACH', 'ENETUNREACH',
-  'UND_ERR_SOCKET', 'UND_ERR_CONNECT_TIMEOUT', 'UND_ERR_HEADERS_TIMEOUT', 'UND_ERR_BODY_TIMEOUT',
-]);
 
 interface ErrorLike {
   name?: string;
@@ -59,23 +58,6 @@ export function factsOf(e: unknown): GoogleErrorFacts {
     }
   }
   return { status, reason, message, retryAfterHeader: headerValue(err.response?.headers, 'retry-after') };
-}
-
-/** Retry-After is delta-seconds or an HTTP date (RFC 9110 §10.2.3). */
-export function parseRetryAfter(v: string | undefined, now = Date.now()): number | undefined {
-  if (!v) return undefined;
-  if (/^\d+(\.\d+)?$/.test(v.trim())) return Math.round(Number(v) * 1000);
-  const at = Date.parse(v);
-  return Number.isNaN(at) ? undefined : Math.max(0, at - now);
-}
-
-function isNetworkError(e: unknown): boolean {
-  for (let cur = e as ErrorLike | undefined, depth = 0; cur && depth < 4; cur = cur.cause as ErrorLike | undefined, depth++) {
-    if (typeof cur.code === 'string' && NETWORK_CODES.has(cur.code)) return true;
-    if (cur.name === 'AbortError' || cur.name === 'TimeoutError') return true;
-    if (cur.message === 'fetch failed' || /socket hang up|network|ECONN/i.test(cur.message ?? '')) return true;
-  }
-  return false;
 }
 
 export interface MapOptions {

@@ -22,6 +22,7 @@ export {
   startLoopbackConsent,
 } from './oauth.ts';
 export { toProviderError, DEFAULT_RETRY_AFTER_MS } from './errors.ts';
+export { MARKER_PROPERTY } from './calendar.ts';
 export { MARKER_HEADER, messageIdFor } from './gmail.ts';
 
 /**

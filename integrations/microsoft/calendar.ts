@@ -11,11 +11,7 @@ import type {
   CalendarInfo,
   CalendarProvider,
   CreatedEvent,
-  EventTime,
-  NeutralAttendee,
-  NeutralEvent,
   NewEvent,
-  ResponseStatus,
   SyncPage,
   SyncWindow,
   WatchChannel,
@@ -23,10 +19,10 @@ import type {
 } from '../provider.ts';
 import { ProviderError } from '../provider.ts';
 import type { GraphHandle } from './graph-client.ts';
-import { htmlToText } from '../html-text.ts';
-import { COFFEE_CHAT_MARKER_ID, MARKER_NAME, markerFilter } from './markers.ts';
+import { COFFEE_CHAT_MARKER_ID, markerFilter } from './markers.ts';
 import { ianaToWindows, windowsToIana } from './time-zones.ts';
 import { deleteSubscription, subscribeToEvents } from './push.ts';
+import { TX_PREFIX, toNeutralEvent } from './neutral-event.ts';
 
 type Json = Record<string, any>; // eslint-disable-line @typescript-eslint/no-explicit-any
 
@@ -52,42 +48,6 @@ function parseCursor(cursor: string): { deltaLink: string; windowEnd?: number } 
 // UTC times, plain-text bodies (Graph converts HTML itself), pages of 50.
 // https://learn.microsoft.com/en-us/graph/api/event-get#request-headers
 const PREFER = `outlook.timezone="UTC", outlook.body-content-type="text", odata.maxpagesize=${PAGE_SIZE}`;
-/** Our transactionId prefix: Graph de-duplicates retried creates by it and returns it on the event. */
-const TX_PREFIX = 'coffee-chat:';
-
-const RESPONSE: Record<string, ResponseStatus> = {
-  accepted: 'accepted',
-  organizer: 'accepted',
-  declined: 'declined',
-  tentativelyAccepted: 'tentative',
-  none: 'needsAction',
-  notResponded: 'needsAction',
-};
-
-const FREQUENCY: Record<string, string> = {
-  daily: 'DAILY',
-  weekly: 'WEEKLY',
-  absoluteMonthly: 'MONTHLY',
-  relativeMonthly: 'MONTHLY',
-  absoluteYearly: 'YEARLY',
-  relativeYearly: 'YEARLY',
-};
-
-/** Graph dateTimeTimeZone -> UTC ISO. We ask for UTC, but honour any zone Graph answers with. */
-function toUtc(v: { dateTime?: string; timeZone?: string } | undefined): string | null {
-  if (!v?.dateTime) return null;
-  const zone = windowsToIana(v.timeZone ?? 'UTC') ?? 'UTC';
-  const dt = DateTime.fromISO(v.dateTime.replace(/(\.\d{3})\d+$/, '$1'), { zone });
-  return dt.isValid ? dt.toUTC().toISO({ suppressMilliseconds: true }) : null;
-}
-
-function eventTime(v: Json | undefined, allDay: boolean, zone: string | null): EventTime {
-  if (allDay) return { kind: 'allDay', date: String(v?.dateTime ?? '').slice(0, 10) };
-  const utc = toUtc(v);
-  if (!utc) throw new ProviderError('microsoft', 'bad_request', `Microsoft event has an unreadable time: ${JSON.stringify(v)}`);
-  return { kind: 'timed', utc, timeZone: zone };
-}
-
 export class MicrosoftCalendar implements CalendarProvider {
   readonly provider = 'microsoft' as const;
 
@@ -193,71 +153,8 @@ export class MicrosoftCalendar implements CalendarProvider {
       }
     }
 
-    const events = changed.map((ev) => this.toNeutral(ev, calendarId, ev.seriesMasterId ? (masters.get(ev.seriesMasterId) ?? null) : null));
+    const events = changed.map((ev) => toNeutralEvent(ev, calendarId, ev.seriesMasterId ? (masters.get(ev.seriesMasterId) ?? null) : null, this.accountEmail()));
     return { changed: events, removed: [...removed], cursor: JSON.stringify({ deltaLink, windowEnd }), full, calls };
-  }
-
-  toNeutral(ev: Json, calendarId: string, master: Json | null): NeutralEvent {
-    const me = this.accountEmail().toLowerCase();
-    // Occurrences may come thin: take missing content from the series master.
-    const src = (k: string) => (ev[k] !== undefined && ev[k] !== null ? ev[k] : master?.[k]);
-    const organizerAddr: string | undefined = src('organizer')?.emailAddress?.address;
-    const zone = windowsToIana(ev.originalStartTimeZone);
-    const allDay = ev.isAllDay === true;
-    const ownResponse: ResponseStatus = RESPONSE[ev.responseStatus?.response ?? 'none'] ?? 'unknown';
-    const attendees: NeutralAttendee[] = ((src('attendees') as Json[] | undefined) ?? []).map((a) => {
-      const email = String(a.emailAddress?.address ?? '');
-      const self = email.toLowerCase() === me;
-      return {
-        email,
-        ...(a.emailAddress?.name ? { name: String(a.emailAddress.name) } : {}),
-        self,
-        organizer: !!organizerAddr && email.toLowerCase() === organizerAddr.toLowerCase(),
-        resource: a.type === 'resource',
-        optional: a.type === 'optional',
-        // The user's own answer is responseStatus; others' are in their status.
-        response: self ? ownResponse : (RESPONSE[a.status?.response ?? 'none'] ?? 'unknown'),
-      };
-    });
-    const markers: Record<string, string> = {};
-    for (const p of (ev.singleValueExtendedProperties as Json[] | undefined) ?? []) {
-      const name = /Name (.+)$/.exec(String(p.id))?.[1];
-      if (name) markers[name] = String(p.value);
-    }
-    if (typeof ev.transactionId === 'string' && ev.transactionId.startsWith(TX_PREFIX)) {
-      markers[MARKER_NAME] ??= ev.transactionId.slice(TX_PREFIX.length);
-    }
-    const body = src('body') as Json | undefined;
-    const pattern = (master?.recurrence ?? ev.recurrence)?.pattern?.type as string | undefined;
-    const location = src('location')?.displayName as string | undefined;
-    const conferenceUrl = (src('onlineMeeting')?.joinUrl ?? ev.onlineMeetingUrl) as string | undefined;
-    return {
-      providerEventId: String(ev.id),
-      ...(ev.iCalUId ? { iCalUid: String(ev.iCalUId) } : {}),
-      calendarId,
-      status: ev.isCancelled ? 'cancelled' : 'confirmed',
-      title: String(src('subject') ?? ''),
-      description: body ? (body.contentType === 'html' ? htmlToText(String(body.content ?? '')) : String(body.content ?? '')) : String(ev.bodyPreview ?? ''),
-      start: eventTime(ev.start, allDay, zone),
-      end: eventTime(ev.end, allDay, zone),
-      ...(organizerAddr
-        ? {
-            organizer: {
-              email: organizerAddr,
-              ...(src('organizer')?.emailAddress?.name ? { name: String(src('organizer').emailAddress.name) } : {}),
-              self: organizerAddr.toLowerCase() === me || ev.isOrganizer === true,
-            },
-          }
-        : {}),
-      attendees,
-      ...(ev.seriesMasterId ? { recurringEventId: String(ev.seriesMasterId) } : {}),
-      ...(pattern && FREQUENCY[pattern] ? { recurrenceFrequency: FREQUENCY[pattern] } : {}),
-      ...(conferenceUrl ? { conferenceUrl } : {}),
-      ...(location ? { location } : {}),
-      markers,
-      ...(ev.lastModifiedDateTime ? { updatedAt: String(ev.lastModifiedDateTime) } : {}),
-      ...(ev.webLink ? { webLink: String(ev.webLink) } : {}),
-    };
   }
 
   private body(event: NewEvent): Json {
@@ -308,7 +205,6 @@ export class MicrosoftCalendar implements CalendarProvider {
     }
   }
 
-  /** $filter on our extended property (https://learn.microsoft.com/en-us/graph/api/singlevaluelegacyextendedproperty-get). */
   /** Push: a Graph subscription on this calendar's events (see push.ts). */
   watchCalendar(calendarId: string, opts: WatchOptions): Promise<WatchChannel> {
     return subscribeToEvents(this.graph, calendarId, opts);
@@ -318,6 +214,7 @@ export class MicrosoftCalendar implements CalendarProvider {
     return deleteSubscription(this.graph, channel);
   }
 
+  /** $filter on our extended property (https://learn.microsoft.com/en-us/graph/api/singlevaluelegacyextendedproperty-get). */
   async findEventByMarker(calendarId: string, marker: string): Promise<CreatedEvent | null> {
     const res: Json = await this.graph.call('find event', (c) =>
       c

@@ -8,6 +8,9 @@
 //   https://learn.microsoft.com/en-us/graph/delta-query-overview#synchronization-reset
 // - Everything else by status: https://learn.microsoft.com/en-us/graph/errors
 import { ProviderError, isProviderError } from '../provider.ts';
+import { isNetworkError, parseRetryAfter } from '../http-errors.ts';
+
+export { parseRetryAfter } from '../http-errors.ts';
 
 /** A failed call to the token endpoint (thrown by oauth.ts). */
 export class MicrosoftTokenError extends Error {
@@ -34,20 +37,16 @@ function isGraphErrorLike(e: unknown): e is GraphErrorLike {
   return typeof e === 'object' && e !== null && 'statusCode' in e && typeof (e as { statusCode: unknown }).statusCode === 'number';
 }
 
-/** Retry-After: delta-seconds or an HTTP date. */
-export function parseRetryAfter(value: string | null | undefined, nowMs = Date.now()): number | undefined {
-  if (!value) return undefined;
-  const secs = Number(value);
-  if (Number.isFinite(secs)) return Math.max(0, Math.round(secs * 1000));
-  const at = Date.parse(value);
-  return Number.isNaN(at) ? undefined : Math.max(0, at - nowMs);
-}
-
 const CURSOR_CODES = new Set(['syncstatenotfound', 'resyncrequired', 'syncstateinvalid']);
 /** Default wait when Graph throttles without saying how long (its guidance: back off exponentially). */
 const DEFAULT_THROTTLE_MS = 30_000;
 
-export function toProviderError(e: unknown, what = 'Microsoft Graph call'): ProviderError {
+/**
+ * Maps an error from the token endpoint, the Graph SDK or the network to a ProviderError. Errors
+ * that are neither Microsoft's nor the network's (programming errors) come back unchanged, as on
+ * Google, so they are not retried as outages.
+ */
+export function toProviderError(e: unknown, what = 'Microsoft Graph call'): unknown {
   if (isProviderError(e)) return e;
   const p = (kind: ConstructorParameters<typeof ProviderError>[1], msg: string, opts: { retryAfterMs?: number; status?: number } = {}) =>
     new ProviderError('microsoft', kind, `${what}: ${msg}`, { ...opts, cause: e });
@@ -80,12 +79,7 @@ export function toProviderError(e: unknown, what = 'Microsoft Graph call'): Prov
     return p('transient', `${code || 'network error'}: ${e.message}`);
   }
 
-  if (e instanceof Error) {
-    // fetch() failures (DNS, refused, reset, TLS) and our per-request timeouts.
-    if (e.name === 'TypeError' || e.name === 'TimeoutError' || e.name === 'AbortError' || /fetch failed|ECONN|ETIMEDOUT|socket/i.test(e.message)) {
-      return p('transient', `${e.name}: ${e.message}`);
-    }
-    return p('bad_request', e.message);
-  }
-  return p('transient', String(e));
+  // fetch() failures (DNS, refused, reset, TLS) and our per-request timeouts.
+  if (isNetworkError(e)) return p('transient', e instanceof Error ? `${e.name}: ${e.message}` : String(e));
+  return e;
 }

@@ -95,7 +95,8 @@ function setHeader(ctx: Context, name: string, value: string): void {
 
 /** Where the SDK hides a thrown middleware error, we keep the original to rethrow it unchanged. */
 export interface ClientState {
-  lastMiddlewareError: ProviderError | null;
+  /** A ProviderError, or our own programming error passed through unchanged. */
+  lastMiddlewareError: unknown;
 }
 
 class AuthMiddleware implements Middleware {
@@ -217,7 +218,8 @@ export function createGraphHandle(creds: AccountCredentials, endpoints: Provider
       } catch (e) {
         const hidden = state.lastMiddlewareError;
         state.lastMiddlewareError = null;
-        if (hidden && (e as { code?: unknown }).code === 'ProviderError') throw hidden;
+        // The SDK wraps a middleware's error in a GraphError whose code is the error's name.
+        if (hidden instanceof Error && (e as { code?: unknown }).code === hidden.name) throw hidden;
         throw toProviderError(e, `Microsoft ${what}`);
       }
     },

@@ -47,7 +47,7 @@ export function createMicrosoftClients(
 }
 
 /**
- * For `accounts add --provider microsoft --refresh-token T`: proves the token works by refreshing
+ * For `accounts add --provider microsoft --refresh-token -`: proves the token works by refreshing
  * it and reading /me and /me/mailboxSettings. Returns the profile (Windows zone mapped to IANA) and
  * the ROTATED refresh token, which is the one to store. Throws ProviderError (auth_revoked for a
  * bad token) with a one-line message.

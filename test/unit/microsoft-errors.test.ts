@@ -1,6 +1,9 @@
 // The one mapping of Microsoft errors to the shared kinds.
 import { GraphError } from '@microsoft/microsoft-graph-client';
-import { MicrosoftTokenError, parseRetryAfter, toProviderError } from '../../integrations/microsoft/errors.ts';
+import { MicrosoftTokenError, parseRetryAfter, toProviderError as mapError } from '../../integrations/microsoft/errors.ts';
+import type { ProviderError } from '../../integrations/provider.ts';
+
+const toProviderError = (e: unknown) => mapError(e) as ProviderError;
 
 function graphError(status: number, code: string, headers: Record<string, string> = {}): GraphError {
   const e = new GraphError(status, `${code} happened`);
@@ -46,6 +49,13 @@ describe('toProviderError (Microsoft)', () => {
     expect(toProviderError(graphError(404, 'ErrorItemNotFound')).kind).toBe('not_found');
     expect(toProviderError(graphError(400, 'ErrorInvalidParameter')).kind).toBe('bad_request');
     expect(toProviderError(graphError(401, 'InvalidAuthenticationToken')).kind).toBe('auth_revoked');
+  });
+
+  test('our own programming errors pass through unchanged (not retried as outages)', () => {
+    const bug = new TypeError("Cannot read properties of undefined (reading 'id')");
+    expect(mapError(bug)).toBe(bug);
+    const other = new RangeError('Invalid time value');
+    expect(mapError(other)).toBe(other);
   });
 
   test('token endpoint throttling and outages', () => {

@@ -33,10 +33,10 @@ describe('extractNoteFromDescription', () => {
 
 describe('effectiveNote', () => {
   it('the note set with `chats note` wins over the event’s Notes section', () => {
-    expect(effectiveNote('Talk to Priya on the growth team', 'Notes: something else')).toBe('Talk to Priya on the growth team');
+    expect(effectiveNote('Talk to Priya on the growth team', 'something else')).toBe('Talk to Priya on the growth team');
   });
-  it('falls back to the event’s Notes section, then to none', () => {
-    expect(effectiveNote('  ', 'Notes: something else')).toBe('something else');
-    expect(effectiveNote(null, 'no notes here')).toBeNull();
+  it('falls back to the event’s Notes section (extracted at ingest), then to none', () => {
+    expect(effectiveNote('  ', extractNoteFromDescription('Notes: something else'))).toBe('something else');
+    expect(effectiveNote(null, extractNoteFromDescription('no notes here'))).toBeNull();
   });
 });

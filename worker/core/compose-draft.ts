@@ -1,10 +1,10 @@
 // Builds a draft's content (to, subject, text, HTML) from its rows with the pure renderer.
 import { createHash } from 'node:crypto';
 import type { App } from '../app.ts';
-import type { Account, Chat, Contact, Draft, Event, User } from '../db/generated/client.ts';
+import type { Account, Chat, Contact, Draft, User } from '../db/generated/client.ts';
 import { renderDraft } from '../pipeline/render-draft.ts';
 import { effectiveNote } from '../pipeline/thank-you-note.ts';
-import type { DraftInput, NeutralEvent } from '../../integrations/provider.ts';
+import type { DraftInput } from '../../integrations/provider.ts';
 
 type DraftRows = Draft & {
   account: Account;
@@ -20,8 +20,7 @@ export async function composeDraft(app: App, draft: DraftRows): Promise<Omit<Dra
   const to = { name: contact.name, email: contact.email };
   const opts = { templatesDir: app.config.TEMPLATES_DIR ?? null };
   const userZone = draft.user.timeZone;
-  const event: Event | null = draft.chat?.eventId ? await app.prisma.event.findUnique({ where: { id: draft.chat.eventId } }) : null;
-  const description = (event?.payload as unknown as NeutralEvent | undefined)?.description ?? null;
+  const event = draft.chat?.eventId ? await app.prisma.event.findUnique({ where: { id: draft.chat.eventId }, select: { notes: true } }) : null;
 
   let rendered;
   switch (draft.kind) {
@@ -43,7 +42,7 @@ export async function composeDraft(app: App, draft: DraftRows): Promise<Omit<Dra
     }
     case 'thank_you': {
       const chat = requireChat(draft);
-      rendered = renderDraft('thank-you', { from, to, note: effectiveNote(chat.note, description) }, opts);
+      rendered = renderDraft('thank-you', { from, to, note: effectiveNote(chat.note, event?.notes) }, opts);
       break;
     }
     case 'check_in': {

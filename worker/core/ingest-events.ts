@@ -4,6 +4,7 @@
 import type { App } from '../app.ts';
 import type { Account, Calendar, Prisma } from '../db/generated/client.ts';
 import type { NeutralEvent, SyncPage } from '../../integrations/provider.ts';
+import { extractNoteFromDescription } from '../pipeline/thank-you-note.ts';
 import { detectChat, DEFAULT_CHAT_KEYWORDS } from '../pipeline/detect-chat.ts';
 import { eventZone, resolveContactZone } from '../pipeline/time-zones.ts';
 
@@ -48,6 +49,7 @@ export async function ingestSyncPage(
       allDay: ev.start.kind === 'allDay',
       cancelled: ev.status === 'cancelled',
       payload: ev as unknown as Prisma.InputJsonValue,
+      notes: extractNoteFromDescription(ev.description),
       isChat: decision.isChat,
       reasons: decision.reasons,
     };

@@ -26,11 +26,14 @@ export function extractNoteFromDescription(text: string | null | undefined): str
   return note === '' ? null : note;
 }
 
-/** The explicit note wins; else the event's "Notes:" section; else null (the draft shows a placeholder). */
-export function effectiveNote(explicitNote: string | null | undefined, description: string | null | undefined): string | null {
+/**
+ * The explicit note wins; else the event's "Notes:" section (extracted at ingest); else null (the
+ * draft shows a placeholder).
+ */
+export function effectiveNote(explicitNote: string | null | undefined, eventNotes: string | null | undefined): string | null {
   const explicit = explicitNote?.trim();
   if (explicit) return explicit;
-  return extractNoteFromDescription(description);
+  return eventNotes?.trim() || null;
 }
 
 // Google appends "-::~:~::~:~..." around the Meet block; Teams a line of underscores.

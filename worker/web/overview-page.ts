@@ -1,6 +1,8 @@
 // The overview: accounts, upcoming and recent chats, drafts, what is scheduled, contacts and their
 // check-ins, and the events the detector ignored. Every outside value goes through `html`.
 import type { StatusReport } from '../core/status.ts';
+import { PROVIDERS } from '../providers.ts';
+import type { ProviderKind } from '../../integrations/provider.ts';
 import { html, safeHref, type SafeHtml } from './html.ts';
 import { layout } from './layout.ts';
 import type { ContactRow, IgnoredEvent, OverviewData } from './overview-data.ts';
@@ -120,7 +122,7 @@ ${accounts.map(
 }
 
 function providerName(p: string): string {
-  return p === 'google' ? 'Google' : p === 'microsoft' ? 'Microsoft 365' : p;
+  return PROVIDERS[p as ProviderKind]?.label ?? p;
 }
 
 function upcomingSection(ctx: Ctx, chats: Chat[]): SafeHtml {

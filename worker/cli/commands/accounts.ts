@@ -2,6 +2,8 @@ import { Command, Option } from 'commander';
 import Table from 'cli-table3';
 import { addAccount, removeAccount } from '../../core/accounts.ts';
 import { readRefreshToken } from '../secret-input.ts';
+import { PROVIDER_KINDS } from '../../providers.ts';
+import type { ProviderKind } from '../../../integrations/provider.ts';
 import { printJson, withApp } from '../with-app.ts';
 import { registerConnect } from './connect.ts';
 
@@ -12,14 +14,14 @@ export function registerAccounts(program: Command): void {
   accounts
     .command('add')
     .description('add an account from a refresh token (headless setups): --refresh-token - reads it from standard input, --refresh-token-file PATH from a 0600 file; it is checked by using it')
-    .addOption(new Option('--provider <provider>', 'google or microsoft').choices(['google', 'microsoft']).makeOptionMandatory())
+    .addOption(new Option('--provider <provider>', PROVIDER_KINDS.join(' or ')).choices(PROVIDER_KINDS).makeOptionMandatory())
     .option('--refresh-token <->', 'read the OAuth refresh token from standard input (only "-" is accepted: a token on the command line shows in ps and shell history)')
     .option('--refresh-token-file <path>', 'read the OAuth refresh token from a file only you can read (mode 0600)')
     .option('--email <address>', 'the mailbox the token belongs to (checked)')
     .option('--user <id>', 'attach to an existing user (for example a work Outlook beside a Gmail)')
     .option('--name <name>', 'your name, for signatures (when the provider does not give it)')
     .option('--json', 'print the result as JSON')
-    .action(async (opts: { provider: 'google' | 'microsoft'; refreshToken?: string; refreshTokenFile?: string; email?: string; user?: string; name?: string; json?: boolean }) => {
+    .action(async (opts: { provider: ProviderKind; refreshToken?: string; refreshTokenFile?: string; email?: string; user?: string; name?: string; json?: boolean }) => {
       // Before anything opens: a refused token source changes nothing.
       const refreshToken = await readRefreshToken(opts);
       await withApp(async (app) => {
