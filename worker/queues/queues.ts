@@ -20,6 +20,7 @@ export const jobSchemas = {
   'refresh-draft': z.object({ key: id }),
   'check-in': z.object({ contactId: id, key: id }),
   'retract-chat': z.object({ chatId: id }),
+  reconcile: z.object({ reason: z.string().default('schedule') }),
 } as const;
 
 export type JobName = keyof typeof jobSchemas;
@@ -36,6 +37,7 @@ export const QUEUE_OF: Record<JobName, QueueName> = {
   'refresh-draft': 'actions',
   'check-in': 'actions',
   'retract-chat': 'actions',
+  reconcile: 'plan',
 };
 
 /**

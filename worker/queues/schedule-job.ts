@@ -8,7 +8,7 @@ export async function scheduleJob<N extends JobName>(
   queues: Queues,
   name: N,
   data: JobData<N>,
-  opts: { jobId: string; dueAt: Date; now: Date },
+  opts: { jobId: string; dueAt: Date; now: Date; /** Put back only: a job still pending keeps its time. */ onlyIfMissing?: boolean },
 ): Promise<'added' | 'moved' | 'kept'> {
   jobSchemas[name].parse(data);
   const queue: Queue = queues[QUEUE_OF[name]];
@@ -17,6 +17,7 @@ export async function scheduleJob<N extends JobName>(
   if (existing) {
     const state = await existing.getState();
     if (state === 'delayed') {
+      if (opts.onlyIfMissing) return 'kept';
       const currentDue = existing.timestamp + (existing.delay ?? 0);
       if (Math.abs(currentDue - opts.dueAt.getTime()) <= 1_000) return 'kept';
       await existing.changeDelay(delay);

@@ -1,0 +1,162 @@
+// What Postgres says must be waiting in the queues, and whether the queues hold it. Postgres is the
+// record: a scheduled draft, a prep block not yet made for an upcoming chat, the next check-in of
+// an active plan and each active account's schedulers. The reconciler (jobs/reconcile.ts) puts
+// back what is missing; health (/healthz, `status`) reports the difference as counts.
+import type { App } from '../app.ts';
+import { planCheckIn } from '../pipeline/plan-check-in.ts';
+import type { CheckInFacts } from '../pipeline/types.ts';
+import { RECONCILE_SCHEDULER_ID, schedulerIds } from '../queues/account-schedulers.ts';
+import type { JobData, QueueName } from '../queues/queues.ts';
+import { QUEUE_NAMES } from '../queues/queues.ts';
+
+export type ExpectedJob =
+  | { what: 'draft'; name: 'create-draft'; jobId: string; data: JobData<'create-draft'>; dueAt: Date }
+  | { what: 'prep'; name: 'create-prep'; jobId: string; data: JobData<'create-prep'>; dueAt: Date }
+  | { what: 'check_in'; name: 'check-in'; jobId: string; data: JobData<'check-in'>; dueAt: Date };
+
+export interface ExpectedWork {
+  jobs: ExpectedJob[];
+  /** Job scheduler ids: each active account's three, and the reconciler's own. */
+  schedulers: string[];
+  /** Active plans the cadence policy would stop: their plan-contact job records why. */
+  plansToStop: string[];
+}
+
+export async function expectedWork(app: App, now: Date): Promise<ExpectedWork> {
+  const jobs: ExpectedJob[] = [];
+  const accounts = await app.prisma.account.findMany({ where: { status: 'active' }, select: { id: true } });
+  const schedulers = [RECONCILE_SCHEDULER_ID, ...accounts.flatMap((a) => schedulerIds(a.id))];
+
+  // Scheduled drafts of active accounts (another account status waits for a reconnect, which
+  // plans again). Check-in drafts are made by the check-in job: they come with the plans below.
+  const drafts = await app.prisma.draft.findMany({
+    where: { status: 'scheduled', kind: { not: 'check_in' }, account: { status: 'active' } },
+    select: { idempotencyKey: true, dueAt: true },
+  });
+  for (const d of drafts) {
+    jobs.push({ what: 'draft', name: 'create-draft', jobId: d.idempotencyKey, data: { key: d.idempotencyKey }, dueAt: d.dueAt });
+  }
+
+  // Prep blocks not made yet, for chats still ahead (the prep job is due at once).
+  const entries = await app.prisma.calendarEntry.findMany({
+    where: {
+      kind: 'prep',
+      providerEventId: null,
+      deleted: false,
+      chat: { status: 'upcoming', startUtc: { gt: now }, account: { status: 'active' } },
+    },
+    select: { idempotencyKey: true },
+  });
+  for (const e of entries) {
+    jobs.push({ what: 'prep', name: 'create-prep', jobId: e.idempotencyKey, data: { key: e.idempotencyKey }, dueAt: now });
+  }
+
+  // Active check-in plans: the next check-in as plan-contact would schedule it (same pure policy).
+  const plansToStop: string[] = [];
+  const plans = await app.prisma.checkInPlan.findMany({ where: { status: 'active' }, include: { contact: { include: { user: true } } } });
+  const pendingDrafts = plans.length
+    ? await app.prisma.draft.findMany({
+        where: { contactId: { in: plans.map((p) => p.contactId) }, kind: { in: ['check_in', 'thank_you'] }, status: { in: ['scheduled', 'created'] } },
+        select: { contactId: true, status: true },
+      })
+    : [];
+  const waitingForUser = new Set(pendingDrafts.filter((d) => d.status === 'created').map((d) => d.contactId));
+  const candidates: { contactId: string; key: string; dueAt: Date }[] = [];
+  for (const plan of plans) {
+    const facts: CheckInFacts = {
+      contactId: plan.contactId,
+      status: plan.status,
+      step: plan.step,
+      anchorAt: plan.anchorAt,
+      unansweredCount: plan.unansweredCount,
+      consecutiveDiscards: plan.consecutiveDiscards,
+      snoozedUntil: plan.snoozedUntil,
+      doNotContact: plan.contact.doNotContact,
+      lastMailExchangedAt: plan.contact.lastMailExchangedAt,
+      contactTimeZone: plan.contact.timeZone,
+      userTimeZone: plan.contact.user.timeZone,
+    };
+    const decision = planCheckIn(facts, app.policy, now);
+    if (decision.stop) plansToStop.push(plan.contactId);
+    else if (decision.action && !waitingForUser.has(plan.contactId)) {
+      candidates.push({ contactId: plan.contactId, key: decision.action.key, dueAt: decision.action.dueAt });
+    }
+  }
+  // A check-in whose draft already exists in another state (made, failed, set aside) is not due again.
+  const settled = candidates.length
+    ? new Set(
+        (
+          await app.prisma.draft.findMany({
+            where: { idempotencyKey: { in: candidates.map((c) => c.key) }, status: { not: 'scheduled' } },
+            select: { idempotencyKey: true },
+          })
+        ).map((d) => d.idempotencyKey),
+      )
+    : new Set<string>();
+  for (const c of candidates) {
+    if (settled.has(c.key)) continue;
+    jobs.push({ what: 'check_in', name: 'check-in', jobId: c.key, data: { contactId: c.contactId, key: c.key }, dueAt: c.dueAt });
+  }
+  return { jobs, schedulers, plansToStop };
+}
+
+export interface QueueAudit {
+  /** What Postgres says is scheduled, by kind, and how many of those the queues do not hold. */
+  expected: { drafts: number; prep: number; checkIns: number; schedulers: number };
+  missing: { drafts: number; prep: number; checkIns: number; schedulers: number };
+  /** Sum of `missing`: 0 when the queues hold everything Postgres says is scheduled. */
+  mismatch: number;
+}
+
+/** Job ids the queues hold as pending work (not finished), per queue: one range read per state. */
+export async function pendingIds(app: App): Promise<Record<QueueName, Set<string>>> {
+  const out = {} as Record<QueueName, Set<string>>;
+  await Promise.all(
+    QUEUE_NAMES.map(async (q) => {
+      const ids = await app.queues[q].getRanges(['active', 'waiting', 'delayed', 'prioritized', 'waiting-children'], 0, -1);
+      out[q] = new Set(ids);
+    }),
+  );
+  return out;
+}
+
+export const QUEUE_OF_EXPECTED: Record<ExpectedJob['name'], QueueName> = { 'create-draft': 'actions', 'create-prep': 'actions', 'check-in': 'actions' };
+
+/** Compares Postgres with the queues (a handful of Redis calls, whatever the number of jobs). */
+export async function auditQueues(app: App, now = app.now()): Promise<QueueAudit> {
+  const work = await expectedWork(app, now);
+  const ids = await pendingIds(app);
+  const schedulerRows = [
+    ...(await app.queues.sync.getJobSchedulers(0, -1)),
+    ...(await app.queues.plan.getJobSchedulers(0, -1)),
+  ];
+  const schedulersHeld = new Set(schedulerRows.map((s) => s.key));
+  const count = (what: ExpectedJob['what']) => work.jobs.filter((j) => j.what === what);
+  const missingOf = (what: ExpectedJob['what']) => count(what).filter((j) => !ids[QUEUE_OF_EXPECTED[j.name]].has(j.jobId)).length;
+  const expected = { drafts: count('draft').length, prep: count('prep').length, checkIns: count('check_in').length, schedulers: work.schedulers.length };
+  const missing = {
+    drafts: missingOf('draft'),
+    prep: missingOf('prep'),
+    checkIns: missingOf('check_in'),
+    schedulers: work.schedulers.filter((s) => !schedulersHeld.has(s)).length,
+  };
+  return { expected, missing, mismatch: missing.drafts + missing.prep + missing.checkIns + missing.schedulers };
+}
+
+/** The audit, or an error line when Redis does not answer within `ms` (queue commands wait forever). */
+export async function auditQueuesWithin(app: App, ms = 3_000): Promise<QueueAudit | { error: string }> {
+  let timer: NodeJS.Timeout | undefined;
+  try {
+    return await Promise.race([
+      auditQueues(app),
+      new Promise<{ error: string }>((resolve) => {
+        timer = setTimeout(() => resolve({ error: `no answer within ${ms} ms` }), ms);
+      }),
+    ]);
+  } catch (err) {
+    return { error: err instanceof Error ? err.message : String(err) };
+  } finally {
+    clearTimeout(timer);
+  }
+}
+
