@@ -21,7 +21,9 @@ import { checkInJob } from './jobs/check-in.ts';
 import { retractChatJob } from './jobs/retract-chat.ts';
 import { reconcileJob, runReconcile } from './jobs/reconcile.ts';
 import { AccountUnavailable } from './provider-policy.ts';
+import { recordFinalFailure } from './core/failures.ts';
 import { RECONCILE_SCHEDULER_ID } from './queues/account-schedulers.ts';
+import { cappedBackoff } from './queues/queues.ts';
 
 type Processor = (app: App, job: Job, token?: string) => Promise<unknown>;
 
@@ -71,6 +73,8 @@ export async function startWorker(app: App, opts: { concurrency?: Partial<Record
           // A crashed worker's jobs come back within ~20 s rather than BullMQ's default ~30-60 s.
           lockDuration: 20_000,
           stalledInterval: 10_000,
+          // Provider writes retry on a long horizon (queues.ts ACTION_JOB_OPTIONS).
+          settings: { backoffStrategy: cappedBackoff },
         },
       ),
   );
@@ -120,10 +124,6 @@ async function onFailed(app: App, job: Job | undefined, err: Error): Promise<voi
   const final = err instanceof UnrecoverableError || err.name === 'UnrecoverableError' || job.attemptsMade >= (job.opts.attempts ?? 1);
   app.log.warn({ job: job.name, id: job.id, attempt: job.attemptsMade, final, err: err.message }, 'job failed');
   if (!final) return;
-  const key = (job.data as { key?: string }).key;
-  if (job.name === 'create-draft' && key) {
-    await app.prisma.draft
-      .updateMany({ where: { idempotencyKey: key, status: 'scheduled' }, data: { status: 'failed', lastError: err.message } })
-      .catch(() => undefined);
-  }
+  // A transient cause stays retryable: the reconciler takes the draft up again while it is useful.
+  await recordFinalFailure(app, job, err).catch(() => undefined);
 }

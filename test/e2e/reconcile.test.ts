@@ -53,11 +53,15 @@ describe('the reconciler rebuilds the queues from Postgres', () => {
     const job = await stack.app.queues.actions.getJob(jobId);
     return job ? { state: await job.getState(), dueAt: job.timestamp + (job.delay ?? 0) } : null;
   }
-  /** Waiting in the queue for its time (to the second: BullMQ stamps the job with its own clock reading). */
-  async function expectDelayed(jobId: string, dueAt: number) {
+  /**
+   * Waiting in the queue for its time, within `slackMs`: BullMQ counts the delay from when it adds
+   * the job, the scheduler from its own clock reading (plan-chat reads it once per plan, so on a
+   * busy machine its jobs land a few seconds late; the reconciler reads it per job).
+   */
+  async function expectDelayed(jobId: string, dueAt: number, slackMs = 2_000) {
     const job = await queuedJob(jobId);
     expect(job?.state).toBe('delayed');
-    expect(Math.abs(job!.dueAt - dueAt)).toBeLessThanOrEqual(1_000);
+    expect(Math.abs(job!.dueAt - dueAt)).toBeLessThanOrEqual(slackMs);
   }
 
   it('puts back a thank-you, a prep block and a check-in lost with Redis, and drafts the thank-you once, at its time', async () => {
@@ -86,9 +90,9 @@ describe('the reconciler rebuilds the queues from Postgres', () => {
     const prep = await app.prisma.calendarEntry.findFirstOrThrow({ where: { kind: 'prep' } });
     expect(thanks.status).toBe('scheduled');
     expect(thanks.dueAt.getTime()).toBeGreaterThan(Date.now());
-    await expectDelayed(thanks.idempotencyKey, thanks.dueAt.getTime());
+    await expectDelayed(thanks.idempotencyKey, thanks.dueAt.getTime(), 10_000);
     expect(await queuedJob(prep.idempotencyKey)).toMatchObject({ state: 'waiting' });
-    await expectDelayed(checkInKey, checkInDue);
+    await expectDelayed(checkInKey, checkInDue, 10_000);
 
     // Redis loses everything.
     expect(await flushRedis()).toBeGreaterThan(0);

@@ -3,11 +3,17 @@
 // an active plan and each active account's schedulers. The reconciler (jobs/reconcile.ts) puts
 // back what is missing; health (/healthz, `status`) reports the difference as counts.
 import type { App } from '../app.ts';
+import type { DraftKind } from '../db/generated/client.ts';
+import { CONFIRMATION_CUTOFF_MS, THANK_YOU_DEADLINE_MS } from '../pipeline/plan-chat-actions.ts';
 import { planCheckIn } from '../pipeline/plan-check-in.ts';
 import type { CheckInFacts } from '../pipeline/types.ts';
 import { RECONCILE_SCHEDULER_ID, schedulerIds } from '../queues/account-schedulers.ts';
 import type { JobData, QueueName } from '../queues/queues.ts';
 import { QUEUE_NAMES } from '../queues/queues.ts';
+
+const DAY_MS = 24 * 60 * 60 * 1000;
+/** A check-in or outreach draft that could not be made for a week is left failed (the user sees it). */
+const LOOSE_DRAFT_USEFUL_MS = 7 * DAY_MS;
 
 export type ExpectedJob =
   | { what: 'draft'; name: 'create-draft'; jobId: string; data: JobData<'create-draft'>; dueAt: Date }
@@ -20,6 +26,17 @@ export interface ExpectedWork {
   schedulers: string[];
   /** Active plans the cadence policy would stop: their plan-contact job records why. */
   plansToStop: string[];
+}
+
+/**
+ * Until when a draft is worth another try: a thank-you within its 24 h window after the chat, a
+ * confirmation until 2 h before the chat (closer, it is noise), a check-in or an outreach note for
+ * a week after it fell due.
+ */
+export function usefulUntil(draft: { kind: DraftKind; dueAt: Date }, chat: { startUtc: Date; endUtc: Date } | null): Date {
+  if (chat && draft.kind === 'thank_you') return new Date(chat.endUtc.getTime() + THANK_YOU_DEADLINE_MS);
+  if (chat && draft.kind === 'confirmation') return new Date(chat.startUtc.getTime() - CONFIRMATION_CUTOFF_MS);
+  return new Date(draft.dueAt.getTime() + LOOSE_DRAFT_USEFUL_MS);
 }
 
 export async function expectedWork(app: App, now: Date): Promise<ExpectedWork> {

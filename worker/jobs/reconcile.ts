@@ -6,11 +6,13 @@
 // (a few range reads per queue) and sends only the missing ones through scheduleJob, so a run over
 // healthy queues costs a few dozen Redis commands whatever the number of scheduled items; the jobs
 // re-check the database when they fire, as always. (scripts/bench-reconcile.ts measures it.)
+// It also takes up drafts whose last failure was transient (provider down, rate limited) while
+// they are still useful (core/scheduled-work.ts usefulUntil).
 import type { Job } from 'bullmq';
 import type { App } from '../app.ts';
 import { withLock } from '../core/locks.ts';
 import { requestContactPlan } from '../core/request-plan.ts';
-import { QUEUE_OF_EXPECTED, expectedWork, pendingIds } from '../core/scheduled-work.ts';
+import { QUEUE_OF_EXPECTED, expectedWork, pendingIds, usefulUntil } from '../core/scheduled-work.ts';
 import { scheduleAccount, scheduleReconciler } from '../queues/account-schedulers.ts';
 import { jobSchemas } from '../queues/queues.ts';
 import { scheduleJob } from '../queues/schedule-job.ts';
@@ -24,6 +26,8 @@ export interface ReconcileResult {
   added: { drafts: number; prep: number; checkIns: number; chatPlans: number };
   /** Jobs already there. */
   kept: number;
+  /** Failed drafts with a transient cause queued again. */
+  retried: number;
   /** Plans the cadence policy stops (a plan-contact job records why). */
   stopping: number;
 }
@@ -45,12 +49,14 @@ export async function runReconcile(app: App, reason: string): Promise<ReconcileR
 
 export async function reconcile(app: App, reason: string): Promise<ReconcileResult> {
   const now = app.now();
-  const result: ReconcileResult = { reason, accounts: 0, added: { drafts: 0, prep: 0, checkIns: 0, chatPlans: 0 }, kept: 0, stopping: 0 };
+  const result: ReconcileResult = { reason, accounts: 0, added: { drafts: 0, prep: 0, checkIns: 0, chatPlans: 0 }, kept: 0, retried: 0, stopping: 0 };
   await scheduleReconciler(app);
 
   const accounts = await app.prisma.account.findMany({ where: { status: 'active' }, select: { id: true } });
   for (const a of accounts) await scheduleAccount(app, a.id);
   result.accounts = accounts.length;
+
+  result.retried = await retryTransientFailures(app, now);
 
   const work = await expectedWork(app, now);
   // One read of what the queues hold; only what is missing goes through scheduleJob (which also
@@ -90,7 +96,31 @@ export async function reconcile(app: App, reason: string): Promise<ReconcileResu
   }
 
   const added = result.added.drafts + result.added.prep + result.added.checkIns + result.added.chatPlans;
-  const log = added ? app.log.warn.bind(app.log) : app.log.debug.bind(app.log);
+  const log = added || result.retried ? app.log.warn.bind(app.log) : app.log.debug.bind(app.log);
   log({ ...result }, added ? 'reconciled: put back work the queues had lost' : 'reconciled');
   return result;
+}
+
+/** Failed drafts whose cause was transient, still useful: scheduled again, due now. */
+async function retryTransientFailures(app: App, now: Date): Promise<number> {
+  const failed = await app.prisma.draft.findMany({
+    where: { status: 'failed', retryable: true, account: { status: 'active' } },
+    include: { chat: { select: { startUtc: true, endUtc: true } } },
+  });
+  let retried = 0;
+  for (const d of failed) {
+    if (usefulUntil(d, d.chat) <= now) continue;
+    const claimed = await app.prisma.draft.updateMany({
+      where: { id: d.id, status: 'failed', retryable: true },
+      data: { status: 'scheduled', retryable: false },
+    });
+    if (claimed.count === 0) continue;
+    if (d.kind === 'check_in' && d.contactId) {
+      await scheduleJob(app.queues, 'check-in', { contactId: d.contactId, key: d.idempotencyKey }, { jobId: d.idempotencyKey, dueAt: now, now });
+    } else {
+      await scheduleJob(app.queues, 'create-draft', { key: d.idempotencyKey }, { jobId: d.idempotencyKey, dueAt: now, now });
+    }
+    retried += 1;
+  }
+  return retried;
 }

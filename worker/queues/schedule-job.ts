@@ -2,7 +2,7 @@
 // (reschedule), or replaces a finished one. Jobs re-check the database when they fire, so a stale
 // or duplicated job is harmless; this keeps the queue tidy and the timing right.
 import type { Queue } from 'bullmq';
-import { DEFAULT_JOB_OPTIONS, QUEUE_OF, jobSchemas, type JobData, type JobName, type Queues } from './queues.ts';
+import { QUEUE_OF, jobOptionsFor, jobSchemas, type JobData, type JobName, type Queues } from './queues.ts';
 
 export async function scheduleJob<N extends JobName>(
   queues: Queues,
@@ -29,7 +29,7 @@ export async function scheduleJob<N extends JobName>(
     // completed / failed / unknown: the database says it is still wanted, so run it again.
     await existing.remove().catch(() => undefined);
   }
-  await queue.add(name, data, { ...DEFAULT_JOB_OPTIONS, jobId: opts.jobId, delay });
+  await queue.add(name, data, { ...jobOptionsFor(name), jobId: opts.jobId, delay });
   return 'added';
 }
 
