@@ -99,8 +99,8 @@ describe('the reconciler rebuilds the queues from Postgres', () => {
     expect(await queuedJob(thanks.idempotencyKey)).toBeNull();
 
     // Health says what is missing: 2 thank-yous (Ines's, and Kenji's for after his chat), the prep
-    // block, 2 check-ins (Omar's, and Ines's first one: her chat is over, so her cadence began),
-    // and the schedulers (the account's three and the reconciler's).
+    // block, Omar's check-in (Ines's cadence waits for her thank-you) and the schedulers (the
+    // account's three and the reconciler's).
     const server = await startWebServer(app, { port: 0 });
     web = server;
     const healthz = async () => {
@@ -109,9 +109,9 @@ describe('the reconciler rebuilds the queues from Postgres', () => {
       return (await r.json()) as { scheduled: { mismatch: number } };
     };
     expect((await healthz()).scheduled).toEqual({
-      expected: { drafts: 2, prep: 1, checkIns: 2, schedulers: 4 },
-      missing: { drafts: 2, prep: 1, checkIns: 2, schedulers: 4 },
-      mismatch: 9,
+      expected: { drafts: 2, prep: 1, checkIns: 1, schedulers: 4 },
+      missing: { drafts: 2, prep: 1, checkIns: 1, schedulers: 4 },
+      mismatch: 8,
     });
 
     // The worker starts: its reconciler puts everything back.

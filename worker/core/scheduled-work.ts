@@ -70,14 +70,22 @@ export async function expectedWork(app: App, now: Date): Promise<ExpectedWork> {
 
   // Active check-in plans: the next check-in as plan-contact would schedule it (same pure policy).
   const plansToStop: string[] = [];
-  const plans = await app.prisma.checkInPlan.findMany({ where: { status: 'active' }, include: { contact: { include: { user: true } } } });
+  // (Only for users with an active mailbox: otherwise the check-in job has nothing to draft from,
+  // and reconnecting plans the contacts again.)
+  const plans = await app.prisma.checkInPlan.findMany({
+    where: { status: 'active', contact: { user: { accounts: { some: { status: 'active' } } } } },
+    include: { contact: { include: { user: true } } },
+  });
   const pendingDrafts = plans.length
     ? await app.prisma.draft.findMany({
         where: { contactId: { in: plans.map((p) => p.contactId) }, kind: { in: ['check_in', 'thank_you'] }, status: { in: ['scheduled', 'created'] } },
-        select: { contactId: true, status: true },
+        select: { contactId: true, kind: true, status: true, idempotencyKey: true },
       })
     : [];
-  const waitingForUser = new Set(pendingDrafts.filter((d) => d.status === 'created').map((d) => d.contactId));
+  // Another draft holds the cadence (check-in-facts.ts pendingDraft): a thank-you not yet sent, or
+  // a check-in waiting for the user; the check-in job would only step aside.
+  const heldBy = (contactId: string, key: string) =>
+    pendingDrafts.some((d) => d.contactId === contactId && !(d.kind === 'check_in' && d.status === 'scheduled' && d.idempotencyKey === key));
   const candidates: { contactId: string; key: string; dueAt: Date }[] = [];
   for (const plan of plans) {
     const facts: CheckInFacts = {
@@ -95,7 +103,7 @@ export async function expectedWork(app: App, now: Date): Promise<ExpectedWork> {
     };
     const decision = planCheckIn(facts, app.policy, now);
     if (decision.stop) plansToStop.push(plan.contactId);
-    else if (decision.action && !waitingForUser.has(plan.contactId)) {
+    else if (decision.action && !heldBy(plan.contactId, decision.action.key)) {
       candidates.push({ contactId: plan.contactId, key: decision.action.key, dueAt: decision.action.dueAt });
     }
   }
