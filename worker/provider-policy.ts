@@ -8,7 +8,7 @@
 import { DelayedError, UnrecoverableError, type Job } from 'bullmq';
 import type { App } from './app.ts';
 import type { Account } from './db/generated/client.ts';
-import { isProviderError, type ProviderClients } from '../integrations/provider.ts';
+import { ProviderError, isProviderError, type ProviderClients } from '../integrations/provider.ts';
 
 export const MAX_RATE_LIMIT_WAITS = 6;
 const DEFAULT_RETRY_AFTER_MS = 30_000;
@@ -73,7 +73,7 @@ export async function withProvider<T>(
           await job.moveToDelayed(until.getTime(), token);
           throw new DelayedError();
         }
-        throw new Error(`rate limited by ${account.provider} too many times: ${err.message}`);
+        throw new ProviderError(account.provider, 'rate_limited', `rate limited by ${account.provider} too many times: ${err.message}`);
       }
       case 'transient': {
         const last = job ? job.attemptsMade + 1 >= (job.opts.attempts ?? 1) : true;
@@ -97,6 +97,14 @@ export async function withProvider<T>(
       }
     }
   }
+}
+
+/**
+ * A failure another try may fix later: the provider was unavailable (5xx, network, timeout) or
+ * kept rate-limiting. Refused grants, missing items, bad requests and our own bugs are not.
+ */
+export function isRetryableFailure(err: unknown): boolean {
+  return isProviderError(err) && (err.kind === 'transient' || err.kind === 'rate_limited');
 }
 
 function jitter(): number {

@@ -1,6 +1,9 @@
 // The worker process: one BullMQ Worker per queue, each job dispatched to its file in jobs/.
 // Periodic work (calendar sync, send detection) runs on BullMQ job schedulers, one per account
 // (queues/account-schedulers.ts).
+// Postgres is the record: at start, every 10 minutes, and as soon as the reconciler's own scheduler
+// is seen missing from Redis (flushed, replaced, obliterated), jobs/reconcile.ts puts back what
+// Postgres says is scheduled.
 // close() drains in-flight jobs (the CLI calls it on SIGTERM/SIGINT).
 import { UnrecoverableError, Worker, type Job } from 'bullmq';
 import type { App } from './app.ts';
@@ -16,8 +19,11 @@ import { createDraftJob } from './jobs/create-draft.ts';
 import { refreshDraftJob } from './jobs/refresh-draft.ts';
 import { checkInJob } from './jobs/check-in.ts';
 import { retractChatJob } from './jobs/retract-chat.ts';
+import { reconcileJob, runReconcile } from './jobs/reconcile.ts';
 import { AccountUnavailable } from './provider-policy.ts';
-import { scheduleAllAccounts } from './queues/account-schedulers.ts';
+import { recordFinalFailure } from './core/failures.ts';
+import { RECONCILE_SCHEDULER_ID } from './queues/account-schedulers.ts';
+import { cappedBackoff } from './queues/queues.ts';
 
 type Processor = (app: App, job: Job, token?: string) => Promise<unknown>;
 
@@ -32,6 +38,7 @@ export const PROCESSORS: Record<JobName, Processor> = {
   'refresh-draft': refreshDraftJob,
   'check-in': checkInJob,
   'retract-chat': retractChatJob,
+  reconcile: reconcileJob,
 };
 
 const CONCURRENCY: Record<QueueName, number> = { sync: 4, plan: 4, actions: 8 };
@@ -66,6 +73,8 @@ export async function startWorker(app: App, opts: { concurrency?: Partial<Record
           // A crashed worker's jobs come back within ~20 s rather than BullMQ's default ~30-60 s.
           lockDuration: 20_000,
           stalledInterval: 10_000,
+          // Provider writes retry on a long horizon (queues.ts ACTION_JOB_OPTIONS).
+          settings: { backoffStrategy: cappedBackoff },
         },
       ),
   );
@@ -73,15 +82,40 @@ export async function startWorker(app: App, opts: { concurrency?: Partial<Record
     w.on('failed', (job, err) => void onFailed(app, job, err));
     w.on('error', (err) => app.log.error({ err: err.message }, 'worker error'));
   }
-  await scheduleAllAccounts(app);
+  await runReconcile(app, 'start');
   await Promise.all(workers.map((w) => w.waitUntilReady()));
+  const watchdog = watchForLostQueues(app);
   app.log.info({ queues: QUEUE_NAMES }, 'worker started');
   return {
     workers,
     close: async () => {
+      clearInterval(watchdog);
       await Promise.all(workers.map((w) => w.close()));
     },
   };
+}
+
+/**
+ * Redis lost its data (FLUSHALL, a new Redis, an obliterated queue) when the reconciler's own
+ * scheduler is gone: then the reconciler runs at once rather than at the next start. One cheap
+ * Redis call every SYNC_INTERVAL (at most every 30 s).
+ */
+function watchForLostQueues(app: App): NodeJS.Timeout {
+  const every = Math.min(app.config.SYNC_INTERVAL.toMillis(), 30_000);
+  let busy = false;
+  const timer = setInterval(() => {
+    if (busy) return;
+    busy = true;
+    void (async () => {
+      if (await app.queues.plan.getJobScheduler(RECONCILE_SCHEDULER_ID)) return;
+      app.log.warn('the queues lost their schedules (Redis flushed or replaced?): putting back what Postgres says is scheduled');
+      await runReconcile(app, 'queues lost');
+    })()
+      .catch((err: unknown) => app.log.error({ err: err instanceof Error ? err.message : String(err) }, 'reconcile after lost queues failed'))
+      .finally(() => (busy = false));
+  }, every);
+  timer.unref();
+  return timer;
 }
 
 /** A job that used up its attempts (or cannot succeed) leaves a visible trace on its row. */
@@ -90,10 +124,6 @@ async function onFailed(app: App, job: Job | undefined, err: Error): Promise<voi
   const final = err instanceof UnrecoverableError || err.name === 'UnrecoverableError' || job.attemptsMade >= (job.opts.attempts ?? 1);
   app.log.warn({ job: job.name, id: job.id, attempt: job.attemptsMade, final, err: err.message }, 'job failed');
   if (!final) return;
-  const key = (job.data as { key?: string }).key;
-  if (job.name === 'create-draft' && key) {
-    await app.prisma.draft
-      .updateMany({ where: { idempotencyKey: key, status: 'scheduled' }, data: { status: 'failed', lastError: err.message } })
-      .catch(() => undefined);
-  }
+  // A transient cause stays retryable: the reconciler takes the draft up again while it is useful.
+  await recordFinalFailure(app, job, err).catch(() => undefined);
 }

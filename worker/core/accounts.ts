@@ -8,7 +8,7 @@ import { activeKey } from '../token-keys.ts';
 import { providerModule, validateRefreshToken } from '../providers.ts';
 import { scheduleAccount, unscheduleAccount } from '../queues/account-schedulers.ts';
 import { scheduleJob } from '../queues/schedule-job.ts';
-import { requestChatPlan } from './request-plan.ts';
+import { requestChatPlan, requestContactPlan } from './request-plan.ts';
 import { closeChannel } from './push-channels.ts';
 
 export interface AddAccountInput {
@@ -79,6 +79,12 @@ export async function addAccount(app: App, input: AddAccountInput) {
     const chats = await app.prisma.chat.findMany({ where: { accountId: account.id, status: { not: 'cancelled' } }, select: { id: true } });
     for (const c of chats) {
       await requestChatPlan(app, c.id);
+    }
+    // And its contacts' check-ins: a step that fell due while the account was unusable was
+    // skipped (no active mailbox) and nothing else would plan it again.
+    const plans = await app.prisma.checkInPlan.findMany({ where: { status: 'active', contact: { userId: account.userId } }, select: { contactId: true } });
+    for (const p of plans) {
+      await requestContactPlan(app, p.contactId);
     }
   }
   return { account, reconnected: Boolean(existing), profile: checked.profile };

@@ -3,14 +3,15 @@
 // carries the key as a marker, so a retry after a crash finds the draft it already made
 // instead of making a second. It re-reads the state first and does nothing if the draft is no
 // longer wanted. It never sends.
-import { DelayedError, type Job } from 'bullmq';
+import { DelayedError, UnrecoverableError, type Job } from 'bullmq';
 import type { App } from '../app.ts';
 import { chatFacts } from '../core/chat-facts.ts';
 import { ensureCheckInPlan } from '../core/check-in-plans.ts';
 import { composeDraft, contentHash } from '../core/compose-draft.ts';
 import { planChatActions } from '../pipeline/plan-chat-actions.ts';
-import { jobSchemas } from '../queues/queues.ts';
-import { withProvider } from '../provider-policy.ts';
+import { FAST_ATTEMPTS, cappedDelay, jobSchemas } from '../queues/queues.ts';
+import { isRetryableFailure, withProvider } from '../provider-policy.ts';
+import { usefulUntil } from '../core/scheduled-work.ts';
 
 /** BullMQ's delays and the clocks of two processes may differ by this much. */
 const EARLY_TOLERANCE_MS = 2_000;
@@ -69,6 +70,8 @@ export async function createDraft(app: App, key: string, job?: Job, token?: stri
       if (existing) return { ref: existing, found: true };
     }
     return { ref: await mailbox.createDraft({ marker: key, ...content }), found: false };
+  }).catch((err: unknown) => {
+    throw giveUpWhenUseless(app, job, draft, err);
   });
   await app.prisma.draft.update({
     where: { id: draft.id },
@@ -89,4 +92,24 @@ export async function createDraft(app: App, key: string, job?: Job, token?: stri
   }
   app.log.info({ kind: draft.kind, to: content.to.email, subject: content.subject, found }, 'draft ready for review');
   return { key, outcome: found ? 'found' : 'created' };
+}
+
+/**
+ * A transient failure is retried on a long horizon (queues.ts), but not past the draft's use: after
+ * the first fast attempts, a retry that would come after `usefulUntil` (a thank-you's 24 h window,
+ * 2 h before the chat for a confirmation) ends the job now, failed and not retryable.
+ */
+export function giveUpWhenUseless(
+  app: App,
+  job: Job | undefined,
+  draft: Parameters<typeof usefulUntil>[0] & { chat: Parameters<typeof usefulUntil>[1] },
+  err: unknown,
+): unknown {
+  if (!job || !isRetryableFailure(err)) return err;
+  const retry = job.attemptsMade + 1;
+  const nextTry = app.now().getTime() + cappedDelay(retry);
+  const until = usefulUntil(draft, draft.chat);
+  if (retry < FAST_ATTEMPTS || nextTry <= until.getTime()) return err;
+  const message = err instanceof Error ? err.message : String(err);
+  return new UnrecoverableError(`${message} (no more tries: the ${draft.kind.replace('_', '-')} is of no use after ${until.toISOString()})`);
 }

@@ -20,6 +20,8 @@ export async function createPrep(app: App, key: string, job?: Job, token?: strin
     include: { account: true, contact: true, user: true },
   });
   if (chat.status !== 'upcoming') return { key, outcome: 'skipped', why: `chat ${chat.status}` };
+  // A retry that outlasted the time before the chat has nothing left to reserve.
+  if (chat.startUtc <= app.now()) return { key, outcome: 'skipped', why: 'chat already started' };
   if (chat.account.status !== 'active') return { key, outcome: 'skipped', why: `account ${chat.account.status}` };
 
   const event = prepEvent(app, chat, entry, key);

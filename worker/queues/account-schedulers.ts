@@ -3,6 +3,20 @@
 // worker's start and a (re)connect can both call it.
 import type { App } from '../app.ts';
 
+/** The reconciler's own scheduler (plan queue): Postgres is put back in the queues this often. */
+export const RECONCILE_SCHEDULER_ID = 'reconcile';
+export const RECONCILE_EVERY_MS = 10 * 60_000;
+
+/** The ids of an account's three schedulers. */
+export function schedulerIds(accountId: string): string[] {
+  return [`sync-${accountId}`, `track-${accountId}`, `watch-${accountId}`];
+}
+
+/** The periodic reconcile (idempotent). Its absence from Redis is how a worker notices Redis lost its data. */
+export async function scheduleReconciler(app: App): Promise<void> {
+  await app.queues.plan.upsertJobScheduler(RECONCILE_SCHEDULER_ID, { every: RECONCILE_EVERY_MS }, { name: 'reconcile', data: { reason: 'schedule' } });
+}
+
 /** Per account: calendar sync and send detection every SYNC_INTERVAL, push channels hourly (idempotent). */
 export async function scheduleAccount(app: App, accountId: string): Promise<void> {
   const every = app.config.SYNC_INTERVAL.toMillis();
@@ -13,12 +27,5 @@ export async function scheduleAccount(app: App, accountId: string): Promise<void
 }
 
 export async function unscheduleAccount(app: App, accountId: string): Promise<void> {
-  await app.queues.sync.removeJobScheduler(`sync-${accountId}`);
-  await app.queues.sync.removeJobScheduler(`track-${accountId}`);
-  await app.queues.sync.removeJobScheduler(`watch-${accountId}`);
-}
-
-export async function scheduleAllAccounts(app: App): Promise<void> {
-  const accounts = await app.prisma.account.findMany({ where: { status: 'active' }, select: { id: true } });
-  for (const a of accounts) await scheduleAccount(app, a.id);
+  for (const id of schedulerIds(accountId)) await app.queues.sync.removeJobScheduler(id);
 }

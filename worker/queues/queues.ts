@@ -20,6 +20,7 @@ export const jobSchemas = {
   'refresh-draft': z.object({ key: id }),
   'check-in': z.object({ contactId: id, key: id }),
   'retract-chat': z.object({ chatId: id }),
+  reconcile: z.object({ reason: z.string().default('schedule') }),
 } as const;
 
 export type JobName = keyof typeof jobSchemas;
@@ -36,11 +37,13 @@ export const QUEUE_OF: Record<JobName, QueueName> = {
   'refresh-draft': 'actions',
   'check-in': 'actions',
   'retract-chat': 'actions',
+  reconcile: 'plan',
 };
 
 /**
  * Every job retries with exponential backoff and jitter, and failed jobs stay in Redis (visible in
- * status and /queues). Completed ones are trimmed.
+ * status and /queues). Completed ones are trimmed. Sync and plan jobs retry briefly: the next
+ * scheduled sync is their retry.
  */
 export const DEFAULT_JOB_OPTIONS: JobsOptions = {
   attempts: 8,
@@ -48,6 +51,46 @@ export const DEFAULT_JOB_OPTIONS: JobsOptions = {
   removeOnComplete: { age: 24 * 3600, count: 5_000 },
   removeOnFail: false,
 };
+
+/** The `capped` backoff: doubling from 2 s, capped at 30 minutes. */
+export const RETRY_BASE_MS = 2_000;
+export const RETRY_CAP_MS = 30 * 60_000;
+/** Attempts of the first, fast phase (the former whole horizon, ~4 minutes). */
+export const FAST_ATTEMPTS = 8;
+
+/**
+ * Provider writes (drafts, prep blocks, check-ins) outlast an outage: 24 attempts take ~7 h
+ * (2 s doubling to 17 min, ~34 min in all, then every 30 min). A draft that stops being useful
+ * sooner gives up sooner (see worker/core/usefulness.ts).
+ */
+export const ACTION_JOB_OPTIONS: JobsOptions = {
+  ...DEFAULT_JOB_OPTIONS,
+  attempts: 24,
+  backoff: { type: 'capped' },
+};
+
+/** Delay before retry number `attemptsMade` (1 = the first retry), without jitter. */
+export function cappedDelay(attemptsMade: number): number {
+  return Math.min(RETRY_BASE_MS * 2 ** Math.max(0, attemptsMade - 1), RETRY_CAP_MS);
+}
+
+/** The workers' backoff strategy for type `capped` (±25 % jitter so a recovered provider is not hit at once). */
+export function cappedBackoff(attemptsMade: number, type?: string): number {
+  if (type !== 'capped') throw new Error(`unknown backoff type ${type}`);
+  const d = cappedDelay(attemptsMade);
+  return Math.round(d * (0.75 + Math.random() * 0.5));
+}
+
+/** Total time a job with these options keeps retrying, without jitter (for docs and tests). */
+export function retryHorizonMs(opts: JobsOptions): number {
+  let total = 0;
+  for (let n = 1; n < (opts.attempts ?? 1); n++) total += cappedDelay(n);
+  return total;
+}
+
+export function jobOptionsFor(name: JobName): JobsOptions {
+  return QUEUE_OF[name] === 'actions' ? ACTION_JOB_OPTIONS : DEFAULT_JOB_OPTIONS;
+}
 
 export type Queues = Record<QueueName, Queue>;
 

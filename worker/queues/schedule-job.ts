@@ -2,13 +2,13 @@
 // (reschedule), or replaces a finished one. Jobs re-check the database when they fire, so a stale
 // or duplicated job is harmless; this keeps the queue tidy and the timing right.
 import type { Queue } from 'bullmq';
-import { DEFAULT_JOB_OPTIONS, QUEUE_OF, jobSchemas, type JobData, type JobName, type Queues } from './queues.ts';
+import { QUEUE_OF, jobOptionsFor, jobSchemas, type JobData, type JobName, type Queues } from './queues.ts';
 
 export async function scheduleJob<N extends JobName>(
   queues: Queues,
   name: N,
   data: JobData<N>,
-  opts: { jobId: string; dueAt: Date; now: Date },
+  opts: { jobId: string; dueAt: Date; now: Date; /** Put back only: a job still pending keeps its time. */ onlyIfMissing?: boolean },
 ): Promise<'added' | 'moved' | 'kept'> {
   jobSchemas[name].parse(data);
   const queue: Queue = queues[QUEUE_OF[name]];
@@ -17,6 +17,7 @@ export async function scheduleJob<N extends JobName>(
   if (existing) {
     const state = await existing.getState();
     if (state === 'delayed') {
+      if (opts.onlyIfMissing) return 'kept';
       const currentDue = existing.timestamp + (existing.delay ?? 0);
       if (Math.abs(currentDue - opts.dueAt.getTime()) <= 1_000) return 'kept';
       await existing.changeDelay(delay);
@@ -28,7 +29,7 @@ export async function scheduleJob<N extends JobName>(
     // completed / failed / unknown: the database says it is still wanted, so run it again.
     await existing.remove().catch(() => undefined);
   }
-  await queue.add(name, data, { ...DEFAULT_JOB_OPTIONS, jobId: opts.jobId, delay });
+  await queue.add(name, data, { ...jobOptionsFor(name), jobId: opts.jobId, delay });
   return 'added';
 }
 

@@ -11,6 +11,7 @@
 import formbody from '@fastify/formbody';
 import Fastify, { LogController, type FastifyBaseLogger, type FastifyInstance } from 'fastify';
 import type { App } from '../app.ts';
+import { auditQueuesWithin } from '../core/scheduled-work.ts';
 import { getStatus } from '../core/status.ts';
 import { registerActions } from './actions.ts';
 import { html } from './html.ts';
@@ -121,7 +122,9 @@ export async function buildWebServer(app: App): Promise<FastifyInstance> {
       probe(() => app.queues.plan.getJobCounts('waiting')),
     ]);
     const ok = db === 'ok' && redis === 'ok';
-    return reply.code(ok ? 200 : 503).header('cache-control', 'no-store').send({ status: ok ? 'ok' : 'degraded', db, redis, time: app.now().toISOString() });
+    // What Postgres says is scheduled against what the queues hold (the reconciler mends a mismatch).
+    const scheduled = ok ? await auditQueuesWithin(app) : undefined;
+    return reply.code(ok ? 200 : 503).header('cache-control', 'no-store').send({ status: ok ? 'ok' : 'degraded', db, redis, scheduled, time: app.now().toISOString() });
   });
 
   server.get('/api/status', async (_req, reply) => {

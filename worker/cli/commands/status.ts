@@ -1,7 +1,9 @@
 import type { Command } from 'commander';
 import Table from 'cli-table3';
 import { DateTime } from 'luxon';
+import { auditQueuesWithin, type QueueAudit } from '../../core/scheduled-work.ts';
 import { getStatus } from '../../core/status.ts';
+import type { App } from '../../app.ts';
 import { printJson, withApp } from '../with-app.ts';
 
 const fmt = (iso: string, zone: string) => DateTime.fromISO(iso).setZone(zone).toFormat('ccc d LLL HH:mm ZZZZ');
@@ -14,6 +16,7 @@ export function registerStatus(program: Command): void {
     .action(async (opts: { json?: boolean }) => {
       await withApp(async (app) => {
         const s = await getStatus(app.prisma, app.now());
+        const queues = await queueAudit(app);
         if (opts.json) {
           return printJson({
             accounts: s.accounts.map(({ email, provider, status, lastSyncAt, lastError }) => ({ email, provider, status, lastSyncAt, lastError })),
@@ -21,6 +24,7 @@ export function registerStatus(program: Command): void {
             scheduled: s.scheduled.map(({ kind, contactEmail, dueAt }) => ({ kind, contactEmail, dueAt })),
             drafts: s.drafts,
             ignored: s.ignored,
+            queues,
           });
         }
         const a = new Table({ head: ['account', 'provider', 'status', 'last sync', 'last error'] });
@@ -31,7 +35,7 @@ export function registerStatus(program: Command): void {
         }
         const q = new Table({ head: ['scheduled', 'for', 'due'] });
         for (const x of s.scheduled) q.push([x.kind, x.contactEmail, x.dueAt]);
-        process.stdout.write(`Accounts\n${a.toString()}\nChats\n${c.toString()}\nScheduled\n${q.toString()}\n`);
+        process.stdout.write(`Accounts\n${a.toString()}\nChats\n${c.toString()}\nScheduled\n${q.toString()}\n${queuesLine(queues)}\n`);
         if (s.ignored.length) {
           const i = new Table({ head: ['ignored event', 'why'] });
           for (const x of s.ignored) i.push([x.title, x.reasons.join('; ')]);
@@ -39,4 +43,24 @@ export function registerStatus(program: Command): void {
         }
       }, { needsRedis: false });
     });
+}
+
+/** Postgres against the queues; only when Redis answers (status works while Redis is down). */
+async function queueAudit(app: App): Promise<QueueAudit | { error: string }> {
+  try {
+    await Promise.race([
+      app.redis.connect().then(() => app.redis.ping()),
+      new Promise((_, reject) => setTimeout(() => reject(new Error('no answer in 2 s')), 2_000).unref()),
+    ]);
+  } catch (err) {
+    return { error: `Redis unreachable (${err instanceof Error ? err.message : String(err)})` };
+  }
+  return auditQueuesWithin(app);
+}
+
+function queuesLine(q: QueueAudit | { error: string }): string {
+  if ('error' in q) return `Queues: not checked: ${q.error}`;
+  if (q.mismatch === 0) return 'Queues: hold everything Postgres says is scheduled';
+  const m = q.missing;
+  return `Queues: MISSING ${m.drafts} draft(s), ${m.prep} prep block(s), ${m.checkIns} check-in(s), ${m.schedulers} scheduler(s) that Postgres says are scheduled (the worker's reconciler puts them back within 10 minutes)`;
 }

@@ -1,0 +1,2 @@
+-- AlterTable
+ALTER TABLE "Draft" ADD COLUMN     "retryable" BOOLEAN NOT NULL DEFAULT false;

@@ -1,0 +1,80 @@
+// `npx tsx scripts/bench-reconcile.ts [--drafts N]`: what the reconciler costs (not a test). On the
+// embedded database (fresh temp DATA_DIR) and a throwaway Redis, N scheduled drafts (default
+// 1,000) are put in Postgres; then, measured by Redis's own command counter and the clock:
+//   1. a reconcile over empty queues (everything put back: Redis lost it all);
+//   2. a reconcile over full queues (nothing to do: the cost of the periodic run);
+//   3. the health audit (Postgres against the queues).
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { parseArgs } from 'node:util';
+import { randomBytes } from 'node:crypto';
+import { Redis } from 'ioredis';
+import { pino } from 'pino';
+import { createApp } from '../worker/app.ts';
+import { parseConfig } from '../worker/config.ts';
+import { openDatabase } from '../worker/db/client.ts';
+import { auditQueues } from '../worker/core/scheduled-work.ts';
+import { reconcile } from '../worker/jobs/reconcile.ts';
+import { startLocalRedis } from '../worker/services/local-redis.ts';
+
+const { values: args } = parseArgs({ options: { drafts: { type: 'string', default: '1000' } } });
+const N = Number(args.drafts);
+
+const redisServer = await startLocalRedis();
+const dataDir = mkdtempSync(join(tmpdir(), 'coffee-chat-bench-reconcile-'));
+const db = await openDatabase({ databaseUrl: '', dataDir });
+const config = parseConfig({
+  DATA_DIR: dataDir,
+  REDIS_URL: redisServer.url,
+  QUEUE_PREFIX: 'bench',
+  TOKEN_ENCRYPTION_KEY: randomBytes(32).toString('base64'),
+  TOKEN_ENCRYPTION_KEY_ID: 'bench',
+});
+const app = await createApp({ config, db, log: pino({ level: 'silent' }) });
+const counter = new Redis(redisServer.url);
+
+/** Commands Redis processed since the last call (minus the INFO call itself). */
+let last = 0;
+async function commands(): Promise<number> {
+  const info = await counter.info('stats');
+  const total = Number(/total_commands_processed:(\d+)/.exec(info)![1]);
+  const delta = total - last - 1;
+  last = total;
+  return delta;
+}
+
+try {
+  const user = await app.prisma.user.create({ data: { name: 'Bench User' } });
+  const account = await app.prisma.account.create({
+    data: { userId: user.id, provider: 'google', email: 'bench@gmail.example', refreshTokenEnc: 'x', tokenKeyId: 'bench', scopes: [] },
+  });
+  const dueAt = new Date(Date.now() + 24 * 3600_000);
+  await app.prisma.draft.createMany({
+    data: Array.from({ length: N }, (_, i) => ({ idempotencyKey: `outreach-bench-${i}`, kind: 'outreach' as const, userId: user.id, accountId: account.id, dueAt })),
+  });
+  await app.redis.connect();
+  await commands();
+
+  const rows: [string, number, number][] = [];
+  let t = performance.now();
+  const first = await reconcile(app, 'bench');
+  rows.push([`reconcile, queues empty (${first.added.drafts} drafts put back)`, await commands(), performance.now() - t]);
+  t = performance.now();
+  const second = await reconcile(app, 'bench');
+  rows.push([`reconcile, queues full (${second.kept} kept)`, await commands(), performance.now() - t]);
+  t = performance.now();
+  const audit = await auditQueues(app);
+  rows.push([`health audit (mismatch ${audit.mismatch})`, await commands(), performance.now() - t]);
+
+  process.stdout.write(`reconciler cost for N=${N} scheduled drafts (embedded database, local Redis)\n`);
+  for (const [what, cmds, ms] of rows) {
+    process.stdout.write(`  ${what.padEnd(48)} ${String(cmds).padStart(7)} Redis commands (${(cmds / N).toFixed(2)}/draft)  ${ms.toFixed(0).padStart(6)} ms\n`);
+  }
+} finally {
+  counter.disconnect();
+  await app.close();
+  await db.close();
+  await redisServer.stop();
+  rmSync(dataDir, { recursive: true, force: true });
+}
