@@ -41,7 +41,9 @@ export async function startLoopback<T>(opts: {
       return;
     }
     const finish = (status: number, text: string) => {
-      res.writeHead(status, { 'content-type': 'text/html; charset=utf-8' }).end(`<!doctype html><p>${text}</p>`);
+      res
+        .writeHead(status, { 'content-type': 'text/html; charset=utf-8' })
+        .end(`<!doctype html><p>${text}</p>`);
       clearTimeout(timer);
       server.close();
     };
@@ -74,10 +76,13 @@ export async function startLoopback<T>(opts: {
     server.listen(opts.port ?? 0, '127.0.0.1', () => resolve());
   });
   redirectUri = `http://127.0.0.1:${(server.address() as AddressInfo).port}/`;
-  timer = setTimeout(() => {
-    server.close();
-    settle.reject(new ProviderError(opts.provider, 'bad_request', 'timed out waiting for the browser'));
-  }, opts.timeoutMs ?? 5 * 60_000);
+  timer = setTimeout(
+    () => {
+      server.close();
+      settle.reject(new ProviderError(opts.provider, 'bad_request', 'timed out waiting for the browser'));
+    },
+    opts.timeoutMs ?? 5 * 60_000,
+  );
   timer.unref();
   return {
     url: opts.buildUrl(redirectUri, state),

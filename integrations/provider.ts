@@ -28,8 +28,7 @@ export interface NeutralAttendee extends Person {
  * All-day events carry dates only (end exclusive, as both providers do).
  */
 export type EventTime =
-  | { kind: 'timed'; utc: string; timeZone: string | null }
-  | { kind: 'allDay'; date: string };
+  { kind: 'timed'; utc: string; timeZone: string | null } | { kind: 'allDay'; date: string };
 
 /**
  * The name of the marker property our own provider objects carry (Google: a private extended
@@ -220,12 +219,7 @@ export interface MailboxProvider {
 // ---- errors ----------------------------------------------------------------------------
 
 export type ProviderErrorKind =
-  | 'auth_revoked'
-  | 'rate_limited'
-  | 'cursor_expired'
-  | 'transient'
-  | 'not_found'
-  | 'bad_request';
+  'auth_revoked' | 'rate_limited' | 'cursor_expired' | 'transient' | 'not_found' | 'bad_request';
 
 export class ProviderError extends Error {
   readonly kind: ProviderErrorKind;
@@ -312,9 +306,17 @@ export interface ProviderModule {
    * the token to store: the rotated one where the provider rotates. Throws ProviderError
    * (auth_revoked for a bad token) with a one-line message.
    */
-  validateRefreshToken(refreshToken: string, endpoints: ProviderEndpoints): Promise<{ profile: AccountProfile; refreshToken: string }>;
+  validateRefreshToken(
+    refreshToken: string,
+    endpoints: ProviderEndpoints,
+  ): Promise<{ profile: AccountProfile; refreshToken: string }>;
   /** A problem that would only show after the consent screen (no OAuth client configured), or null. */
   consentProblem(endpoints: ProviderEndpoints): string | null;
   /** Starts the browser consent for installed apps (loopback redirect + PKCE). */
-  startConsent(opts: { endpoints: ProviderEndpoints; loginHint?: string; port?: number; timeoutMs?: number }): Promise<ConsentInProgress>;
+  startConsent(opts: {
+    endpoints: ProviderEndpoints;
+    loginHint?: string;
+    port?: number;
+    timeoutMs?: number;
+  }): Promise<ConsentInProgress>;
 }

@@ -43,7 +43,12 @@ export class FaultRegistry {
   }
 
   /** Takes (consumes one use of) the first fault matching this request. */
-  take(req: { provider: 'google' | 'microsoft'; method: string; path: string; account?: string }): Fault | undefined {
+  take(req: {
+    provider: 'google' | 'microsoft';
+    method: string;
+    path: string;
+    account?: string;
+  }): Fault | undefined {
     const f = this.faults.find(
       (c) =>
         c.provider === req.provider &&

@@ -57,7 +57,8 @@ export interface Sandbox {
 
 function classify(url: string): RequestLogEntry['provider'] {
   if (url.startsWith('/__admin')) return 'admin';
-  if (url.startsWith('/calendar/v3') || url.startsWith('/gmail/v1') || url.startsWith('/token')) return 'google';
+  if (url.startsWith('/calendar/v3') || url.startsWith('/gmail/v1') || url.startsWith('/token'))
+    return 'google';
   if (url.startsWith('/v1.0') || /^\/[^/]+\/oauth2\/v2\.0\//.test(url)) return 'microsoft';
   return 'other';
 }

@@ -47,11 +47,24 @@ async function commands(): Promise<number> {
 try {
   const user = await app.prisma.user.create({ data: { name: 'Bench User' } });
   const account = await app.prisma.account.create({
-    data: { userId: user.id, provider: 'google', email: 'bench@gmail.example', refreshTokenEnc: 'x', tokenKeyId: 'bench', scopes: [] },
+    data: {
+      userId: user.id,
+      provider: 'google',
+      email: 'bench@gmail.example',
+      refreshTokenEnc: 'x',
+      tokenKeyId: 'bench',
+      scopes: [],
+    },
   });
   const dueAt = new Date(Date.now() + 24 * 3600_000);
   await app.prisma.draft.createMany({
-    data: Array.from({ length: N }, (_, i) => ({ idempotencyKey: `outreach-bench-${i}`, kind: 'outreach' as const, userId: user.id, accountId: account.id, dueAt })),
+    data: Array.from({ length: N }, (_, i) => ({
+      idempotencyKey: `outreach-bench-${i}`,
+      kind: 'outreach' as const,
+      userId: user.id,
+      accountId: account.id,
+      dueAt,
+    })),
   });
   await app.redis.connect();
   await commands();
@@ -59,7 +72,11 @@ try {
   const rows: [string, number, number][] = [];
   let t = performance.now();
   const first = await reconcile(app, 'bench');
-  rows.push([`reconcile, queues empty (${first.added.drafts} drafts put back)`, await commands(), performance.now() - t]);
+  rows.push([
+    `reconcile, queues empty (${first.added.drafts} drafts put back)`,
+    await commands(),
+    performance.now() - t,
+  ]);
   t = performance.now();
   const second = await reconcile(app, 'bench');
   rows.push([`reconcile, queues full (${second.kept} kept)`, await commands(), performance.now() - t]);
@@ -69,7 +86,9 @@ try {
 
   process.stdout.write(`reconciler cost for N=${N} scheduled drafts (embedded database, local Redis)\n`);
   for (const [what, cmds, ms] of rows) {
-    process.stdout.write(`  ${what.padEnd(48)} ${String(cmds).padStart(7)} Redis commands (${(cmds / N).toFixed(2)}/draft)  ${ms.toFixed(0).padStart(6)} ms\n`);
+    process.stdout.write(
+      `  ${what.padEnd(48)} ${String(cmds).padStart(7)} Redis commands (${(cmds / N).toFixed(2)}/draft)  ${ms.toFixed(0).padStart(6)} ms\n`,
+    );
   }
 } finally {
   counter.disconnect();

@@ -57,7 +57,9 @@ const OPT = {
   skipScale: args['skip-scale'] ?? false,
   sandboxAccounts: 0,
 };
-OPT.sandboxAccounts = args['sandbox-accounts'] ? int(args['sandbox-accounts'], 'sandbox-accounts') : Math.max(10_000, OPT.accounts);
+OPT.sandboxAccounts = args['sandbox-accounts']
+  ? int(args['sandbox-accounts'], 'sandbox-accounts')
+  : Math.max(10_000, OPT.accounts);
 
 // ---------------------------------------------------------------------------------------------
 
@@ -77,7 +79,9 @@ const tokens = (c: Record<string, number>) => sum(c, isTokenEndpoint);
 async function main(): Promise<number> {
   const started = Date.now();
   out('coffee-chat benchmark — figures from one run on this machine (ratios, not absolute promises)');
-  out(`  node ${process.version}, ${cpus().length} CPU(s), embedded PGlite in a fresh temp DATA_DIR, provider sandbox in process`);
+  out(
+    `  node ${process.version}, ${cpus().length} CPU(s), embedded PGlite in a fresh temp DATA_DIR, provider sandbox in process`,
+  );
   let redis: LocalRedis | undefined;
   let redisUrl = process.env.REDIS_URL;
   if (!redisUrl) {
@@ -85,7 +89,9 @@ async function main(): Promise<number> {
     redisUrl = redis.url;
   }
   out(`  redis ${redis ? `throwaway redis-server at ${redisUrl}` : redisUrl}`);
-  out(`  options: --accounts ${OPT.accounts} --idle-syncs ${OPT.idleSyncs} --moves ${OPT.moves} --drafts ${OPT.drafts} --sandbox-accounts ${OPT.sandboxAccounts} --time-limit ${OPT.timeLimitMs / 1000}`);
+  out(
+    `  options: --accounts ${OPT.accounts} --idle-syncs ${OPT.idleSyncs} --moves ${OPT.moves} --drafts ${OPT.drafts} --sandbox-accounts ${OPT.sandboxAccounts} --time-limit ${OPT.timeLimitMs / 1000}`,
+  );
 
   try {
     const s = await startBenchStack({ redisUrl, tlsDir });
@@ -113,7 +119,12 @@ async function main(): Promise<number> {
 }
 
 async function connect(s: BenchStack, a: SeededAccount): Promise<string> {
-  const r = await addAccount(s.app, { provider: a.provider, refreshToken: a.refreshToken, email: a.email, name: 'Bench User' });
+  const r = await addAccount(s.app, {
+    provider: a.provider,
+    refreshToken: a.refreshToken,
+    email: a.email,
+    name: 'Bench User',
+  });
   return r.account.id;
 }
 
@@ -121,9 +132,22 @@ async function connect(s: BenchStack, a: SeededAccount): Promise<string> {
 async function idleSyncPhase(s: BenchStack) {
   out(`\n1. Provider calls per idle incremental sync (goal: exactly 1 per calendar)`);
   out(`   2 accounts per provider, each watching 2 calendars (primary + a secondary one) with a few events;`);
-  out(`   after the full sync, ${OPT.idleSyncs} idle syncs per account through syncAccount(). "factory" counts the`);
-  out(`   provider factory's onCall; "sandbox" counts the sandbox request log (API endpoints, token calls excluded).`);
-  const t = table(['provider', 'syncs × calendars', 'factory API calls', 'sandbox API calls', 'token calls', 'calls / sync / calendar', 'goal', 'endpoints']);
+  out(
+    `   after the full sync, ${OPT.idleSyncs} idle syncs per account through syncAccount(). "factory" counts the`,
+  );
+  out(
+    `   provider factory's onCall; "sandbox" counts the sandbox request log (API endpoints, token calls excluded).`,
+  );
+  const t = table([
+    'provider',
+    'syncs × calendars',
+    'factory API calls',
+    'sandbox API calls',
+    'token calls',
+    'calls / sync / calendar',
+    'goal',
+    'endpoints',
+  ]);
   const now = new Date();
   for (const kind of KINDS) {
     const seeded: SeededAccount[] = [];
@@ -140,7 +164,9 @@ async function idleSyncPhase(s: BenchStack) {
     await s.app.prisma.calendar.updateMany({ where: { accountId: { in: ids } }, data: { selected: true } });
     for (const id of ids) await syncAccount(s.app, id); // full sync of the secondary, primary incremental
     await drainDueJobs(s.app);
-    const calendars = await s.app.prisma.calendar.count({ where: { accountId: { in: ids }, selected: true } });
+    const calendars = await s.app.prisma.calendar.count({
+      where: { accountId: { in: ids }, selected: true },
+    });
     const emails = seeded.map((a) => a.email);
     const snap = s.calls.snapshot();
     const idx = s.sandbox.requests.length;
@@ -170,11 +196,24 @@ async function idleSyncPhase(s: BenchStack) {
 // 2 -------------------------------------------------------------------------------------------
 async function changedChatPhase(s: BenchStack) {
   out(`\n2. Provider calls per changed chat (goal: ≤ 2 Google, ≤ 3 Graph)`);
-  out(`   A 1:1 coffee chat 6 h ahead: after the first sync its prep block and its confirmation draft exist.`);
-  out(`   Then it is moved ${OPT.moves}× by +1 h in the sandbox (as in the provider's UI); each time: syncAccount(),`);
+  out(
+    `   A 1:1 coffee chat 6 h ahead: after the first sync its prep block and its confirmation draft exist.`,
+  );
+  out(
+    `   Then it is moved ${OPT.moves}× by +1 h in the sandbox (as in the provider's UI); each time: syncAccount(),`,
+  );
   out(`   then every job it causes that is due now (plan-chat, create-prep, refresh-draft) runs through the`);
   out(`   worker's processors in process. Calls counted per account by onCall (API calls; tokens apart).`);
-  const t = table(['provider', 'sync calls / change', 'total calls / change', 'token calls', 'sandbox API calls / change', 'goal', 'jobs run / change', 'endpoints (all moves)']);
+  const t = table([
+    'provider',
+    'sync calls / change',
+    'total calls / change',
+    'token calls',
+    'sandbox API calls / change',
+    'goal',
+    'jobs run / change',
+    'endpoints (all moves)',
+  ]);
   const now = new Date();
   for (const kind of KINDS) {
     const a = seedAccount(s.sandbox, kind, `moved@${domain(kind)}`);
@@ -185,11 +224,16 @@ async function changedChatPhase(s: BenchStack) {
     const accountId = await connect(s, a);
     await syncAccount(s.app, accountId);
     await drainDueJobs(s.app);
-    const chat = await s.app.prisma.chat.findFirstOrThrow({ where: { accountId }, include: { drafts: true, entries: true } });
+    const chat = await s.app.prisma.chat.findFirstOrThrow({
+      where: { accountId },
+      include: { drafts: true, entries: true },
+    });
     const confirmation = chat.drafts.find((d) => d.kind === 'confirmation');
     const prep = chat.entries.find((e) => e.kind === 'prep');
     if (confirmation?.status !== 'created' || !prep?.providerEventId) {
-      out(`   ${LABEL[kind]}: setup incomplete (confirmation ${confirmation?.status ?? 'missing'}, prep ${prep?.providerEventId ? 'made' : 'missing'}): skipped`);
+      out(
+        `   ${LABEL[kind]}: setup incomplete (confirmation ${confirmation?.status ?? 'missing'}, prep ${prep?.providerEventId ? 'made' : 'missing'}): skipped`,
+      );
       continue;
     }
     const syncCalls: number[] = [];
@@ -200,7 +244,8 @@ async function changedChatPhase(s: BenchStack) {
     let verified = true;
     const all: Record<string, number> = {};
     for (let m = 0; m < OPT.moves; m++) {
-      const hashBefore = (await s.app.prisma.draft.findUniqueOrThrow({ where: { id: confirmation.id } })).contentHash;
+      const hashBefore = (await s.app.prisma.draft.findUniqueOrThrow({ where: { id: confirmation.id } }))
+        .contentHash;
       start = new Date(start.getTime() + HOUR);
       const snap = s.calls.snapshot();
       const idx = s.sandbox.requests.length;
@@ -237,10 +282,23 @@ async function changedChatPhase(s: BenchStack) {
 
 // 4 (runs on the first stack, printed third) ---------------------------------------------------
 async function draftPhase(s: BenchStack) {
-  out(`\n3. Thank-you drafts through the real create-draft path (createDraft(), concurrency 8 = the actions queue's)`);
+  out(
+    `\n3. Thank-you drafts through the real create-draft path (createDraft(), concurrency 8 = the actions queue's)`,
+  );
   const per = Math.max(1, Math.floor(OPT.drafts / KINDS.length));
-  out(`   ${per} chats per provider that ended 2–3 h ago, one account each; synced and planned first (not timed).`);
-  const t = table(['provider', 'drafts', 'created', 'wall time', 'drafts / s', 'calls / draft', 'in sandbox mailbox', 'endpoints']);
+  out(
+    `   ${per} chats per provider that ended 2–3 h ago, one account each; synced and planned first (not timed).`,
+  );
+  const t = table([
+    'provider',
+    'drafts',
+    'created',
+    'wall time',
+    'drafts / s',
+    'calls / draft',
+    'in sandbox mailbox',
+    'endpoints',
+  ]);
   const now = Date.now();
   let allDrafts = 0;
   let allMs = 0;
@@ -253,7 +311,12 @@ async function draftPhase(s: BenchStack) {
     const accountId = await connect(s, a);
     await syncAccount(s.app, accountId);
     await drainDueJobs(s.app, ['plan']);
-    const keys = (await s.app.prisma.draft.findMany({ where: { accountId, kind: 'thank_you', status: 'scheduled' }, select: { idempotencyKey: true } })).map((d) => d.idempotencyKey);
+    const keys = (
+      await s.app.prisma.draft.findMany({
+        where: { accountId, kind: 'thank_you', status: 'scheduled' },
+        select: { idempotencyKey: true },
+      })
+    ).map((d) => d.idempotencyKey);
     const snap = s.calls.snapshot();
     let created = 0;
     const t0 = performance.now();
@@ -266,17 +329,39 @@ async function draftPhase(s: BenchStack) {
     allMs += ms;
     const c = s.calls.since(snap, [a.email]);
     const inMailbox = a.drafts().length;
-    t.push([LABEL[kind], keys.length, created, `${(ms / 1000).toFixed(2)} s`, fmt(created / (ms / 1000), 1), fmt(api(c) / Math.max(1, created)), inMailbox, endpoints(c)]);
+    t.push([
+      LABEL[kind],
+      keys.length,
+      created,
+      `${(ms / 1000).toFixed(2)} s`,
+      fmt(created / (ms / 1000), 1),
+      fmt(api(c) / Math.max(1, created)),
+      inMailbox,
+      endpoints(c),
+    ]);
   }
-  t.push(['both', '', allDrafts, `${(allMs / 1000).toFixed(2)} s`, fmt(allDrafts / (allMs / 1000), 1), '', '', '']);
+  t.push([
+    'both',
+    '',
+    allDrafts,
+    `${(allMs / 1000).toFixed(2)} s`,
+    fmt(allDrafts / (allMs / 1000), 1),
+    '',
+    '',
+    '',
+  ]);
   out(t.toString());
 }
 
 // 3 -------------------------------------------------------------------------------------------
 async function scalePhase(s: BenchStack) {
   const k = OPT.accounts;
-  out(`\n4. One full sync of many accounts by the real worker (startWorker, concurrency as configured: sync 4, plan 4, actions 8)`);
-  out(`   ${k} Google + ${k} Microsoft accounts, each a week of 5 ordinary meetings; a fresh database and sandbox.`);
+  out(
+    `\n4. One full sync of many accounts by the real worker (startWorker, concurrency as configured: sync 4, plan 4, actions 8)`,
+  );
+  out(
+    `   ${k} Google + ${k} Microsoft accounts, each a week of 5 ordinary meetings; a fresh database and sandbox.`,
+  );
   const t = table(['step', 'figure']);
   const now = new Date();
   let t0 = performance.now();
@@ -289,7 +374,10 @@ async function scalePhase(s: BenchStack) {
       seeded.push(a);
     }
   }
-  t.push(['seed sandbox', `${seeded.length} accounts, ${seeded.length * 5} events in ${((performance.now() - t0) / 1000).toFixed(2)} s`]);
+  t.push([
+    'seed sandbox',
+    `${seeded.length} accounts, ${seeded.length * 5} events in ${((performance.now() - t0) / 1000).toFixed(2)} s`,
+  ]);
 
   const startRss = process.memoryUsage().rss;
   let peakRss = startRss;
@@ -326,10 +414,17 @@ async function scalePhase(s: BenchStack) {
       }
     } finally {
       const wallMs = performance.now() - t0;
-      const byKind = await s.app.prisma.calendar.groupBy({ by: ['accountId'], where: { lastFullSyncAt: { not: null } } }).then(async (rows) => {
-        const kinds = await s.app.prisma.account.findMany({ where: { id: { in: rows.map((r) => r.accountId) } }, select: { provider: true } });
-        return KINDS.map((kd) => `${LABEL[kd]} ${kinds.filter((x) => x.provider === kd).length}`).join(', ');
-      });
+      const byKind = await s.app.prisma.calendar
+        .groupBy({ by: ['accountId'], where: { lastFullSyncAt: { not: null } } })
+        .then(async (rows) => {
+          const kinds = await s.app.prisma.account.findMany({
+            where: { id: { in: rows.map((r) => r.accountId) } },
+            select: { provider: true },
+          });
+          return KINDS.map((kd) => `${LABEL[kd]} ${kinds.filter((x) => x.provider === kd).length}`).join(
+            ', ',
+          );
+        });
       // The rate in the first and the last fifth of the sampled span (it should not fall as
       // more accounts are synced).
       const first = progress[0]!;
@@ -355,22 +450,39 @@ async function scalePhase(s: BenchStack) {
       }
       const events = await s.app.prisma.event.count();
       const c = s.calls.since(snap);
-      const sbx = s.sandboxCalls(idx, seeded.map((a) => a.email));
+      const sbx = s.sandboxCalls(
+        idx,
+        seeded.map((a) => a.email),
+      );
       t.push([
         'full sync of all accounts (worker start → every calendar fully synced)',
         `${synced}/${connected} accounts in ${(wallMs / 1000).toFixed(1)} s${synced < connected ? ' — TIME LIMIT HIT' : ''} (startWorker itself took ${(readyMs / 1000).toFixed(1)} s: it upserts 2 job schedulers per account; jobs run meanwhile)`,
       ]);
-      t.push(['accounts / s', `${fmt(synced / (wallMs / 1000), 1)} overall (${byKind}); after startWorker: first fifth ${fmt(rateBetween(first.ms, first.ms + fifth), 1)}/s, last fifth ${fmt(rateBetween(last.ms - fifth, last.ms), 1)}/s`]);
-      t.push(['events / s (rows in the events table / wall time)', `${fmt(events / (wallMs / 1000), 1)} (${events} events)`]);
-      t.push(['provider calls during the sync', `${api(c)} API + ${tokens(c)} token (sandbox log: ${api(sbx)} API) = ${fmt(api(c) / Math.max(1, synced))} API calls / account`]);
+      t.push([
+        'accounts / s',
+        `${fmt(synced / (wallMs / 1000), 1)} overall (${byKind}); after startWorker: first fifth ${fmt(rateBetween(first.ms, first.ms + fifth), 1)}/s, last fifth ${fmt(rateBetween(last.ms - fifth, last.ms), 1)}/s`,
+      ]);
+      t.push([
+        'events / s (rows in the events table / wall time)',
+        `${fmt(events / (wallMs / 1000), 1)} (${events} events)`,
+      ]);
+      t.push([
+        'provider calls during the sync',
+        `${api(c)} API + ${tokens(c)} token (sandbox log: ${api(sbx)} API) = ${fmt(api(c) / Math.max(1, synced))} API calls / account`,
+      ]);
       t.push(['endpoints', endpoints(c)]);
       t.push([
         'jobs completed (BullMQ completed set): count, mean / max processing time',
-        [...jobStats].map(([name, st]) => `${name}: ${st.n}, ${fmt(st.ms / st.n, 0)} / ${st.max} ms`).join('\n') || '—',
+        [...jobStats]
+          .map(([name, st]) => `${name}: ${st.n}, ${fmt(st.ms / st.n, 0)} / ${st.max} ms`)
+          .join('\n') || '—',
       ]);
       const closing = performance.now();
       await worker.close();
-      t.push(['worker close (drains in-flight jobs)', `${((performance.now() - closing) / 1000).toFixed(1)} s`]);
+      t.push([
+        'worker close (drains in-flight jobs)',
+        `${((performance.now() - closing) / 1000).toFixed(1)} s`,
+      ]);
     }
   } finally {
     clearInterval(sampler);
@@ -384,12 +496,18 @@ async function scalePhase(s: BenchStack) {
 
 async function sandboxMemoryPhase() {
   const n = OPT.sandboxAccounts;
-  out(`\n5. Sandbox alone: ${n} Google + ${n} Microsoft accounts, 5 events each, seeded (no sync), in a child process (GC forced before reading)`);
+  out(
+    `\n5. Sandbox alone: ${n} Google + ${n} Microsoft accounts, 5 events each, seeded (no sync), in a child process (GC forced before reading)`,
+  );
   const script = join(import.meta.dirname, 'bench', 'sandbox-memory.ts');
-  const child = spawn(process.execPath, [...process.execArgv.filter((a) => a !== '--expose-gc'), '--expose-gc', script, String(n), tlsDir], {
-    stdio: ['ignore', 'pipe', 'inherit'],
-    env: process.env,
-  });
+  const child = spawn(
+    process.execPath,
+    [...process.execArgv.filter((a) => a !== '--expose-gc'), '--expose-gc', script, String(n), tlsDir],
+    {
+      stdio: ['ignore', 'pipe', 'inherit'],
+      env: process.env,
+    },
+  );
   let text = '';
   child.stdout.on('data', (b) => (text += String(b)));
   const timer = setTimeout(() => child.kill('SIGKILL'), OPT.timeLimitMs);
@@ -400,9 +518,29 @@ async function sandboxMemoryPhase() {
     out(`   the child failed (exit ${code}): ${text.slice(0, 500)}`);
     return;
   }
-  type Part = { seedMs: number; heapDeltaBytes: number; rssDeltaBytes: number; lastAccount: string; lastAccountTokenStatus: number; lastAccountTokenMs: number };
-  const r = JSON.parse(line) as { accounts: number; gcExposed: boolean; baseRssBytes: number; totalRssBytes: number; totalHeapBytes: number } & Record<Kind, Part>;
-  const t = table(['provider', 'seed time', 'heap growth', 'per account', 'RSS growth', 'last account answers']);
+  type Part = {
+    seedMs: number;
+    heapDeltaBytes: number;
+    rssDeltaBytes: number;
+    lastAccount: string;
+    lastAccountTokenStatus: number;
+    lastAccountTokenMs: number;
+  };
+  const r = JSON.parse(line) as {
+    accounts: number;
+    gcExposed: boolean;
+    baseRssBytes: number;
+    totalRssBytes: number;
+    totalHeapBytes: number;
+  } & Record<Kind, Part>;
+  const t = table([
+    'provider',
+    'seed time',
+    'heap growth',
+    'per account',
+    'RSS growth',
+    'last account answers',
+  ]);
   for (const kind of KINDS) {
     const p = r[kind];
     t.push([
@@ -414,7 +552,14 @@ async function sandboxMemoryPhase() {
       `token refresh ${p.lastAccountTokenStatus} in ${p.lastAccountTokenMs.toFixed(0)} ms`,
     ]);
   }
-  t.push(['total', '', mb(r.totalHeapBytes), '', `RSS ${mb(r.baseRssBytes)} → ${mb(r.totalRssBytes)}`, r.gcExposed ? '' : '(no --expose-gc: figures include garbage)']);
+  t.push([
+    'total',
+    '',
+    mb(r.totalHeapBytes),
+    '',
+    `RSS ${mb(r.baseRssBytes)} → ${mb(r.totalRssBytes)}`,
+    r.gcExposed ? '' : '(no --expose-gc: figures include garbage)',
+  ]);
   out(t.toString());
 }
 

@@ -10,9 +10,13 @@ import { ensureSandboxTls } from '../sandbox/tls.ts';
 const tlsDir = process.env.SANDBOX_TLS_DIR ?? mkdtempSync(join(tmpdir(), 'coffee-chat-tls-'));
 const tls = await ensureSandboxTls(tlsDir);
 const jestBin = createRequire(import.meta.url).resolve('jest/bin/jest');
-const child = spawn(process.execPath, ['--experimental-vm-modules', '--no-warnings=ExperimentalWarning', jestBin, ...process.argv.slice(2)], {
-  stdio: 'inherit',
-  env: { ...process.env, SANDBOX_TLS_DIR: tlsDir, NODE_EXTRA_CA_CERTS: tls.certPath },
-});
+const child = spawn(
+  process.execPath,
+  ['--experimental-vm-modules', '--no-warnings=ExperimentalWarning', jestBin, ...process.argv.slice(2)],
+  {
+    stdio: 'inherit',
+    env: { ...process.env, SANDBOX_TLS_DIR: tlsDir, NODE_EXTRA_CA_CERTS: tls.certPath },
+  },
+);
 for (const sig of ['SIGINT', 'SIGTERM'] as const) process.on(sig, () => child.kill(sig));
 child.on('exit', (code, signal) => process.exit(code ?? (signal ? 1 : 0)));

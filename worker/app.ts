@@ -50,7 +50,8 @@ export async function createApp(opts: CreateAppOptions = {}): Promise<App> {
   const redis = new Redis(config.REDIS_URL, { maxRetriesPerRequest: 3, lazyConnect: true });
   // Connection errors are reported once, clearly, by whoever needs Redis (the CLI's check, the
   // worker's own 'error' log); without listeners every reconnect attempt prints a stack trace.
-  const quiet = (what: string) => (err: Error) => log.debug({ err: err.message }, `${what}: redis connection error`);
+  const quiet = (what: string) => (err: Error) =>
+    log.debug({ err: err.message }, `${what}: redis connection error`);
   redis.on('error', quiet('locks'));
   for (const [name, q] of Object.entries(queues)) q.on('error', quiet(`queue ${name}`));
   let providers = opts.providers;

@@ -4,33 +4,48 @@ import { Duration } from 'luxon';
 import { z } from 'zod';
 
 const isoDuration = (name: string, fallback: string) =>
-  z.string().default(fallback).transform((value, ctx) => {
-    const d = Duration.fromISO(value.trim());
-    if (!d.isValid || d.toMillis() <= 0) {
-      ctx.addIssue({ code: 'custom', message: `${name} must be a positive ISO-8601 duration such as PT30M, got "${value}"` });
-      return z.NEVER;
-    }
-    return d as Duration<true>;
-  });
-
-const durationList = (name: string, fallback: string) =>
-  z.string().default(fallback).transform((value, ctx) => {
-    const parts = value.split(',').map((p) => p.trim()).filter(Boolean);
-    const out: Duration<true>[] = [];
-    for (const p of parts) {
-      const d = Duration.fromISO(p);
+  z
+    .string()
+    .default(fallback)
+    .transform((value, ctx) => {
+      const d = Duration.fromISO(value.trim());
       if (!d.isValid || d.toMillis() <= 0) {
-        ctx.addIssue({ code: 'custom', message: `${name} must be a comma list of ISO-8601 durations such as P6W,P3M, got "${p}"` });
+        ctx.addIssue({
+          code: 'custom',
+          message: `${name} must be a positive ISO-8601 duration such as PT30M, got "${value}"`,
+        });
         return z.NEVER;
       }
-      out.push(d as Duration<true>);
-    }
-    if (out.length === 0) {
-      ctx.addIssue({ code: 'custom', message: `${name} must list at least one duration` });
-      return z.NEVER;
-    }
-    return out;
-  });
+      return d as Duration<true>;
+    });
+
+const durationList = (name: string, fallback: string) =>
+  z
+    .string()
+    .default(fallback)
+    .transform((value, ctx) => {
+      const parts = value
+        .split(',')
+        .map((p) => p.trim())
+        .filter(Boolean);
+      const out: Duration<true>[] = [];
+      for (const p of parts) {
+        const d = Duration.fromISO(p);
+        if (!d.isValid || d.toMillis() <= 0) {
+          ctx.addIssue({
+            code: 'custom',
+            message: `${name} must be a comma list of ISO-8601 durations such as P6W,P3M, got "${p}"`,
+          });
+          return z.NEVER;
+        }
+        out.push(d as Duration<true>);
+      }
+      if (out.length === 0) {
+        ctx.addIssue({ code: 'custom', message: `${name} must list at least one duration` });
+        return z.NEVER;
+      }
+      return out;
+    });
 
 const url = (name: string) =>
   z.string().refine((v) => URL.canParse(v), { message: `${name} must be an absolute URL` });
@@ -42,7 +57,10 @@ const encryptionKey = z
     if (value === undefined || value === '') return undefined;
     const buf = Buffer.from(value, 'base64');
     if (buf.length !== 32) {
-      ctx.addIssue({ code: 'custom', message: `TOKEN_ENCRYPTION_KEY must be 32 bytes encoded as base64 (got ${buf.length} bytes); make one with: openssl rand -base64 32` });
+      ctx.addIssue({
+        code: 'custom',
+        message: `TOKEN_ENCRYPTION_KEY must be 32 bytes encoded as base64 (got ${buf.length} bytes); make one with: openssl rand -base64 32`,
+      });
       return z.NEVER;
     }
     return buf;
@@ -54,7 +72,8 @@ const schema = z.object({
     .optional()
     .transform((v) => (v ? v : undefined))
     .refine((v) => v === undefined || /^postgres(ql)?:\/\//.test(v), {
-      message: 'DATABASE_URL must be a postgres:// or postgresql:// URL (unset it to use the embedded database)',
+      message:
+        'DATABASE_URL must be a postgres:// or postgresql:// URL (unset it to use the embedded database)',
     }),
   DATA_DIR: z.string().min(1).default('./.data'),
   REDIS_URL: z
@@ -62,7 +81,10 @@ const schema = z.object({
     .default('redis://127.0.0.1:6379')
     .refine((v) => /^rediss?:\/\//.test(v), { message: 'REDIS_URL must be a redis:// or rediss:// URL' }),
   /** Redis key prefix of the queues (lets several installations or test runs share one Redis). */
-  QUEUE_PREFIX: z.string().regex(/^[A-Za-z0-9_-]+$/, { message: 'QUEUE_PREFIX may hold letters, digits, - and _' }).default('coffee-chat'),
+  QUEUE_PREFIX: z
+    .string()
+    .regex(/^[A-Za-z0-9_-]+$/, { message: 'QUEUE_PREFIX may hold letters, digits, - and _' })
+    .default('coffee-chat'),
   TOKEN_ENCRYPTION_KEY: encryptionKey,
   TOKEN_ENCRYPTION_KEY_ID: z.string().min(1).default('k1'),
   GOOGLE_CLIENT_ID: z.string().optional(),
@@ -73,8 +95,12 @@ const schema = z.object({
   MICROSOFT_CLIENT_ID: z.string().optional(),
   MICROSOFT_CLIENT_SECRET: z.string().optional(),
   MICROSOFT_GRAPH_BASE_URL: url('MICROSOFT_GRAPH_BASE_URL').default('https://graph.microsoft.com/v1.0'),
-  MICROSOFT_TOKEN_URL: url('MICROSOFT_TOKEN_URL').default('https://login.microsoftonline.com/common/oauth2/v2.0/token'),
-  MICROSOFT_AUTH_URL: url('MICROSOFT_AUTH_URL').default('https://login.microsoftonline.com/common/oauth2/v2.0/authorize'),
+  MICROSOFT_TOKEN_URL: url('MICROSOFT_TOKEN_URL').default(
+    'https://login.microsoftonline.com/common/oauth2/v2.0/token',
+  ),
+  MICROSOFT_AUTH_URL: url('MICROSOFT_AUTH_URL').default(
+    'https://login.microsoftonline.com/common/oauth2/v2.0/authorize',
+  ),
   SYNC_INTERVAL: isoDuration('SYNC_INTERVAL', 'PT5M'),
   THANK_YOU_DELAY: isoDuration('THANK_YOU_DELAY', 'PT30M'),
   CHECK_IN_CADENCE: durationList('CHECK_IN_CADENCE', 'P6W,P3M'),
@@ -82,7 +108,14 @@ const schema = z.object({
   CHAT_KEYWORDS: z
     .string()
     .optional()
-    .transform((v) => (v ? v.split(',').map((k) => k.trim().toLowerCase()).filter(Boolean) : undefined)),
+    .transform((v) =>
+      v
+        ? v
+            .split(',')
+            .map((k) => k.trim().toLowerCase())
+            .filter(Boolean)
+        : undefined,
+    ),
   TEMPLATES_DIR: z.string().optional(),
   WEB_AUTH_TOKEN: z
     .string()
@@ -103,7 +136,10 @@ const schema = z.object({
       if (v === undefined) return undefined;
       const n = Number(v);
       if (!/^\d+$/.test(v.trim()) || n > 65535) {
-        ctx.addIssue({ code: 'custom', message: `WEBHOOK_PORT must be a port number (0: any free one), got "${v}"` });
+        ctx.addIssue({
+          code: 'custom',
+          message: `WEBHOOK_PORT must be a port number (0: any free one), got "${v}"`,
+        });
         return z.NEVER;
       }
       return n;

@@ -20,8 +20,14 @@ export const REDACT_PATHS = [
   '*.config.headers.Authorization',
 ];
 
-export function createLogger(level: string = process.env.LOG_LEVEL ?? 'info', destination?: pino.DestinationStream): Logger {
-  return pino({ level, redact: { paths: REDACT_PATHS, censor: '[redacted]' }, base: { app: 'coffee-chat' } }, destination);
+export function createLogger(
+  level: string = process.env.LOG_LEVEL ?? 'info',
+  destination?: pino.DestinationStream,
+): Logger {
+  return pino(
+    { level, redact: { paths: REDACT_PATHS, censor: '[redacted]' }, base: { app: 'coffee-chat' } },
+    destination,
+  );
 }
 
 let root: Logger | undefined;

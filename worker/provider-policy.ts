@@ -44,13 +44,22 @@ export async function withProvider<T>(
     return result;
   } catch (err) {
     if (!isProviderError(err)) throw err;
-    const log = app.log.child({ account: account.email, provider: account.provider, kind: err.kind, job: job?.name });
+    const log = app.log.child({
+      account: account.email,
+      provider: account.provider,
+      kind: err.kind,
+      job: job?.name,
+    });
     switch (err.kind) {
       case 'auth_revoked': {
         log.warn('provider refused the refresh token: account needs to be reconnected');
         await app.prisma.account.update({
           where: { id: account.id },
-          data: { status: 'needs_reconnect', lastError: `reconnect needed: ${err.message}`, lastErrorAt: now },
+          data: {
+            status: 'needs_reconnect',
+            lastError: `reconnect needed: ${err.message}`,
+            lastErrorAt: now,
+          },
         });
         throw new UnrecoverableError(`account ${account.email} needs to be reconnected`);
       }
@@ -73,7 +82,11 @@ export async function withProvider<T>(
           await job.moveToDelayed(until.getTime(), token);
           throw new DelayedError();
         }
-        throw new ProviderError(account.provider, 'rate_limited', `rate limited by ${account.provider} too many times: ${err.message}`);
+        throw new ProviderError(
+          account.provider,
+          'rate_limited',
+          `rate limited by ${account.provider} too many times: ${err.message}`,
+        );
       }
       case 'transient': {
         const last = job ? job.attemptsMade + 1 >= (job.opts.attempts ?? 1) : true;

@@ -7,7 +7,13 @@ import type { Config } from './config.ts';
 import type { Account, PrismaClient } from './db/generated/client.ts';
 import { open, seal } from './crypto.ts';
 import { activeKey } from './token-keys.ts';
-import type { AccountProfile, ProviderClients, ProviderEndpoints, ProviderKind, ProviderModule } from '../integrations/provider.ts';
+import type {
+  AccountProfile,
+  ProviderClients,
+  ProviderEndpoints,
+  ProviderKind,
+  ProviderModule,
+} from '../integrations/provider.ts';
 import { googleProvider } from '../integrations/google/index.ts';
 import { microsoftProvider } from '../integrations/microsoft/index.ts';
 

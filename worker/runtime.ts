@@ -48,7 +48,10 @@ export interface RunningWorker {
   close(): Promise<void>;
 }
 
-export async function startWorker(app: App, opts: { concurrency?: Partial<Record<QueueName, number>> } = {}): Promise<RunningWorker> {
+export async function startWorker(
+  app: App,
+  opts: { concurrency?: Partial<Record<QueueName, number>> } = {},
+): Promise<RunningWorker> {
   const connection = redisConnection(app.config.REDIS_URL);
   const workers = QUEUE_NAMES.map(
     (queue) =>
@@ -108,10 +111,17 @@ function watchForLostQueues(app: App): NodeJS.Timeout {
     busy = true;
     void (async () => {
       if (await app.queues.plan.getJobScheduler(RECONCILE_SCHEDULER_ID)) return;
-      app.log.warn('the queues lost their schedules (Redis flushed or replaced?): putting back what Postgres says is scheduled');
+      app.log.warn(
+        'the queues lost their schedules (Redis flushed or replaced?): putting back what Postgres says is scheduled',
+      );
       await runReconcile(app, 'queues lost');
     })()
-      .catch((err: unknown) => app.log.error({ err: err instanceof Error ? err.message : String(err) }, 'reconcile after lost queues failed'))
+      .catch((err: unknown) =>
+        app.log.error(
+          { err: err instanceof Error ? err.message : String(err) },
+          'reconcile after lost queues failed',
+        ),
+      )
       .finally(() => (busy = false));
   }, every);
   timer.unref();
@@ -121,8 +131,14 @@ function watchForLostQueues(app: App): NodeJS.Timeout {
 /** A job that used up its attempts (or cannot succeed) leaves a visible trace on its row. */
 async function onFailed(app: App, job: Job | undefined, err: Error): Promise<void> {
   if (!job) return;
-  const final = err instanceof UnrecoverableError || err.name === 'UnrecoverableError' || job.attemptsMade >= (job.opts.attempts ?? 1);
-  app.log.warn({ job: job.name, id: job.id, attempt: job.attemptsMade, final, err: err.message }, 'job failed');
+  const final =
+    err instanceof UnrecoverableError ||
+    err.name === 'UnrecoverableError' ||
+    job.attemptsMade >= (job.opts.attempts ?? 1);
+  app.log.warn(
+    { job: job.name, id: job.id, attempt: job.attemptsMade, final, err: err.message },
+    'job failed',
+  );
   if (!final) return;
   // A transient cause stays retryable: the reconciler takes the draft up again while it is useful.
   await recordFinalFailure(app, job, err).catch(() => undefined);

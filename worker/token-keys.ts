@@ -4,7 +4,9 @@ import type { EncryptionKey } from './crypto.ts';
 
 export class MissingKeyError extends Error {
   constructor() {
-    super('TOKEN_ENCRYPTION_KEY is required to store or read account tokens (32 bytes, base64: openssl rand -base64 32)');
+    super(
+      'TOKEN_ENCRYPTION_KEY is required to store or read account tokens (32 bytes, base64: openssl rand -base64 32)',
+    );
     this.name = 'MissingKeyError';
   }
 }

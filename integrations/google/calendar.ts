@@ -27,7 +27,10 @@ const PAGE_SIZE = 250;
 
 export class GoogleCalendarProvider implements CalendarProvider {
   readonly provider = 'google' as const;
-  constructor(private readonly s: GoogleSession, private readonly email: string) {}
+  constructor(
+    private readonly s: GoogleSession,
+    private readonly email: string,
+  ) {}
 
   async getProfile(): Promise<AccountProfile> {
     // https://developers.google.com/calendar/api/v3/reference/settings/get ; gmail users.getProfile
@@ -90,7 +93,11 @@ export class GoogleCalendarProvider implements CalendarProvider {
           }
           let freq: string | undefined;
           if (ev.recurringEventId) {
-            if (!seriesFreq.has(ev.recurringEventId)) seriesFreq.set(ev.recurringEventId, await this.seriesFrequency(calendarId, ev.recurringEventId));
+            if (!seriesFreq.has(ev.recurringEventId))
+              seriesFreq.set(
+                ev.recurringEventId,
+                await this.seriesFrequency(calendarId, ev.recurringEventId),
+              );
             freq = seriesFreq.get(ev.recurringEventId);
           }
           changed.push(toNeutralEvent(ev, calendarId, freq));
@@ -98,7 +105,8 @@ export class GoogleCalendarProvider implements CalendarProvider {
         pageToken = page.nextPageToken ?? undefined;
         nextSyncToken = page.nextSyncToken ?? undefined;
       } while (pageToken);
-      if (!nextSyncToken) throw new ProviderError('google', 'transient', 'events.list ended without nextSyncToken');
+      if (!nextSyncToken)
+        throw new ProviderError('google', 'transient', 'events.list ended without nextSyncToken');
       return { changed, removed, cursor: nextSyncToken, full: cursor === null };
     });
     return { ...result, calls };
@@ -120,7 +128,10 @@ export class GoogleCalendarProvider implements CalendarProvider {
       description: event.description,
       start: { dateTime: event.start.toISOString(), timeZone: event.timeZone },
       end: { dateTime: event.end.toISOString(), timeZone: event.timeZone },
-      attendees: (event.attendees ?? []).map((a) => ({ email: a.email, ...(a.name ? { displayName: a.name } : {}) })),
+      attendees: (event.attendees ?? []).map((a) => ({
+        email: a.email,
+        ...(a.name ? { displayName: a.name } : {}),
+      })),
       // transparency: "transparent" = does not block time (free)
       transparency: event.showAs === 'free' ? 'transparent' : 'opaque',
       extendedProperties: { private: { [MARKER_PROPERTY]: event.marker } },
@@ -173,7 +184,10 @@ export class GoogleCalendarProvider implements CalendarProvider {
 
   async deleteEvent(calendarId: string, providerEventId: string): Promise<void> {
     try {
-      await this.s.call(() => this.s.calendar.events.delete({ calendarId, eventId: providerEventId, sendUpdates: 'all' }), { deleting: true });
+      await this.s.call(
+        () => this.s.calendar.events.delete({ calendarId, eventId: providerEventId, sendUpdates: 'all' }),
+        { deleting: true },
+      );
     } catch (e) {
       if (e instanceof ProviderError && e.kind === 'not_found') return; // already gone (404 / 410 deleted)
       throw e;
@@ -192,7 +206,11 @@ export class GoogleCalendarProvider implements CalendarProvider {
   async findEventByMarker(calendarId: string, marker: string): Promise<CreatedEvent | null> {
     // privateExtendedProperty=key=value filter: https://developers.google.com/calendar/api/guides/extended-properties
     const page = await this.s.call(() =>
-      this.s.calendar.events.list({ calendarId, privateExtendedProperty: [`${MARKER_PROPERTY}=${marker}`], maxResults: 5 }),
+      this.s.calendar.events.list({
+        calendarId,
+        privateExtendedProperty: [`${MARKER_PROPERTY}=${marker}`],
+        maxResults: 5,
+      }),
     );
     const ev = (page.items ?? []).find((e) => e.status !== 'cancelled');
     return ev ? this.created(ev) : null;

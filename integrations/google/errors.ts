@@ -11,8 +11,18 @@ export { parseRetryAfter } from '../http-errors.ts';
 /** Wait used when Google rate-limits without a Retry-After header (it usually sends none). */
 export const DEFAULT_RETRY_AFTER_MS = 30_000;
 
-const RATE_LIMIT_REASONS = new Set(['rateLimitExceeded', 'userRateLimitExceeded', 'quotaExceeded', 'dailyLimitExceeded']);
-const SCOPE_REASONS = new Set(['insufficientPermissions', 'ACCESS_TOKEN_SCOPE_INSUFFICIENT', 'authError', 'unauthorized']);
+const RATE_LIMIT_REASONS = new Set([
+  'rateLimitExceeded',
+  'userRateLimitExceeded',
+  'quotaExceeded',
+  'dailyLimitExceeded',
+]);
+const SCOPE_REASONS = new Set([
+  'insufficientPermissions',
+  'ACCESS_TOKEN_SCOPE_INSUFFICIENT',
+  'authError',
+  'unauthorized',
+]);
 
 interface ErrorLike {
   name?: string;
@@ -41,9 +51,22 @@ function headerValue(headers: unknown, name: string): string | undefined {
 
 export function factsOf(e: unknown): GoogleErrorFacts {
   const err = (e ?? {}) as ErrorLike;
-  const status = err.response?.status ?? (typeof err.status === 'number' ? err.status : undefined) ?? (typeof err.code === 'number' ? err.code : undefined);
+  const status =
+    err.response?.status ??
+    (typeof err.status === 'number' ? err.status : undefined) ??
+    (typeof err.code === 'number' ? err.code : undefined);
   const data = err.response?.data as
-    | { error?: string | { message?: string; status?: string; errors?: { reason?: string; message?: string }[]; details?: { reason?: string }[] }; error_description?: string }
+    | {
+        error?:
+          | string
+          | {
+              message?: string;
+              status?: string;
+              errors?: { reason?: string; message?: string }[];
+              details?: { reason?: string }[];
+            };
+        error_description?: string;
+      }
     | string
     | undefined;
   let reason: string | undefined;
@@ -73,7 +96,11 @@ export function toProviderError(e: unknown, opts: MapOptions = {}): unknown {
   if (isProviderError(e)) return e;
   const f = factsOf(e);
   const mk = (kind: ProviderError['kind'], extra: { retryAfterMs?: number } = {}) =>
-    new ProviderError('google', kind, f.reason ? `${f.reason}: ${f.message}` : f.message, { ...extra, status: f.status, cause: e });
+    new ProviderError('google', kind, f.reason ? `${f.reason}: ${f.message}` : f.message, {
+      ...extra,
+      status: f.status,
+      cause: e,
+    });
 
   // OAuth token endpoint: "invalid_grant" = refresh token expired, revoked or unknown.
   if (f.reason === 'invalid_grant') return mk('auth_revoked');
@@ -93,7 +120,8 @@ export function toProviderError(e: unknown, opts: MapOptions = {}): unknown {
   }
   if (s === 404) return mk('not_found');
   if (s === 408 || s >= 500) return mk('transient', retryAfterMs !== undefined ? { retryAfterMs } : {});
-  if (s === 400 && f.reason && ['unauthorized_client', 'invalid_client'].includes(f.reason)) return mk('bad_request');
+  if (s === 400 && f.reason && ['unauthorized_client', 'invalid_client'].includes(f.reason))
+    return mk('bad_request');
   return mk('bad_request');
 }
 

@@ -73,11 +73,14 @@ export class GmailMailbox implements MailboxProvider {
     const raw = await buildRaw(draft);
     try {
       // https://developers.google.com/gmail/api/reference/rest/v1/users.drafts/create
-      const d = await this.s.call(() => this.s.gmail.users.drafts.create({ userId: 'me', requestBody: { message: { raw } } }));
+      const d = await this.s.call(() =>
+        this.s.gmail.users.drafts.create({ userId: 'me', requestBody: { message: { raw } } }),
+      );
       this.uncertain.delete(draft.marker);
       return this.ref(d, messageIdFor(draft.marker));
     } catch (e) {
-      if (e instanceof ProviderError && (e.kind === 'transient' || e.kind === 'rate_limited')) this.uncertain.add(draft.marker);
+      if (e instanceof ProviderError && (e.kind === 'transient' || e.kind === 'rate_limited'))
+        this.uncertain.add(draft.marker);
       throw e;
     }
   }
@@ -85,7 +88,9 @@ export class GmailMailbox implements MailboxProvider {
   async findDraftByMarker(marker: string): Promise<DraftRef | null> {
     const mid = messageIdFor(marker);
     // https://developers.google.com/gmail/api/reference/rest/v1/users.drafts/list (q: Gmail search, rfc822msgid:)
-    const page = await this.s.call(() => this.s.gmail.users.drafts.list({ userId: 'me', q: `rfc822msgid:${bare(mid)}`, maxResults: 5 }));
+    const page = await this.s.call(() =>
+      this.s.gmail.users.drafts.list({ userId: 'me', q: `rfc822msgid:${bare(mid)}`, maxResults: 5 }),
+    );
     const d = page.drafts?.[0];
     return d ? this.ref(d, mid) : null;
   }
@@ -93,13 +98,21 @@ export class GmailMailbox implements MailboxProvider {
   async updateDraft(draftId: string, draft: DraftInput): Promise<DraftRef> {
     const raw = await buildRaw(draft);
     // https://developers.google.com/gmail/api/reference/rest/v1/users.drafts/update — the draft gets a new message id
-    const d = await this.s.call(() => this.s.gmail.users.drafts.update({ userId: 'me', id: draftId, requestBody: { id: draftId, message: { raw } } }));
+    const d = await this.s.call(() =>
+      this.s.gmail.users.drafts.update({
+        userId: 'me',
+        id: draftId,
+        requestBody: { id: draftId, message: { raw } },
+      }),
+    );
     return this.ref(d, messageIdFor(draft.marker));
   }
 
   async deleteDraft(draftId: string): Promise<void> {
     try {
-      await this.s.call(() => this.s.gmail.users.drafts.delete({ userId: 'me', id: draftId }), { deleting: true });
+      await this.s.call(() => this.s.gmail.users.drafts.delete({ userId: 'me', id: draftId }), {
+        deleting: true,
+      });
     } catch (e) {
       if (e instanceof ProviderError && e.kind === 'not_found') return;
       throw e;
@@ -113,17 +126,25 @@ export class GmailMailbox implements MailboxProvider {
    */
   async draftState(ref: Pick<DraftRef, 'draftId' | 'internetMessageId'>): Promise<DraftState> {
     try {
-      const d = await this.s.call(() => this.s.gmail.users.drafts.get({ userId: 'me', id: ref.draftId, format: 'minimal' }));
+      const d = await this.s.call(() =>
+        this.s.gmail.users.drafts.get({ userId: 'me', id: ref.draftId, format: 'minimal' }),
+      );
       return { state: 'draft', version: d.message?.id ?? '' };
     } catch (e) {
       if (!(e instanceof ProviderError && e.kind === 'not_found')) throw e;
     }
     const sent = await this.s.call(() =>
-      this.s.gmail.users.messages.list({ userId: 'me', q: `rfc822msgid:${bare(ref.internetMessageId)} in:sent`, maxResults: 1 }),
+      this.s.gmail.users.messages.list({
+        userId: 'me',
+        q: `rfc822msgid:${bare(ref.internetMessageId)} in:sent`,
+        maxResults: 1,
+      }),
     );
     const id = sent.messages?.[0]?.id;
     if (!id) return { state: 'deleted' };
-    const msg = await this.s.call(() => this.s.gmail.users.messages.get({ userId: 'me', id, format: 'minimal' }));
+    const msg = await this.s.call(() =>
+      this.s.gmail.users.messages.get({ userId: 'me', id, format: 'minimal' }),
+    );
     return { state: 'sent', sentAt: new Date(Number(msg.internalDate ?? Date.now())) };
   }
 
@@ -134,12 +155,17 @@ export class GmailMailbox implements MailboxProvider {
    */
   async lastMailExchanged(addr: string, since: Date): Promise<Date | null> {
     const a = addr.trim().toLowerCase();
-    if (!/^[^\s"{}()]+@[^\s"{}()]+$/.test(a)) throw new ProviderError('google', 'bad_request', `not an email address: ${addr}`);
+    if (!/^[^\s"{}()]+@[^\s"{}()]+$/.test(a))
+      throw new ProviderError('google', 'bad_request', `not an email address: ${addr}`);
     const q = `{from:${a} to:${a}} after:${epochSeconds(since)} -in:drafts`;
-    const page = await this.s.call(() => this.s.gmail.users.messages.list({ userId: 'me', q, maxResults: 1 }));
+    const page = await this.s.call(() =>
+      this.s.gmail.users.messages.list({ userId: 'me', q, maxResults: 1 }),
+    );
     const id = page.messages?.[0]?.id;
     if (!id) return null;
-    const msg = await this.s.call(() => this.s.gmail.users.messages.get({ userId: 'me', id, format: 'minimal' }));
+    const msg = await this.s.call(() =>
+      this.s.gmail.users.messages.get({ userId: 'me', id, format: 'minimal' }),
+    );
     return new Date(Number(msg.internalDate));
   }
 }

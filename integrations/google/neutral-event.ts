@@ -18,7 +18,6 @@ export function toEventTime(t: calendar_v3.Schema$EventDateTime | undefined): Ev
   return { kind: 'timed', utc: dt.toUTC().toISO() ?? '', timeZone: t?.timeZone ?? null };
 }
 
-
 export function rruleFrequency(recurrence: string[] | null | undefined): string | undefined {
   for (const line of recurrence ?? []) {
     const m = /^RRULE:.*?\bFREQ=([A-Z]+)/i.exec(line);
@@ -32,7 +31,11 @@ export function conferenceUrl(ev: calendar_v3.Schema$Event): string | undefined 
   return ev.conferenceData?.entryPoints?.find((e) => e.entryPointType === 'video')?.uri ?? undefined;
 }
 
-export function toNeutralEvent(ev: calendar_v3.Schema$Event, calendarId: string, recurrenceFrequency?: string): NeutralEvent {
+export function toNeutralEvent(
+  ev: calendar_v3.Schema$Event,
+  calendarId: string,
+  recurrenceFrequency?: string,
+): NeutralEvent {
   const attendees: NeutralAttendee[] = (ev.attendees ?? [])
     .filter((a) => a.email)
     .map((a) => ({
@@ -58,7 +61,11 @@ export function toNeutralEvent(ev: calendar_v3.Schema$Event, calendarId: string,
   };
   if (ev.iCalUID) out.iCalUid = ev.iCalUID;
   if (ev.organizer?.email) {
-    out.organizer = { email: ev.organizer.email.toLowerCase(), self: !!ev.organizer.self, ...(ev.organizer.displayName ? { name: ev.organizer.displayName } : {}) };
+    out.organizer = {
+      email: ev.organizer.email.toLowerCase(),
+      self: !!ev.organizer.self,
+      ...(ev.organizer.displayName ? { name: ev.organizer.displayName } : {}),
+    };
   }
   if (ev.recurringEventId) out.recurringEventId = ev.recurringEventId;
   const freq = recurrenceFrequency ?? rruleFrequency(ev.recurrence);

@@ -72,8 +72,17 @@ export async function exchangeCode(input: {
     redirectUri: input.redirectUri,
   });
   try {
-    const { tokens } = await client.getToken({ code: input.code, codeVerifier: input.codeVerifier, redirect_uri: input.redirectUri });
-    if (!tokens.refresh_token) throw new ProviderError('google', 'bad_request', 'Google returned no refresh token (was access_type=offline&prompt=consent sent?)');
+    const { tokens } = await client.getToken({
+      code: input.code,
+      codeVerifier: input.codeVerifier,
+      redirect_uri: input.redirectUri,
+    });
+    if (!tokens.refresh_token)
+      throw new ProviderError(
+        'google',
+        'bad_request',
+        'Google returned no refresh token (was access_type=offline&prompt=consent sent?)',
+      );
     return { refreshToken: tokens.refresh_token, ...(tokens.scope ? { scope: tokens.scope } : {}) };
   } catch (e) {
     throw toProviderError(e);
@@ -87,7 +96,10 @@ export type LoopbackConsent = Loopback<{ refreshToken: string }>;
  * and exchanges the returned code with the PKCE verifier.
  */
 export async function startLoopbackConsent(opts: {
-  endpoints: Pick<ProviderEndpoints, 'googleAuthUrl' | 'googleTokenUrl' | 'googleClientId' | 'googleClientSecret'>;
+  endpoints: Pick<
+    ProviderEndpoints,
+    'googleAuthUrl' | 'googleTokenUrl' | 'googleClientId' | 'googleClientSecret'
+  >;
   loginHint?: string;
   port?: number;
   timeoutMs?: number;
@@ -99,7 +111,14 @@ export async function startLoopbackConsent(opts: {
     port: opts.port,
     timeoutMs: opts.timeoutMs,
     buildUrl: (redirectUri, state) =>
-      buildConsentUrl({ endpoints: opts.endpoints, redirectUri, state, codeChallenge: pkce.challenge, loginHint: opts.loginHint }),
-    exchange: (code, redirectUri) => exchangeCode({ endpoints: opts.endpoints, code, codeVerifier: pkce.verifier, redirectUri }),
+      buildConsentUrl({
+        endpoints: opts.endpoints,
+        redirectUri,
+        state,
+        codeChallenge: pkce.challenge,
+        loginHint: opts.loginHint,
+      }),
+    exchange: (code, redirectUri) =>
+      exchangeCode({ endpoints: opts.endpoints, code, codeVerifier: pkce.verifier, redirectUri }),
   });
 }

@@ -70,7 +70,10 @@ export class GoogleSession {
 
   constructor(
     private readonly creds: Pick<AccountCredentials, 'refreshToken' | 'onCall' | 'email'>,
-    endpoints: Pick<ProviderEndpoints, 'googleApiRootUrl' | 'googleTokenUrl' | 'googleClientId' | 'googleClientSecret'>,
+    endpoints: Pick<
+      ProviderEndpoints,
+      'googleApiRootUrl' | 'googleTokenUrl' | 'googleClientId' | 'googleClientSecret'
+    >,
   ) {
     const countingFetch: typeof fetch = (input, init) => {
       const url = typeof input === 'string' ? input : input instanceof URL ? input.href : input.url;
@@ -88,7 +91,9 @@ export class GoogleSession {
       fetchImplementation: countingFetch,
     });
     this.oauth.setCredentials({ refresh_token: creds.refreshToken });
-    const root = endpoints.googleApiRootUrl.endsWith('/') ? endpoints.googleApiRootUrl : `${endpoints.googleApiRootUrl}/`;
+    const root = endpoints.googleApiRootUrl.endsWith('/')
+      ? endpoints.googleApiRootUrl
+      : `${endpoints.googleApiRootUrl}/`;
     this.calendar = calendar({ version: 'v3', auth: this.oauth, rootUrl: root, retry: false });
     // In production Gmail lives on its own host (the SDK's default); a sandbox serves both on one root.
     const gmailRoot = root === 'https://www.googleapis.com/' ? 'https://gmail.googleapis.com/' : root;

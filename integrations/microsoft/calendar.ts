@@ -37,11 +37,19 @@ function parseCursor(cursor: string): { deltaLink: string; windowEnd?: number } 
   if (cursor.startsWith('{')) {
     try {
       const c = JSON.parse(cursor) as { deltaLink?: unknown; windowEnd?: unknown };
-      if (typeof c.deltaLink === 'string') return { deltaLink: c.deltaLink, ...(typeof c.windowEnd === 'number' ? { windowEnd: c.windowEnd } : {}) };
+      if (typeof c.deltaLink === 'string')
+        return {
+          deltaLink: c.deltaLink,
+          ...(typeof c.windowEnd === 'number' ? { windowEnd: c.windowEnd } : {}),
+        };
     } catch {
       // fall through
     }
-    throw new ProviderError('microsoft', 'cursor_expired', 'Microsoft calendar delta: unreadable sync cursor');
+    throw new ProviderError(
+      'microsoft',
+      'cursor_expired',
+      'Microsoft calendar delta: unreadable sync cursor',
+    );
   }
   return { deltaLink: cursor };
 }
@@ -58,7 +66,9 @@ export class MicrosoftCalendar implements CalendarProvider {
 
   /** https://learn.microsoft.com/en-us/graph/api/user-get + user-get-mailboxsettings (Windows zone). */
   async getProfile(): Promise<AccountProfile> {
-    const me = await this.graph.call('profile', (c) => c.api('/me').select('displayName,mail,userPrincipalName').get());
+    const me = await this.graph.call('profile', (c) =>
+      c.api('/me').select('displayName,mail,userPrincipalName').get(),
+    );
     const settings = await this.graph.call('mailbox settings', (c) => c.api('/me/mailboxSettings').get());
     const email = String(me.mail ?? me.userPrincipalName ?? '').toLowerCase();
     return {
@@ -72,10 +82,17 @@ export class MicrosoftCalendar implements CalendarProvider {
   /** https://learn.microsoft.com/en-us/graph/api/user-list-calendars */
   async listCalendars(): Promise<CalendarInfo[]> {
     const out: CalendarInfo[] = [];
-    let page: Json = await this.graph.call('calendars', (c) => c.api('/me/calendars').select('id,name,isDefaultCalendar,canEdit').get());
+    let page: Json = await this.graph.call('calendars', (c) =>
+      c.api('/me/calendars').select('id,name,isDefaultCalendar,canEdit').get(),
+    );
     for (;;) {
       for (const cal of page.value ?? []) {
-        out.push({ id: cal.id, name: cal.name, primary: cal.isDefaultCalendar === true, canWrite: cal.canEdit !== false });
+        out.push({
+          id: cal.id,
+          name: cal.name,
+          primary: cal.isDefaultCalendar === true,
+          canWrite: cal.canEdit !== false,
+        });
       }
       const next = page['@odata.nextLink'];
       if (!next) return out;
@@ -128,7 +145,11 @@ export class MicrosoftCalendar implements CalendarProvider {
         break;
       }
       if (!next || pages >= MAX_PAGES) {
-        throw new ProviderError('microsoft', 'transient', `Microsoft calendar delta: no deltaLink after ${pages} page(s)`);
+        throw new ProviderError(
+          'microsoft',
+          'transient',
+          `Microsoft calendar delta: no deltaLink after ${pages} page(s)`,
+        );
       }
       page = await this.graph.call('calendar delta', (c) => c.api(next).header('Prefer', PREFER).get());
       calls++;
@@ -143,7 +164,13 @@ export class MicrosoftCalendar implements CalendarProvider {
       try {
         masters.set(
           mid,
-          await this.graph.call('series master', (c) => c.api(`/me/events/${mid}`).select('id,recurrence,subject,body,attendees,organizer,onlineMeeting,location').header('Prefer', PREFER).get()),
+          await this.graph.call('series master', (c) =>
+            c
+              .api(`/me/events/${mid}`)
+              .select('id,recurrence,subject,body,attendees,organizer,onlineMeeting,location')
+              .header('Prefer', PREFER)
+              .get(),
+          ),
         );
       } catch (e) {
         if (e instanceof ProviderError && e.kind === 'not_found') masters.set(mid, null);
@@ -153,8 +180,21 @@ export class MicrosoftCalendar implements CalendarProvider {
       }
     }
 
-    const events = changed.map((ev) => toNeutralEvent(ev, calendarId, ev.seriesMasterId ? (masters.get(ev.seriesMasterId) ?? null) : null, this.accountEmail()));
-    return { changed: events, removed: [...removed], cursor: JSON.stringify({ deltaLink, windowEnd }), full, calls };
+    const events = changed.map((ev) =>
+      toNeutralEvent(
+        ev,
+        calendarId,
+        ev.seriesMasterId ? (masters.get(ev.seriesMasterId) ?? null) : null,
+        this.accountEmail(),
+      ),
+    );
+    return {
+      changed: events,
+      removed: [...removed],
+      cursor: JSON.stringify({ deltaLink, windowEnd }),
+      full,
+      calls,
+    };
   }
 
   private body(event: NewEvent): Json {
@@ -168,7 +208,10 @@ export class MicrosoftCalendar implements CalendarProvider {
       start: { dateTime: local(event.start), timeZone: win ?? 'UTC' },
       end: { dateTime: local(event.end), timeZone: win ?? 'UTC' },
       showAs: event.showAs ?? 'busy',
-      attendees: (event.attendees ?? []).map((p) => ({ type: 'required', emailAddress: { address: p.email, ...(p.name ? { name: p.name } : {}) } })),
+      attendees: (event.attendees ?? []).map((p) => ({
+        type: 'required',
+        emailAddress: { address: p.email, ...(p.name ? { name: p.name } : {}) },
+      })),
       ...(event.withConference ? { isOnlineMeeting: true, onlineMeetingProvider: 'teamsForBusiness' } : {}),
       singleValueExtendedProperties: [{ id: COFFEE_CHAT_MARKER_ID, value: event.marker }],
     };
@@ -186,13 +229,17 @@ export class MicrosoftCalendar implements CalendarProvider {
   /** https://learn.microsoft.com/en-us/graph/api/calendar-post-events */
   async createEvent(calendarId: string, event: NewEvent): Promise<CreatedEvent> {
     const body = { ...this.body(event), transactionId: `${TX_PREFIX}${event.marker}` };
-    const ev = await this.graph.call('create event', (c) => c.api(`/me/calendars/${calendarId}/events`).post(body));
+    const ev = await this.graph.call('create event', (c) =>
+      c.api(`/me/calendars/${calendarId}/events`).post(body),
+    );
     return this.created(ev);
   }
 
   /** https://learn.microsoft.com/en-us/graph/api/event-update */
   async updateEvent(_calendarId: string, providerEventId: string, event: NewEvent): Promise<CreatedEvent> {
-    const ev = await this.graph.call('update event', (c) => c.api(`/me/events/${providerEventId}`).patch(this.body(event)));
+    const ev = await this.graph.call('update event', (c) =>
+      c.api(`/me/events/${providerEventId}`).patch(this.body(event)),
+    );
     return this.created(ev);
   }
 

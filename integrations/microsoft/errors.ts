@@ -34,7 +34,12 @@ interface GraphErrorLike {
 }
 
 function isGraphErrorLike(e: unknown): e is GraphErrorLike {
-  return typeof e === 'object' && e !== null && 'statusCode' in e && typeof (e as { statusCode: unknown }).statusCode === 'number';
+  return (
+    typeof e === 'object' &&
+    e !== null &&
+    'statusCode' in e &&
+    typeof (e as { statusCode: unknown }).statusCode === 'number'
+  );
 }
 
 const CURSOR_CODES = new Set(['syncstatenotfound', 'resyncrequired', 'syncstateinvalid']);
@@ -48,16 +53,26 @@ const DEFAULT_THROTTLE_MS = 30_000;
  */
 export function toProviderError(e: unknown, what = 'Microsoft Graph call'): unknown {
   if (isProviderError(e)) return e;
-  const p = (kind: ConstructorParameters<typeof ProviderError>[1], msg: string, opts: { retryAfterMs?: number; status?: number } = {}) =>
-    new ProviderError('microsoft', kind, `${what}: ${msg}`, { ...opts, cause: e });
+  const p = (
+    kind: ConstructorParameters<typeof ProviderError>[1],
+    msg: string,
+    opts: { retryAfterMs?: number; status?: number } = {},
+  ) => new ProviderError('microsoft', kind, `${what}: ${msg}`, { ...opts, cause: e });
 
   if (e instanceof MicrosoftTokenError) {
     if (e.error === 'invalid_grant' || e.error === 'interaction_required' || e.error === 'consent_required') {
       return p('auth_revoked', e.message, { status: e.status });
     }
-    if (e.status === 429) return p('rate_limited', e.message, { status: 429, retryAfterMs: e.retryAfterMs ?? DEFAULT_THROTTLE_MS });
+    if (e.status === 429)
+      return p('rate_limited', e.message, {
+        status: 429,
+        retryAfterMs: e.retryAfterMs ?? DEFAULT_THROTTLE_MS,
+      });
     if (e.status >= 500 || e.error === 'temporarily_unavailable') {
-      return p('transient', e.message, { status: e.status, ...(e.retryAfterMs !== undefined ? { retryAfterMs: e.retryAfterMs } : {}) });
+      return p('transient', e.message, {
+        status: e.status,
+        ...(e.retryAfterMs !== undefined ? { retryAfterMs: e.retryAfterMs } : {}),
+      });
     }
     if (e.status === 0) return p('transient', e.message);
     return p('bad_request', e.message, { status: e.status });
@@ -69,10 +84,12 @@ export function toProviderError(e: unknown, what = 'Microsoft Graph call'): unkn
     const msg = `${status} ${code}${e.message ? `: ${e.message}` : ''}`;
     const retryAfterMs = parseRetryAfter(e.headers?.get?.('Retry-After'));
     if (status === 410 || CURSOR_CODES.has(code.toLowerCase())) return p('cursor_expired', msg, { status });
-    if (status === 429) return p('rate_limited', msg, { status, retryAfterMs: retryAfterMs ?? DEFAULT_THROTTLE_MS });
+    if (status === 429)
+      return p('rate_limited', msg, { status, retryAfterMs: retryAfterMs ?? DEFAULT_THROTTLE_MS });
     if (status === 503 && retryAfterMs !== undefined) return p('rate_limited', msg, { status, retryAfterMs });
     if (status === 401) return p('auth_revoked', msg, { status });
-    if (status >= 500) return p('transient', msg, { status, ...(retryAfterMs !== undefined ? { retryAfterMs } : {}) });
+    if (status >= 500)
+      return p('transient', msg, { status, ...(retryAfterMs !== undefined ? { retryAfterMs } : {}) });
     if (status === 404) return p('not_found', msg, { status });
     if (status >= 400) return p('bad_request', msg, { status });
     // statusCode -1: the SDK wrapped a thrown error (network failure, timeout, abort).

@@ -46,7 +46,8 @@ export class TokenManager {
   }
 
   async get(): Promise<string> {
-    if (this.accessToken && this.opts.now() < this.expiresAt - this.opts.refreshSkewMs) return this.accessToken;
+    if (this.accessToken && this.opts.now() < this.expiresAt - this.opts.refreshSkewMs)
+      return this.accessToken;
     return this.refresh();
   }
 
@@ -66,7 +67,12 @@ export class TokenManager {
           } catch (e) {
             // The previous refresh token stays valid (rotation does not revoke it), so nothing is
             // lost: fail this call as transient and store the next rotation on the retry.
-            throw new ProviderError('microsoft', 'transient', `could not store the rotated refresh token: ${(e as Error).message}`, { cause: e });
+            throw new ProviderError(
+              'microsoft',
+              'transient',
+              `could not store the rotated refresh token: ${(e as Error).message}`,
+              { cause: e },
+            );
           }
         }
         this.accessToken = t.accessToken;
@@ -144,7 +150,9 @@ class CountingMiddleware implements Middleware {
   }
   async execute(ctx: Context): Promise<void> {
     const url = typeof ctx.request === 'string' ? ctx.request : ctx.request.url;
-    const method = (ctx.options?.method ?? (typeof ctx.request === 'string' ? 'GET' : ctx.request.method)).toUpperCase();
+    const method = (
+      ctx.options?.method ?? (typeof ctx.request === 'string' ? 'GET' : ctx.request.method)
+    ).toUpperCase();
     this.onCall?.(`${method} ${endpointOf(url)}`);
     ctx.options ??= {};
     ctx.options.signal = AbortSignal.timeout(this.timeoutMs);
@@ -163,7 +171,13 @@ export function endpointOf(url: string): string {
   return path
     .replace(/^\/v1\.0|^\/beta/, '')
     .split('/')
-    .map((seg, i, all) => (i > 0 && ['events', 'messages', 'calendars', 'subscriptions', 'mailFolders'].includes(all[i - 1]!) && !['delta'].includes(seg) ? '{id}' : seg))
+    .map((seg, i, all) =>
+      i > 0 &&
+      ['events', 'messages', 'calendars', 'subscriptions', 'mailFolders'].includes(all[i - 1]!) &&
+      !['delta'].includes(seg)
+        ? '{id}'
+        : seg,
+    )
     .join('/');
 }
 
@@ -174,7 +188,11 @@ export interface GraphHandle {
   call<T>(what: string, fn: (client: Client) => Promise<T>): Promise<T>;
 }
 
-export function createGraphHandle(creds: AccountCredentials, endpoints: ProviderEndpoints, opts: GraphClientOptions = {}): GraphHandle {
+export function createGraphHandle(
+  creds: AccountCredentials,
+  endpoints: ProviderEndpoints,
+  opts: GraphClientOptions = {},
+): GraphHandle {
   const now = opts.now ?? Date.now;
   const tokens = new TokenManager(creds, endpoints, { refreshSkewMs: opts.refreshSkewMs ?? 5 * 60_000, now });
   const state: ClientState = { lastMiddlewareError: null };

@@ -67,7 +67,12 @@ export class MicrosoftMailbox implements MailboxProvider {
 
   async findDraftByMarker(marker: string): Promise<DraftRef | null> {
     const res: Json = await this.graph.call('find draft', (c) =>
-      c.api('/me/mailFolders/drafts/messages').filter(encodeURIComponent(markerFilter(marker))).select(REF_FIELDS).top(1).get(),
+      c
+        .api('/me/mailFolders/drafts/messages')
+        .filter(encodeURIComponent(markerFilter(marker)))
+        .select(REF_FIELDS)
+        .top(1)
+        .get(),
     );
     const m = res.value?.[0];
     return m ? ref(m) : null;
@@ -75,7 +80,9 @@ export class MicrosoftMailbox implements MailboxProvider {
 
   /** https://learn.microsoft.com/en-us/graph/api/message-update (a new changeKey comes back). */
   async updateDraft(draftId: string, draft: DraftInput): Promise<DraftRef> {
-    const m = await this.graph.call('update draft', (c) => c.api(`/me/messages/${draftId}`).patch(message(draft)));
+    const m = await this.graph.call('update draft', (c) =>
+      c.api(`/me/messages/${draftId}`).patch(message(draft)),
+    );
     return ref(m);
   }
 
@@ -89,7 +96,11 @@ export class MicrosoftMailbox implements MailboxProvider {
    * answers it. Not a change: 412 (edited), 404 (sent: the draft left Drafts, or discarded), and
    * ErrorInvalidPropertyUpdateSentMessage (the id now names a sent message, e.g. immutable ids).
    */
-  async updateDraftIfUnchanged(draftId: string, version: string, draft: DraftInput): Promise<DraftRef | null> {
+  async updateDraftIfUnchanged(
+    draftId: string,
+    version: string,
+    draft: DraftInput,
+  ): Promise<DraftRef | null> {
     try {
       const m: Json = await this.graph.call('update draft if unchanged', (c) =>
         c.api(`/me/messages/${draftId}`).header('If-Match', weakEtag(version)).patch(message(draft)),
@@ -97,7 +108,12 @@ export class MicrosoftMailbox implements MailboxProvider {
       // A message that is no longer a draft is never a draft we updated.
       return m.isDraft === false ? null : ref(m);
     } catch (e) {
-      if (e instanceof ProviderError && (e.status === 412 || e.kind === 'not_found' || graphCode(e) === 'errorinvalidpropertyupdatesentmessage')) {
+      if (
+        e instanceof ProviderError &&
+        (e.status === 412 ||
+          e.kind === 'not_found' ||
+          graphCode(e) === 'errorinvalidpropertyupdatesentmessage')
+      ) {
         return null;
       }
       throw e;
@@ -115,7 +131,9 @@ export class MicrosoftMailbox implements MailboxProvider {
 
   async draftState(r: Pick<DraftRef, 'draftId' | 'internetMessageId'>): Promise<DraftState> {
     try {
-      const m: Json = await this.graph.call('draft state', (c) => c.api(`/me/messages/${r.draftId}`).select('isDraft,changeKey,sentDateTime').get());
+      const m: Json = await this.graph.call('draft state', (c) =>
+        c.api(`/me/messages/${r.draftId}`).select('isDraft,changeKey,sentDateTime').get(),
+      );
       if (m.isDraft !== false) return { state: 'draft', version: String(m.changeKey ?? '') };
       return { state: 'sent', sentAt: new Date(String(m.sentDateTime ?? Date.now())) };
     } catch (e) {

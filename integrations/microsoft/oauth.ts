@@ -12,7 +12,13 @@ import type { ProviderEndpoints } from '../provider.ts';
 import { MicrosoftTokenError, parseRetryAfter, toProviderError } from './errors.ts';
 
 /** Minimal delegated scopes: profile, calendars (read/write own events), drafts, mailbox time zone. */
-export const MICROSOFT_SCOPES = ['offline_access', 'User.Read', 'Calendars.ReadWrite', 'Mail.ReadWrite', 'MailboxSettings.Read'] as const;
+export const MICROSOFT_SCOPES = [
+  'offline_access',
+  'User.Read',
+  'Calendars.ReadWrite',
+  'Mail.ReadWrite',
+  'MailboxSettings.Read',
+] as const;
 
 /** The public client id used when none is configured (the sandbox accepts any). */
 export const DEFAULT_CLIENT_ID = 'coffee-chat-local';
@@ -31,7 +37,11 @@ function clientFields(endpoints: ProviderEndpoints): Record<string, string> {
   return out;
 }
 
-async function postToken(endpoints: ProviderEndpoints, form: Record<string, string>, onCall?: (e: string) => void): Promise<TokenResponse> {
+async function postToken(
+  endpoints: ProviderEndpoints,
+  form: Record<string, string>,
+  onCall?: (e: string) => void,
+): Promise<TokenResponse> {
   onCall?.('POST /oauth2/v2.0/token');
   let res: Response;
   try {
@@ -62,15 +72,23 @@ async function postToken(endpoints: ProviderEndpoints, form: Record<string, stri
   return {
     accessToken: body.access_token,
     // Rotation is the norm; keep the old one if a response ever omits it.
-    refreshToken: typeof body.refresh_token === 'string' ? body.refresh_token : form.refresh_token ?? '',
+    refreshToken: typeof body.refresh_token === 'string' ? body.refresh_token : (form.refresh_token ?? ''),
     expiresInSeconds: Number(body.expires_in ?? 3600),
     scope: String(body.scope ?? ''),
   };
 }
 
 /** POST grant_type=refresh_token. Throws MicrosoftTokenError (map with toProviderError). */
-export function refreshAccessToken(refreshToken: string, endpoints: ProviderEndpoints, onCall?: (e: string) => void): Promise<TokenResponse> {
-  return postToken(endpoints, { grant_type: 'refresh_token', refresh_token: refreshToken, scope: MICROSOFT_SCOPES.join(' ') }, onCall);
+export function refreshAccessToken(
+  refreshToken: string,
+  endpoints: ProviderEndpoints,
+  onCall?: (e: string) => void,
+): Promise<TokenResponse> {
+  return postToken(
+    endpoints,
+    { grant_type: 'refresh_token', refresh_token: refreshToken, scope: MICROSOFT_SCOPES.join(' ') },
+    onCall,
+  );
 }
 
 export interface Pkce {
@@ -106,7 +124,12 @@ export function buildAuthorizeUrl(opts: {
   return u.toString();
 }
 
-export function exchangeCode(opts: { endpoints: ProviderEndpoints; code: string; redirectUri: string; verifier: string }): Promise<TokenResponse> {
+export function exchangeCode(opts: {
+  endpoints: ProviderEndpoints;
+  code: string;
+  redirectUri: string;
+  verifier: string;
+}): Promise<TokenResponse> {
   return postToken(opts.endpoints, {
     grant_type: 'authorization_code',
     code: opts.code,
@@ -134,11 +157,14 @@ export async function startLoopbackConsent(opts: {
     label: 'Microsoft 365',
     port: opts.port,
     timeoutMs: opts.timeoutMs,
-    buildUrl: (redirectUri, state) => buildAuthorizeUrl({ endpoints: opts.endpoints, redirectUri, state, pkce, loginHint: opts.loginHint }),
+    buildUrl: (redirectUri, state) =>
+      buildAuthorizeUrl({ endpoints: opts.endpoints, redirectUri, state, pkce, loginHint: opts.loginHint }),
     exchange: (code, redirectUri) =>
-      exchangeCode({ endpoints: opts.endpoints, code, redirectUri, verifier: pkce.verifier }).catch((e: unknown) => {
-        throw toProviderError(e, 'Microsoft code exchange');
-      }),
+      exchangeCode({ endpoints: opts.endpoints, code, redirectUri, verifier: pkce.verifier }).catch(
+        (e: unknown) => {
+          throw toProviderError(e, 'Microsoft code exchange');
+        },
+      ),
   });
 }
 

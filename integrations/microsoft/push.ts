@@ -21,7 +21,12 @@ import type { GraphHandle } from './graph-client.ts';
 export const MAX_EVENT_SUBSCRIPTION_MINUTES = 4230;
 const MARGIN_MINUTES = 5;
 
-export async function subscribeToEvents(graph: GraphHandle, calendarId: string, opts: WatchOptions, now = Date.now()): Promise<WatchChannel> {
+export async function subscribeToEvents(
+  graph: GraphHandle,
+  calendarId: string,
+  opts: WatchOptions,
+  now = Date.now(),
+): Promise<WatchChannel> {
   const maxSeconds = (MAX_EVENT_SUBSCRIPTION_MINUTES - MARGIN_MINUTES) * 60;
   const ttl = Math.min(opts.ttlSeconds ?? maxSeconds, maxSeconds);
   const resource = `/me/calendars/${calendarId}/events`;
@@ -35,15 +40,22 @@ export async function subscribeToEvents(graph: GraphHandle, calendarId: string, 
       clientState: opts.channelToken,
     }),
   );
-  if (!sub?.id) throw new ProviderError('microsoft', 'transient', 'Microsoft subscription create: answer without an id');
+  if (!sub?.id)
+    throw new ProviderError('microsoft', 'transient', 'Microsoft subscription create: answer without an id');
   const exp = Date.parse(String(sub.expirationDateTime ?? ''));
-  return { channelId: String(sub.id), resourceId: String(sub.resource ?? resource), expiresAt: new Date(Number.isNaN(exp) ? now + ttl * 1000 : exp) };
+  return {
+    channelId: String(sub.id),
+    resourceId: String(sub.resource ?? resource),
+    expiresAt: new Date(Number.isNaN(exp) ? now + ttl * 1000 : exp),
+  };
 }
 
 /** Deleting a subscription that is already gone (expired, removed) is not an error. */
 export async function deleteSubscription(graph: GraphHandle, channel: { channelId: string }): Promise<void> {
   try {
-    await graph.call('subscription delete', (c) => c.api(`/subscriptions/${encodeURIComponent(channel.channelId)}`).delete());
+    await graph.call('subscription delete', (c) =>
+      c.api(`/subscriptions/${encodeURIComponent(channel.channelId)}`).delete(),
+    );
   } catch (e) {
     if (e instanceof ProviderError && e.kind === 'not_found') return;
     throw e;

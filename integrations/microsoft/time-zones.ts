@@ -28,7 +28,14 @@ const CLDR_LEGACY: Record<string, string> = {
   'Africa/Asmera': 'Africa/Asmara',
 };
 
-const UTC_NAMES = new Set(['utc', 'tzone://microsoft/utc', 'etc/utc', 'coordinated universal time', 'gmt', 'etc/gmt']);
+const UTC_NAMES = new Set([
+  'utc',
+  'tzone://microsoft/utc',
+  'etc/utc',
+  'coordinated universal time',
+  'gmt',
+  'etc/gmt',
+]);
 
 function canonical(zone: string): string {
   const renamed = CLDR_LEGACY[zone];
@@ -80,6 +87,9 @@ export function ianaToWindows(iana: string): string | null {
 }
 
 /** The zone of an event: its own when known, else the mailbox's (the documented fallback). */
-export function eventZone(originalStartTimeZone: string | null | undefined, mailboxZone: string | null): string | null {
+export function eventZone(
+  originalStartTimeZone: string | null | undefined,
+  mailboxZone: string | null,
+): string | null {
   return windowsToIana(originalStartTimeZone) ?? mailboxZone;
 }

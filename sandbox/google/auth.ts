@@ -69,22 +69,35 @@ export async function applyFault(
       return;
     case 'rate_limit':
       if (f.status === 429) {
-        throw new GoogleApiError(429, 'rateLimitExceeded', 'Rate Limit Exceeded', { domain: 'usageLimits', ...retry });
+        throw new GoogleApiError(429, 'rateLimitExceeded', 'Rate Limit Exceeded', {
+          domain: 'usageLimits',
+          ...retry,
+        });
       }
       // https://developers.google.com/calendar/api/guides/errors#403_rate_limit_exceeded
-      throw new GoogleApiError(403, 'rateLimitExceeded', 'Rate Limit Exceeded', { domain: 'usageLimits', ...retry });
+      throw new GoogleApiError(403, 'rateLimitExceeded', 'Rate Limit Exceeded', {
+        domain: 'usageLimits',
+        ...retry,
+      });
     case 'server_error':
       // https://developers.google.com/calendar/api/guides/errors#500_backend_error
-      if (f.status === 503) throw new GoogleApiError(503, 'backendError', 'The service is currently unavailable.', retry);
+      if (f.status === 503)
+        throw new GoogleApiError(503, 'backendError', 'The service is currently unavailable.', retry);
       throw new GoogleApiError(f.status ?? 500, 'backendError', 'Backend Error', retry);
     case 'revoked':
       if (account) revokeAccount(state, account);
-      if (opts.tokenEndpoint) throw new GoogleApiError(400, 'invalid_grant', 'Token has been expired or revoked.');
+      if (opts.tokenEndpoint)
+        throw new GoogleApiError(400, 'invalid_grant', 'Token has been expired or revoked.');
       throw invalidCredentials();
     case 'sync_token_expired':
       // https://developers.google.com/calendar/api/guides/sync#full_sync_required_by_server
-      throw new GoogleApiError(410, 'fullSyncRequired', 'Sync token is no longer valid, a full sync is required.', {
-        domain: 'calendar',
-      });
+      throw new GoogleApiError(
+        410,
+        'fullSyncRequired',
+        'Sync token is no longer valid, a full sync is required.',
+        {
+          domain: 'calendar',
+        },
+      );
   }
 }

@@ -35,7 +35,12 @@ export class GoogleApiError extends Error {
   }
 }
 
-export function googleErrorBody(code: number, reason: string, message: string, opts: GoogleErrorOptions = {}) {
+export function googleErrorBody(
+  code: number,
+  reason: string,
+  message: string,
+  opts: GoogleErrorOptions = {},
+) {
   const item: Record<string, string> = { domain: opts.domain ?? 'global', reason, message };
   if (opts.locationType) item.locationType = opts.locationType;
   if (opts.location) item.location = opts.location;
@@ -48,7 +53,10 @@ export function sendGoogleError(reply: FastifyReply, e: GoogleApiError): Fastify
     // https://developers.google.com/identity/protocols/oauth2 — an expired/invalid token is a 401 with a Bearer challenge.
     reply.header('www-authenticate', 'Bearer realm="https://accounts.google.com/", error="invalid_token"');
   }
-  return reply.code(e.code).type('application/json; charset=UTF-8').send(googleErrorBody(e.code, e.reason, e.message, e.opts));
+  return reply
+    .code(e.code)
+    .type('application/json; charset=UTF-8')
+    .send(googleErrorBody(e.code, e.reason, e.message, e.opts));
 }
 
 export const badRequest = (message: string, reason = 'invalid', location?: string) =>
@@ -56,4 +64,7 @@ export const badRequest = (message: string, reason = 'invalid', location?: strin
 export const notFound = (message = 'Not Found') => new GoogleApiError(404, 'notFound', message);
 // https://developers.google.com/calendar/api/guides/errors#401_invalid_credentials
 export const invalidCredentials = () =>
-  new GoogleApiError(401, 'authError', 'Invalid Credentials', { location: 'Authorization', locationType: 'header' });
+  new GoogleApiError(401, 'authError', 'Invalid Credentials', {
+    location: 'Authorization',
+    locationType: 'header',
+  });

@@ -127,10 +127,21 @@ function relative(v: string, now: Date): number | null {
   const n = Number(m[1]);
   const unit = m[2]!.toLowerCase();
   const dt = DateTime.fromJSDate(now);
-  return (unit === 'd' ? dt.minus({ days: n }) : unit === 'm' ? dt.minus({ months: n }) : dt.minus({ years: n })).toMillis();
+  return (
+    unit === 'd' ? dt.minus({ days: n }) : unit === 'm' ? dt.minus({ months: n }) : dt.minus({ years: n })
+  ).toMillis();
 }
 
-const LOCATIONS: Record<string, string> = { inbox: 'INBOX', sent: 'SENT', drafts: 'DRAFT', draft: 'DRAFT', spam: 'SPAM', trash: 'TRASH', starred: 'STARRED', important: 'IMPORTANT' };
+const LOCATIONS: Record<string, string> = {
+  inbox: 'INBOX',
+  sent: 'SENT',
+  drafts: 'DRAFT',
+  draft: 'DRAFT',
+  spam: 'SPAM',
+  trash: 'TRASH',
+  starred: 'STARRED',
+  important: 'IMPORTANT',
+};
 
 function matchTerm(m: SearchableMessage, op: string | null, raw: string, now: Date): boolean {
   const v = raw.toLowerCase();

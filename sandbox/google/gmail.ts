@@ -24,9 +24,13 @@ function addressText(v: AddressObject | AddressObject[] | undefined): string {
 
 function headerText(v: HeaderValue | undefined, rawLine: string): string {
   if (typeof v === 'string') return v;
-  if (v && typeof v === 'object' && 'text' in v && typeof (v as AddressObject).text === 'string') return (v as AddressObject).text;
+  if (v && typeof v === 'object' && 'text' in v && typeof (v as AddressObject).text === 'string')
+    return (v as AddressObject).text;
   const i = rawLine.indexOf(':');
-  return rawLine.slice(i + 1).replace(/\r?\n[ \t]+/g, ' ').trim();
+  return rawLine
+    .slice(i + 1)
+    .replace(/\r?\n[ \t]+/g, ' ')
+    .trim();
 }
 
 /** Adds a Message-ID when the client gave none, as Gmail does for messages it creates. */
@@ -35,7 +39,10 @@ function ensureMessageId(raw: Buffer): Buffer {
   const end = head.search(/\r?\n\r?\n/);
   const block = end >= 0 ? head.slice(0, end) : head;
   if (/^message-id:/im.test(block)) return raw;
-  return Buffer.concat([Buffer.from(`Message-ID: <${randomBytes(12).toString('hex')}@mail.gmail.com>\r\n`), raw]);
+  return Buffer.concat([
+    Buffer.from(`Message-ID: <${randomBytes(12).toString('hex')}@mail.gmail.com>\r\n`),
+    raw,
+  ]);
 }
 
 export async function parseRaw(raw: Buffer) {
@@ -54,7 +61,10 @@ export async function parseRaw(raw: Buffer) {
     text: p.text ?? '',
     html: typeof p.html === 'string' ? p.html : '',
     rfc822MsgId: p.messageId ?? '',
-    references: [...(Array.isArray(p.references) ? p.references : p.references ? [p.references] : []), ...(p.inReplyTo ? [p.inReplyTo] : [])],
+    references: [
+      ...(Array.isArray(p.references) ? p.references : p.references ? [p.references] : []),
+      ...(p.inReplyTo ? [p.inReplyTo] : []),
+    ],
     date: p.date,
     headers,
   };
@@ -75,7 +85,10 @@ export async function storeMessage(
   const p = await parseRaw(raw);
   let id = newHexId();
   while (account.messages.has(id)) id = newHexId();
-  let threadId = opts.threadId && [...account.messages.values()].some((m) => m.threadId === opts.threadId) ? opts.threadId : undefined;
+  let threadId =
+    opts.threadId && [...account.messages.values()].some((m) => m.threadId === opts.threadId)
+      ? opts.threadId
+      : undefined;
   if (!threadId && p.references.length) {
     for (const m of account.messages.values()) {
       if (m.rfc822MsgId && p.references.includes(m.rfc822MsgId)) {
@@ -104,7 +117,13 @@ export async function storeMessage(
     headers: p.headers,
   };
   account.messages.set(id, msg);
-  account.history.push({ id: historyId, kind: 'messageAdded', messageId: id, threadId: msg.threadId, labelIds: [...msg.labelIds] });
+  account.history.push({
+    id: historyId,
+    kind: 'messageAdded',
+    messageId: id,
+    threadId: msg.threadId,
+    labelIds: [...msg.labelIds],
+  });
   return msg;
 }
 
@@ -113,7 +132,13 @@ export function removeMessage(account: Account, id: string): void {
   if (!msg) return;
   account.messages.delete(id);
   const historyId = bumpHistory(account);
-  account.history.push({ id: historyId, kind: 'messageDeleted', messageId: id, threadId: msg.threadId, labelIds: [...msg.labelIds] });
+  account.history.push({
+    id: historyId,
+    kind: 'messageDeleted',
+    messageId: id,
+    threadId: msg.threadId,
+    labelIds: [...msg.labelIds],
+  });
 }
 
 function snippet(msg: StoredMessage): string {
@@ -145,11 +170,15 @@ export function messageResource(msg: StoredMessage, format: string, metadataHead
   if (format === 'minimal') return base;
   if (format === 'raw') return { ...base, raw: msg.raw.toString('base64url') };
   const wanted = metadataHeaders.map((h) => h.toLowerCase());
-  const headers = format === 'metadata' && wanted.length ? msg.headers.filter((h) => wanted.includes(h.name.toLowerCase())) : msg.headers;
+  const headers =
+    format === 'metadata' && wanted.length
+      ? msg.headers.filter((h) => wanted.includes(h.name.toLowerCase()))
+      : msg.headers;
   if (format === 'metadata') return { ...base, payload: { mimeType: 'multipart/alternative', headers } };
-  const parts = [msg.text ? part('0', 'text/plain', msg.text) : undefined, msg.html ? part(msg.text ? '1' : '0', 'text/html', msg.html) : undefined].filter(
-    (x): x is Json => !!x,
-  );
+  const parts = [
+    msg.text ? part('0', 'text/plain', msg.text) : undefined,
+    msg.html ? part(msg.text ? '1' : '0', 'text/html', msg.html) : undefined,
+  ].filter((x): x is Json => !!x);
   const payload: Json =
     parts.length > 1
       ? { partId: '', mimeType: 'multipart/alternative', filename: '', headers, body: { size: 0 }, parts }
@@ -171,7 +200,13 @@ function rawFrom(body: unknown): Buffer {
   return Buffer.from(message.raw.replace(/-/g, '+').replace(/_/g, '/'), 'base64');
 }
 
-export async function createDraft(account: Account, raw: Buffer, now: Date, nextDraftId: () => string, threadId?: string): Promise<string> {
+export async function createDraft(
+  account: Account,
+  raw: Buffer,
+  now: Date,
+  nextDraftId: () => string,
+  threadId?: string,
+): Promise<string> {
   const msg = await storeMessage(account, raw, ['DRAFT'], { now, threadId });
   const id = nextDraftId();
   account.drafts.set(id, msg.id);
@@ -195,7 +230,12 @@ export function deleteDraft(account: Account, draftId: string): void {
 }
 
 /** Sends a draft as the user would: draft gone, a new SENT message (same Message-ID), delivered locally. */
-export async function sendDraft(state: GoogleState, account: Account, draftId: string, now: Date): Promise<StoredMessage> {
+export async function sendDraft(
+  state: GoogleState,
+  account: Account,
+  draftId: string,
+  now: Date,
+): Promise<StoredMessage> {
   const old = account.drafts.get(draftId);
   const draftMsg = old ? account.messages.get(old) : undefined;
   if (!old || !draftMsg) throw gmailNotFound();
@@ -204,7 +244,13 @@ export async function sendDraft(state: GoogleState, account: Account, draftId: s
   return sendRaw(state, account, draftMsg.raw, now, draftMsg.threadId);
 }
 
-export async function sendRaw(state: GoogleState, account: Account, raw: Buffer, now: Date, threadId?: string): Promise<StoredMessage> {
+export async function sendRaw(
+  state: GoogleState,
+  account: Account,
+  raw: Buffer,
+  now: Date,
+  threadId?: string,
+): Promise<StoredMessage> {
   const sent = await storeMessage(account, raw, ['SENT'], { now, threadId });
   const rcpts = `${sent.to}, ${sent.cc}, ${sent.bcc}`.match(/[^\s<>,"]+@[^\s<>,"]+/g) ?? [];
   for (const r of new Set(rcpts.map((x) => x.toLowerCase()))) {
@@ -214,12 +260,21 @@ export async function sendRaw(state: GoogleState, account: Account, raw: Buffer,
   return sent;
 }
 
-export function searchMessages(account: Account, q: string | undefined, labelIds: string[], includeSpamTrash: boolean, now: Date): StoredMessage[] {
+export function searchMessages(
+  account: Account,
+  q: string | undefined,
+  labelIds: string[],
+  includeSpamTrash: boolean,
+  now: Date,
+): StoredMessage[] {
   const node = q ? parseGmailQuery(q) : undefined;
-  const explicitSpamTrash = node && (mentions(node, 'in', 'spam') || mentions(node, 'in', 'trash') || mentions(node, 'in', 'anywhere'));
+  const explicitSpamTrash =
+    node &&
+    (mentions(node, 'in', 'spam') || mentions(node, 'in', 'trash') || mentions(node, 'in', 'anywhere'));
   const out: StoredMessage[] = [];
   for (const m of account.messages.values()) {
-    if (!includeSpamTrash && !explicitSpamTrash && (m.labelIds.has('SPAM') || m.labelIds.has('TRASH'))) continue;
+    if (!includeSpamTrash && !explicitSpamTrash && (m.labelIds.has('SPAM') || m.labelIds.has('TRASH')))
+      continue;
     if (labelIds.some((l) => !m.labelIds.has(l))) continue;
     if (node && !evaluate(node, m, now)) continue;
     out.push(m);
@@ -235,9 +290,12 @@ function qArray(v: unknown): string[] {
 
 function paginate<T>(items: T[], query: Json, def: number, max: number): { page: T[]; next?: string } {
   const size = Math.min(max, Math.max(1, Number(query.maxResults ?? def) || def));
-  const offset = query.pageToken ? Number(Buffer.from(String(query.pageToken), 'base64url').toString()) || 0 : 0;
+  const offset = query.pageToken
+    ? Number(Buffer.from(String(query.pageToken), 'base64url').toString()) || 0
+    : 0;
   const page = items.slice(offset, offset + size);
-  const next = offset + size < items.length ? Buffer.from(String(offset + size)).toString('base64url') : undefined;
+  const next =
+    offset + size < items.length ? Buffer.from(String(offset + size)).toString('base64url') : undefined;
   return { page, next };
 }
 
@@ -258,7 +316,12 @@ export function registerGmail(app: FastifyInstance, state: GoogleState, ctx: San
   app.get('/users/:userId/profile', async (req) => {
     const account = await guard(req);
     const threads = new Set([...account.messages.values()].map((m) => m.threadId));
-    return { emailAddress: account.email, messagesTotal: account.messages.size, threadsTotal: threads.size, historyId: String(account.historyId) };
+    return {
+      emailAddress: account.email,
+      messagesTotal: account.messages.size,
+      threadsTotal: threads.size,
+      historyId: String(account.historyId),
+    };
   });
 
   // https://developers.google.com/gmail/api/reference/rest/v1/users.drafts/create
@@ -275,10 +338,18 @@ export function registerGmail(app: FastifyInstance, state: GoogleState, ctx: San
     const account = await guard(req);
     const query = req.query as Json;
     const byMsg = new Map([...account.drafts].map(([d, m]) => [m, d]));
-    const msgs = searchMessages(account, query.q ? String(query.q) : undefined, ['DRAFT'], query.includeSpamTrash === 'true', ctx.now());
+    const msgs = searchMessages(
+      account,
+      query.q ? String(query.q) : undefined,
+      ['DRAFT'],
+      query.includeSpamTrash === 'true',
+      ctx.now(),
+    );
     const { page, next } = paginate(msgs, query, 100, 500);
     return {
-      ...(page.length ? { drafts: page.map((m) => ({ id: byMsg.get(m.id), message: { id: m.id, threadId: m.threadId } })) } : {}),
+      ...(page.length
+        ? { drafts: page.map((m) => ({ id: byMsg.get(m.id), message: { id: m.id, threadId: m.threadId } })) }
+        : {}),
       ...(next ? { nextPageToken: next } : {}),
       resultSizeEstimate: msgs.length,
     };
@@ -321,7 +392,13 @@ export function registerGmail(app: FastifyInstance, state: GoogleState, ctx: San
   app.get('/users/:userId/messages', async (req) => {
     const account = await guard(req);
     const query = req.query as Json;
-    const msgs = searchMessages(account, query.q ? String(query.q) : undefined, qArray(query.labelIds), query.includeSpamTrash === 'true', ctx.now());
+    const msgs = searchMessages(
+      account,
+      query.q ? String(query.q) : undefined,
+      qArray(query.labelIds),
+      query.includeSpamTrash === 'true',
+      ctx.now(),
+    );
     const { page, next } = paginate(msgs, query, 100, 500);
     return {
       ...(page.length ? { messages: page.map((m) => ({ id: m.id, threadId: m.threadId })) } : {}),
@@ -334,7 +411,12 @@ export function registerGmail(app: FastifyInstance, state: GoogleState, ctx: San
   app.post('/users/:userId/messages/send', async (req) => {
     const account = await guard(req);
     const body = (req.body ?? {}) as { raw?: string; threadId?: string };
-    if (typeof body.raw !== 'string') throw new GoogleApiError(400, 'invalidArgument', "'raw' RFC822 payload message string or uploading message via /upload/* URL required");
+    if (typeof body.raw !== 'string')
+      throw new GoogleApiError(
+        400,
+        'invalidArgument',
+        "'raw' RFC822 payload message string or uploading message via /upload/* URL required",
+      );
     const sent = await sendRaw(state, account, Buffer.from(body.raw, 'base64url'), ctx.now(), body.threadId);
     return { id: sent.id, threadId: sent.threadId, labelIds: [...sent.labelIds] };
   });
@@ -345,7 +427,8 @@ export function registerGmail(app: FastifyInstance, state: GoogleState, ctx: San
     const msg = account.messages.get((req.params as P).id);
     if (!msg) throw gmailNotFound();
     const format = fmt(req);
-    if (!['full', 'metadata', 'minimal', 'raw'].includes(format)) throw badRequest(`Invalid value at 'format' (${format})`, 'invalidArgument', 'format');
+    if (!['full', 'metadata', 'minimal', 'raw'].includes(format))
+      throw badRequest(`Invalid value at 'format' (${format})`, 'invalidArgument', 'format');
     return messageResource(msg, format, qArray((req.query as Json).metadataHeaders));
   });
 
@@ -355,14 +438,19 @@ export function registerGmail(app: FastifyInstance, state: GoogleState, ctx: San
   app.get('/users/:userId/history', async (req) => {
     const account = await guard(req);
     const query = req.query as Json;
-    if (query.startHistoryId === undefined) throw badRequest('Missing startHistoryId', 'invalidArgument', 'startHistoryId');
+    if (query.startHistoryId === undefined)
+      throw badRequest('Missing startHistoryId', 'invalidArgument', 'startHistoryId');
     const start = Number(query.startHistoryId);
-    if (!Number.isFinite(start)) throw badRequest('Invalid startHistoryId', 'invalidArgument', 'startHistoryId');
+    if (!Number.isFinite(start))
+      throw badRequest('Invalid startHistoryId', 'invalidArgument', 'startHistoryId');
     if (start < account.historyFloor || start > account.historyId) throw gmailNotFound();
     const types = qArray(query.historyTypes);
     const labelId = query.labelId ? String(query.labelId) : undefined;
     const recs = account.history.filter(
-      (h) => h.id > start && (!types.length || types.includes(h.kind)) && (!labelId || h.labelIds.includes(labelId)),
+      (h) =>
+        h.id > start &&
+        (!types.length || types.includes(h.kind)) &&
+        (!labelId || h.labelIds.includes(labelId)),
     );
     const { page, next } = paginate(recs, query, 100, 500);
     const history = page.map((h) => {
@@ -372,6 +460,10 @@ export function registerGmail(app: FastifyInstance, state: GoogleState, ctx: San
       else if (h.kind === 'messageDeleted') entry.messagesDeleted = [{ message: ref }];
       return entry;
     });
-    return { ...(history.length ? { history } : {}), ...(next ? { nextPageToken: next } : {}), historyId: String(account.historyId) };
+    return {
+      ...(history.length ? { history } : {}),
+      ...(next ? { nextPageToken: next } : {}),
+      historyId: String(account.historyId),
+    };
   });
 }

@@ -88,7 +88,10 @@ function errorHandler(err: FastifyError | GoogleApiError, _req: FastifyRequest, 
   if (err instanceof GoogleApiError) return sendGoogleError(reply, err);
   const status = (err as FastifyError).statusCode;
   if (status && status >= 400 && status < 500) {
-    return sendGoogleError(reply, new GoogleApiError(status, status === 400 ? 'parseError' : 'invalid', err.message));
+    return sendGoogleError(
+      reply,
+      new GoogleApiError(status, status === 400 ? 'parseError' : 'invalid', err.message),
+    );
   }
   // never a stack trace: https://developers.google.com/calendar/api/guides/errors#500_backend_error
   return sendGoogleError(reply, new GoogleApiError(500, 'backendError', 'Backend Error'));
@@ -156,14 +159,26 @@ export function googleSandbox() {
     seedEvent(email: string, calendarId: string, event: Json): Json {
       const account = need(email);
       const cal = resolveCalendar(account, calendarId);
-      const ev = insertEvent(account, cal, event, { viaApi: false, conferenceDataVersion: 1, now: now(), notifier: push });
+      const ev = insertEvent(account, cal, event, {
+        viaApi: false,
+        conferenceDataVersion: 1,
+        now: now(),
+        notifier: push,
+      });
       return eventResource(ev, account, cal);
     },
     patchEvent(email: string, calendarId: string, eventId: string, patch: Json): Json {
       const account = need(email);
       const cal = resolveCalendar(account, calendarId);
-      const r = patchEvent(account, cal, eventId, patch, { replace: false, conferenceDataVersion: 1, now: now(), notifier: push });
-      return r.kind === 'event' ? eventResource(r.ev, account, cal) : { id: r.inst.id, recurringEventId: r.inst.master.id };
+      const r = patchEvent(account, cal, eventId, patch, {
+        replace: false,
+        conferenceDataVersion: 1,
+        now: now(),
+        notifier: push,
+      });
+      return r.kind === 'event'
+        ? eventResource(r.ev, account, cal)
+        : { id: r.inst.id, recurringEventId: r.inst.master.id };
     },
     deleteEvent(email: string, calendarId: string, eventId: string): void {
       const account = need(email);
@@ -209,7 +224,10 @@ export function googleSandbox() {
     },
     drafts(email: string): DecodedDraft[] {
       const account = need(email);
-      return [...account.drafts].map(([draftId, msgId]) => ({ draftId, ...decode(account.messages.get(msgId)!) }));
+      return [...account.drafts].map(([draftId, msgId]) => ({
+        draftId,
+        ...decode(account.messages.get(msgId)!),
+      }));
     },
     /** The user presses Send in Gmail. */
     async sendDraftAsUser(email: string, draftId: string): Promise<DecodedMessage> {
@@ -220,11 +238,18 @@ export function googleSandbox() {
       deleteDraft(need(email), draftId);
     },
     /** The user edits the draft (Gmail gives the draft a new message id). */
-    async editDraftAsUser(email: string, draftId: string, edit: { subject?: string; text?: string }): Promise<DecodedDraft> {
+    async editDraftAsUser(
+      email: string,
+      draftId: string,
+      edit: { subject?: string; text?: string },
+    ): Promise<DecodedDraft> {
       const account = need(email);
-      const cur = decode(account.messages.get(account.drafts.get(draftId) ?? '') ?? (() => {
-        throw new GoogleApiError(404, 'notFound', 'Requested entity was not found.');
-      })());
+      const cur = decode(
+        account.messages.get(account.drafts.get(draftId) ?? '') ??
+          (() => {
+            throw new GoogleApiError(404, 'notFound', 'Requested entity was not found.');
+          })(),
+      );
       const extra = Object.entries(cur.headers)
         .filter(([k]) => k.startsWith('x-'))
         .map(([key, value]) => ({ key, value }));
@@ -321,7 +346,8 @@ function registerAdmin(app: FastifyInstance, api: GoogleApi): void {
   app.post('/accounts', async (req, reply) => {
     const b = req.body;
     const list = (Array.isArray(b) ? b : [b]) as SeedAccountInput[];
-    for (const x of list) if (!x || typeof x.email !== 'string') throw new GoogleApiError(400, 'invalid', 'email is required');
+    for (const x of list)
+      if (!x || typeof x.email !== 'string') throw new GoogleApiError(400, 'invalid', 'email is required');
     const out = list.map((x) => api.seedAccount(x));
     return reply.code(201).send(Array.isArray(b) ? out : out[0]);
   });
@@ -334,13 +360,21 @@ function registerAdmin(app: FastifyInstance, api: GoogleApi): void {
       timeZone: a.timeZone,
       revoked: a.revoked,
       historyId: a.historyId,
-      calendars: [...a.calendars.values()].map((c) => ({ id: c.id, summary: c.summary, timeZone: c.timeZone, primary: c.primary, events: c.events.size })),
+      calendars: [...a.calendars.values()].map((c) => ({
+        id: c.id,
+        summary: c.summary,
+        timeZone: c.timeZone,
+        primary: c.primary,
+        events: c.events.size,
+      })),
       messages: a.messages.size,
       drafts: a.drafts.size,
     };
   });
   app.post('/accounts/:email/calendars', async (req, reply) =>
-    reply.code(201).send({ id: api.seedCalendar((req.params as P).email, body(req) as unknown as SeedCalendarInput) }),
+    reply
+      .code(201)
+      .send({ id: api.seedCalendar((req.params as P).email, body(req) as unknown as SeedCalendarInput) }),
   );
   app.post('/accounts/:email/calendars/:calendarId/events', async (req, reply) => {
     const { email, calendarId } = req.params as P;
@@ -388,7 +422,10 @@ function registerAdmin(app: FastifyInstance, api: GoogleApi): void {
   });
   app.post('/accounts/:email/invalidate-sync-tokens', async (req, reply) => {
     const calendarId = body(req).calendarId;
-    api.invalidateSyncTokens((req.params as P).email, typeof calendarId === 'string' ? calendarId : undefined);
+    api.invalidateSyncTokens(
+      (req.params as P).email,
+      typeof calendarId === 'string' ? calendarId : undefined,
+    );
     return reply.code(204).send();
   });
   app.post('/accounts/:email/expire-access-tokens', async (req, reply) => {

@@ -19,7 +19,10 @@ export const DEFAULT_SCOPES =
   'https://www.googleapis.com/auth/calendar.events https://www.googleapis.com/auth/calendar.readonly https://www.googleapis.com/auth/gmail.compose https://www.googleapis.com/auth/gmail.readonly';
 
 function oauthError(reply: FastifyReply, status: number, error: string, description: string) {
-  return reply.code(status).type('application/json; charset=utf-8').send({ error, error_description: description });
+  return reply
+    .code(status)
+    .type('application/json; charset=utf-8')
+    .send({ error, error_description: description });
 }
 
 export function issueAccessToken(state: GoogleState, ctx: SandboxContext, account: Account): string {
@@ -31,7 +34,10 @@ export function issueAccessToken(state: GoogleState, ctx: SandboxContext, accoun
 
 export function registerOAuth(app: FastifyInstance, state: GoogleState, ctx: SandboxContext): void {
   app.post('/token', async (req, reply) => {
-    const body = (typeof req.body === 'object' && req.body ? req.body : {}) as Record<string, string | undefined>;
+    const body = (typeof req.body === 'object' && req.body ? req.body : {}) as Record<
+      string,
+      string | undefined
+    >;
     const grant = body.grant_type;
     if (grant === 'refresh_token') {
       const email = body.refresh_token ? state.refreshTokens.get(body.refresh_token) : undefined;
@@ -40,10 +46,17 @@ export function registerOAuth(app: FastifyInstance, state: GoogleState, ctx: San
       try {
         await applyFault(state, ctx, req, account, { tokenEndpoint: true });
       } catch (e) {
-        if (e instanceof GoogleApiError && e.code === 400) return oauthError(reply, 400, 'invalid_grant', e.message);
+        if (e instanceof GoogleApiError && e.code === 400)
+          return oauthError(reply, 400, 'invalid_grant', e.message);
         if (e instanceof GoogleApiError) {
-          if (e.opts.retryAfterSeconds !== undefined) reply.header('retry-after', String(e.opts.retryAfterSeconds));
-          return oauthError(reply, e.code >= 500 ? e.code : 429, e.code >= 500 ? 'server_error' : 'rate_limit_exceeded', e.message);
+          if (e.opts.retryAfterSeconds !== undefined)
+            reply.header('retry-after', String(e.opts.retryAfterSeconds));
+          return oauthError(
+            reply,
+            e.code >= 500 ? e.code : 429,
+            e.code >= 500 ? 'server_error' : 'rate_limit_exceeded',
+            e.message,
+          );
         }
         throw e;
       }
@@ -67,7 +80,8 @@ export function registerOAuth(app: FastifyInstance, state: GoogleState, ctx: San
       if (code.codeChallenge) {
         const verifier = body.code_verifier ?? '';
         const computed = createHash('sha256').update(verifier).digest('base64url');
-        if (computed !== code.codeChallenge) return oauthError(reply, 400, 'invalid_grant', 'Invalid code verifier.');
+        if (computed !== code.codeChallenge)
+          return oauthError(reply, 400, 'invalid_grant', 'Invalid code verifier.');
       }
       const account = state.account(code.email);
       if (!account) return oauthError(reply, 400, 'invalid_grant', 'Account not found.');
@@ -89,12 +103,22 @@ export function registerOAuth(app: FastifyInstance, state: GoogleState, ctx: San
   app.get('/o/oauth2/v2/auth', async (req, reply) => {
     const q = req.query as Record<string, string | undefined>;
     if (q.response_type !== 'code' || !q.redirect_uri || !q.client_id) {
-      return reply.code(400).type('text/plain').send('Error 400: invalid_request (response_type=code, client_id and redirect_uri are required)');
+      return reply
+        .code(400)
+        .type('text/plain')
+        .send('Error 400: invalid_request (response_type=code, client_id and redirect_uri are required)');
     }
     const account = (q.login_hint && state.account(q.login_hint)) || state.accounts.values().next().value;
-    if (!account) return reply.code(400).type('text/plain').send('Error 400: no sandbox account to sign in as (seed one first)');
+    if (!account)
+      return reply
+        .code(400)
+        .type('text/plain')
+        .send('Error 400: no sandbox account to sign in as (seed one first)');
     if (q.code_challenge && q.code_challenge_method && q.code_challenge_method !== 'S256') {
-      return reply.code(400).type('text/plain').send('Error 400: invalid_request (code_challenge_method must be S256)');
+      return reply
+        .code(400)
+        .type('text/plain')
+        .send('Error 400: invalid_request (code_challenge_method must be S256)');
     }
     const code = newToken('4/sandbox-');
     state.authCodes.set(code, {
@@ -112,7 +136,9 @@ export function registerOAuth(app: FastifyInstance, state: GoogleState, ctx: San
 
   app.post('/revoke', async (req, reply) => {
     const q = { ...(req.query as Record<string, string>), ...((req.body as Record<string, string>) ?? {}) };
-    const email = q.token ? (state.refreshTokens.get(q.token) ?? state.accessTokens.get(q.token)?.email) : undefined;
+    const email = q.token
+      ? (state.refreshTokens.get(q.token) ?? state.accessTokens.get(q.token)?.email)
+      : undefined;
     const account = email ? state.account(email) : undefined;
     if (!account) return oauthError(reply, 400, 'invalid_token', 'Token expired or revoked');
     revokeAccount(state, account);

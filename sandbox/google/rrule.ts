@@ -69,7 +69,13 @@ export function isSupported(rule: ParsedRule | undefined): rule is ParsedRule {
  * Occurrence starts from dtstart (in its zone, so wall-clock time survives DST), stopping at
  * COUNT/UNTIL, at `horizon`, or after `max` occurrences.
  */
-export function expand(dtstart: DateTime, rule: ParsedRule, exdates: Set<number>, horizon: DateTime, max = 1000): DateTime[] {
+export function expand(
+  dtstart: DateTime,
+  rule: ParsedRule,
+  exdates: Set<number>,
+  horizon: DateTime,
+  max = 1000,
+): DateTime[] {
   const out: DateTime[] = [];
   let produced = 0;
   const accept = (d: DateTime): boolean => {

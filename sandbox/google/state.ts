@@ -157,7 +157,10 @@ export class GoogleState {
   accessTokens = new Map<string, AccessToken>();
   channels = new Map<string, Channel>();
   /** Authorization codes from the sandbox consent endpoint. */
-  authCodes = new Map<string, { email: string; codeChallenge?: string; redirectUri?: string; scope: string }>();
+  authCodes = new Map<
+    string,
+    { email: string; codeChallenge?: string; redirectUri?: string; scope: string }
+  >();
   private draftCounter = 0;
 
   reset(): void {

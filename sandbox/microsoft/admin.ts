@@ -6,7 +6,15 @@ import { z } from 'zod';
 import type { SandboxContext } from '../context.ts';
 import type { Operations } from './operations.ts';
 import { renderEvent, renderMessage } from './render.ts';
-import { bodyText, newId, type Account, type FolderName, type MicrosoftStore, type StoredEvent, type StoredMessage } from './store.ts';
+import {
+  bodyText,
+  newId,
+  type Account,
+  type FolderName,
+  type MicrosoftStore,
+  type StoredEvent,
+  type StoredMessage,
+} from './store.ts';
 import { ianaFor } from './time.ts';
 
 const person = z.object({ email: z.string(), name: z.string().optional() });
@@ -38,7 +46,9 @@ export const eventInput = z.object({
     .array(
       person.extend({
         type: z.enum(['required', 'optional', 'resource']).optional(),
-        response: z.enum(['none', 'organizer', 'tentativelyAccepted', 'accepted', 'declined', 'notResponded']).optional(),
+        response: z
+          .enum(['none', 'organizer', 'tentativelyAccepted', 'accepted', 'declined', 'notResponded'])
+          .optional(),
       }),
     )
     .optional(),
@@ -140,7 +150,8 @@ export function createAdminApi(store: MicrosoftStore, ops: Operations, ctx: Sand
 
   const graphTime = (t: z.infer<typeof time>, zone: string, allDay: boolean) => {
     if (typeof t !== 'string') return t;
-    if (allDay || /^\d{4}-\d{2}-\d{2}$/.test(t)) return { dateTime: `${t.slice(0, 10)}T00:00:00`, timeZone: zone };
+    if (allDay || /^\d{4}-\d{2}-\d{2}$/.test(t))
+      return { dateTime: `${t.slice(0, 10)}T00:00:00`, timeZone: zone };
     const dt = DateTime.fromISO(t, { setZone: true });
     if (!dt.isValid) throw new AdminError(400, `invalid time ${t}`);
     return { dateTime: dt.setZone(ianaFor(zone) ?? 'UTC').toFormat("yyyy-MM-dd'T'HH:mm:ss"), timeZone: zone };
@@ -158,7 +169,8 @@ export function createAdminApi(store: MicrosoftStore, ops: Operations, ctx: Sand
     if (input.bodyHtml !== undefined) body.body = { contentType: 'html', content: input.bodyHtml };
     else if (input.body !== undefined) body.body = { contentType: 'text', content: input.body };
     if (input.location !== undefined) body.location = { displayName: input.location };
-    if (input.organizer) body.organizer = { emailAddress: { address: input.organizer.email, name: input.organizer.name } };
+    if (input.organizer)
+      body.organizer = { emailAddress: { address: input.organizer.email, name: input.organizer.name } };
     if (input.attendees) {
       body.attendees = input.attendees.map((x) => ({
         type: x.type ?? 'required',
@@ -170,26 +182,46 @@ export function createAdminApi(store: MicrosoftStore, ops: Operations, ctx: Sand
     if (input.isCancelled !== undefined) body.isCancelled = input.isCancelled;
     if (input.showAs !== undefined) body.showAs = input.showAs;
     if (input.extendedProperties) {
-      body.singleValueExtendedProperties = Object.entries(input.extendedProperties).map(([id, value]) => ({ id, value }));
+      body.singleValueExtendedProperties = Object.entries(input.extendedProperties).map(([id, value]) => ({
+        id,
+        value,
+      }));
     }
     const rec = input.recurrence;
     if (rec && 'frequency' in rec) {
       const startStr = input.start !== undefined ? graphTime(input.start, zone, allDay).dateTime : undefined;
       if (!startStr) throw new AdminError(400, 'a recurrence needs the start');
       const local = DateTime.fromISO(startStr, { zone: ianaFor(zone) ?? 'UTC' });
-      const type = rec.frequency === 'monthly' ? 'absoluteMonthly' : rec.frequency === 'yearly' ? 'absoluteYearly' : rec.frequency;
+      const type =
+        rec.frequency === 'monthly'
+          ? 'absoluteMonthly'
+          : rec.frequency === 'yearly'
+            ? 'absoluteYearly'
+            : rec.frequency;
       body.recurrence = {
         pattern: {
           type,
           interval: rec.interval ?? 1,
-          ...(type === 'weekly' ? { daysOfWeek: rec.daysOfWeek ?? [WEEKDAYS[local.weekday - 1]], firstDayOfWeek: 'sunday' } : {}),
+          ...(type === 'weekly'
+            ? { daysOfWeek: rec.daysOfWeek ?? [WEEKDAYS[local.weekday - 1]], firstDayOfWeek: 'sunday' }
+            : {}),
           ...(type === 'absoluteMonthly' || type === 'absoluteYearly' ? { dayOfMonth: local.day } : {}),
           ...(type === 'absoluteYearly' ? { month: local.month } : {}),
         },
         range: rec.count
-          ? { type: 'numbered', startDate: local.toISODate(), numberOfOccurrences: rec.count, recurrenceTimeZone: zone }
+          ? {
+              type: 'numbered',
+              startDate: local.toISODate(),
+              numberOfOccurrences: rec.count,
+              recurrenceTimeZone: zone,
+            }
           : rec.until
-            ? { type: 'endDate', startDate: local.toISODate(), endDate: rec.until.slice(0, 10), recurrenceTimeZone: zone }
+            ? {
+                type: 'endDate',
+                startDate: local.toISODate(),
+                endDate: rec.until.slice(0, 10),
+                recurrenceTimeZone: zone,
+              }
             : { type: 'noEnd', startDate: local.toISODate(), recurrenceTimeZone: zone },
       };
     } else if (rec) {
@@ -201,7 +233,13 @@ export function createAdminApi(store: MicrosoftStore, ops: Operations, ctx: Sand
   const renderUtc = (a: Account, ev: StoredEvent) =>
     renderEvent(
       a,
-      { event: ev, id: ev.id, type: ev.recurrence ? 'seriesMaster' : 'singleInstance', startMs: ev.startMs, endMs: ev.endMs },
+      {
+        event: ev,
+        id: ev.id,
+        type: ev.recurrence ? 'seriesMaster' : 'singleInstance',
+        startMs: ev.startMs,
+        endMs: ev.endMs,
+      },
       { timeZone: 'UTC', baseUrl: ctx.httpsUrl(), expandProps: () => true },
     );
 
@@ -209,7 +247,12 @@ export function createAdminApi(store: MicrosoftStore, ops: Operations, ctx: Sand
     seedAccount(input: z.input<typeof accountInput>) {
       const parsed = accountInput.parse(input);
       const a = store.addAccount(parsed);
-      return { email: a.email, userId: a.userId, refreshToken: parsed.refreshToken ?? store.refreshTokenFor(a.email)!, defaultCalendarId: store.defaultCalendar(a).id };
+      return {
+        email: a.email,
+        userId: a.userId,
+        refreshToken: parsed.refreshToken ?? store.refreshTokenFor(a.email)!,
+        defaultCalendarId: store.defaultCalendar(a).id,
+      };
     },
     account(email: string) {
       const a = acc(email);
@@ -234,7 +277,12 @@ export function createAdminApi(store: MicrosoftStore, ops: Operations, ctx: Sand
     addEvent(email: string, input: EventInput) {
       const a = acc(email);
       const parsed = eventInput.parse(input);
-      const ev = ops.createEvent(a, parsed.calendarId ?? store.defaultCalendar(a).id, toGraphBody(a, parsed), 'admin');
+      const ev = ops.createEvent(
+        a,
+        parsed.calendarId ?? store.defaultCalendar(a).id,
+        toGraphBody(a, parsed),
+        'admin',
+      );
       if (parsed.originalTimeZoneLabel) {
         ev.originalStartTimeZone = parsed.originalTimeZoneLabel;
         ev.originalEndTimeZone = parsed.originalTimeZoneLabel;
@@ -245,10 +293,13 @@ export function createAdminApi(store: MicrosoftStore, ops: Operations, ctx: Sand
       const a = acc(email);
       // Only the fields given: zod would fill the omitted ones with their create defaults.
       const all = eventInput.partial().parse(patch) as Record<string, unknown>;
-      const parsed = Object.fromEntries(Object.entries(all).filter(([k]) => k in patch)) as Partial<z.output<typeof eventInput>>;
+      const parsed = Object.fromEntries(Object.entries(all).filter(([k]) => k in patch)) as Partial<
+        z.output<typeof eventInput>
+      >;
       const ev = a.events.get(id);
       if (!ev || ev.deleted) throw new AdminError(404, `no event ${id}`);
-      if (parsed.timeZone === undefined && (parsed.start !== undefined || parsed.end !== undefined)) parsed.timeZone = ev.originalStartTimeZone;
+      if (parsed.timeZone === undefined && (parsed.start !== undefined || parsed.end !== undefined))
+        parsed.timeZone = ev.originalStartTimeZone;
       return renderUtc(a, ops.updateEvent(a, id, toGraphBody(a, parsed)));
     },
     deleteEvent(email: string, id: string) {
@@ -260,7 +311,12 @@ export function createAdminApi(store: MicrosoftStore, ops: Operations, ctx: Sand
     events(email: string, filter: { origin?: 'admin' | 'graph'; calendarId?: string } = {}) {
       const a = acc(email);
       return [...a.events.values()]
-        .filter((e) => !e.deleted && (!filter.origin || e.origin === filter.origin) && (!filter.calendarId || e.calendarId === filter.calendarId))
+        .filter(
+          (e) =>
+            !e.deleted &&
+            (!filter.origin || e.origin === filter.origin) &&
+            (!filter.calendarId || e.calendarId === filter.calendarId),
+        )
         .map((e) => renderUtc(a, e));
     },
     createdEvents(email: string) {
@@ -275,7 +331,10 @@ export function createAdminApi(store: MicrosoftStore, ops: Operations, ctx: Sand
       if (!from) throw new AdminError(400, 'an inbox message needs from');
       const stored = ops.newMessage(a, m.folder, {
         subject: m.subject,
-        body: m.html !== undefined ? { contentType: 'html', content: m.html } : { contentType: 'text', content: m.text ?? '' },
+        body:
+          m.html !== undefined
+            ? { contentType: 'html', content: m.html }
+            : { contentType: 'text', content: m.text ?? '' },
         from: { address: from.email, ...(from.name ? { name: from.name } : {}) },
         toRecipients: m.to.map((p) => ({ address: p.email, ...(p.name ? { name: p.name } : {}) })),
         ccRecipients: m.cc.map((p) => ({ address: p.email, ...(p.name ? { name: p.name } : {}) })),
@@ -314,7 +373,9 @@ export function createAdminApi(store: MicrosoftStore, ops: Operations, ctx: Sand
     messageJson(email: string, id: string) {
       const a = acc(email);
       const m = a.messages.get(id);
-      return m ? renderMessage(a, m, { timeZone: 'UTC', baseUrl: ctx.httpsUrl(), expandProps: () => true }) : null;
+      return m
+        ? renderMessage(a, m, { timeZone: 'UTC', baseUrl: ctx.httpsUrl(), expandProps: () => true })
+        : null;
     },
     /** Revokes the account's grants: refresh -> invalid_grant, access tokens -> 401. */
     revoke(email: string) {
@@ -349,13 +410,19 @@ export function registerAdmin(app: FastifyInstance, api: MicrosoftAdminApi) {
   const p = '/__admin/microsoft';
   app.setErrorHandler((err, _req, reply) => {
     if (err instanceof AdminError) return reply.code(err.status).send({ error: err.message });
-    if (err instanceof z.ZodError) return reply.code(400).send({ error: 'invalid input', issues: err.issues });
-    const status = (err as { status?: number; statusCode?: number }).status ?? (err as { statusCode?: number }).statusCode ?? 500;
+    if (err instanceof z.ZodError)
+      return reply.code(400).send({ error: 'invalid input', issues: err.issues });
+    const status =
+      (err as { status?: number; statusCode?: number }).status ??
+      (err as { statusCode?: number }).statusCode ??
+      500;
     return reply.code(status >= 400 && status < 600 ? status : 500).send({ error: (err as Error).message });
   });
   type E = { Params: { email: string } };
   type EI = { Params: { email: string; id: string } };
-  app.post(`${p}/accounts`, async (req, reply) => reply.code(201).send(api.seedAccount(req.body as z.input<typeof accountInput>)));
+  app.post(`${p}/accounts`, async (req, reply) =>
+    reply.code(201).send(api.seedAccount(req.body as z.input<typeof accountInput>)),
+  );
   app.post(`${p}/accounts/bulk`, async (req, reply) => {
     const list = (req.body as { accounts?: z.input<typeof accountInput>[] }).accounts ?? [];
     return reply.code(201).send({ accounts: list.map((a) => api.seedAccount(a)) });
@@ -364,23 +431,38 @@ export function registerAdmin(app: FastifyInstance, api: MicrosoftAdminApi) {
   app.post<E>(`${p}/accounts/:email/calendars`, async (req, reply) =>
     reply.code(201).send(api.addCalendar(req.params.email, req.body as { name: string; canEdit?: boolean })),
   );
-  app.post<E>(`${p}/accounts/:email/events`, async (req, reply) => reply.code(201).send(api.addEvent(req.params.email, req.body as EventInput)));
-  app.patch<EI>(`${p}/accounts/:email/events/:id`, async (req) => api.updateEvent(req.params.email, req.params.id, req.body as Partial<EventInput>));
+  app.post<E>(`${p}/accounts/:email/events`, async (req, reply) =>
+    reply.code(201).send(api.addEvent(req.params.email, req.body as EventInput)),
+  );
+  app.patch<EI>(`${p}/accounts/:email/events/:id`, async (req) =>
+    api.updateEvent(req.params.email, req.params.id, req.body as Partial<EventInput>),
+  );
   app.delete<EI>(`${p}/accounts/:email/events/:id`, async (req, reply) => {
     api.deleteEvent(req.params.email, req.params.id);
     return reply.code(204).send();
   });
-  app.get<E & { Querystring: { origin?: 'admin' | 'graph'; calendarId?: string } }>(`${p}/accounts/:email/events`, async (req) => ({
-    events: api.events(req.params.email, req.query),
-  }));
-  app.post<E>(`${p}/accounts/:email/messages`, async (req, reply) => reply.code(201).send(api.addMessage(req.params.email, req.body as MessageInput)));
+  app.get<E & { Querystring: { origin?: 'admin' | 'graph'; calendarId?: string } }>(
+    `${p}/accounts/:email/events`,
+    async (req) => ({
+      events: api.events(req.params.email, req.query),
+    }),
+  );
+  app.post<E>(`${p}/accounts/:email/messages`, async (req, reply) =>
+    reply.code(201).send(api.addMessage(req.params.email, req.body as MessageInput)),
+  );
   app.get<E & { Querystring: { folder?: FolderName } }>(`${p}/accounts/:email/messages`, async (req) => ({
     messages: api.messages(req.params.email, req.query.folder),
   }));
   app.get<E>(`${p}/accounts/:email/drafts`, async (req) => ({ drafts: api.drafts(req.params.email) }));
-  app.post<EI>(`${p}/accounts/:email/drafts/:id/send`, async (req) => api.sendDraft(req.params.email, req.params.id));
+  app.post<EI>(`${p}/accounts/:email/drafts/:id/send`, async (req) =>
+    api.sendDraft(req.params.email, req.params.id),
+  );
   app.patch<EI>(`${p}/accounts/:email/drafts/:id`, async (req) =>
-    api.editDraft(req.params.email, req.params.id, req.body as { subject?: string; html?: string; text?: string }),
+    api.editDraft(
+      req.params.email,
+      req.params.id,
+      req.body as { subject?: string; html?: string; text?: string },
+    ),
   );
   app.delete<EI>(`${p}/accounts/:email/drafts/:id`, async (req, reply) => {
     api.deleteDraft(req.params.email, req.params.id);

@@ -43,9 +43,14 @@ export function decodeState(token: string, acc: Account): DeltaState {
   let s: DeltaState;
   try {
     s = JSON.parse(Buffer.from(token, 'base64url').toString('utf8')) as DeltaState;
-    if (typeof s !== 'object' || s === null || typeof s.a !== 'string' || typeof s.s !== 'number') throw new Error('shape');
+    if (typeof s !== 'object' || s === null || typeof s.a !== 'string' || typeof s.s !== 'number')
+      throw new Error('shape');
   } catch {
-    throw new GraphHttpError(410, 'resyncRequired', 'The delta token is invalid. A resync is required: start a new round without a token.');
+    throw new GraphHttpError(
+      410,
+      'resyncRequired',
+      'The delta token is invalid. A resync is required: start a new round without a token.',
+    );
   }
   if (s.a !== acc.email || s.p < acc.deltaEpoch || !acc.calendars.has(s.c)) {
     throw new GraphHttpError(

@@ -40,11 +40,16 @@ export function microsoftSandbox() {
     const token = h?.startsWith('Bearer ') ? h.slice(7).trim() : '';
     if (!token) throw unauthorized('Access token is empty.');
     const t = store.accessTokens.get(token);
-    if (!t) throw unauthorized('IDX14100: JWT is not well formed, there are no dots (.). Access token validation failure.');
+    if (!t)
+      throw unauthorized(
+        'IDX14100: JWT is not well formed, there are no dots (.). Access token validation failure.',
+      );
     req.sandboxAccount = t.email;
-    if (t.expiresMs <= ctx.now().getTime()) throw unauthorized('Lifetime validation failed, the token is expired.');
+    if (t.expiresMs <= ctx.now().getTime())
+      throw unauthorized('Lifetime validation failed, the token is expired.');
     const acc = store.account(t.email);
-    if (!acc || acc.revoked) throw unauthorized('Continuous access evaluation resulted in challenge: the grant was revoked.');
+    if (!acc || acc.revoked)
+      throw unauthorized('Continuous access evaluation resulted in challenge: the grant was revoked.');
     req.msAccount = acc;
 
     const path = req.url.split('?')[0]!.slice('/v1.0'.length);
@@ -64,15 +69,20 @@ export function microsoftSandbox() {
         // https://learn.microsoft.com/en-us/graph/throttling: 429 Too Many Requests with a
         // Retry-After header (seconds); the body carries code TooManyRequests.
         const retry = String(fault.retryAfterSeconds ?? 1);
-        throw new GraphHttpError(fault.status ?? 429, 'TooManyRequests', 'Please retry again later.', { 'Retry-After': retry });
+        throw new GraphHttpError(fault.status ?? 429, 'TooManyRequests', 'Please retry again later.', {
+          'Retry-After': retry,
+        });
       }
       case 'server_error': {
         const status = fault.status ?? 503;
-        const headers: Record<string, string> = fault.retryAfterSeconds !== undefined ? { 'Retry-After': String(fault.retryAfterSeconds) } : {};
+        const headers: Record<string, string> =
+          fault.retryAfterSeconds !== undefined ? { 'Retry-After': String(fault.retryAfterSeconds) } : {};
         throw new GraphHttpError(
           status,
           status === 503 ? 'serviceNotAvailable' : status === 504 ? 'gatewayTimeout' : 'generalException',
-          status === 503 ? 'The service is temporarily unavailable. Please retry later.' : 'General exception while processing.',
+          status === 503
+            ? 'The service is temporarily unavailable. Please retry later.'
+            : 'General exception while processing.',
           headers,
         );
       }
@@ -93,7 +103,14 @@ export function microsoftSandbox() {
           try {
             done(null, JSON.parse(s));
           } catch {
-            done(new GraphHttpError(400, 'BadRequest', 'Unable to read JSON request payload. Please ensure Content-Type header is set and payload is of valid JSON format.'), undefined);
+            done(
+              new GraphHttpError(
+                400,
+                'BadRequest',
+                'Unable to read JSON request payload. Please ensure Content-Type header is set and payload is of valid JSON format.',
+              ),
+              undefined,
+            );
           }
         });
         scope.setErrorHandler((err, req, reply) => {
@@ -104,9 +121,16 @@ export function microsoftSandbox() {
             return reply.code(err.status).send({ error: 'invalid_request', error_description: err.message });
           }
           const status = (err as { statusCode?: number }).statusCode ?? 500;
-          if (!isGraph) return reply.code(status >= 400 && status < 600 ? status : 500).send({ error: 'server_error', error_description: 'An unexpected error occurred.' });
-          if (status >= 400 && status < 500) return sendGraphError(reply, new GraphHttpError(status, 'BadRequest', (err as Error).message));
-          return sendGraphError(reply, new GraphHttpError(500, 'generalException', 'General exception while processing.'));
+          if (!isGraph)
+            return reply
+              .code(status >= 400 && status < 600 ? status : 500)
+              .send({ error: 'server_error', error_description: 'An unexpected error occurred.' });
+          if (status >= 400 && status < 500)
+            return sendGraphError(reply, new GraphHttpError(status, 'BadRequest', (err as Error).message));
+          return sendGraphError(
+            reply,
+            new GraphHttpError(500, 'generalException', 'General exception while processing.'),
+          );
         });
         scope.addHook('preHandler', authenticate);
         registerIdentity(scope, ctx, store);

@@ -196,7 +196,11 @@ export function parseFilter(src: string): Predicate {
         const v = p.get(o);
         if (typeof v !== 'string') return false;
         const s = v.toLowerCase();
-        return fn === 'startswith' ? s.startsWith(lit) : fn === 'endswith' ? s.endsWith(lit) : s.includes(lit);
+        return fn === 'startswith'
+          ? s.startsWith(lit)
+          : fn === 'endswith'
+            ? s.endsWith(lit)
+            : s.includes(lit);
       };
     }
     const anyM = /^(.*)\/(any|all)$/.exec(t.v);

@@ -34,7 +34,8 @@ function emailOf(v: unknown): EmailAddress | null {
 
 function recipients(v: unknown, field: string): EmailAddress[] {
   if (v === undefined || v === null) return [];
-  if (!Array.isArray(v)) throw badRequest(`Property '${field}' must be a collection.`, 'ErrorInvalidRecipients');
+  if (!Array.isArray(v))
+    throw badRequest(`Property '${field}' must be a collection.`, 'ErrorInvalidRecipients');
   return v.map((r) => {
     const e = emailOf(r);
     if (!e) throw badRequest(`At least one recipient in '${field}' is not valid.`, 'ErrorInvalidRecipients');
@@ -52,7 +53,10 @@ function extendedProps(v: unknown): ExtendedProperty[] {
     }
     // https://learn.microsoft.com/en-us/graph/api/resources/extended-properties-overview
     // id formats: "{type} {guid} Name {name}" or "{type} {guid} Id {0x...}"
-    if (!/^\w+ \{[0-9a-fA-F-]{36}\} (Name .+|Id 0x[0-9a-fA-F]+)$/.test(id) && !/^\w+ 0x[0-9a-fA-F]+$/.test(id)) {
+    if (
+      !/^\w+ \{[0-9a-fA-F-]{36}\} (Name .+|Id 0x[0-9a-fA-F]+)$/.test(id) &&
+      !/^\w+ 0x[0-9a-fA-F]+$/.test(id)
+    ) {
       throw badRequest(`The extended property id '${id}' is not valid.`, 'ErrorInvalidExtendedProperty');
     }
     return { id, value };
@@ -94,9 +98,14 @@ function attendees(v: unknown, nowIso: string): StoredAttendee[] {
     const e = emailOf(a);
     if (!e) throw badRequest('An attendee needs an emailAddress.address.', 'ErrorInvalidRecipients');
     const type = (str((a as Json).type) ?? 'required') as AttendeeType;
-    if (!['required', 'optional', 'resource'].includes(type)) throw badRequest(`Invalid attendee type '${type}'.`);
+    if (!['required', 'optional', 'resource'].includes(type))
+      throw badRequest(`Invalid attendee type '${type}'.`);
     const response = (str(((a as Json).status as Json | undefined)?.response) ?? 'none') as GraphResponse;
-    return { type, emailAddress: e, status: { response, time: response === 'none' ? '0001-01-01T00:00:00Z' : nowIso } };
+    return {
+      type,
+      emailAddress: e,
+      status: { response, time: response === 'none' ? '0001-01-01T00:00:00Z' : nowIso },
+    };
   });
 }
 
@@ -112,14 +121,31 @@ export class Operations {
   ) {}
 
   private emitEvent(acc: Account, ev: StoredEvent, change: 'created' | 'updated' | 'deleted') {
-    notifyChange(this.store, acc, 'events', change, { id: ev.id, changeKey: ev.changeKey, calendarId: ev.calendarId }, this.now().getTime());
+    notifyChange(
+      this.store,
+      acc,
+      'events',
+      change,
+      { id: ev.id, changeKey: ev.changeKey, calendarId: ev.calendarId },
+      this.now().getTime(),
+    );
   }
 
   /** POST /me/events (Graph body). https://learn.microsoft.com/en-us/graph/api/user-post-events */
-  createEvent(acc: Account, calendarId: string, body: Json, origin: 'admin' | 'graph' = 'graph'): StoredEvent {
+  createEvent(
+    acc: Account,
+    calendarId: string,
+    body: Json,
+    origin: 'admin' | 'graph' = 'graph',
+  ): StoredEvent {
     const cal = acc.calendars.get(calendarId);
     if (!cal) throw notFound('The specified object was not found in the store.');
-    if (!cal.canEdit) throw new GraphHttpError(403, 'ErrorAccessDenied', 'Access is denied. Check credentials and try again.');
+    if (!cal.canEdit)
+      throw new GraphHttpError(
+        403,
+        'ErrorAccessDenied',
+        'Access is denied. Check credentials and try again.',
+      );
     // transactionId: "A custom identifier specified by a client app for the server to avoid
     // redundant POST operations in case of client retries to create the same event."
     // (https://learn.microsoft.com/en-us/graph/api/resources/event)
@@ -127,13 +153,15 @@ export class Operations {
     if (transactionId) {
       for (const ev of acc.events.values()) if (!ev.deleted && ev.transactionId === transactionId) return ev;
     }
-    if (!body.start || !body.end) throw badRequest('Your request must have a start and an end.', 'ErrorInvalidRequest');
+    if (!body.start || !body.end)
+      throw badRequest('Your request must have a start and an end.', 'ErrorInvalidRequest');
     const nowMs = this.now().getTime();
     const id = newId('AAMkAGEv');
     const isAllDay = body.isAllDay === true;
     const startMs = timeOf(body.start, 'start');
     const endMs = timeOf(body.end, 'end');
-    if (endMs < startMs) throw badRequest('The end of the event must come after its start.', 'ErrorInvalidRequest');
+    if (endMs < startMs)
+      throw badRequest('The end of the event must come after its start.', 'ErrorInvalidRequest');
     const isOnlineMeeting = body.isOnlineMeeting === true;
     const bodyIn = (body.body as Json | undefined) ?? {};
     const ev: StoredEvent = {
@@ -146,7 +174,10 @@ export class Operations {
       modifiedMs: nowMs,
       transactionId,
       subject: str(body.subject) ?? '',
-      body: { contentType: str(bodyIn.contentType)?.toLowerCase() === 'html' ? 'html' : 'text', content: str(bodyIn.content) ?? '' },
+      body: {
+        contentType: str(bodyIn.contentType)?.toLowerCase() === 'html' ? 'html' : 'text',
+        content: str(bodyIn.content) ?? '',
+      },
       startMs,
       endMs,
       isAllDay,
@@ -177,7 +208,10 @@ export class Operations {
     if (body.subject !== undefined) ev.subject = str(body.subject) ?? '';
     if (body.body !== undefined) {
       const b = body.body as Json;
-      ev.body = { contentType: str(b.contentType)?.toLowerCase() === 'html' ? 'html' : 'text', content: str(b.content) ?? '' };
+      ev.body = {
+        contentType: str(b.contentType)?.toLowerCase() === 'html' ? 'html' : 'text',
+        content: str(b.content) ?? '',
+      };
     }
     if (body.start !== undefined) {
       ev.startMs = timeOf(body.start, 'start');
@@ -198,7 +232,10 @@ export class Operations {
       ev.joinUrl = ev.isOnlineMeeting ? (ev.joinUrl ?? joinUrlFor(ev.id)) : null;
     }
     if (body.singleValueExtendedProperties !== undefined) {
-      ev.extendedProperties = mergeProps(ev.extendedProperties, extendedProps(body.singleValueExtendedProperties));
+      ev.extendedProperties = mergeProps(
+        ev.extendedProperties,
+        extendedProps(body.singleValueExtendedProperties),
+      );
     }
     this.store.touch(acc, ev, this.now().getTime());
     this.emitEvent(acc, ev, 'updated');
@@ -214,7 +251,14 @@ export class Operations {
   }
 
   private emitMessage(acc: Account, m: StoredMessage, change: 'created' | 'updated' | 'deleted') {
-    notifyChange(this.store, acc, 'messages', change, { id: m.id, changeKey: m.changeKey }, this.now().getTime());
+    notifyChange(
+      this.store,
+      acc,
+      'messages',
+      change,
+      { id: m.id, changeKey: m.changeKey },
+      this.now().getTime(),
+    );
   }
 
   newMessage(acc: Account, folder: FolderName, input: Partial<StoredMessage>): StoredMessage {
@@ -250,7 +294,10 @@ export class Operations {
     const b = (body.body as Json | undefined) ?? {};
     return this.newMessage(acc, 'drafts', {
       subject: str(body.subject) ?? '',
-      body: { contentType: str(b.contentType)?.toLowerCase() === 'html' ? 'html' : 'text', content: str(b.content) ?? '' },
+      body: {
+        contentType: str(b.contentType)?.toLowerCase() === 'html' ? 'html' : 'text',
+        content: str(b.content) ?? '',
+      },
       toRecipients: recipients(body.toRecipients, 'toRecipients'),
       ccRecipients: recipients(body.ccRecipients, 'ccRecipients'),
       bccRecipients: recipients(body.bccRecipients, 'bccRecipients'),
@@ -264,19 +311,28 @@ export class Operations {
     if (!m) throw notFound();
     const draftOnly = ['subject', 'body', 'toRecipients', 'ccRecipients', 'bccRecipients'];
     if (!m.isDraft && draftOnly.some((k) => body[k] !== undefined)) {
-      throw badRequest('Only draft messages can have their content updated.', 'ErrorInvalidPropertyUpdateSentMessage');
+      throw badRequest(
+        'Only draft messages can have their content updated.',
+        'ErrorInvalidPropertyUpdateSentMessage',
+      );
     }
     if (body.subject !== undefined) m.subject = str(body.subject) ?? '';
     if (body.body !== undefined) {
       const b = body.body as Json;
-      m.body = { contentType: str(b.contentType)?.toLowerCase() === 'html' ? 'html' : 'text', content: str(b.content) ?? '' };
+      m.body = {
+        contentType: str(b.contentType)?.toLowerCase() === 'html' ? 'html' : 'text',
+        content: str(b.content) ?? '',
+      };
     }
     if (body.toRecipients !== undefined) m.toRecipients = recipients(body.toRecipients, 'toRecipients');
     if (body.ccRecipients !== undefined) m.ccRecipients = recipients(body.ccRecipients, 'ccRecipients');
     if (body.bccRecipients !== undefined) m.bccRecipients = recipients(body.bccRecipients, 'bccRecipients');
     if (body.isRead !== undefined) m.isRead = body.isRead === true;
     if (body.singleValueExtendedProperties !== undefined) {
-      m.extendedProperties = mergeProps(m.extendedProperties, extendedProps(body.singleValueExtendedProperties));
+      m.extendedProperties = mergeProps(
+        m.extendedProperties,
+        extendedProps(body.singleValueExtendedProperties),
+      );
     }
     m.changeKey = newChangeKey();
     m.modifiedMs = this.now().getTime();
@@ -300,7 +356,10 @@ export class Operations {
     if (!m) throw notFound();
     if (!m.isDraft) throw badRequest('The message has already been sent.', 'ErrorInvalidOperation');
     if (!m.toRecipients.length && !m.ccRecipients.length && !m.bccRecipients.length) {
-      throw badRequest('At least one recipient is not valid., Recipient is missing.', 'ErrorInvalidRecipients');
+      throw badRequest(
+        'At least one recipient is not valid., Recipient is missing.',
+        'ErrorInvalidRecipients',
+      );
     }
     acc.messages.delete(id);
     this.emitMessage(acc, m, 'deleted');

@@ -33,7 +33,13 @@ function pick(obj: Record<string, unknown>, select?: string[]): Record<string, u
   const keep = new Set(select.map((s) => s.toLowerCase()));
   const out: Record<string, unknown> = {};
   for (const [k, v] of Object.entries(obj)) {
-    if (k === 'id' || k === '@odata.etag' || k === 'singleValueExtendedProperties' || keep.has(k.toLowerCase())) out[k] = v;
+    if (
+      k === 'id' ||
+      k === '@odata.etag' ||
+      k === 'singleValueExtendedProperties' ||
+      keep.has(k.toLowerCase())
+    )
+      out[k] = v;
   }
   return out;
 }
@@ -41,7 +47,11 @@ function pick(obj: Record<string, unknown>, select?: string[]): Record<string, u
 function bodyAs(body: { contentType: 'text' | 'html'; content: string }, want: 'text' | 'html' | undefined) {
   if (!want || want === body.contentType) return body;
   if (want === 'text') return { contentType: 'text', content: bodyText(body) };
-  const escaped = body.content.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;').replace(/\n/g, '<br>');
+  const escaped = body.content
+    .replace(/&/g, '&amp;')
+    .replace(/</g, '&lt;')
+    .replace(/>/g, '&gt;')
+    .replace(/\n/g, '<br>');
   return { contentType: 'html', content: `<html><body>${escaped}</body></html>` };
 }
 
@@ -50,9 +60,12 @@ function preview(text: string): string {
 }
 
 function ownResponse(acc: Account, ev: StoredEvent): { response: GraphResponse; time: string } {
-  if (ev.organizer.address.toLowerCase() === acc.email) return { response: 'organizer', time: '0001-01-01T00:00:00Z' };
+  if (ev.organizer.address.toLowerCase() === acc.email)
+    return { response: 'organizer', time: '0001-01-01T00:00:00Z' };
   const me = ev.attendees.find((a) => a.emailAddress.address.toLowerCase() === acc.email);
-  return me ? { response: me.status.response, time: me.status.time } : { response: 'none', time: '0001-01-01T00:00:00Z' };
+  return me
+    ? { response: me.status.response, time: me.status.time }
+    : { response: 'none', time: '0001-01-01T00:00:00Z' };
 }
 
 function eventTime(ms: number, ev: StoredEvent, which: 'start' | 'end', opts: RenderOptions) {
@@ -107,8 +120,16 @@ export function renderEvent(acc: Account, inst: Instance, opts: RenderOptions): 
     body: bodyAs(ev.body, opts.bodyType),
     start: eventTime(inst.startMs, ev, 'start', opts),
     end: eventTime(inst.endMs, ev, 'end', opts),
-    location: { displayName: ev.location, locationType: 'default', uniqueIdType: 'unknown', address: {}, coordinates: {} },
-    locations: ev.location ? [{ displayName: ev.location, locationType: 'default', uniqueIdType: 'unknown' }] : [],
+    location: {
+      displayName: ev.location,
+      locationType: 'default',
+      uniqueIdType: 'unknown',
+      address: {},
+      coordinates: {},
+    },
+    locations: ev.location
+      ? [{ displayName: ev.location, locationType: 'default', uniqueIdType: 'unknown' }]
+      : [],
     recurrence: inst.type === 'seriesMaster' ? ev.recurrence : null,
     attendees: ev.attendees,
     organizer: { emailAddress: ev.organizer },
@@ -122,7 +143,9 @@ export function renderEvent(acc: Account, inst: Instance, opts: RenderOptions): 
 }
 
 export function renderMessage(acc: Account, m: StoredMessage, opts: RenderOptions): Record<string, unknown> {
-  const recipient = (e: { name?: string; address: string }) => ({ emailAddress: { name: e.name ?? e.address, address: e.address } });
+  const recipient = (e: { name?: string; address: string }) => ({
+    emailAddress: { name: e.name ?? e.address, address: e.address },
+  });
   const out: Record<string, unknown> = {
     '@odata.etag': `W/"${m.changeKey}"`,
     id: m.id,

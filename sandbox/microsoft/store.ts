@@ -8,7 +8,8 @@ import { htmlToText } from './html-text.ts';
 
 export type AttendeeType = 'required' | 'optional' | 'resource';
 /** https://learn.microsoft.com/en-us/graph/api/resources/responsestatus */
-export type GraphResponse = 'none' | 'organizer' | 'tentativelyAccepted' | 'accepted' | 'declined' | 'notResponded';
+export type GraphResponse =
+  'none' | 'organizer' | 'tentativelyAccepted' | 'accepted' | 'declined' | 'notResponded';
 
 export interface EmailAddress {
   name?: string;
@@ -173,7 +174,10 @@ export function expandSeries(ev: StoredEvent, fromMs: number, toMs: number): Ins
   const firstStart = DateTime.fromMillis(ev.startMs, { zone });
   const duration = ev.endMs - ev.startMs;
   const rangeStart = DateTime.fromISO(rec.range.startDate, { zone });
-  const rangeEnd = rec.range.type === 'endDate' && rec.range.endDate ? DateTime.fromISO(rec.range.endDate, { zone }).endOf('day') : null;
+  const rangeEnd =
+    rec.range.type === 'endDate' && rec.range.endDate
+      ? DateTime.fromISO(rec.range.endDate, { zone }).endOf('day')
+      : null;
   const maxCount = rec.range.type === 'numbered' ? (rec.range.numberOfOccurrences ?? 1) : Infinity;
   const interval = Math.max(1, rec.pattern.interval || 1);
   const out: Instance[] = [];
@@ -192,7 +196,9 @@ export function expandSeries(ev: StoredEvent, fromMs: number, toMs: number): Ins
         break;
       case 'weekly': {
         const weeks = Math.floor(day.startOf('week').diff(weekAnchor, 'weeks').weeks + 1e-9);
-        const days = rec.pattern.daysOfWeek?.length ? rec.pattern.daysOfWeek : [WEEKDAYS[firstStart.weekday - 1]!];
+        const days = rec.pattern.daysOfWeek?.length
+          ? rec.pattern.daysOfWeek
+          : [WEEKDAYS[firstStart.weekday - 1]!];
         hit = weeks % interval === 0 && days.map((d) => d.toLowerCase()).includes(WEEKDAYS[day.weekday - 1]!);
         break;
       }
@@ -214,7 +220,13 @@ export function expandSeries(ev: StoredEvent, fromMs: number, toMs: number): Ins
     const s = start.toMillis();
     const e = s + duration;
     if (e > fromMs && s < toMs) {
-      out.push({ event: ev, id: occurrenceId(ev.id, day.toISODate()!), type: 'occurrence', startMs: s, endMs: e });
+      out.push({
+        event: ev,
+        id: occurrenceId(ev.id, day.toISODate()!),
+        type: 'occurrence',
+        startMs: s,
+        endMs: e,
+      });
     }
   }
   return out;
@@ -241,7 +253,10 @@ export class MicrosoftStore {
   seededRefreshToken = new Map<string, string>();
   /** access token -> {email, expiresMs} */
   accessTokens = new Map<string, { email: string; expiresMs: number }>();
-  authCodes = new Map<string, { email: string; challenge?: string; method?: string; redirectUri?: string; scope: string }>();
+  authCodes = new Map<
+    string,
+    { email: string; challenge?: string; method?: string; redirectUri?: string; scope: string }
+  >();
   subscriptions = new Map<string, Subscription>();
   accessTokenTtlSeconds = 3600;
 
@@ -249,7 +264,12 @@ export class MicrosoftStore {
     return this.accounts.get(email.toLowerCase());
   }
 
-  addAccount(input: { email: string; name?: string; windowsTimeZone?: string; refreshToken?: string }): Account {
+  addAccount(input: {
+    email: string;
+    name?: string;
+    windowsTimeZone?: string;
+    refreshToken?: string;
+  }): Account {
     const email = input.email.toLowerCase();
     let acc = this.accounts.get(email);
     if (!acc) {

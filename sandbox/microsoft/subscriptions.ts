@@ -23,7 +23,8 @@ function resourceKind(resource: string): { kind: ResourceKind; calendarId?: stri
   const cal = /^me\/calendars\/([^/]+)\/events$/i.exec(resource.replace(/^\/+/, ''));
   if (cal) return { kind: 'events', calendarId: cal[1] };
   if (r === 'me/events' || r === 'me/calendar/events') return { kind: 'events' };
-  if (r === 'me/messages' || /^me\/mailfolders\(?'?[^/]+'?\)?\/messages$/.test(r)) return { kind: 'messages' };
+  if (r === 'me/messages' || /^me\/mailfolders\(?'?[^/]+'?\)?\/messages$/.test(r))
+    return { kind: 'messages' };
   return null;
 }
 
@@ -33,17 +34,28 @@ export async function createSubscription(
   body: Record<string, unknown>,
   nowMs: number,
 ): Promise<Subscription> {
-  const { changeType, notificationUrl, resource, expirationDateTime, clientState } = body as Record<string, string | undefined>;
+  const { changeType, notificationUrl, resource, expirationDateTime, clientState } = body as Record<
+    string,
+    string | undefined
+  >;
   if (!changeType || !notificationUrl || !resource || !expirationDateTime) {
-    throw badRequest('changeType, notificationUrl, resource and expirationDateTime are required.', 'InvalidRequest');
+    throw badRequest(
+      'changeType, notificationUrl, resource and expirationDateTime are required.',
+      'InvalidRequest',
+    );
   }
   if (!resourceKind(resource)) throw badRequest(`Resource '${resource}' is not supported.`, 'ExtensionError');
   const exp = Date.parse(expirationDateTime);
-  if (Number.isNaN(exp) || exp <= nowMs) throw badRequest('Subscription expiration must be in the future.', 'InvalidRequest');
+  if (Number.isNaN(exp) || exp <= nowMs)
+    throw badRequest('Subscription expiration must be in the future.', 'InvalidRequest');
   if (exp > nowMs + MAX_MINUTES * 60_000) {
-    throw badRequest(`Subscription expiration can only be ${MAX_MINUTES} minutes in the future.`, 'InvalidRequest');
+    throw badRequest(
+      `Subscription expiration can only be ${MAX_MINUTES} minutes in the future.`,
+      'InvalidRequest',
+    );
   }
-  if (clientState && clientState.length > 128) throw badRequest('clientState must be at most 128 characters.', 'InvalidRequest');
+  if (clientState && clientState.length > 128)
+    throw badRequest('clientState must be at most 128 characters.', 'InvalidRequest');
 
   const validationToken = `Validation: Testing client application reachability for subscription Request-Id: ${randomUUID()}`;
   const url = `${notificationUrl}${notificationUrl.includes('?') ? '&' : '?'}validationToken=${encodeURIComponent(validationToken)}`;
@@ -64,7 +76,11 @@ export async function createSubscription(
     if ((e as Error).name === 'TimeoutError') {
       throw new GraphHttpError(400, 'ValidationError', 'Subscription validation request timed out.');
     }
-    throw new GraphHttpError(400, 'ValidationError', `Subscription validation request failed. ${(e as Error).message}`);
+    throw new GraphHttpError(
+      400,
+      'ValidationError',
+      `Subscription validation request failed. ${(e as Error).message}`,
+    );
   }
   if (!okStatus || echoed !== validationToken || !contentType.startsWith('text/plain')) {
     throw new GraphHttpError(
@@ -121,7 +137,13 @@ export function notifyChange(
     const rk = resourceKind(sub.resource);
     if (!rk || rk.kind !== kind) continue;
     if (rk.calendarId && rk.calendarId !== item.calendarId) continue;
-    if (!sub.changeType.split(',').map((s) => s.trim()).includes(changeType)) continue;
+    if (
+      !sub.changeType
+        .split(',')
+        .map((s) => s.trim())
+        .includes(changeType)
+    )
+      continue;
     const resource = `Users/${acc.userId}/${kind === 'events' ? 'Events' : 'Messages'}/${item.id}`;
     const payload = {
       value: [
@@ -143,7 +165,10 @@ export function notifyChange(
     };
     void fetch(sub.notificationUrl, {
       method: 'POST',
-      headers: { 'content-type': 'application/json', 'x-sandbox-notification': randomBytes(4).toString('hex') },
+      headers: {
+        'content-type': 'application/json',
+        'x-sandbox-notification': randomBytes(4).toString('hex'),
+      },
       body: JSON.stringify(payload),
       signal: AbortSignal.timeout(10_000),
     }).catch(() => undefined);

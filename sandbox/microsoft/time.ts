@@ -40,7 +40,9 @@ export function renderDateTime(utcMs: number, zoneName: string): { dateTime: str
 }
 
 /** Parses a Graph dateTimeTimeZone ({dateTime, timeZone}) into an instant (ms). */
-export function parseDateTimeTimeZone(v: { dateTime?: string; timeZone?: string } | undefined): number | null {
+export function parseDateTimeTimeZone(
+  v: { dateTime?: string; timeZone?: string } | undefined,
+): number | null {
   if (!v?.dateTime) return null;
   const zone = ianaFor(v.timeZone ?? 'UTC');
   if (!zone) return null;

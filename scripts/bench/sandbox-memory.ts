@@ -14,7 +14,12 @@ const settle = () => {
 
 const sandbox = await startSandbox({ tlsDir });
 const base = settle();
-const out: Record<string, unknown> = { accounts: n, gcExposed: Boolean(gc), baseRssBytes: base.rss, baseHeapBytes: base.heapUsed };
+const out: Record<string, unknown> = {
+  accounts: n,
+  gcExposed: Boolean(gc),
+  baseRssBytes: base.rss,
+  baseHeapBytes: base.heapUsed,
+};
 let prev = base;
 const now = new Date();
 for (const kind of ['google', 'microsoft'] as Kind[]) {
@@ -36,12 +41,22 @@ for (const kind of ['google', 'microsoft'] as Kind[]) {
       ? await fetch(sandbox.env.GOOGLE_TOKEN_URL, {
           method: 'POST',
           headers: { 'content-type': 'application/x-www-form-urlencoded' },
-          body: new URLSearchParams({ grant_type: 'refresh_token', refresh_token: token, client_id: 'x', client_secret: 'y' }),
+          body: new URLSearchParams({
+            grant_type: 'refresh_token',
+            refresh_token: token,
+            client_id: 'x',
+            client_secret: 'y',
+          }),
         })
       : await fetch(sandbox.env.MICROSOFT_TOKEN_URL, {
           method: 'POST',
           headers: { 'content-type': 'application/x-www-form-urlencoded' },
-          body: new URLSearchParams({ grant_type: 'refresh_token', refresh_token: token, client_id: 'x', scope: 'offline_access User.Read' }),
+          body: new URLSearchParams({
+            grant_type: 'refresh_token',
+            refresh_token: token,
+            client_id: 'x',
+            scope: 'offline_access User.Read',
+          }),
         });
   out[kind] = {
     seedMs,

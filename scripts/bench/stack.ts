@@ -63,7 +63,11 @@ export interface BenchStack {
   close(): Promise<void>;
 }
 
-export async function startBenchStack(opts: { redisUrl: string; tlsDir: string; env?: Record<string, string> }): Promise<BenchStack> {
+export async function startBenchStack(opts: {
+  redisUrl: string;
+  tlsDir: string;
+  env?: Record<string, string>;
+}): Promise<BenchStack> {
   const dataDir = mkdtempSync(join(tmpdir(), 'coffee-chat-bench-'));
   const sandbox = await startSandbox({ tlsDir: opts.tlsDir });
   const env: Record<string, string> = {
@@ -86,7 +90,9 @@ export async function startBenchStack(opts: { redisUrl: string; tlsDir: string; 
   const db = await openDatabase({ databaseUrl: '', dataDir });
   const log = pino({ level: 'silent' });
   const calls = new CallCounter();
-  const providers = createProviderFactory(db.prisma, config, log, { onCall: (email, ep) => calls.record(email, ep) });
+  const providers = createProviderFactory(db.prisma, config, log, {
+    onCall: (email, ep) => calls.record(email, ep),
+  });
   const app = await createApp({ config, db, providers, log });
   return {
     sandbox,
@@ -120,7 +126,11 @@ export async function startBenchStack(opts: { redisUrl: string; tlsDir: string; 
  * removes it; repeats until nothing is due. Jobs due later (a thank-you after the chat, the
  * account schedulers on the sync queue) are left alone. Returns the job names run.
  */
-export async function drainDueJobs(app: App, queues: QueueName[] = ['plan', 'actions'], maxRounds = 50): Promise<string[]> {
+export async function drainDueJobs(
+  app: App,
+  queues: QueueName[] = ['plan', 'actions'],
+  maxRounds = 50,
+): Promise<string[]> {
   const ran: string[] = [];
   for (let round = 0; round < maxRounds; round++) {
     let any = false;
@@ -144,7 +154,11 @@ export async function drainDueJobs(app: App, queues: QueueName[] = ['plan', 'act
 }
 
 /** Runs `fn` over `items` with at most `n` at once. */
-export async function pool<T>(items: T[], n: number, fn: (item: T, i: number) => Promise<void>): Promise<void> {
+export async function pool<T>(
+  items: T[],
+  n: number,
+  fn: (item: T, i: number) => Promise<void>,
+): Promise<void> {
   let next = 0;
   const worker = async () => {
     for (;;) {

@@ -33,7 +33,13 @@ interface DemoProcess {
 function startDemo(args: string[], dataDir: string): DemoProcess {
   const child = spawn(process.execPath, [join(ROOT, 'bin/coffee-chat.js'), 'demo', ...args], {
     cwd: ROOT,
-    env: { ...process.env, DATA_DIR: dataDir, REDIS_URL: process.env.REDIS_URL!, NO_COLOR: '1', FORCE_COLOR: '0' },
+    env: {
+      ...process.env,
+      DATA_DIR: dataDir,
+      REDIS_URL: process.env.REDIS_URL!,
+      NO_COLOR: '1',
+      FORCE_COLOR: '0',
+    },
     stdio: ['ignore', 'pipe', 'pipe'],
     // Its own process group: the demo re-spawns itself once, and cleanup must reach both.
     detached: true,
@@ -41,7 +47,9 @@ function startDemo(args: string[], dataDir: string): DemoProcess {
   let out = '';
   child.stdout!.on('data', (b) => (out += String(b)));
   child.stderr!.on('data', (b) => (out += String(b)));
-  const exited = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((r) => child.on('exit', (code, signal) => r({ code, signal })));
+  const exited = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((r) =>
+    child.on('exit', (code, signal) => r({ code, signal })),
+  );
   let done = false;
   void exited.then(() => (done = true));
   return {
@@ -54,7 +62,8 @@ function startDemo(args: string[], dataDir: string): DemoProcess {
         const m = re.exec(stripAnsi(out));
         if (m) return m;
         if (done) throw new Error(`demo exited before printing ${re}:\n${stripAnsi(out)}`);
-        if (Date.now() > deadline) throw new Error(`demo did not print ${re} within ${timeoutMs} ms:\n${stripAnsi(out)}`);
+        if (Date.now() > deadline)
+          throw new Error(`demo did not print ${re} within ${timeoutMs} ms:\n${stripAnsi(out)}`);
         await new Promise((r) => setTimeout(r, 200));
       }
     },
@@ -71,7 +80,8 @@ async function poll<T>(what: string, timeoutMs: number, fn: () => Promise<T | un
     } catch (e) {
       last = e;
     }
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}${last ? `: ${String(last)}` : ''}`);
+    if (Date.now() > deadline)
+      throw new Error(`timed out waiting for ${what}${last ? `: ${String(last)}` : ''}`);
     await new Promise((r) => setTimeout(r, 500));
   }
 }
@@ -119,7 +129,14 @@ describe('npm start: the demo and its review page', () => {
 
     browser = await chromium.launch({
       executablePath: CHROMIUM,
-      args: ['--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--no-first-run'],
+      args: [
+        '--no-sandbox',
+        '--disable-gpu',
+        '--disable-background-networking',
+        '--disable-component-update',
+        '--disable-sync',
+        '--no-first-run',
+      ],
       // Chromium hangs under libfaketime (the suite may run under `faketime` to try other hours):
       // the browser keeps the real clock; nothing it checks depends on the hour.
       env: withoutFakeTime(process.env),
@@ -137,18 +154,30 @@ describe('npm start: the demo and its review page', () => {
       const text = (await kenji.locator('.when').innerText()).replace(/\s+/g, ' ');
       return /your time/.test(text) && /Tokyo time/.test(text) ? text : undefined;
     });
-    expect(when).toMatch(/^\w{3}, \w{3} \d+, \d+:\d\d [AP]M your time \(\w+\) \/ \w{3}, \w{3} \d+, \d+:\d\d [AP]M Tokyo time \(\w+\+?\d*\)/);
+    expect(when).toMatch(
+      /^\w{3}, \w{3} \d+, \d+:\d\d [AP]M your time \(\w+\) \/ \w{3}, \w{3} \d+, \d+:\d\d [AP]M Tokyo time \(\w+\+?\d*\)/,
+    );
     // Each half is the chat's start in that side's zone, computed here from the same record; Sam's
     // is a weekday morning in New York and Kenji's the late evening of the same weekday in Tokyo.
-    const { chats } = await getJson<{ chats: { title: string; start: string; userTimeZone: string; contactTimeZone: string | null }[] }>(`${reviewUrl}api/status`);
+    const { chats } = await getJson<{
+      chats: { title: string; start: string; userTimeZone: string; contactTimeZone: string | null }[];
+    }>(`${reviewUrl}api/status`);
     const chat = chats.find((c) => c.title.includes('Kenji'))!;
     const mineAt = DateTime.fromISO(chat.start).setZone(chat.userTimeZone);
     const theirsAt = DateTime.fromISO(chat.start).setZone(chat.contactTimeZone!);
     const [mine, theirs] = when.split(' / ');
     expect(mine).toContain(`${mineAt.toFormat('ccc, LLL d')}, ${mineAt.toFormat('h:mm a')}`);
     expect(theirs).toContain(`${theirsAt.toFormat('ccc, LLL d')}, ${theirsAt.toFormat('h:mm a')}`);
-    expect({ zone: chat.userTimeZone, weekday: mineAt.weekday <= 5, morning: mineAt.hour >= 8 && mineAt.hour < 10 }).toEqual({ zone: 'America/New_York', weekday: true, morning: true });
-    expect({ zone: chat.contactTimeZone, weekday: theirsAt.weekday <= 5, evening: theirsAt.hour >= 21 }).toEqual({ zone: 'Asia/Tokyo', weekday: true, evening: true });
+    expect({
+      zone: chat.userTimeZone,
+      weekday: mineAt.weekday <= 5,
+      morning: mineAt.hour >= 8 && mineAt.hour < 10,
+    }).toEqual({ zone: 'America/New_York', weekday: true, morning: true });
+    expect({
+      zone: chat.contactTimeZone,
+      weekday: theirsAt.weekday <= 5,
+      evening: theirsAt.hour >= 21,
+    }).toEqual({ zone: 'Asia/Tokyo', weekday: true, evening: true });
     expect(await kenji.innerText()).toContain('kenji.watanabe@example.jp');
 
     // Add the thank-you note to Priya's chat through the form.
@@ -156,20 +185,31 @@ describe('npm start: the demo and its review page', () => {
     const priya = page.locator('#recent .row', { hasText: PRIYA });
     await expect1(priya);
     await priya.locator('textarea[name="note"]').fill(note);
-    await Promise.all([page.waitForURL(/[?&]flash=/), priya.getByRole('button', { name: /save note|update note/i }).click()]);
+    await Promise.all([
+      page.waitForURL(/[?&]flash=/),
+      priya.getByRole('button', { name: /save note|update note/i }).click(),
+    ]);
     const flash = await page.locator('.flash.ok').innerText();
     expect(flash).toContain('the thank-you will cite it');
-    expect(await page.locator('#recent .row', { hasText: PRIYA }).locator('textarea[name="note"]').inputValue()).toBe(note);
+    expect(
+      await page.locator('#recent .row', { hasText: PRIYA }).locator('textarea[name="note"]').inputValue(),
+    ).toBe(note);
 
     // The drafted thank-you follows the chat while unedited: it is re-rendered with the note.
     const draft = await poll('the thank-you draft to Priya citing the note', 60_000, async () => {
-      const { drafts } = await getJson<{ drafts: SandboxDraft[] }>(`${sandboxUrl}/__admin/google/accounts/${encodeURIComponent(MAYA)}/drafts`);
+      const { drafts } = await getJson<{ drafts: SandboxDraft[] }>(
+        `${sandboxUrl}/__admin/google/accounts/${encodeURIComponent(MAYA)}/drafts`,
+      );
       return drafts.find((d) => String(d.to).includes(PRIYA) && d.text.includes(note));
     });
     expect(draft.subject).toMatch(/thank you/i);
     if (draft.html) expect(draft.html).toContain(note.split(' (')[0]);
     // Still exactly one thank-you to Priya: updated in place, not a second draft.
-    const all = (await getJson<{ drafts: SandboxDraft[] }>(`${sandboxUrl}/__admin/google/accounts/${encodeURIComponent(MAYA)}/drafts`)).drafts;
+    const all = (
+      await getJson<{ drafts: SandboxDraft[] }>(
+        `${sandboxUrl}/__admin/google/accounts/${encodeURIComponent(MAYA)}/drafts`,
+      )
+    ).drafts;
     expect(all.filter((d) => String(d.to).includes(PRIYA))).toHaveLength(1);
 
     await page.reload();
@@ -202,7 +242,10 @@ describe('npm start: the demo and its review page', () => {
     expect(out).toMatch(/Review page\s+http:\/\/127\.0\.0\.1:\d+\//);
     expect(out).not.toMatch(/not everything expected happened/);
     mkdirSync(ARTIFACTS, { recursive: true });
-    writeFileSync(join(ARTIFACTS, 'demo-once-timing.txt'), `demo --once wall time: ${seconds.toFixed(1)} s\n`);
+    writeFileSync(
+      join(ARTIFACTS, 'demo-once-timing.txt'),
+      `demo --once wall time: ${seconds.toFixed(1)} s\n`,
+    );
     process.stderr.write(`[demo] --once finished in ${seconds.toFixed(1)} s\n`);
     expect(seconds).toBeLessThan(120);
   });
@@ -211,27 +254,47 @@ describe('npm start: the demo and its review page', () => {
   // Oliver's chat 7 h from London instead of 8) and a mid-April morning (the next US/UK change is
   // half a year away: the DST chat moves to Santiago; Kenji's chat two days off, so its
   // confirmation is scheduled rather than drafted), every chat starts 08:00–20:00 for its user.
-  test.each(['2027-03-14T09:30:00Z', '2027-04-15T14:00:00Z'])('demo --once --at %s: a believable week, read back from the demo database', async (at) => {
-    const dataDir = freshDataDir();
-    const demo = startDemo(['--once', '--web-port', '0', '--at', at], dataDir);
-    demos.push(demo);
-    const exit = await withTimeout(demo.exited, 150_000, `demo --once --at ${at} to finish`);
-    expect({ exit, tail: demo.output().slice(-600) }).toMatchObject({ exit: { code: 0, signal: null } });
-    expect(demo.output()).toContain(`clock     from ${new Date(at).toISOString()}`);
+  test.each(['2027-03-14T09:30:00Z', '2027-04-15T14:00:00Z'])(
+    'demo --once --at %s: a believable week, read back from the demo database',
+    async (at) => {
+      const dataDir = freshDataDir();
+      const demo = startDemo(['--once', '--web-port', '0', '--at', at], dataDir);
+      demos.push(demo);
+      const exit = await withTimeout(demo.exited, 150_000, `demo --once --at ${at} to finish`);
+      expect({ exit, tail: demo.output().slice(-600) }).toMatchObject({ exit: { code: 0, signal: null } });
+      expect(demo.output()).toContain(`clock     from ${new Date(at).toISOString()}`);
 
-    const status = await runCli(['status', '--json'], { DATA_DIR: join(dataDir, 'demo') });
-    const { chats } = JSON.parse(status) as { chats: { title: string; start: string; timeZone: string; userTimeZone: string; contactTimeZone: string | null }[] };
-    expect(chats.map((c) => c.title).sort()).toEqual(
-      ['Coffee chat: Priya / Maya', at.startsWith('2027-03') ? 'Informational interview with Oliver' : 'Informational interview with Valentina', 'Virtual coffee — Kenji & Sam'].sort(),
-    );
-    for (const c of chats) {
-      const mine = DateTime.fromISO(c.start).setZone(c.userTimeZone);
-      expect({ title: c.title, hour: mine.hour >= 8 && mine.hour < 20 }).toEqual({ title: c.title, hour: true });
-      expect(c.timeZone).toBeTruthy();
-    }
-    const dst = chats.find((c) => c.title.startsWith('Informational'))!;
-    expect(dst.contactTimeZone).toBe(at.startsWith('2027-03') ? 'Europe/London' : 'America/Santiago');
-  });
+      const status = await runCli(['status', '--json'], { DATA_DIR: join(dataDir, 'demo') });
+      const { chats } = JSON.parse(status) as {
+        chats: {
+          title: string;
+          start: string;
+          timeZone: string;
+          userTimeZone: string;
+          contactTimeZone: string | null;
+        }[];
+      };
+      expect(chats.map((c) => c.title).sort()).toEqual(
+        [
+          'Coffee chat: Priya / Maya',
+          at.startsWith('2027-03')
+            ? 'Informational interview with Oliver'
+            : 'Informational interview with Valentina',
+          'Virtual coffee — Kenji & Sam',
+        ].sort(),
+      );
+      for (const c of chats) {
+        const mine = DateTime.fromISO(c.start).setZone(c.userTimeZone);
+        expect({ title: c.title, hour: mine.hour >= 8 && mine.hour < 20 }).toEqual({
+          title: c.title,
+          hour: true,
+        });
+        expect(c.timeZone).toBeTruthy();
+      }
+      const dst = chats.find((c) => c.title.startsWith('Informational'))!;
+      expect(dst.contactTimeZone).toBe(at.startsWith('2027-03') ? 'Europe/London' : 'America/Santiago');
+    },
+  );
 });
 
 /** `coffee-chat ARGS` against a data directory; resolves with its stdout, rejects on a non-zero exit. */
@@ -239,20 +302,30 @@ function runCli(args: string[], env: Record<string, string>): Promise<string> {
   return new Promise((resolvePromise, reject) => {
     const child = spawn(process.execPath, [join(ROOT, 'bin/coffee-chat.js'), ...args], {
       cwd: ROOT,
-      env: { ...process.env, TOKEN_ENCRYPTION_KEY: Buffer.alloc(32, 7).toString('base64'), LOG_LEVEL: 'warn', ...env },
+      env: {
+        ...process.env,
+        TOKEN_ENCRYPTION_KEY: Buffer.alloc(32, 7).toString('base64'),
+        LOG_LEVEL: 'warn',
+        ...env,
+      },
       stdio: ['ignore', 'pipe', 'pipe'],
     });
     let out = '';
     let err = '';
     child.stdout!.on('data', (b) => (out += String(b)));
     child.stderr!.on('data', (b) => (err += String(b)));
-    child.on('exit', (code) => (code === 0 ? resolvePromise(out) : reject(new Error(`coffee-chat ${args.join(' ')} exited ${code}: ${err}`))));
+    child.on('exit', (code) =>
+      code === 0
+        ? resolvePromise(out)
+        : reject(new Error(`coffee-chat ${args.join(' ')} exited ${code}: ${err}`)),
+    );
   });
 }
 
 function withoutFakeTime(env: NodeJS.ProcessEnv): Record<string, string> {
   const out: Record<string, string> = {};
-  for (const [k, v] of Object.entries(env)) if (v !== undefined && !/^(LD_PRELOAD|FAKETIME.*|DONT_FAKE_MONOTONIC)$/.test(k)) out[k] = v;
+  for (const [k, v] of Object.entries(env))
+    if (v !== undefined && !/^(LD_PRELOAD|FAKETIME.*|DONT_FAKE_MONOTONIC)$/.test(k)) out[k] = v;
   return out;
 }
 
@@ -272,7 +345,8 @@ function getJson<T>(url: string): Promise<T> {
       res.setEncoding('utf8');
       res.on('data', (c: string) => (body += c));
       res.on('end', () => {
-        if ((res.statusCode ?? 0) >= 400) return reject(new Error(`GET ${url}: ${res.statusCode} ${body.slice(0, 200)}`));
+        if ((res.statusCode ?? 0) >= 400)
+          return reject(new Error(`GET ${url}: ${res.statusCode} ${body.slice(0, 200)}`));
         try {
           resolvePromise(JSON.parse(body) as T);
         } catch (e) {

@@ -28,7 +28,12 @@ describe.each<Kind>(['google', 'microsoft'])('the coffee-chat pipeline on %s', (
 
   it('drafts, preps and ignores the right things, and follows cancels and reschedules', async () => {
     const now = Date.now();
-    f.seed({ title: 'Coffee chat with Priya', start: new Date(now - 90 * MIN), minutes: 30, others: [{ email: 'priya@example.org', name: 'Priya Raman' }] });
+    f.seed({
+      title: 'Coffee chat with Priya',
+      start: new Date(now - 90 * MIN),
+      minutes: 30,
+      others: [{ email: 'priya@example.org', name: 'Priya Raman' }],
+    });
     const tomorrow = f.seed({
       title: 'Virtual coffee: Kenji',
       start: new Date(Math.ceil((now + 20 * 60 * MIN) / (30 * MIN)) * 30 * MIN),
@@ -36,17 +41,53 @@ describe.each<Kind>(['google', 'microsoft'])('the coffee-chat pipeline on %s', (
       others: [{ email: 'kenji@example.jp', name: 'Kenji Watanabe' }],
       zone: kind === 'google' ? 'Asia/Tokyo' : 'Tokyo Standard Time',
     });
-    const soon = f.seed({ title: 'Quick intro call with Ana', start: new Date(now + 20_000), minutes: 0.25, others: [{ email: 'ana@example.com', name: 'Ana Lopez' }] });
-    f.seed({ title: 'Team coffee sync', start: new Date(now + 3 * 60 * MIN), minutes: 30, others: [{ email: 'a@example.com' }, { email: 'b@example.com' }, { email: 'c@example.com' }] });
-    f.seed({ title: 'Focus time (coffee first)', start: new Date(now + 4 * 60 * MIN), minutes: 60, others: [] });
-    f.seed({ title: 'Coffee day', start: new Date(now + 2 * 24 * 60 * MIN), minutes: 0, others: [{ email: 'd@example.com' }], allDay: true });
-    f.seed({ title: 'Coffee chat with Lena', start: new Date(now + 5 * 60 * MIN), minutes: 30, others: [{ email: 'lena@example.de' }], response: 'declined' });
+    const soon = f.seed({
+      title: 'Quick intro call with Ana',
+      start: new Date(now + 20_000),
+      minutes: 0.25,
+      others: [{ email: 'ana@example.com', name: 'Ana Lopez' }],
+    });
+    f.seed({
+      title: 'Team coffee sync',
+      start: new Date(now + 3 * 60 * MIN),
+      minutes: 30,
+      others: [{ email: 'a@example.com' }, { email: 'b@example.com' }, { email: 'c@example.com' }],
+    });
+    f.seed({
+      title: 'Focus time (coffee first)',
+      start: new Date(now + 4 * 60 * MIN),
+      minutes: 60,
+      others: [],
+    });
+    f.seed({
+      title: 'Coffee day',
+      start: new Date(now + 2 * 24 * 60 * MIN),
+      minutes: 0,
+      others: [{ email: 'd@example.com' }],
+      allDay: true,
+    });
+    f.seed({
+      title: 'Coffee chat with Lena',
+      start: new Date(now + 5 * 60 * MIN),
+      minutes: 30,
+      others: [{ email: 'lena@example.de' }],
+      response: 'declined',
+    });
 
-    await addAccount(stack.app, { provider: kind, refreshToken: f.refreshToken, email: f.email, name: 'Maya Chen' });
+    await addAccount(stack.app, {
+      provider: kind,
+      refreshToken: f.refreshToken,
+      email: f.email,
+      name: 'Maya Chen',
+    });
     await stack.startWorker();
 
     // A past chat gets exactly one thank-you; tomorrow's gets a confirmation and a prep block.
-    await waitFor('thank-you to Priya and confirmation to Kenji', () => draftsTo('priya@example.org').length === 1 && draftsTo('kenji@example.jp').length === 1, 40_000);
+    await waitFor(
+      'thank-you to Priya and confirmation to Kenji',
+      () => draftsTo('priya@example.org').length === 1 && draftsTo('kenji@example.jp').length === 1,
+      40_000,
+    );
     const thanks = draftsTo('priya@example.org')[0]!;
     expect(thanks.subject).toMatch(/Thank you, Priya/);
     expect(thanks.text).toMatch(/Maya/);
@@ -69,21 +110,34 @@ describe.each<Kind>(['google', 'microsoft'])('the coffee-chat pipeline on %s', (
     expect(why['Focus time (coffee first)']).toMatch(/no other attendee/);
     expect(why['Coffee day']).toMatch(/all-day/);
     expect(why['Coffee chat with Lena']).toMatch(/declined/);
-    for (const who of ['a@example.com', 'd@example.com', 'lena@example.de']) expect(draftsTo(who)).toHaveLength(0);
+    for (const who of ['a@example.com', 'd@example.com', 'lena@example.de'])
+      expect(draftsTo(who)).toHaveLength(0);
 
     // The chat about to start gets its thank-you after it ends.
     await waitFor('thank-you to Ana after her chat', () => draftsTo('ana@example.com').length === 1, 120_000);
     expect(soon.id).toBeTruthy();
-    const anaChat = (await stack.app.prisma.chat.findFirst({ where: { title: 'Quick intro call with Ana' } }))!;
-    const anaDraft = (await stack.app.prisma.draft.findFirst({ where: { chatId: anaChat.id, kind: 'thank_you' } }))!;
+    const anaChat = (await stack.app.prisma.chat.findFirst({
+      where: { title: 'Quick intro call with Ana' },
+    }))!;
+    const anaDraft = (await stack.app.prisma.draft.findFirst({
+      where: { chatId: anaChat.id, kind: 'thank_you' },
+    }))!;
     expect(anaDraft.updatedAt.getTime()).toBeGreaterThanOrEqual(anaChat.endUtc.getTime());
 
     // Rescheduled: the prep block and the untouched confirmation move with the chat.
     const later = new Date(chat.startUtc.getTime() + 60 * MIN);
     f.move(tomorrow.id, later, 30);
-    await waitFor('prep block moved', () => f.createdEvents().some((e) => /Kenji/.test(e.title) && utc(e.end) === later.getTime()), 30_000);
+    await waitFor(
+      'prep block moved',
+      () => f.createdEvents().some((e) => /Kenji/.test(e.title) && utc(e.end) === later.getTime()),
+      30_000,
+    );
     const clock = DateTime.fromJSDate(later).setZone('Asia/Tokyo').toFormat('h:mm');
-    await waitFor('confirmation updated to the new time', () => draftsTo('kenji@example.jp').some((d) => d.text.includes(clock)), 30_000);
+    await waitFor(
+      'confirmation updated to the new time',
+      () => draftsTo('kenji@example.jp').some((d) => d.text.includes(clock)),
+      30_000,
+    );
 
     // Cancelled: the prep block and the unedited confirmation go away; the thank-you never comes.
     f.cancel(tomorrow.id);
@@ -91,13 +145,21 @@ describe.each<Kind>(['google', 'microsoft'])('the coffee-chat pipeline on %s', (
     await waitFor('confirmation draft removed', () => draftsTo('kenji@example.jp').length === 0, 30_000);
     const kenji = (await stack.app.prisma.chat.findFirst({ where: { title: 'Virtual coffee: Kenji' } }))!;
     expect(kenji.status).toBe('cancelled');
-    expect(await stack.app.prisma.draft.count({ where: { chatId: kenji.id, status: { in: ['scheduled', 'created'] } } })).toBe(0);
+    expect(
+      await stack.app.prisma.draft.count({
+        where: { chatId: kenji.id, status: { in: ['scheduled', 'created'] } },
+      }),
+    ).toBe(0);
   });
 
   it('a note added after the thank-you was drafted is cited in it, while the user has not edited it', async () => {
     const chat = (await stack.app.prisma.chat.findFirst({ where: { title: 'Coffee chat with Priya' } }))!;
     await setChatNote(stack.app, chat.id, 'Build a tiny design-system library before applying');
-    await waitFor('thank-you cites the note', () => draftsTo('priya@example.org').some((d) => d.text.includes('tiny design-system library')), 30_000);
+    await waitFor(
+      'thank-you cites the note',
+      () => draftsTo('priya@example.org').some((d) => d.text.includes('tiny design-system library')),
+      30_000,
+    );
     expect(draftsTo('priya@example.org')).toHaveLength(1);
   });
 
@@ -110,7 +172,9 @@ describe.each<Kind>(['google', 'microsoft'])('the coffee-chat pipeline on %s', (
     const checkIn = await waitFor('first check-in draft', () => draftsTo('priya@example.org')[0], 40_000);
     expect(checkIn.subject).toMatch(/update/i);
     expect(checkIn.subject).not.toBe(thanks.subject);
-    const sent = await stack.app.prisma.draft.findFirst({ where: { kind: 'thank_you', contact: { email: 'priya@example.org' } } });
+    const sent = await stack.app.prisma.draft.findFirst({
+      where: { kind: 'thank_you', contact: { email: 'priya@example.org' } },
+    });
     expect(sent?.status).toBe('sent');
 
     // Ana wrote back after her thank-you: her check-in is skipped and re-timed.
@@ -122,10 +186,14 @@ describe.each<Kind>(['google', 'microsoft'])('the coffee-chat pipeline on %s', (
     const anaSent = await waitFor('Ana thank-you seen as sent', () =>
       stack.app.prisma.draft.findFirst({ where: { contactId: ana.id, kind: 'thank_you', status: 'sent' } }),
     );
-    await waitFor('Ana check-in skipped and re-anchored on her reply', async () => {
-      const p = await stack.app.prisma.checkInPlan.findUnique({ where: { contactId: ana.id } });
-      return p && p.anchorAt.getTime() > anaSent.sentAt!.getTime() ? p : null;
-    }, 40_000);
+    await waitFor(
+      'Ana check-in skipped and re-anchored on her reply',
+      async () => {
+        const p = await stack.app.prisma.checkInPlan.findUnique({ where: { contactId: ana.id } });
+        return p && p.anchorAt.getTime() > anaSent.sentAt!.getTime() ? p : null;
+      },
+      40_000,
+    );
     expect(draftsTo('ana@example.com')).toHaveLength(0);
 
     // Do-not-contact: the cadence stops and nothing new is drafted.
@@ -133,7 +201,9 @@ describe.each<Kind>(['google', 'microsoft'])('the coffee-chat pipeline on %s', (
     const before = draftsTo('priya@example.org').length;
     await new Promise((r) => setTimeout(r, 8_000));
     expect(draftsTo('priya@example.org')).toHaveLength(before);
-    const plan = await stack.app.prisma.checkInPlan.findFirst({ where: { contact: { email: 'priya@example.org' } } });
+    const plan = await stack.app.prisma.checkInPlan.findFirst({
+      where: { contact: { email: 'priya@example.org' } },
+    });
     expect(plan?.status).toBe('stopped');
   });
 });
@@ -145,8 +215,20 @@ describe('a worker killed with SIGKILL mid-run', () => {
       const f = fixture(stack.sandbox, 'google', 'kill9');
       const contacts = Array.from({ length: 12 }, (_, i) => `person${i}@example.org`);
       const now = Date.now();
-      contacts.forEach((email, i) => f.seed({ title: `Coffee chat ${i}`, start: new Date(now - (3 + i) * 60 * MIN), minutes: 30, others: [{ email }] }));
-      await addAccount(stack.app, { provider: 'google', refreshToken: f.refreshToken, email: f.email, name: 'Maya Chen' });
+      contacts.forEach((email, i) =>
+        f.seed({
+          title: `Coffee chat ${i}`,
+          start: new Date(now - (3 + i) * 60 * MIN),
+          minutes: 30,
+          others: [{ email }],
+        }),
+      );
+      await addAccount(stack.app, {
+        provider: 'google',
+        refreshToken: f.refreshToken,
+        email: f.email,
+        name: 'Maya Chen',
+      });
       await stack.startWorker();
       await waitFor('the first drafts', () => f.drafts().length >= 1, 40_000, 20);
       expect(await stack.stopWorker('SIGKILL')).toBeNull();
@@ -156,7 +238,9 @@ describe('a worker killed with SIGKILL mid-run', () => {
       const drafts = f.drafts();
       expect(drafts).toHaveLength(contacts.length);
       for (const email of contacts) expect(drafts.filter((d) => d.to.includes(email))).toHaveLength(1);
-      expect(await stack.app.prisma.draft.count({ where: { status: 'created', kind: 'thank_you' } })).toBe(contacts.length);
+      expect(await stack.app.prisma.draft.count({ where: { status: 'created', kind: 'thank_you' } })).toBe(
+        contacts.length,
+      );
       expect(await stack.stopWorker('SIGTERM')).toBe(0);
     } finally {
       await stack.close();

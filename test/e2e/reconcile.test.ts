@@ -27,7 +27,9 @@ describe('the reconciler rebuilds the queues from Postgres', () => {
   let web: WebServer | undefined;
 
   beforeAll(async () => {
-    stack = await startStack({ env: { THANK_YOU_DELAY: 'PT50S', CHECK_IN_CADENCE: 'PT10M', PREP_LEAD: 'PT30M' } });
+    stack = await startStack({
+      env: { THANK_YOU_DELAY: 'PT50S', CHECK_IN_CADENCE: 'PT10M', PREP_LEAD: 'PT30M' },
+    });
     f = fixture(stack.sandbox, 'google', 'reconcile-g');
   });
   afterAll(async () => {
@@ -66,12 +68,27 @@ describe('the reconciler rebuilds the queues from Postgres', () => {
 
   it('puts back a thank-you, a prep block and a check-in lost with Redis, and drafts the thank-you once, at its time', async () => {
     const { app } = stack;
-    const { account } = await addAccount(app, { provider: 'google', refreshToken: f.refreshToken, email: f.email, name: 'Maya Chen' });
+    const { account } = await addAccount(app, {
+      provider: 'google',
+      refreshToken: f.refreshToken,
+      email: f.email,
+      name: 'Maya Chen',
+    });
     const now = Date.now();
     // Ended a moment ago: its thank-you is due 50 s after the end. Ahead by 90 min: a prep block
     // (due at once; no confirmation that close to the start).
-    f.seed({ title: 'Coffee chat with Ines', start: new Date(now - 30 * MIN - 5_000), minutes: 30, others: [{ email: 'ines@example.org', name: 'Ines Duarte' }] });
-    f.seed({ title: 'Coffee chat with Kenji', start: new Date(now + 90 * MIN), minutes: 30, others: [{ email: 'kenji@example.org', name: 'Kenji Sato' }] });
+    f.seed({
+      title: 'Coffee chat with Ines',
+      start: new Date(now - 30 * MIN - 5_000),
+      minutes: 30,
+      others: [{ email: 'ines@example.org', name: 'Ines Duarte' }],
+    });
+    f.seed({
+      title: 'Coffee chat with Kenji',
+      start: new Date(now + 90 * MIN),
+      minutes: 30,
+      others: [{ email: 'kenji@example.org', name: 'Kenji Sato' }],
+    });
 
     // The work is planned (by this process: no worker is running, so nothing fires yet).
     await syncAccount(app, account.id);
@@ -79,14 +96,18 @@ describe('the reconciler rebuilds the queues from Postgres', () => {
     expect(chats.map((c) => c.contact.email).sort()).toEqual(['ines@example.org', 'kenji@example.org']);
     for (const c of chats) await planChat(app, c.id);
     // A contact met earlier, with an active check-in plan: the next check-in is due in 10 minutes.
-    const omar = await app.prisma.contact.create({ data: { userId: account.userId, email: 'omar@example.org', name: 'Omar Haddad' } });
+    const omar = await app.prisma.contact.create({
+      data: { userId: account.userId, email: 'omar@example.org', name: 'Omar Haddad' },
+    });
     await ensureCheckInPlan(app, omar.id, new Date(now));
     const checkIn = await planContact(app, omar.id);
     expect(checkIn.outcome).toBe('scheduled');
     const checkInKey = (checkIn as { key: string }).key;
     const checkInDue = Date.parse((checkIn as { dueAt: string }).dueAt);
 
-    const thanks = await app.prisma.draft.findFirstOrThrow({ where: { kind: 'thank_you', contact: { email: 'ines@example.org' } } });
+    const thanks = await app.prisma.draft.findFirstOrThrow({
+      where: { kind: 'thank_you', contact: { email: 'ines@example.org' } },
+    });
     const prep = await app.prisma.calendarEntry.findFirstOrThrow({ where: { kind: 'prep' } });
     expect(thanks.status).toBe('scheduled');
     expect(thanks.dueAt.getTime()).toBeGreaterThan(Date.now());
@@ -116,7 +137,11 @@ describe('the reconciler rebuilds the queues from Postgres', () => {
 
     // The worker starts: its reconciler puts everything back.
     await stack.startWorker();
-    const created = await waitFor('the prep block made', () => f.createdEvents().find((e) => /Kenji/.test(e.title)), 30_000);
+    const created = await waitFor(
+      'the prep block made',
+      () => f.createdEvents().find((e) => /Kenji/.test(e.title)),
+      30_000,
+    );
     expect(created).toBeTruthy();
     await expectDelayed(checkInKey, checkInDue);
     await expectDelayed(thanks.idempotencyKey, thanks.dueAt.getTime());
@@ -125,21 +150,40 @@ describe('the reconciler rebuilds the queues from Postgres', () => {
     // The thank-you is drafted at its time, not before.
     const inesDrafts = () => f.drafts().filter((d) => d.to.includes('ines@example.org'));
     expect(inesDrafts()).toHaveLength(0);
-    const seenAt = await waitFor('the thank-you drafted', () => (inesDrafts().length ? Date.now() : 0), 90_000, 100);
+    const seenAt = await waitFor(
+      'the thank-you drafted',
+      () => (inesDrafts().length ? Date.now() : 0),
+      90_000,
+      100,
+    );
     expect(seenAt).toBeGreaterThanOrEqual(thanks.dueAt.getTime());
     expect(seenAt - thanks.dueAt.getTime()).toBeLessThan(15_000);
 
     // Redis loses everything again, this time under the running worker: it notices and puts back
     // what is still scheduled; the thank-you already made is not made again.
     await flushRedis();
-    await waitFor('the schedulers and the check-in back', async () => (await auditQueues(app)).mismatch === 0 && (await queuedJob(checkInKey)), 30_000);
+    await waitFor(
+      'the schedulers and the check-in back',
+      async () => (await auditQueues(app)).mismatch === 0 && (await queuedJob(checkInKey)),
+      30_000,
+    );
     expect(stack.workerOutput()).toContain('the queues lost their schedules');
     await expectDelayed(checkInKey, checkInDue);
-    const kenjiThanks = await app.prisma.draft.findFirstOrThrow({ where: { kind: 'thank_you', contact: { email: 'kenji@example.org' } } });
+    const kenjiThanks = await app.prisma.draft.findFirstOrThrow({
+      where: { kind: 'thank_you', contact: { email: 'kenji@example.org' } },
+    });
     await expectDelayed(kenjiThanks.idempotencyKey, kenjiThanks.dueAt.getTime());
     // Syncs run again (every 2 s here) and nothing is drafted twice.
-    const synced = (await app.prisma.account.findUniqueOrThrow({ where: { id: account.id } })).lastSyncAt!.getTime();
-    await waitFor('a sync after the flush', async () => (await app.prisma.account.findUniqueOrThrow({ where: { id: account.id } })).lastSyncAt!.getTime() > synced, 20_000);
+    const synced = (
+      await app.prisma.account.findUniqueOrThrow({ where: { id: account.id } })
+    ).lastSyncAt!.getTime();
+    await waitFor(
+      'a sync after the flush',
+      async () =>
+        (await app.prisma.account.findUniqueOrThrow({ where: { id: account.id } })).lastSyncAt!.getTime() >
+        synced,
+      20_000,
+    );
     expect(inesDrafts()).toHaveLength(1);
     expect(f.createdEvents().filter((e) => /Kenji/.test(e.title))).toHaveLength(1);
   });

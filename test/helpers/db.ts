@@ -48,7 +48,10 @@ export function postgresAvailable(): Promise<boolean> {
 }
 
 /** A fresh, migrated database (pass migrate: false for an empty one). */
-export async function openTestDb(kind: DbKind, opts: Pick<OpenOptions, 'migrate' | 'poolSize'> = {}): Promise<TestDb> {
+export async function openTestDb(
+  kind: DbKind,
+  opts: Pick<OpenOptions, 'migrate' | 'poolSize'> = {},
+): Promise<TestDb> {
   if (kind === 'embedded') {
     const dataDir = mkdtempSync(join(tmpdir(), 'coffee-chat-data-'));
     const db = await openDatabase({ ...opts, databaseUrl: '', dataDir });

@@ -41,11 +41,11 @@ function findBinDir(): string | null {
   return versions[0] ? join(root, versions[0], 'bin') : null;
 }
 
-
 async function startCluster(): Promise<Cluster | null> {
   const bin = findBinDir();
   if (!bin) {
-    skipReason = 'no PostgreSQL: set TEST_DATABASE_URL or install it (apt-get install -y postgresql) to run the Postgres tests';
+    skipReason =
+      'no PostgreSQL: set TEST_DATABASE_URL or install it (apt-get install -y postgresql) to run the Postgres tests';
     return null;
   }
   const asRoot = userInfo().uid === 0;
@@ -55,7 +55,8 @@ async function startCluster(): Promise<Cluster | null> {
     const id = spawnSync('id', ['-u', 'postgres'], { encoding: 'utf8' });
     const g = spawnSync('id', ['-g', 'postgres'], { encoding: 'utf8' });
     if (id.status !== 0) {
-      skipReason = 'running as root and there is no `postgres` user to run initdb as; set TEST_DATABASE_URL to run the Postgres tests';
+      skipReason =
+        'running as root and there is no `postgres` user to run initdb as; set TEST_DATABASE_URL to run the Postgres tests';
       return null;
     }
     uid = Number(id.stdout.trim());
@@ -65,16 +66,40 @@ async function startCluster(): Promise<Cluster | null> {
   if (uid !== undefined && gid !== undefined) chownSync(dir, uid, gid);
   const data = join(dir, 'data');
   const run = (cmd: string, args: string[]) => {
-    const full = asRoot ? ['runuser', ['-u', 'postgres', '--', join(bin, cmd), ...args]] as const : [join(bin, cmd), args] as const;
+    const full = asRoot
+      ? (['runuser', ['-u', 'postgres', '--', join(bin, cmd), ...args]] as const)
+      : ([join(bin, cmd), args] as const);
     const r = spawnSync(full[0], [...full[1]], { encoding: 'utf8', cwd: dir });
-    if (r.status !== 0) throw new Error(`${cmd} failed: ${(r.stderr || r.stdout || '').trim().split('\n').slice(-3).join(' | ')}`);
+    if (r.status !== 0)
+      throw new Error(
+        `${cmd} failed: ${(r.stderr || r.stdout || '').trim().split('\n').slice(-3).join(' | ')}`,
+      );
   };
   const port = await freePort();
   try {
-    run('initdb', ['-D', data, '-A', 'trust', '-U', 'postgres', '-E', 'UTF8', '--locale=C', '--no-sync', '--no-instructions']);
+    run('initdb', [
+      '-D',
+      data,
+      '-A',
+      'trust',
+      '-U',
+      'postgres',
+      '-E',
+      'UTF8',
+      '--locale=C',
+      '--no-sync',
+      '--no-instructions',
+    ]);
     run('pg_ctl', [
-      '-D', data, '-l', join(dir, 'log'), '-w', '-t', '30',
-      '-o', `-c listen_addresses=127.0.0.1 -p ${port} -k ${dir} -c fsync=off -c synchronous_commit=off -c full_page_writes=off -c max_connections=200`,
+      '-D',
+      data,
+      '-l',
+      join(dir, 'log'),
+      '-w',
+      '-t',
+      '30',
+      '-o',
+      `-c listen_addresses=127.0.0.1 -p ${port} -k ${dir} -c fsync=off -c synchronous_commit=off -c full_page_writes=off -c max_connections=200`,
       'start',
     ]);
   } catch (err) {

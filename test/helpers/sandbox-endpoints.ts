@@ -6,7 +6,13 @@ import { ProviderError, type ProviderEndpoints } from '../../integrations/provid
 import type { Sandbox } from '../../sandbox/server.ts';
 
 export function sandboxEndpoints(sandbox: Sandbox): ProviderEndpoints {
-  return endpointsFrom(parseConfig({ ...sandbox.env, GOOGLE_CLIENT_ID: 'sandbox-client', GOOGLE_CLIENT_SECRET: 'sandbox-secret' }));
+  return endpointsFrom(
+    parseConfig({
+      ...sandbox.env,
+      GOOGLE_CLIENT_ID: 'sandbox-client',
+      GOOGLE_CLIENT_SECRET: 'sandbox-secret',
+    }),
+  );
 }
 
 export async function rejection(p: Promise<unknown>): Promise<ProviderError> {

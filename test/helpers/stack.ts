@@ -28,7 +28,9 @@ export interface Stack {
   close(): Promise<void>;
 }
 
-export async function startStack(opts: { env?: Record<string, string>; db?: 'embedded' | 'postgres' } = {}): Promise<Stack> {
+export async function startStack(
+  opts: { env?: Record<string, string>; db?: 'embedded' | 'postgres' } = {},
+): Promise<Stack> {
   const dataDir = mkdtempSync(join(tmpdir(), 'coffee-chat-e2e-'));
   const sandbox = await startSandbox({ tlsDir: process.env.SANDBOX_TLS_DIR });
   let databaseUrl = '';
@@ -104,13 +106,19 @@ export async function startStack(opts: { env?: Record<string, string>; db?: 'emb
 }
 
 /** Polls until `fn` returns a truthy value (returned), or fails with the last value after `ms`. */
-export async function waitFor<T>(what: string, fn: () => Promise<T> | T, ms = 30_000, every = 200): Promise<NonNullable<T>> {
+export async function waitFor<T>(
+  what: string,
+  fn: () => Promise<T> | T,
+  ms = 30_000,
+  every = 200,
+): Promise<NonNullable<T>> {
   const deadline = Date.now() + ms;
   let last: T | undefined;
   for (;;) {
     last = await fn();
     if (last) return last as NonNullable<T>;
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what} (last: ${JSON.stringify(last)})`);
+    if (Date.now() > deadline)
+      throw new Error(`timed out waiting for ${what} (last: ${JSON.stringify(last)})`);
     await new Promise((r) => setTimeout(r, every));
   }
 }

@@ -32,12 +32,18 @@ interface Run {
 function cli(args: string[], extraEnv: Record<string, string | undefined> = {}): Run {
   const childEnv: Record<string, string | undefined> = { ...process.env, ...env, ...extraEnv };
   for (const [k, v] of Object.entries(extraEnv)) if (v === undefined) delete childEnv[k];
-  const child = spawn(process.execPath, [join(ROOT, 'bin/coffee-chat.js'), ...args], { cwd: ROOT, env: childEnv, stdio: ['ignore', 'pipe', 'pipe'] });
+  const child = spawn(process.execPath, [join(ROOT, 'bin/coffee-chat.js'), ...args], {
+    cwd: ROOT,
+    env: childEnv,
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
   let out = '';
   let err = '';
   child.stdout!.on('data', (b) => (out += String(b)));
   child.stderr!.on('data', (b) => (err += String(b)));
-  const done = new Promise<{ code: number | null; stdout: string; stderr: string }>((r) => child.on('close', (code) => r({ code, stdout: out, stderr: err })));
+  const done = new Promise<{ code: number | null; stdout: string; stderr: string }>((r) =>
+    child.on('close', (code) => r({ code, stdout: out, stderr: err })),
+  );
   return {
     child,
     stdout: () => out,
@@ -128,7 +134,11 @@ describe('coffee-chat accounts connect', () => {
 
     const r = await run.done;
     expect({ code: r.code, stderr: r.stderr }).toEqual({ code: 0, stderr: '' });
-    expect(r.stdout).toMatch(new RegExp(`connected google account ${MAYA.replace(/\./g, '\\.')} \\(time zone America/Los_Angeles, user \\S+\\); first sync queued`));
+    expect(r.stdout).toMatch(
+      new RegExp(
+        `connected google account ${MAYA.replace(/\./g, '\\.')} \\(time zone America/Los_Angeles, user \\S+\\); first sync queued`,
+      ),
+    );
 
     const listed = await listAccounts();
     expect(listed).toEqual([expect.objectContaining({ email: MAYA, provider: 'google', status: 'active' })]);
@@ -150,7 +160,13 @@ describe('coffee-chat accounts connect', () => {
     const r = await run.done;
     expect(r.code).toBe(0);
     const out = JSON.parse(r.stdout) as Record<string, unknown>;
-    expect(out).toMatchObject({ email: SAM, provider: 'microsoft', userId: mayaUserId, timeZone: 'Asia/Tokyo', reconnected: false });
+    expect(out).toMatchObject({
+      email: SAM,
+      provider: 'microsoft',
+      userId: mayaUserId,
+      timeZone: 'Asia/Tokyo',
+      reconnected: false,
+    });
 
     const listed = await listAccounts();
     expect(listed.map((a) => [a.email, a.provider, a.status, a.userId])).toEqual([
@@ -185,14 +201,19 @@ describe('coffee-chat accounts connect', () => {
 
     const slow = await cli(['accounts', 'connect', 'microsoft', '--email', SAM, '--timeout', '1']).done;
     expect(slow.code).toBe(1);
-    expect(slow.stderr).toBe('coffee-chat: Microsoft 365 sign-in failed: timed out after 1 s waiting for the browser (--timeout)\n');
+    expect(slow.stderr).toBe(
+      'coffee-chat: Microsoft 365 sign-in failed: timed out after 1 s waiting for the browser (--timeout)\n',
+    );
 
     const noClient = await cli(['accounts', 'connect', 'google'], { GOOGLE_CLIENT_ID: undefined }).done;
     expect(noClient.code).toBe(1);
     expect(noClient.stderr).toMatch(/^coffee-chat: GOOGLE_CLIENT_ID is not set: [^\n]+\n$/);
     expect(noClient.stdout).toBe('');
 
-    const noMsClient = await cli(['accounts', 'connect', 'microsoft'], { MICROSOFT_CLIENT_ID: undefined, MICROSOFT_AUTH_URL: undefined }).done;
+    const noMsClient = await cli(['accounts', 'connect', 'microsoft'], {
+      MICROSOFT_CLIENT_ID: undefined,
+      MICROSOFT_AUTH_URL: undefined,
+    }).done;
     expect(noMsClient.code).toBe(1);
     expect(noMsClient.stderr).toMatch(/^coffee-chat: MICROSOFT_CLIENT_ID is not set: [^\n]+\n$/);
 
@@ -202,11 +223,15 @@ describe('coffee-chat accounts connect', () => {
 
     const badUser = await cli(['accounts', 'connect', 'google', '--user', 'no-such-user']).done;
     expect(badUser.code).toBe(1);
-    expect(badUser.stderr).toBe('coffee-chat: no user with id no-such-user (see: coffee-chat accounts list)\n');
+    expect(badUser.stderr).toBe(
+      'coffee-chat: no user with id no-such-user (see: coffee-chat accounts list)\n',
+    );
     expect(badUser.stdout).toBe(''); // refused before any URL was printed
 
     const badProvider = await cli(['accounts', 'connect', 'yahoo']).done;
     expect(badProvider.code).not.toBe(0);
-    expect(badProvider.stderr).toMatch(/'yahoo' is invalid for argument 'provider'. Allowed choices are google, microsoft/);
+    expect(badProvider.stderr).toMatch(
+      /'yahoo' is invalid for argument 'provider'. Allowed choices are google, microsoft/,
+    );
   });
 });

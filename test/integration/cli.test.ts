@@ -8,7 +8,11 @@ import { startSandbox, type Sandbox } from '../../sandbox/server.ts';
 
 const ROOT = resolve(import.meta.dirname, '../..');
 
-function run(args: string[], env: Record<string, string> = {}, input?: string): Promise<{ code: number | null; stdout: string; stderr: string }> {
+function run(
+  args: string[],
+  env: Record<string, string> = {},
+  input?: string,
+): Promise<{ code: number | null; stdout: string; stderr: string }> {
   return new Promise((done) => {
     const child = spawn(process.execPath, [join(ROOT, 'bin/coffee-chat.js'), ...args], {
       cwd: ROOT,
@@ -50,7 +54,20 @@ describe('coffee-chat CLI', () => {
   it('lists every command in --help', async () => {
     const r = await run(['--help']);
     expect(r.code).toBe(0);
-    for (const c of ['accounts', 'worker', 'sync', 'status', 'db', 'sandbox', 'chats', 'contacts', 'outreach', 'schedule', 'web', 'demo']) {
+    for (const c of [
+      'accounts',
+      'worker',
+      'sync',
+      'status',
+      'db',
+      'sandbox',
+      'chats',
+      'contacts',
+      'outreach',
+      'schedule',
+      'web',
+      'demo',
+    ]) {
       expect(r.stdout).toMatch(new RegExp(`^\\s+${c}\\b`, 'm'));
     }
   });
@@ -79,7 +96,11 @@ describe('coffee-chat CLI', () => {
 
   it('refuses a bad refresh token with one clear line and stores nothing', async () => {
     for (const provider of ['google', 'microsoft']) {
-      const r = await run(['accounts', 'add', '--provider', provider, '--refresh-token', '-'], env, 'not-a-real-token\n');
+      const r = await run(
+        ['accounts', 'add', '--provider', provider, '--refresh-token', '-'],
+        env,
+        'not-a-real-token\n',
+      );
       expect(r.code).not.toBe(0);
       expect(lines(r.stderr)).toHaveLength(1);
       expect(r.stderr).toMatch(/refused|invalid_grant|AADSTS/i);
@@ -91,28 +112,47 @@ describe('coffee-chat CLI', () => {
   });
 
   it('refuses a refresh token given on the command line, in one line that says how instead, and stores nothing', async () => {
-    const { refreshToken } = sandbox.google.seedAccount({ email: 'cli.argv@example.com', name: 'Cli Argv', timeZone: 'Europe/Berlin' });
+    const { refreshToken } = sandbox.google.seedAccount({
+      email: 'cli.argv@example.com',
+      name: 'Cli Argv',
+      timeZone: 'Europe/Berlin',
+    });
     const r = await run(['accounts', 'add', '--provider', 'google', '--refresh-token', refreshToken], env);
     expect(r.code).not.toBe(0);
-    expect(lines(r.stderr)).toEqual([expect.stringMatching(/command line shows in ps and shell history; pipe it in with --refresh-token - .*--refresh-token-file PATH \(mode 0600\)/)]);
+    expect(lines(r.stderr)).toEqual([
+      expect.stringMatching(
+        /command line shows in ps and shell history; pipe it in with --refresh-token - .*--refresh-token-file PATH \(mode 0600\)/,
+      ),
+    ]);
     expect(r.stderr + r.stdout).not.toContain(refreshToken);
     const missing = await run(['accounts', 'add', '--provider', 'google'], env);
     expect(missing.code).not.toBe(0);
-    expect(lines(missing.stderr)).toEqual([expect.stringMatching(/refresh token is missing: pipe it in with --refresh-token -/)]);
+    expect(lines(missing.stderr)).toEqual([
+      expect.stringMatching(/refresh token is missing: pipe it in with --refresh-token -/),
+    ]);
     expect(JSON.parse((await run(['accounts', 'list', '--json'], env)).stdout)).toEqual([]);
   });
 
   it('refuses a token file others can read (one line with the fix); a 0600 file works', async () => {
-    const { refreshToken } = sandbox.microsoft.seedAccount({ email: 'cli.file@example.com', name: 'Cli File', windowsTimeZone: 'Tokyo Standard Time' });
+    const { refreshToken } = sandbox.microsoft.seedAccount({
+      email: 'cli.file@example.com',
+      name: 'Cli File',
+      windowsTimeZone: 'Tokyo Standard Time',
+    });
     const file = join(dataDir, 'token.txt');
     writeFileSync(file, `${refreshToken}\n`, { mode: 0o644 });
     chmodSync(file, 0o644);
     const open = await run(['accounts', 'add', '--provider', 'microsoft', '--refresh-token-file', file], env);
     expect(open.code).not.toBe(0);
-    expect(lines(open.stderr)).toEqual([`coffee-chat: --refresh-token-file ${file} can be read by others (mode 0644); run: chmod 600 ${file}`]);
+    expect(lines(open.stderr)).toEqual([
+      `coffee-chat: --refresh-token-file ${file} can be read by others (mode 0644); run: chmod 600 ${file}`,
+    ]);
     expect(JSON.parse((await run(['accounts', 'list', '--json'], env)).stdout)).toEqual([]);
     chmodSync(file, 0o600);
-    const ok = await run(['accounts', 'add', '--provider', 'microsoft', '--refresh-token-file', file, '--json'], env);
+    const ok = await run(
+      ['accounts', 'add', '--provider', 'microsoft', '--refresh-token-file', file, '--json'],
+      env,
+    );
     expect(ok.stderr).toBe('');
     expect(ok.code).toBe(0);
     expect(JSON.parse(ok.stdout)).toMatchObject({ email: 'cli.file@example.com', provider: 'microsoft' });
@@ -120,15 +160,25 @@ describe('coffee-chat CLI', () => {
   });
 
   it('adds an account from a good token on standard input and shows it in status --json', async () => {
-    const { refreshToken } = sandbox.google.seedAccount({ email: 'cli.user@example.com', name: 'Cli User', timeZone: 'Europe/Berlin' });
-    const add = await run(['accounts', 'add', '--provider', 'google', '--refresh-token', '-', '--name', 'Cli User'], env, `${refreshToken}\n`);
+    const { refreshToken } = sandbox.google.seedAccount({
+      email: 'cli.user@example.com',
+      name: 'Cli User',
+      timeZone: 'Europe/Berlin',
+    });
+    const add = await run(
+      ['accounts', 'add', '--provider', 'google', '--refresh-token', '-', '--name', 'Cli User'],
+      env,
+      `${refreshToken}\n`,
+    );
     expect(add.stderr).toBe('');
     expect(add.code).toBe(0);
     expect(add.stdout).toMatch(/added google account cli\.user@example\.com \(time zone Europe\/Berlin/);
     const status = await run(['status', '--json'], env);
     expect(status.code).toBe(0);
     const s = JSON.parse(status.stdout);
-    expect(s.accounts).toEqual([expect.objectContaining({ email: 'cli.user@example.com', provider: 'google', status: 'active' })]);
+    expect(s.accounts).toEqual([
+      expect.objectContaining({ email: 'cli.user@example.com', provider: 'google', status: 'active' }),
+    ]);
     expect(s.chats).toEqual([]);
     // The stored token is encrypted, never the plaintext.
     const { openDatabase } = await import('../../worker/db/client.ts');
@@ -158,7 +208,11 @@ describe('coffee-chat CLI without Redis', () => {
       const env = { DATA_DIR: dataDir, REDIS_URL: 'redis://127.0.0.1:1' };
       const note = await run(['chats', 'note', 'some-chat', 'advice'], env);
       expect(note.code).not.toBe(0);
-      expect(lines(note.stderr)).toEqual([expect.stringMatching(/^coffee-chat: cannot reach Redis at redis:\/\/127\.0\.0\.1:1 \(.*ECONNREFUSED.*\)/)]);
+      expect(lines(note.stderr)).toEqual([
+        expect.stringMatching(
+          /^coffee-chat: cannot reach Redis at redis:\/\/127\.0\.0\.1:1 \(.*ECONNREFUSED.*\)/,
+        ),
+      ]);
       const status = await run(['status', '--json'], env);
       expect(status.code).toBe(0);
       expect(JSON.parse(status.stdout).accounts).toEqual([]);

@@ -18,7 +18,11 @@ function cli(env: Record<string, string | undefined>, ...args: string[]) {
   const merged: NodeJS.ProcessEnv = { ...process.env, LOG_LEVEL: 'silent', ...env };
   delete merged.NODE_OPTIONS;
   for (const [k, v] of Object.entries(env)) if (v === undefined) delete merged[k];
-  return spawnSync(process.execPath, [join(repo, 'bin/coffee-chat.js'), ...args], { cwd: repo, env: merged, encoding: 'utf8' });
+  return spawnSync(process.execPath, [join(repo, 'bin/coffee-chat.js'), ...args], {
+    cwd: repo,
+    env: merged,
+    encoding: 'utf8',
+  });
 }
 
 afterAll(async () => {
@@ -35,25 +39,36 @@ describe('coffee-chat db migrate', () => {
   it('applies the migrations to a fresh embedded store, then reports it up to date', () => {
     const first = cli({ DATABASE_URL: undefined, DATA_DIR: dataDir }, 'db', 'migrate');
     expect(first.stderr).toBe('');
-    expect(first.stdout).toBe(`applied ${count} (${names.join(', ')}) to embedded database at ${join(dataDir, 'pglite')}\n`);
+    expect(first.stdout).toBe(
+      `applied ${count} (${names.join(', ')}) to embedded database at ${join(dataDir, 'pglite')}\n`,
+    );
     expect(first.status).toBe(0);
 
     const second = cli({ DATABASE_URL: undefined, DATA_DIR: dataDir }, 'db', 'migrate');
-    expect(second.stdout).toBe(`database is up to date (${count}): embedded database at ${join(dataDir, 'pglite')}\n`);
+    expect(second.stdout).toBe(
+      `database is up to date (${count}): embedded database at ${join(dataDir, 'pglite')}\n`,
+    );
     expect(second.status).toBe(0);
   });
 
   it('--json prints the result as data', () => {
     const r = cli({ DATABASE_URL: undefined, DATA_DIR: dataDir }, 'db', 'migrate', '--json');
     expect(r.status).toBe(0);
-    expect(JSON.parse(r.stdout)).toEqual({ kind: 'embedded', location: join(dataDir, 'pglite'), applied: names, total: n });
+    expect(JSON.parse(r.stdout)).toEqual({
+      kind: 'embedded',
+      location: join(dataDir, 'pglite'),
+      applied: names,
+      total: n,
+    });
   });
 
   (hasPostgres ? it : it.skip)('applies the migrations to a real PostgreSQL from DATABASE_URL', async () => {
     const url = (await getTestPostgres())!;
     const first = cli({ DATABASE_URL: url }, 'db', 'migrate');
     expect(first.stderr).toBe('');
-    expect(first.stdout).toMatch(new RegExp(`^applied ${count} \\(${names.join(', ')}\\) to database at postgres(ql)?://`));
+    expect(first.stdout).toMatch(
+      new RegExp(`^applied ${count} \\(${names.join(', ')}\\) to database at postgres(ql)?://`),
+    );
     expect(first.status).toBe(0);
     const second = cli({ DATABASE_URL: url }, 'db', 'migrate');
     expect(second.stdout).toMatch(new RegExp(`^database is up to date \\(${count}\\)`));
@@ -66,13 +81,17 @@ describe('coffee-chat db migrate', () => {
     expect(r.stdout).toBe('');
     const lines = r.stderr.trim().split('\n');
     expect(lines).toHaveLength(1);
-    expect(lines[0]).toMatch(/cannot connect to the database at postgresql:\/\/coffee:\*\*\*@127\.0\.0\.1:1\/coffee: .*ECONNREFUSED/);
+    expect(lines[0]).toMatch(
+      /cannot connect to the database at postgresql:\/\/coffee:\*\*\*@127\.0\.0\.1:1\/coffee: .*ECONNREFUSED/,
+    );
     expect(r.stderr).not.toContain('hunter2');
   });
 
   it('a DATABASE_URL that is not postgres:// is refused by config in one line', () => {
     const r = cli({ DATABASE_URL: 'mysql://root@localhost/coffee' }, 'db', 'migrate');
     expect(r.status).not.toBe(0);
-    expect(r.stderr.trim().split('\n')).toEqual([expect.stringMatching(/DATABASE_URL must be a postgres:\/\//)]);
+    expect(r.stderr.trim().split('\n')).toEqual([
+      expect.stringMatching(/DATABASE_URL must be a postgres:\/\//),
+    ]);
   });
 });

@@ -74,7 +74,9 @@ describe('embedded store shared between processes', () => {
     // Asynchronous spawn: this process must keep serving the socket meanwhile.
     const r = await run([join(repo, 'bin/coffee-chat.js'), 'db', 'migrate'], owner.dataDir!);
     expect(r.stderr).toBe('');
-    expect(r.stdout).toMatch(/^database is up to date \(\d+ migrations?\): embedded database at .*pglite \(through the running owner process\)\n$/);
+    expect(r.stdout).toMatch(
+      /^database is up to date \(\d+ migrations?\): embedded database at .*pglite \(through the running owner process\)\n$/,
+    );
     expect(r.code).toBe(0);
   });
 
@@ -89,7 +91,12 @@ describe('embedded store shared between processes', () => {
     );
     expect(r.stderr).toBe('');
     expect(r.code).toBe(0);
-    const out = JSON.parse(r.stdout.trim()) as { role: string; kind: string; users: string[]; contactId: string };
+    const out = JSON.parse(r.stdout.trim()) as {
+      role: string;
+      kind: string;
+      users: string[];
+      contactId: string;
+    };
     expect(out).toMatchObject({ role: 'client', kind: 'embedded', users: ['Owner'] });
     const contact = await owner.prisma.contact.findUniqueOrThrow({ where: { id: out.contactId } });
     expect(contact.email).toBe('mentor@example.com');
@@ -108,7 +115,8 @@ describe('embedded store shared between processes', () => {
        }).catch((e) => console.log('rolled back: ' + e.message));
        await db.close();`,
       (line) => {
-        if (line === 'in-transaction') ownerWrite = owner.prisma.user.create({ data: { name: 'owner-during-tx' } });
+        if (line === 'in-transaction')
+          ownerWrite = owner.prisma.user.create({ data: { name: 'owner-during-tx' } });
       },
     );
     expect(r.code).toBe(0);
@@ -127,7 +135,8 @@ describe('embedded store shared between processes', () => {
        for (let i = 0; i < 40; i++) await db.prisma.contact.create({ data: { userId: ${JSON.stringify(userId)}, email: 'child' + i + '@example.com' } });
        await db.close();`,
     );
-    for (let i = 0; i < 40; i++) await owner.prisma.contact.create({ data: { userId, email: `owner${i}@example.com` } });
+    for (let i = 0; i < 40; i++)
+      await owner.prisma.contact.create({ data: { userId, email: `owner${i}@example.com` } });
     expect((await child).code).toBe(0);
     expect(await owner.prisma.contact.count()).toBe(before + 80);
   });
@@ -153,7 +162,10 @@ describe('embedded lock lifecycle', () => {
   it('takes over a stale lock left by a dead process, and removes its own lock on close', async () => {
     const dead = spawnSync(process.execPath, ['-e', 'console.log(process.pid)'], { encoding: 'utf8' });
     const deadPid = Number(dead.stdout.trim());
-    writeFileSync(lockPath(dataDir), JSON.stringify({ pid: deadPid, port: 1, host: '127.0.0.1', startedAt: 'earlier' }));
+    writeFileSync(
+      lockPath(dataDir),
+      JSON.stringify({ pid: deadPid, port: 1, host: '127.0.0.1', startedAt: 'earlier' }),
+    );
     const db = await openDatabase({ databaseUrl: '', dataDir });
     expect(db.role).toBe('owner');
     expect(JSON.parse(readFileSync(lockPath(dataDir), 'utf8'))).toMatchObject({ pid: process.pid });

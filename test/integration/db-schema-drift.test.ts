@@ -15,7 +15,9 @@ describe('schema drift', () => {
   it('schema.prisma and the migrations agree (empty diff)', async () => {
     const drift = await schemaDrift();
     if (drift) {
-      throw new Error(`schema.prisma changed without a migration; run \`npm run db:migration -- <name>\`. Missing SQL:\n${drift}`);
+      throw new Error(
+        `schema.prisma changed without a migration; run \`npm run db:migration -- <name>\`. Missing SQL:\n${drift}`,
+      );
     }
     expect(drift).toBeNull();
   });
@@ -37,14 +39,18 @@ describe('schema drift', () => {
     afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
     it('the drift check notices it', async () => {
-      expect(await schemaDrift({ schemaPath, migrationsDir })).toMatch(/ALTER TABLE "User" ADD COLUMN\s+"nickname" TEXT/);
+      expect(await schemaDrift({ schemaPath, migrationsDir })).toMatch(
+        /ALTER TABLE "User" ADD COLUMN\s+"nickname" TEXT/,
+      );
     });
 
     it('db:migration writes the next migration folder, after which there is no drift', async () => {
       const created = await createMigration('add_nickname', { schemaPath, migrationsDir });
       expect(created?.name).toMatch(/^\d{14}_add_nickname$/);
       expect(readdirSync(migrationsDir).sort().at(-2)).toBe(created!.name);
-      expect(readFileSync(join(created!.path, 'migration.sql'), 'utf8')).toMatch(/ADD COLUMN\s+"nickname" TEXT/);
+      expect(readFileSync(join(created!.path, 'migration.sql'), 'utf8')).toMatch(
+        /ADD COLUMN\s+"nickname" TEXT/,
+      );
       expect(await schemaDrift({ schemaPath, migrationsDir })).toBeNull();
       expect(await createMigration('nothing', { schemaPath, migrationsDir })).toBeNull();
     });

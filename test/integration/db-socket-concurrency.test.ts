@@ -20,13 +20,17 @@ describe('the embedded database under concurrent connections', () => {
     const user = await db.prisma.user.create({ data: { name: 'Concurrency', timeZone: 'UTC' } });
     const writes = Array.from({ length: 60 }, (_, i) =>
       i % 2 === 0
-        ? db.prisma.contact.create({ data: { userId: user.id, email: `c${i}@example.org`, name: `Contact ${i}` } })
+        ? db.prisma.contact.create({
+            data: { userId: user.id, email: `c${i}@example.org`, name: `Contact ${i}` },
+          })
         : db.prisma.checkInPlan.findMany({ where: { anchorAt: { gte: new Date(Date.now() - i * 1000) } } }),
     );
     const reads = Array.from({ length: 60 }, (_, i) =>
       i % 2 === 0
         ? other.prisma.contact.findMany({ where: { email: `c${i}@example.org` } })
-        : other.prisma.chat.findMany({ where: { startUtc: { lte: new Date() }, title: { contains: `x${i}` } } }),
+        : other.prisma.chat.findMany({
+            where: { startUtc: { lte: new Date() }, title: { contains: `x${i}` } },
+          }),
     );
     const results = await Promise.all([...writes, ...reads]);
     expect(results).toHaveLength(120);

@@ -1,6 +1,10 @@
 // The Google integration (integrations/google) against the sandbox, through the real SDKs.
 import { startSandbox, type Sandbox } from '../../sandbox/server.ts';
-import { createGoogleClients, startLoopbackConsent, validateGoogleRefreshToken } from '../../integrations/google/index.ts';
+import {
+  createGoogleClients,
+  startLoopbackConsent,
+  validateGoogleRefreshToken,
+} from '../../integrations/google/index.ts';
 import { parseRetryAfter, toProviderError } from '../../integrations/google/errors.ts';
 import type { ProviderClients, ProviderEndpoints, DraftInput } from '../../integrations/provider.ts';
 import { sandboxEndpoints, rejection } from '../helpers/sandbox-endpoints.ts';
@@ -26,16 +30,24 @@ beforeEach(() => {
 
 function clients(): { c: ProviderClients; calls: string[] } {
   const calls: string[] = [];
-  const c = createGoogleClients({ provider: 'google', email: EMAIL, refreshToken: TOKEN, onCall: (e) => calls.push(e) }, endpoints);
+  const c = createGoogleClients(
+    { provider: 'google', email: EMAIL, refreshToken: TOKEN, onCall: (e) => calls.push(e) },
+    endpoints,
+  );
   return { c, calls };
 }
-
 
 function seedChat(i: number, extra: Record<string, unknown> = {}) {
   return sandbox.google.seedEvent(EMAIL, 'primary', {
     summary: `Coffee chat ${i}`,
-    start: { dateTime: new Date(Date.UTC(2030, 1, 1 + (i % 100), 15)).toISOString(), timeZone: 'America/Chicago' },
-    end: { dateTime: new Date(Date.UTC(2030, 1, 1 + (i % 100), 15, 30)).toISOString(), timeZone: 'America/Chicago' },
+    start: {
+      dateTime: new Date(Date.UTC(2030, 1, 1 + (i % 100), 15)).toISOString(),
+      timeZone: 'America/Chicago',
+    },
+    end: {
+      dateTime: new Date(Date.UTC(2030, 1, 1 + (i % 100), 15, 30)).toISOString(),
+      timeZone: 'America/Chicago',
+    },
     attendees: [
       { email: EMAIL, responseStatus: 'accepted' },
       { email: `person${i}@example.org`, displayName: `Person ${i}`, responseStatus: 'needsAction' },
@@ -60,7 +72,11 @@ describe('google calendar provider', () => {
       conferenceData: { createRequest: { requestId: 'x', conferenceSolutionKey: { type: 'hangoutsMeet' } } },
       extendedProperties: { private: { coffeeChatKey: 'chat-1' } },
     });
-    sandbox.google.seedEvent(EMAIL, 'primary', { summary: 'Holiday', start: { date: '2030-02-10' }, end: { date: '2030-02-11' } });
+    sandbox.google.seedEvent(EMAIL, 'primary', {
+      summary: 'Holiday',
+      start: { date: '2030-02-10' },
+      end: { date: '2030-02-11' },
+    });
     const series = sandbox.google.seedEvent(EMAIL, 'primary', {
       summary: 'Weekly mentor chat',
       start: { dateTime: '2030-03-04T09:00:00', timeZone: 'Europe/London' },
@@ -92,12 +108,18 @@ describe('google calendar provider', () => {
     expect(allDay.start).toEqual({ kind: 'allDay', date: '2030-02-10' });
     const instances = full.changed.filter((e) => e.recurringEventId === series.id);
     expect(instances).toHaveLength(3);
-    expect(instances[0]).toMatchObject({ recurrenceFrequency: 'WEEKLY', start: { kind: 'timed', utc: '2030-03-04T09:00:00.000Z', timeZone: 'Europe/London' } });
+    expect(instances[0]).toMatchObject({
+      recurrenceFrequency: 'WEEKLY',
+      start: { kind: 'timed', utc: '2030-03-04T09:00:00.000Z', timeZone: 'Europe/London' },
+    });
 
     const idle = await c.calendar.syncCalendar('primary', full.cursor, WINDOW);
     expect(idle).toMatchObject({ changed: [], removed: [], full: false, calls: 1 });
 
-    sandbox.google.patchEvent(EMAIL, 'primary', String(chat.id), { start: { dateTime: '2030-02-02T17:00:00Z', timeZone: 'America/Chicago' }, end: { dateTime: '2030-02-02T17:30:00Z', timeZone: 'America/Chicago' } });
+    sandbox.google.patchEvent(EMAIL, 'primary', String(chat.id), {
+      start: { dateTime: '2030-02-02T17:00:00Z', timeZone: 'America/Chicago' },
+      end: { dateTime: '2030-02-02T17:30:00Z', timeZone: 'America/Chicago' },
+    });
     const moved = await c.calendar.syncCalendar('primary', idle.cursor, WINDOW);
     expect(moved.changed.map((e) => e.providerEventId)).toEqual([chat.id]);
     expect(moved.calls).toBe(1);
@@ -105,7 +127,9 @@ describe('google calendar provider', () => {
     const instanceId = instances[1]!.providerEventId;
     sandbox.google.patchEvent(EMAIL, 'primary', instanceId, { summary: 'Mentor chat (moved)' });
     const inst = await c.calendar.syncCalendar('primary', moved.cursor, WINDOW);
-    expect(inst.changed.map((e) => [e.providerEventId, e.title, e.recurrenceFrequency])).toEqual([[instanceId, 'Mentor chat (moved)', 'WEEKLY']]);
+    expect(inst.changed.map((e) => [e.providerEventId, e.title, e.recurrenceFrequency])).toEqual([
+      [instanceId, 'Mentor chat (moved)', 'WEEKLY'],
+    ]);
     expect(inst.calls).toBe(2);
 
     sandbox.google.deleteEvent(EMAIL, 'primary', String(chat.id));
@@ -146,7 +170,12 @@ describe('google calendar provider', () => {
     const { c } = clients();
     await c.calendar.listCalendars();
     const before = sandbox.requests.length;
-    sandbox.faults.add({ provider: 'google', kind: 'rate_limit', pathIncludes: '/events', retryAfterSeconds: 12 });
+    sandbox.faults.add({
+      provider: 'google',
+      kind: 'rate_limit',
+      pathIncludes: '/events',
+      retryAfterSeconds: 12,
+    });
     const e403 = await rejection(c.calendar.syncCalendar('primary', null, WINDOW));
     expect(e403).toMatchObject({ kind: 'rate_limited', retryAfterMs: 12_000, status: 403 });
     sandbox.faults.add({ provider: 'google', kind: 'rate_limit', status: 429, pathIncludes: '/events' });
@@ -159,14 +188,22 @@ describe('google calendar provider', () => {
     const { c } = clients();
     await c.calendar.listCalendars();
     const before = sandbox.requests.length;
-    sandbox.faults.add({ provider: 'google', kind: 'server_error', status: 503, pathIncludes: '/calendarList' });
+    sandbox.faults.add({
+      provider: 'google',
+      kind: 'server_error',
+      status: 503,
+      pathIncludes: '/calendarList',
+    });
     const err = await rejection(c.calendar.listCalendars());
     expect(err.kind).toBe('transient');
     expect(sandbox.requests.length - before).toBe(1);
   });
 
   test('network failure → transient; Retry-After as an HTTP date; programming errors pass through unmapped', async () => {
-    const dead = createGoogleClients({ provider: 'google', email: EMAIL, refreshToken: TOKEN }, { ...endpoints, googleTokenUrl: 'http://127.0.0.1:9/token', googleApiRootUrl: 'http://127.0.0.1:9/' });
+    const dead = createGoogleClients(
+      { provider: 'google', email: EMAIL, refreshToken: TOKEN },
+      { ...endpoints, googleTokenUrl: 'http://127.0.0.1:9/token', googleApiRootUrl: 'http://127.0.0.1:9/' },
+    );
     const err = await rejection(dead.calendar.listCalendars());
     expect(err.kind).toBe('transient');
     expect(parseRetryAfter(new Date(Date.now() + 60_000).toUTCString())).toBeGreaterThan(58_000);
@@ -191,7 +228,11 @@ describe('google calendar provider', () => {
     sandbox.google.expireAccessTokens(EMAIL);
     calls.length = 0;
     await c.calendar.listCalendars();
-    expect(calls).toEqual(['GET /calendar/v3/users/me/calendarList', 'POST /token', 'GET /calendar/v3/users/me/calendarList']);
+    expect(calls).toEqual([
+      'GET /calendar/v3/users/me/calendarList',
+      'POST /token',
+      'GET /calendar/v3/users/me/calendarList',
+    ]);
   });
 
   test('createEvent with Meet + marker, findEventByMarker, updateEvent, deleteEvent twice', async () => {
@@ -208,12 +249,22 @@ describe('google calendar provider', () => {
     };
     const created = await c.calendar.createEvent('primary', input);
     expect(created.conferenceUrl).toMatch(/^https:\/\/meet\.google\.com\//);
-    expect(await c.calendar.findEventByMarker('primary', 'prep-1')).toMatchObject({ providerEventId: created.providerEventId });
+    expect(await c.calendar.findEventByMarker('primary', 'prep-1')).toMatchObject({
+      providerEventId: created.providerEventId,
+    });
     expect(await c.calendar.findEventByMarker('primary', 'nope')).toBeNull();
-    await c.calendar.updateEvent('primary', created.providerEventId, { ...input, title: 'Prep (moved)', start: new Date('2030-02-01T15:00:00Z'), end: new Date('2030-02-01T15:30:00Z') });
+    await c.calendar.updateEvent('primary', created.providerEventId, {
+      ...input,
+      title: 'Prep (moved)',
+      start: new Date('2030-02-01T15:00:00Z'),
+      end: new Date('2030-02-01T15:30:00Z'),
+    });
     const stored = sandbox.google.events(EMAIL, 'primary', { createdViaApi: true });
     expect(stored).toHaveLength(1);
-    expect(stored[0]).toMatchObject({ summary: 'Prep (moved)', extendedProperties: { private: { coffeeChatKey: 'prep-1' } } });
+    expect(stored[0]).toMatchObject({
+      summary: 'Prep (moved)',
+      extendedProperties: { private: { coffeeChatKey: 'prep-1' } },
+    });
     await c.calendar.deleteEvent('primary', created.providerEventId);
     await c.calendar.deleteEvent('primary', created.providerEventId);
     await c.calendar.deleteEvent('primary', 'neverexisted');
@@ -222,7 +273,11 @@ describe('google calendar provider', () => {
   });
 
   test('profile, calendars (secondary, read-only), token validation', async () => {
-    const secondary = sandbox.google.seedCalendar(EMAIL, { summary: 'Team', timeZone: 'Asia/Tokyo', accessRole: 'reader' });
+    const secondary = sandbox.google.seedCalendar(EMAIL, {
+      summary: 'Team',
+      timeZone: 'Asia/Tokyo',
+      accessRole: 'reader',
+    });
     const { c } = clients();
     expect(await c.calendar.getProfile()).toEqual({ email: EMAIL, timeZone: 'Europe/London' });
     const cals = await c.calendar.listCalendars();
@@ -234,7 +289,9 @@ describe('google calendar provider', () => {
     expect(ok).toEqual({ profile: { email: EMAIL, timeZone: 'Europe/London' }, refreshToken: TOKEN });
     const bad = await rejection(validateGoogleRefreshToken('not-a-token', endpoints));
     expect(bad.kind).toBe('auth_revoked');
-    expect(bad.message).toBe('Google refused the refresh token (invalid_grant: Token has been expired or revoked.)');
+    expect(bad.message).toBe(
+      'Google refused the refresh token (invalid_grant: Token has been expired or revoked.)',
+    );
   });
 
   test('consent flow: loopback redirect + PKCE gives a working refresh token', async () => {
@@ -253,7 +310,12 @@ describe('gmail mailbox provider', () => {
     const { c } = clients();
     const ref = await c.mailbox.createDraft(draft('draft-1'));
     const [d] = sandbox.google.drafts(EMAIL);
-    expect(d).toMatchObject({ draftId: ref.draftId, messageId: ref.internetMessageId, subject: 'Thanks for the chat', html: '<p>Thank you!</p>' });
+    expect(d).toMatchObject({
+      draftId: ref.draftId,
+      messageId: ref.internetMessageId,
+      subject: 'Thanks for the chat',
+      html: '<p>Thank you!</p>',
+    });
     expect(d!.to).toContain('grace@example.org');
     expect(d!.text.trim()).toBe('Thank you!');
     expect(d!.headers['x-coffee-chat-key']).toBe('draft-1');
@@ -262,7 +324,14 @@ describe('gmail mailbox provider', () => {
 
   test('create-once: a rate-limited or failed create retried by the caller makes one draft', async () => {
     const { c, calls } = clients();
-    sandbox.faults.add({ provider: 'google', kind: 'rate_limit', status: 429, method: 'POST', pathIncludes: '/drafts', retryAfterSeconds: 2 });
+    sandbox.faults.add({
+      provider: 'google',
+      kind: 'rate_limit',
+      status: 429,
+      method: 'POST',
+      pathIncludes: '/drafts',
+      retryAfterSeconds: 2,
+    });
     const err = await rejection(c.mailbox.createDraft(draft('once-1')));
     expect(err).toMatchObject({ kind: 'rate_limited', retryAfterMs: 2000 });
     calls.length = 0;
@@ -310,9 +379,29 @@ describe('gmail mailbox provider', () => {
   test('lastMailExchanged: newest sent or received since an instant, drafts excluded; 1 call when none', async () => {
     const g = sandbox.google;
     const now = Date.now();
-    await g.seedMail(EMAIL, { direction: 'received', from: 'Grace <grace@example.org>', to: EMAIL, subject: 'hello', text: 'x', date: new Date(now - 10 * 86400_000) });
-    await g.seedMail(EMAIL, { direction: 'sent', to: 'grace@example.org', subject: 're: hello', text: 'y', date: new Date(now - 3 * 86400_000) });
-    await g.seedMail(EMAIL, { direction: 'received', from: 'bob@example.net', to: EMAIL, subject: 'other', text: 'z', date: new Date(now - 86400_000) });
+    await g.seedMail(EMAIL, {
+      direction: 'received',
+      from: 'Grace <grace@example.org>',
+      to: EMAIL,
+      subject: 'hello',
+      text: 'x',
+      date: new Date(now - 10 * 86400_000),
+    });
+    await g.seedMail(EMAIL, {
+      direction: 'sent',
+      to: 'grace@example.org',
+      subject: 're: hello',
+      text: 'y',
+      date: new Date(now - 3 * 86400_000),
+    });
+    await g.seedMail(EMAIL, {
+      direction: 'received',
+      from: 'bob@example.net',
+      to: EMAIL,
+      subject: 'other',
+      text: 'z',
+      date: new Date(now - 86400_000),
+    });
     const { c, calls } = clients();
     await c.mailbox.createDraft(draft('d-1')); // a newer draft to Grace must not count
     calls.length = 0;

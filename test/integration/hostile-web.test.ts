@@ -22,7 +22,14 @@ jest.setTimeout(90_000);
 const HOUR = 3_600_000;
 const TOKEN = randomBytes(32).toString('base64url');
 /** Strings that only private answers contain. */
-const PRIVATE = ['aiko@example.jp', 'Aiko Tanaka', 'Virtual coffee with Aiko', 'sam@example.com', 'Sam Rivera', TOKEN];
+const PRIVATE = [
+  'aiko@example.jp',
+  'Aiko Tanaka',
+  'Virtual coffee with Aiko',
+  'sam@example.com',
+  'Sam Rivera',
+  TOKEN,
+];
 
 let db: TestDb;
 let app: App;
@@ -33,17 +40,34 @@ let ids = { chat: '', event: '', contact: '', channel: '', channelToken: '' };
 
 type Res = { status: number; body: string };
 
-function raw(url: string, opts: { method?: string; headers?: Record<string, string>; body?: string | Buffer; path?: string } = {}): Promise<Res> {
+function raw(
+  url: string,
+  opts: { method?: string; headers?: Record<string, string>; body?: string | Buffer; path?: string } = {},
+): Promise<Res> {
   const u = new URL(url);
   return new Promise((resolve, reject) => {
     // A connection per request: a keep-alive socket the server closed after refusing a body is not the server's answer.
-    const req = request({ hostname: u.hostname, port: u.port, path: opts.path ?? `${u.pathname}${u.search}`, method: opts.method ?? 'GET', headers: opts.headers ?? {}, agent: false }, (res) => {
-      let body = '';
-      res.on('data', (c) => (body += String(c)));
-      res.on('end', () => resolve({ status: res.statusCode ?? 0, body }));
-    });
+    const req = request(
+      {
+        hostname: u.hostname,
+        port: u.port,
+        path: opts.path ?? `${u.pathname}${u.search}`,
+        method: opts.method ?? 'GET',
+        headers: opts.headers ?? {},
+        agent: false,
+      },
+      (res) => {
+        let body = '';
+        res.on('data', (c) => (body += String(c)));
+        res.on('end', () => resolve({ status: res.statusCode ?? 0, body }));
+      },
+    );
     // The server may answer (413, 431) and close before it has read everything we send.
-    req.on('error', (err: NodeJS.ErrnoException) => (err.code === 'ECONNRESET' || err.code === 'EPIPE' ? resolve({ status: 0, body: err.code }) : reject(err)));
+    req.on('error', (err: NodeJS.ErrnoException) =>
+      err.code === 'ECONNRESET' || err.code === 'EPIPE'
+        ? resolve({ status: 0, body: err.code })
+        : reject(err),
+    );
     req.end(opts.body ?? '');
   });
 }
@@ -67,17 +91,34 @@ async function snapshot() {
     app.prisma.event.findUniqueOrThrow({ where: { id: ids.event } }),
     app.prisma.contact.findUniqueOrThrow({ where: { id: ids.contact } }),
   ]);
-  return { note: chat.note, status: chat.status, override: event.override, zone: contact.timeZone, stop: contact.doNotContact, jobs: await jobCount() };
+  return {
+    note: chat.note,
+    status: chat.status,
+    override: event.override,
+    zone: contact.timeZone,
+    stop: contact.doNotContact,
+    jobs: await jobCount(),
+  };
 }
 
 function expectClean(what: unknown, res: Res, allowed: (s: number) => boolean = (s) => s >= 400 && s < 500) {
-  expect([what, res.status, res.status ? '' : res.body, allowed(res.status)]).toEqual([what, res.status, res.status ? '' : res.body, true]);
+  expect([what, res.status, res.status ? '' : res.body, allowed(res.status)]).toEqual([
+    what,
+    res.status,
+    res.status ? '' : res.body,
+    true,
+  ]);
   for (const p of PRIVATE) expect([what, res.body.includes(p)]).toEqual([what, false]);
 }
 
 beforeAll(async () => {
   db = await openTestDb('embedded');
-  const config = parseConfig({ REDIS_URL: process.env.REDIS_URL, DATA_DIR: db.dataDir, LOG_LEVEL: 'silent', QUEUE_PREFIX: `hostile-${randomBytes(4).toString('hex')}` });
+  const config = parseConfig({
+    REDIS_URL: process.env.REDIS_URL,
+    DATA_DIR: db.dataDir,
+    LOG_LEVEL: 'silent',
+    QUEUE_PREFIX: `hostile-${randomBytes(4).toString('hex')}`,
+  });
   app = await createApp({
     config,
     db,
@@ -88,13 +129,31 @@ beforeAll(async () => {
   });
   const user = await app.prisma.user.create({ data: { name: 'Sam Rivera', timeZone: 'UTC' } });
   const account = await app.prisma.account.create({
-    data: { userId: user.id, provider: 'google', email: 'sam@example.com', refreshTokenEnc: 'x', tokenKeyId: 'k1', scopes: [], timeZone: 'UTC' },
+    data: {
+      userId: user.id,
+      provider: 'google',
+      email: 'sam@example.com',
+      refreshTokenEnc: 'x',
+      tokenKeyId: 'k1',
+      scopes: [],
+      timeZone: 'UTC',
+    },
     include: { user: true },
   });
   const channel = `chan-${randomBytes(8).toString('hex')}`;
   const channelToken = randomBytes(32).toString('base64url');
   const calendar = await app.prisma.calendar.create({
-    data: { accountId: account.id, providerCalendarId: 'primary', name: 'Sam', primary: true, selected: true, timeZone: 'UTC', watchChannelId: channel, watchToken: channelToken, watchResourceId: 'res-1' },
+    data: {
+      accountId: account.id,
+      providerCalendarId: 'primary',
+      name: 'Sam',
+      primary: true,
+      selected: true,
+      timeZone: 'UTC',
+      watchChannelId: channel,
+      watchToken: channelToken,
+      watchResourceId: 'res-1',
+    },
   });
   const start = new Date(Math.ceil((app.now().getTime() + 30 * HOUR) / HOUR) * HOUR);
   await ingestSyncPage(app, account, calendar, {
@@ -106,9 +165,16 @@ beforeAll(async () => {
         title: 'Virtual coffee with Aiko',
         description: '',
         start: { kind: 'timed', utc: start.toISOString(), timeZone: 'Asia/Tokyo' },
-        end: { kind: 'timed', utc: new Date(start.getTime() + 30 * 60_000).toISOString(), timeZone: 'Asia/Tokyo' },
+        end: {
+          kind: 'timed',
+          utc: new Date(start.getTime() + 30 * 60_000).toISOString(),
+          timeZone: 'Asia/Tokyo',
+        },
         organizer: { email: 'aiko@example.jp', name: 'Aiko Tanaka', self: false },
-        attendees: [person('sam@example.com', 'Sam Rivera', { self: true }), person('aiko@example.jp', 'Aiko Tanaka', { organizer: true })],
+        attendees: [
+          person('sam@example.com', 'Sam Rivera', { self: true }),
+          person('aiko@example.jp', 'Aiko Tanaka', { organizer: true }),
+        ],
         markers: {},
       },
     ],
@@ -130,7 +196,8 @@ afterAll(async () => {
   await open?.close();
   await guarded?.close();
   await hooks?.close();
-  for (const q of Object.values(app?.queues ?? {})) await q.obliterate({ force: true }).catch(() => undefined);
+  for (const q of Object.values(app?.queues ?? {}))
+    await q.obliterate({ force: true }).catch(() => undefined);
   await app?.close();
   await db?.dispose();
 });
@@ -170,7 +237,11 @@ describe('the review page under attack', () => {
     const host = new URL(open.url).host;
     for (const headers of PROXY) {
       for (const [method, path, body] of routes()) {
-        const res = await raw(`${open.url.slice(0, -1)}${path}`, { method, body, headers: { host, 'content-type': 'application/x-www-form-urlencoded', ...headers } });
+        const res = await raw(`${open.url.slice(0, -1)}${path}`, {
+          method,
+          body,
+          headers: { host, 'content-type': 'application/x-www-form-urlencoded', ...headers },
+        });
         expectClean([method, path, headers], res, (s) => s === 403);
       }
     }
@@ -193,16 +264,33 @@ describe('the review page under attack', () => {
     ];
     for (const headers of forged) {
       for (const [method, path, body] of routes()) {
-        const res = await raw(`${guarded.url.slice(0, -1)}${path}`, { method, body, headers: { host, 'content-type': 'application/x-www-form-urlencoded', ...headers } });
+        const res = await raw(`${guarded.url.slice(0, -1)}${path}`, {
+          method,
+          body,
+          headers: { host, 'content-type': 'application/x-www-form-urlencoded', ...headers },
+        });
         expectClean(`${method} ${path} ${JSON.stringify(headers).slice(0, 40)}`, res, (s) => s === 401);
       }
       // Headers past Node's 16 KB limit: 431 and the connection closed, before any route runs.
-      const huge = await raw(`${guarded.url}api/status`, { headers: { host, authorization: `Bearer ${'x'.repeat(20_000)}` } });
+      const huge = await raw(`${guarded.url}api/status`, {
+        headers: { host, authorization: `Bearer ${'x'.repeat(20_000)}` },
+      });
       expectClean('oversized authorization', huge, (s) => s === 431 || s === 0);
     }
     // ?token= only on GET, and a wrong one is not a sign-in.
-    expectClean('post ?token=', await raw(`${guarded.url}chats/${ids.chat}/exclude?token=${TOKEN}`, { method: 'POST', headers: { host } }), (s) => s === 401);
-    expectClean('wrong ?token=', await raw(`${guarded.url}?token=${'A'.repeat(43)}`, { headers: { host } }), (s) => s === 401);
+    expectClean(
+      'post ?token=',
+      await raw(`${guarded.url}chats/${ids.chat}/exclude?token=${TOKEN}`, {
+        method: 'POST',
+        headers: { host },
+      }),
+      (s) => s === 401,
+    );
+    expectClean(
+      'wrong ?token=',
+      await raw(`${guarded.url}?token=${'A'.repeat(43)}`, { headers: { host } }),
+      (s) => s === 401,
+    );
     expect(await snapshot()).toEqual(before);
   });
 
@@ -211,28 +299,137 @@ describe('the review page under attack', () => {
     const base = open.url.slice(0, -1);
     const host = new URL(open.url).host;
     const form = { host, 'content-type': 'application/x-www-form-urlencoded' };
-    const cases: [string, { method?: string; path: string; headers?: Record<string, string>; body?: string | Buffer }, (s: number) => boolean][] = [
-      ['oversized form', { method: 'POST', path: `/chats/${ids.chat}/note`, headers: form, body: `note=${'a'.repeat(100_000)}` }, (s) => s === 413],
-      ['form as JSON', { method: 'POST', path: `/chats/${ids.chat}/note`, headers: { host, 'content-type': 'application/json' }, body: '{"note":"x"' }, (s) => s === 415 || s === 400],
-      ['odd content type', { method: 'POST', path: `/contacts/${ids.contact}/stop`, headers: { host, 'content-type': 'text/xml' }, body: '<x/>' }, (s) => s === 415],
-      ['no CSRF token', { method: 'POST', path: `/chats/${ids.chat}/note`, headers: form, body: 'note=forged' }, (s) => s === 303],
-      ['wrong CSRF token', { method: 'POST', path: `/contacts/${ids.contact}/stop`, headers: form, body: `_csrf=${'A'.repeat(43)}` }, (s) => s === 303],
-      ['duplicated CSRF field', { method: 'POST', path: `/contacts/${ids.contact}/stop`, headers: form, body: '_csrf=a&_csrf=b' }, (s) => s === 303],
-      ['very long id', { method: 'POST', path: `/chats/${'x'.repeat(3000)}/note`, headers: form, body: 'note=x' }, (s) => s === 303 || s === 404 || s === 414],
-      ['cross-site form', { method: 'POST', path: `/contacts/${ids.contact}/stop`, headers: { ...form, origin: 'https://evil.example' }, body: '' }, (s) => s === 403],
-      ['cross-site fetch metadata', { method: 'POST', path: `/contacts/${ids.contact}/stop`, headers: { ...form, 'sec-fetch-site': 'cross-site' }, body: '' }, (s) => s === 403],
-      ['null origin', { method: 'POST', path: `/contacts/${ids.contact}/stop`, headers: { ...form, origin: 'null' }, body: '' }, (s) => s === 403],
+    const cases: [
+      string,
+      { method?: string; path: string; headers?: Record<string, string>; body?: string | Buffer },
+      (s: number) => boolean,
+    ][] = [
+      [
+        'oversized form',
+        {
+          method: 'POST',
+          path: `/chats/${ids.chat}/note`,
+          headers: form,
+          body: `note=${'a'.repeat(100_000)}`,
+        },
+        (s) => s === 413,
+      ],
+      [
+        'form as JSON',
+        {
+          method: 'POST',
+          path: `/chats/${ids.chat}/note`,
+          headers: { host, 'content-type': 'application/json' },
+          body: '{"note":"x"',
+        },
+        (s) => s === 415 || s === 400,
+      ],
+      [
+        'odd content type',
+        {
+          method: 'POST',
+          path: `/contacts/${ids.contact}/stop`,
+          headers: { host, 'content-type': 'text/xml' },
+          body: '<x/>',
+        },
+        (s) => s === 415,
+      ],
+      [
+        'no CSRF token',
+        { method: 'POST', path: `/chats/${ids.chat}/note`, headers: form, body: 'note=forged' },
+        (s) => s === 303,
+      ],
+      [
+        'wrong CSRF token',
+        {
+          method: 'POST',
+          path: `/contacts/${ids.contact}/stop`,
+          headers: form,
+          body: `_csrf=${'A'.repeat(43)}`,
+        },
+        (s) => s === 303,
+      ],
+      [
+        'duplicated CSRF field',
+        { method: 'POST', path: `/contacts/${ids.contact}/stop`, headers: form, body: '_csrf=a&_csrf=b' },
+        (s) => s === 303,
+      ],
+      [
+        'very long id',
+        { method: 'POST', path: `/chats/${'x'.repeat(3000)}/note`, headers: form, body: 'note=x' },
+        (s) => s === 303 || s === 404 || s === 414,
+      ],
+      [
+        'cross-site form',
+        {
+          method: 'POST',
+          path: `/contacts/${ids.contact}/stop`,
+          headers: { ...form, origin: 'https://evil.example' },
+          body: '',
+        },
+        (s) => s === 403,
+      ],
+      [
+        'cross-site fetch metadata',
+        {
+          method: 'POST',
+          path: `/contacts/${ids.contact}/stop`,
+          headers: { ...form, 'sec-fetch-site': 'cross-site' },
+          body: '',
+        },
+        (s) => s === 403,
+      ],
+      [
+        'null origin',
+        {
+          method: 'POST',
+          path: `/contacts/${ids.contact}/stop`,
+          headers: { ...form, origin: 'null' },
+          body: '',
+        },
+        (s) => s === 403,
+      ],
       ['bad percent-encoding', { path: '/chats/%E0%A4%A/note' }, (s) => s >= 400 && s < 500],
       ['bad query encoding', { path: '/?flash=%ZZ' }, (s) => s === 200 || s === 400],
       ['unknown method', { method: 'DELETE', path: '/' }, (s) => s === 404 || s === 405],
-      ['path traversal', { path: '/queues/static/../../../../etc/passwd' }, (s) => s === 404 || s === 400 || s === 403],
-      ['DNS rebinding host', { path: '/api/status', headers: { host: 'attacker.example' } }, (s) => s === 403],
-      ['oversized header', { path: '/', headers: { host, 'x-pad': 'p'.repeat(20_000) } }, (s) => s === 431 || s === 0],
-      ['bull-board bogus queue', { method: 'PUT', path: '/queues/api/queues/nope/obliterate', headers: { host } }, (s) => s === 403],
-      ['bull-board job data edit', { method: 'PATCH', path: '/queues/api/queues/actions/x/update-data', headers: { host, 'content-type': 'application/json' }, body: '{"data":{}}' }, (s) => s === 403],
+      [
+        'path traversal',
+        { path: '/queues/static/../../../../etc/passwd' },
+        (s) => s === 404 || s === 400 || s === 403,
+      ],
+      [
+        'DNS rebinding host',
+        { path: '/api/status', headers: { host: 'attacker.example' } },
+        (s) => s === 403,
+      ],
+      [
+        'oversized header',
+        { path: '/', headers: { host, 'x-pad': 'p'.repeat(20_000) } },
+        (s) => s === 431 || s === 0,
+      ],
+      [
+        'bull-board bogus queue',
+        { method: 'PUT', path: '/queues/api/queues/nope/obliterate', headers: { host } },
+        (s) => s === 403,
+      ],
+      [
+        'bull-board job data edit',
+        {
+          method: 'PATCH',
+          path: '/queues/api/queues/actions/x/update-data',
+          headers: { host, 'content-type': 'application/json' },
+          body: '{"data":{}}',
+        },
+        (s) => s === 403,
+      ],
     ];
     for (const [what, c, ok] of cases) {
-      const res = await raw(`${base}${c.path}`, { method: c.method, headers: c.headers ?? { host }, body: c.body, path: c.path });
+      const res = await raw(`${base}${c.path}`, {
+        method: c.method,
+        headers: c.headers ?? { host },
+        body: c.body,
+        path: c.path,
+      });
       expect([what, res.status, ok(res.status)]).toEqual([what, res.status, true]);
       expect([what, res.body.includes(TOKEN)]).toEqual([what, false]);
     }
@@ -244,32 +441,102 @@ describe('the webhook listener under attack', () => {
   test('forged, malformed, oversized and proxied notifications: clean 4xx, nothing queued, nothing else served', async () => {
     const before = await snapshot();
     const base = hooks.url.slice(0, -1);
-    const g = (headers: Record<string, string>) => ({ method: 'POST', path: '/hooks/google', headers: { 'x-goog-resource-state': 'exists', ...headers } });
-    const m = (body: string, headers: Record<string, string> = {}) => ({ method: 'POST', path: '/hooks/microsoft', headers: { 'content-type': 'application/json', ...headers }, body });
-    const many = JSON.stringify({ value: Array.from({ length: 2000 }, (_, i) => ({ subscriptionId: `forged-${i}`, clientState: 'x' })) });
-    const cases: [string, { method?: string; path: string; headers?: Record<string, string>; body?: string }, (s: number) => boolean][] = [
+    const g = (headers: Record<string, string>) => ({
+      method: 'POST',
+      path: '/hooks/google',
+      headers: { 'x-goog-resource-state': 'exists', ...headers },
+    });
+    const m = (body: string, headers: Record<string, string> = {}) => ({
+      method: 'POST',
+      path: '/hooks/microsoft',
+      headers: { 'content-type': 'application/json', ...headers },
+      body,
+    });
+    const many = JSON.stringify({
+      value: Array.from({ length: 2000 }, (_, i) => ({ subscriptionId: `forged-${i}`, clientState: 'x' })),
+    });
+    const cases: [
+      string,
+      { method?: string; path: string; headers?: Record<string, string>; body?: string },
+      (s: number) => boolean,
+    ][] = [
       ['google: no headers', { method: 'POST', path: '/hooks/google' }, (s) => s === 400],
-      ['google: unknown channel', g({ 'x-goog-channel-id': 'nope', 'x-goog-channel-token': ids.channelToken }), (s) => s === 404],
-      ['google: wrong token', g({ 'x-goog-channel-id': ids.channel, 'x-goog-channel-token': 'wrong' }), (s) => s === 401],
+      [
+        'google: unknown channel',
+        g({ 'x-goog-channel-id': 'nope', 'x-goog-channel-token': ids.channelToken }),
+        (s) => s === 404,
+      ],
+      [
+        'google: wrong token',
+        g({ 'x-goog-channel-id': ids.channel, 'x-goog-channel-token': 'wrong' }),
+        (s) => s === 401,
+      ],
       ['google: no token', g({ 'x-goog-channel-id': ids.channel }), (s) => s === 401],
-      ['google: huge token', g({ 'x-goog-channel-id': ids.channel, 'x-goog-channel-token': 't'.repeat(8000) }), (s) => s === 401],
-      ['google: proxied forgery', g({ 'x-goog-channel-id': ids.channel, 'x-goog-channel-token': 'wrong', 'x-forwarded-for': '203.0.113.7', via: '1.1 x' }), (s) => s === 401],
+      [
+        'google: huge token',
+        g({ 'x-goog-channel-id': ids.channel, 'x-goog-channel-token': 't'.repeat(8000) }),
+        (s) => s === 401,
+      ],
+      [
+        'google: proxied forgery',
+        g({
+          'x-goog-channel-id': ids.channel,
+          'x-goog-channel-token': 'wrong',
+          'x-forwarded-for': '203.0.113.7',
+          via: '1.1 x',
+        }),
+        (s) => s === 401,
+      ],
       ['microsoft: broken JSON', m('{"value":['), (s) => s === 400],
       ['microsoft: not a list', m('{"value":{"subscriptionId":"x"}}'), (s) => s === 400],
       ['microsoft: JSON null', m('null'), (s) => s === 400],
-      ['microsoft: wrong clientState', m(JSON.stringify({ value: [{ subscriptionId: ids.channel, clientState: 'wrong' }] })), (s) => s === 401],
+      [
+        'microsoft: wrong clientState',
+        m(JSON.stringify({ value: [{ subscriptionId: ids.channel, clientState: 'wrong' }] })),
+        (s) => s === 401,
+      ],
       ['microsoft: 2000 forged items', m(many), (s) => s === 404],
-      ['microsoft: items of the wrong type', m(JSON.stringify({ value: [null, 1, 'x', [], { subscriptionId: 5 }] })), (s) => s === 404],
-      ['microsoft: oversized body', m(`{"value":[],"pad":"${'p'.repeat(300_000)}"}`), (s) => s === 413 || s === 0],
-      ['microsoft: huge validation token', { method: 'POST', path: `/hooks/microsoft?validationToken=${'v'.repeat(2000)}` }, (s) => s === 400],
+      [
+        'microsoft: items of the wrong type',
+        m(JSON.stringify({ value: [null, 1, 'x', [], { subscriptionId: 5 }] })),
+        (s) => s === 404,
+      ],
+      [
+        'microsoft: oversized body',
+        m(`{"value":[],"pad":"${'p'.repeat(300_000)}"}`),
+        (s) => s === 413 || s === 0,
+      ],
+      [
+        'microsoft: huge validation token',
+        { method: 'POST', path: `/hooks/microsoft?validationToken=${'v'.repeat(2000)}` },
+        (s) => s === 400,
+      ],
       ['GET a hook', { path: '/hooks/google' }, (s) => s === 404],
       ['the review page is not here', { path: '/api/status' }, (s) => s === 404],
-      ['nor its forms', { method: 'POST', path: `/chats/${ids.chat}/exclude`, headers: { 'content-type': 'application/x-www-form-urlencoded' }, body: 'x=1' }, (s) => s === 404],
-      ['nor the queue board', { method: 'PUT', path: '/queues/api/queues/actions/obliterate' }, (s) => s === 404],
+      [
+        'nor its forms',
+        {
+          method: 'POST',
+          path: `/chats/${ids.chat}/exclude`,
+          headers: { 'content-type': 'application/x-www-form-urlencoded' },
+          body: 'x=1',
+        },
+        (s) => s === 404,
+      ],
+      [
+        'nor the queue board',
+        { method: 'PUT', path: '/queues/api/queues/actions/obliterate' },
+        (s) => s === 404,
+      ],
       ['bad percent-encoding', { method: 'POST', path: '/hooks/%E0%A4%A' }, (s) => s >= 400 && s < 500],
     ];
     for (const [what, c, ok] of cases) {
-      const res = await raw(`${base}${c.path}`, { method: c.method, headers: c.headers, body: c.body, path: c.path });
+      const res = await raw(`${base}${c.path}`, {
+        method: c.method,
+        headers: c.headers,
+        body: c.body,
+        path: c.path,
+      });
       expectClean(what, res, ok);
       expect([what, res.body.includes(ids.channelToken)]).toEqual([what, false]);
     }

@@ -18,7 +18,11 @@ const draft = (marker: string, over: Partial<DraftInput> = {}): DraftInput => ({
   ...over,
 });
 const moved = (marker: string) =>
-  draft(marker, { subject: 'Coffee on Wednesday?', text: 'See you Wednesday at 9.', html: '<p>See you Wednesday at 9.</p>' });
+  draft(marker, {
+    subject: 'Coffee on Wednesday?',
+    text: 'See you Wednesday at 9.',
+    html: '<p>See you Wednesday at 9.</p>',
+  });
 
 describe('microsoft updateDraftIfUnchanged on the sandbox', () => {
   let sandbox: Sandbox;
@@ -28,11 +32,21 @@ describe('microsoft updateDraftIfUnchanged on the sandbox', () => {
 
   beforeEach(async () => {
     sandbox = await startSandbox();
-    const seeded = sandbox.microsoft.seedAccount({ email: EMAIL, name: 'Ada Lovelace', windowsTimeZone: 'Tokyo Standard Time' });
+    const seeded = sandbox.microsoft.seedAccount({
+      email: EMAIL,
+      name: 'Ada Lovelace',
+      windowsTimeZone: 'Tokyo Standard Time',
+    });
     const endpoints: ProviderEndpoints = sandboxEndpoints(sandbox);
     calls = [];
     mailbox = createMicrosoftClients(
-      { provider: 'microsoft', email: EMAIL, refreshToken: seeded.refreshToken, onRefreshTokenRotated: async () => {}, onCall: (e) => calls.push(e) },
+      {
+        provider: 'microsoft',
+        email: EMAIL,
+        refreshToken: seeded.refreshToken,
+        onRefreshTokenRotated: async () => {},
+        onCall: (e) => calls.push(e),
+      },
       endpoints,
     ).mailbox;
   });
@@ -49,19 +63,30 @@ describe('microsoft updateDraftIfUnchanged on the sandbox', () => {
     calls.length = 0;
     const updated = await mailbox.updateDraftIfUnchanged!(ref.draftId, ref.version, moved('chat-1'));
     expect(graphCalls()).toEqual(['PATCH /me/messages/{id}']);
-    expect(updated).toMatchObject({ draftId: ref.draftId, internetMessageId: ref.internetMessageId, version: expect.any(String) });
+    expect(updated).toMatchObject({
+      draftId: ref.draftId,
+      internetMessageId: ref.internetMessageId,
+      version: expect.any(String),
+    });
     expect(updated!.version).not.toBe(ref.version);
     const [stored] = sandbox.microsoft.drafts(EMAIL);
-    expect(stored).toMatchObject({ subject: 'Coffee on Wednesday?', html: '<p>See you Wednesday at 9.</p>', changeKey: updated!.version });
+    expect(stored).toMatchObject({
+      subject: 'Coffee on Wednesday?',
+      html: '<p>See you Wednesday at 9.</p>',
+      changeKey: updated!.version,
+    });
     expect(stored!.markers[COFFEE_CHAT_MARKER_ID]).toBe('chat-1');
     // The new version is the one to send next time; the old one is stale now.
     const again = await mailbox.updateDraftIfUnchanged!(ref.draftId, updated!.version, draft('chat-1'));
     expect(again).not.toBeNull();
     expect(await mailbox.updateDraftIfUnchanged!(ref.draftId, updated!.version, moved('chat-1'))).toBeNull();
-    expect(sandbox.microsoft.drafts(EMAIL)[0]).toMatchObject({ subject: 'Coffee on Tuesday?', changeKey: again!.version });
+    expect(sandbox.microsoft.drafts(EMAIL)[0]).toMatchObject({
+      subject: 'Coffee on Tuesday?',
+      changeKey: again!.version,
+    });
   });
 
-  test('a draft the user edited is left alone: null, and the text is the user\'s', async () => {
+  test("a draft the user edited is left alone: null, and the text is the user's", async () => {
     const ref = await mailbox.createDraft(draft('chat-2'));
     sandbox.microsoft.editDraft(EMAIL, ref.draftId, { html: '<p>Ada wrote this herself.</p>' });
     const before = sandbox.microsoft.drafts(EMAIL)[0]!;
@@ -69,7 +94,11 @@ describe('microsoft updateDraftIfUnchanged on the sandbox', () => {
     expect(await mailbox.updateDraftIfUnchanged!(ref.draftId, ref.version, moved('chat-2'))).toBeNull();
     expect(graphCalls()).toEqual(['PATCH /me/messages/{id}']);
     const after = sandbox.microsoft.drafts(EMAIL)[0]!;
-    expect(after).toMatchObject({ subject: 'Coffee on Tuesday?', html: '<p>Ada wrote this herself.</p>', changeKey: before.changeKey });
+    expect(after).toMatchObject({
+      subject: 'Coffee on Tuesday?',
+      html: '<p>Ada wrote this herself.</p>',
+      changeKey: before.changeKey,
+    });
   });
 
   test('a sent draft: null, nothing changed in Sent Items', async () => {
@@ -79,7 +108,9 @@ describe('microsoft updateDraftIfUnchanged on the sandbox', () => {
     expect(await mailbox.updateDraftIfUnchanged!(ref.draftId, ref.version, moved('chat-3'))).toBeNull();
     expect(graphCalls()).toEqual(['PATCH /me/messages/{id}']);
     expect(sandbox.microsoft.drafts(EMAIL)).toEqual([]);
-    expect(sandbox.microsoft.messages(EMAIL, 'sentitems')).toEqual([expect.objectContaining({ id: sent.id, subject: 'Coffee on Tuesday?', changeKey: sent.changeKey })]);
+    expect(sandbox.microsoft.messages(EMAIL, 'sentitems')).toEqual([
+      expect.objectContaining({ id: sent.id, subject: 'Coffee on Tuesday?', changeKey: sent.changeKey }),
+    ]);
   });
 
   test('a sent message under the same id (not a draft any more): null, and it is not changed', async () => {
@@ -88,7 +119,10 @@ describe('microsoft updateDraftIfUnchanged on the sandbox', () => {
     const ref = await mailbox.createDraft(draft('chat-4'));
     const sent = sandbox.microsoft.sendDraft(EMAIL, ref.draftId);
     expect(await mailbox.updateDraftIfUnchanged!(sent.id, sent.changeKey, moved('chat-4'))).toBeNull();
-    expect(sandbox.microsoft.messages(EMAIL, 'sentitems')[0]).toMatchObject({ subject: 'Coffee on Tuesday?', changeKey: sent.changeKey });
+    expect(sandbox.microsoft.messages(EMAIL, 'sentitems')[0]).toMatchObject({
+      subject: 'Coffee on Tuesday?',
+      changeKey: sent.changeKey,
+    });
   });
 
   test('a deleted draft: null', async () => {
@@ -103,7 +137,9 @@ describe('microsoft updateDraftIfUnchanged on the sandbox', () => {
   test('other failures still throw ProviderError (revoked account)', async () => {
     const ref = await mailbox.createDraft(draft('chat-6'));
     sandbox.microsoft.revoke(EMAIL);
-    await expect(mailbox.updateDraftIfUnchanged!(ref.draftId, ref.version, moved('chat-6'))).rejects.toMatchObject({ name: 'ProviderError', kind: 'auth_revoked' });
+    await expect(
+      mailbox.updateDraftIfUnchanged!(ref.draftId, ref.version, moved('chat-6')),
+    ).rejects.toMatchObject({ name: 'ProviderError', kind: 'auth_revoked' });
   });
 
   test('the etag form sent is W/"<changeKey>" (bare, quoted and weak versions all end up the same)', () => {

@@ -13,7 +13,6 @@ const EMAIL = 'ada@contoso.example';
 const WINDOW: SyncWindow = { from: new Date('2029-12-01T00:00:00Z'), to: new Date('2030-06-01T00:00:00Z') };
 const at = (day: number, hour = 9) => new Date(Date.UTC(2030, 0, 1 + day, hour)).toISOString();
 
-
 describe('microsoft provider on the sandbox', () => {
   let sandbox: Sandbox;
   let endpoints: ProviderEndpoints;
@@ -24,7 +23,11 @@ describe('microsoft provider on the sandbox', () => {
 
   beforeEach(async () => {
     sandbox = await startSandbox();
-    const seeded = sandbox.microsoft.seedAccount({ email: EMAIL, name: 'Ada Lovelace', windowsTimeZone: 'Tokyo Standard Time' });
+    const seeded = sandbox.microsoft.seedAccount({
+      email: EMAIL,
+      name: 'Ada Lovelace',
+      windowsTimeZone: 'Tokyo Standard Time',
+    });
     refreshToken = seeded.refreshToken;
     calendarId = seeded.defaultCalendarId;
     endpoints = sandboxEndpoints(sandbox);
@@ -76,7 +79,11 @@ describe('microsoft provider on the sandbox', () => {
   test('profile maps the mailbox Windows zone; calendars list primary and others', async () => {
     sandbox.microsoft.addCalendar(EMAIL, { name: 'Work' });
     const { calendar } = clients();
-    expect(await calendar.getProfile()).toEqual({ email: EMAIL, name: 'Ada Lovelace', timeZone: 'Asia/Tokyo' });
+    expect(await calendar.getProfile()).toEqual({
+      email: EMAIL,
+      name: 'Ada Lovelace',
+      timeZone: 'Asia/Tokyo',
+    });
     const cals = await calendar.listCalendars();
     expect(cals).toEqual([
       { id: calendarId, name: 'Calendar', primary: true, canWrite: true },
@@ -101,9 +108,32 @@ describe('microsoft provider on the sandbox', () => {
       organizer: { email: 'guest0@example.org', name: 'Guest 0', self: false },
     });
     expect(ev.attendees).toEqual([
-      { email: EMAIL, name: 'Ada', self: true, organizer: false, resource: false, optional: false, response: 'accepted' },
-      { email: 'guest0@example.org', name: 'Guest 0', self: false, organizer: true, resource: false, optional: false, response: 'accepted' },
-      { email: 'room@contoso.example', self: false, organizer: false, resource: true, optional: false, response: 'needsAction' },
+      {
+        email: EMAIL,
+        name: 'Ada',
+        self: true,
+        organizer: false,
+        resource: false,
+        optional: false,
+        response: 'accepted',
+      },
+      {
+        email: 'guest0@example.org',
+        name: 'Guest 0',
+        self: false,
+        organizer: true,
+        resource: false,
+        optional: false,
+        response: 'accepted',
+      },
+      {
+        email: 'room@contoso.example',
+        self: false,
+        organizer: false,
+        resource: true,
+        optional: false,
+        response: 'needsAction',
+      },
     ]);
 
     calls.length = 0;
@@ -112,11 +142,19 @@ describe('microsoft provider on the sandbox', () => {
     expect(calls).toHaveLength(1);
     console.log(`[measure] microsoft idle incremental sync: ${calls.length} provider call(s) for 1 calendar`);
 
-    sandbox.microsoft.updateEvent(EMAIL, ids[3]!, { subject: 'Coffee chat 3 (moved)', start: at(3, 14), end: at(3, 15) });
+    sandbox.microsoft.updateEvent(EMAIL, ids[3]!, {
+      subject: 'Coffee chat 3 (moved)',
+      start: at(3, 14),
+      end: at(3, 15),
+    });
     sandbox.microsoft.deleteEvent(EMAIL, ids[4]!);
     const inc = await calendar.syncCalendar(calendarId, idle.cursor, WINDOW);
     expect(inc.changed.map((e) => e.title)).toEqual(['Coffee chat 3 (moved)']);
-    expect(inc.changed[0]!.start).toEqual({ kind: 'timed', utc: '2030-01-04T14:00:00Z', timeZone: 'America/Los_Angeles' });
+    expect(inc.changed[0]!.start).toEqual({
+      kind: 'timed',
+      utc: '2030-01-04T14:00:00Z',
+      timeZone: 'America/Los_Angeles',
+    });
     expect(inc.removed).toEqual([ids[4]]);
   });
 
@@ -125,16 +163,27 @@ describe('microsoft provider on the sandbox', () => {
     const { calendar } = clients();
     const first = await calendar.syncCalendar(calendarId, null, WINDOW);
     // Created beyond the first round's window: a delta round never reports it.
-    sandbox.microsoft.addEvent(EMAIL, { subject: 'Far ahead', start: '2030-06-05T09:00:00Z', end: '2030-06-05T10:00:00Z' });
+    sandbox.microsoft.addEvent(EMAIL, {
+      subject: 'Far ahead',
+      start: '2030-06-05T09:00:00Z',
+      end: '2030-06-05T10:00:00Z',
+    });
     const sameWindow = await calendar.syncCalendar(calendarId, first.cursor, WINDOW);
     expect(sameWindow).toMatchObject({ full: false, changed: [] });
-    const later: SyncWindow = { from: new Date('2029-12-03T00:00:00Z'), to: new Date('2030-06-03T00:00:00Z') };
+    const later: SyncWindow = {
+      from: new Date('2029-12-03T00:00:00Z'),
+      to: new Date('2030-06-03T00:00:00Z'),
+    };
     expect((await calendar.syncCalendar(calendarId, sameWindow.cursor, later)).full).toBe(false); // 2 days: keep the round
     const week: SyncWindow = { from: new Date('2029-12-09T00:00:00Z'), to: new Date('2030-06-09T00:00:00Z') };
     const rolled = await calendar.syncCalendar(calendarId, sameWindow.cursor, week);
     expect(rolled.full).toBe(true);
     expect(rolled.changed.map((e) => e.title)).toContain('Far ahead');
-    expect((await calendar.syncCalendar(calendarId, rolled.cursor, week))).toMatchObject({ full: false, changed: [], calls: 1 });
+    expect(await calendar.syncCalendar(calendarId, rolled.cursor, week)).toMatchObject({
+      full: false,
+      changed: [],
+      calls: 1,
+    });
   });
 
   test('a refused delta token -> cursor_expired, and a full resync recovers', async () => {
@@ -149,10 +198,32 @@ describe('microsoft provider on the sandbox', () => {
   });
 
   test('Windows zones: event zones map to IANA, custom zones give null (caller uses the mailbox zone), all-day stays dates', async () => {
-    sandbox.microsoft.addEvent(EMAIL, { subject: 'India', start: '2030-01-10T10:00:00+05:30', end: '2030-01-10T11:00:00+05:30', timeZone: 'India Standard Time' });
-    sandbox.microsoft.addEvent(EMAIL, { subject: 'Custom', start: '2030-01-11T10:00:00Z', end: '2030-01-11T11:00:00Z', timeZone: 'UTC', originalTimeZoneLabel: 'tzone://Microsoft/Custom' });
-    sandbox.microsoft.addEvent(EMAIL, { subject: 'Notes', start: at(13), end: at(13, 10), bodyHtml: '<div>Coffee chat<br>Bring &quot;the paper&quot;</div>' });
-    sandbox.microsoft.addEvent(EMAIL, { subject: 'Holiday', start: '2030-01-12', end: '2030-01-13', isAllDay: true, timeZone: 'Tokyo Standard Time' });
+    sandbox.microsoft.addEvent(EMAIL, {
+      subject: 'India',
+      start: '2030-01-10T10:00:00+05:30',
+      end: '2030-01-10T11:00:00+05:30',
+      timeZone: 'India Standard Time',
+    });
+    sandbox.microsoft.addEvent(EMAIL, {
+      subject: 'Custom',
+      start: '2030-01-11T10:00:00Z',
+      end: '2030-01-11T11:00:00Z',
+      timeZone: 'UTC',
+      originalTimeZoneLabel: 'tzone://Microsoft/Custom',
+    });
+    sandbox.microsoft.addEvent(EMAIL, {
+      subject: 'Notes',
+      start: at(13),
+      end: at(13, 10),
+      bodyHtml: '<div>Coffee chat<br>Bring &quot;the paper&quot;</div>',
+    });
+    sandbox.microsoft.addEvent(EMAIL, {
+      subject: 'Holiday',
+      start: '2030-01-12',
+      end: '2030-01-13',
+      isAllDay: true,
+      timeZone: 'Tokyo Standard Time',
+    });
     const { calendar } = clients();
     const { changed } = await calendar.syncCalendar(calendarId, null, WINDOW);
     const by = Object.fromEntries(changed.map((e) => [e.title, e]));
@@ -175,7 +246,9 @@ describe('microsoft provider on the sandbox', () => {
     const { calendar } = clients();
     const sync = await calendar.syncCalendar(calendarId, null, WINDOW);
     expect(sync.changed).toHaveLength(4);
-    expect(sync.changed.every((e) => e.recurringEventId === series.id && e.recurrenceFrequency === 'WEEKLY')).toBe(true);
+    expect(
+      sync.changed.every((e) => e.recurringEventId === series.id && e.recurrenceFrequency === 'WEEKLY'),
+    ).toBe(true);
     expect(graphCalls().filter((c) => c === 'GET /me/events/{id}')).toHaveLength(1);
     expect(sync.calls).toBe(2);
   });
@@ -197,8 +270,13 @@ describe('microsoft provider on the sandbox', () => {
     const again = await calendar.createEvent(calendarId, input); // a retried job: Graph's transactionId de-duplicates
     expect(again.providerEventId).toBe(created.providerEventId);
     expect(sandbox.microsoft.createdEvents(EMAIL)).toHaveLength(1);
-    expect(sandbox.microsoft.createdEvents(EMAIL)[0]).toMatchObject({ originalStartTimeZone: 'Tokyo Standard Time', start: { dateTime: '2030-01-10T00:00:00.0000000' } });
-    expect(await calendar.findEventByMarker(calendarId, 'prep-1')).toMatchObject({ providerEventId: created.providerEventId });
+    expect(sandbox.microsoft.createdEvents(EMAIL)[0]).toMatchObject({
+      originalStartTimeZone: 'Tokyo Standard Time',
+      start: { dateTime: '2030-01-10T00:00:00.0000000' },
+    });
+    expect(await calendar.findEventByMarker(calendarId, 'prep-1')).toMatchObject({
+      providerEventId: created.providerEventId,
+    });
     expect(await calendar.findEventByMarker(calendarId, 'prep-2')).toBeNull();
 
     const synced = (await calendar.syncCalendar(calendarId, null, WINDOW)).changed[0]!;
@@ -223,9 +301,20 @@ describe('microsoft provider on the sandbox', () => {
   test('drafts: created once with HTML and a marker, found by marker under a retried job, versions follow edits', async () => {
     const { mailbox } = clients();
     const ref = await mailbox.createDraft(draft('thanks-1'));
-    expect(ref).toMatchObject({ draftId: expect.any(String), internetMessageId: expect.stringMatching(/^<.+>$/), version: expect.any(String), webLink: expect.stringMatching(/^https:/) });
+    expect(ref).toMatchObject({
+      draftId: expect.any(String),
+      internetMessageId: expect.stringMatching(/^<.+>$/),
+      version: expect.any(String),
+      webLink: expect.stringMatching(/^https:/),
+    });
     expect(sandbox.microsoft.drafts(EMAIL)).toEqual([
-      expect.objectContaining({ subject: 'Thank you, Grace', to: ['grace@example.org'], html: '<p>Thanks for the coffee.</p>', text: 'Thanks for the coffee.', markers: expect.objectContaining({}) }),
+      expect.objectContaining({
+        subject: 'Thank you, Grace',
+        to: ['grace@example.org'],
+        html: '<p>Thanks for the coffee.</p>',
+        text: 'Thanks for the coffee.',
+        markers: expect.objectContaining({}),
+      }),
     ]);
 
     // The job crashed after the provider call: its retry looks first, and finds the same draft.
@@ -234,12 +323,24 @@ describe('microsoft provider on the sandbox', () => {
     expect(await mailbox.findDraftByMarker('thanks-2')).toBeNull();
 
     // A rate-limited create is retried by the SDK after Retry-After and still makes one draft.
-    sandbox.faults.add({ provider: 'microsoft', kind: 'rate_limit', pathIncludes: '/me/messages', method: 'POST', retryAfterSeconds: 1 });
+    sandbox.faults.add({
+      provider: 'microsoft',
+      kind: 'rate_limit',
+      pathIncludes: '/me/messages',
+      method: 'POST',
+      retryAfterSeconds: 1,
+    });
     await mailbox.createDraft(draft('thanks-3'));
     expect(sandbox.microsoft.drafts(EMAIL)).toHaveLength(2);
 
     // A create that times out but happened server-side: the retry finds it instead of making another.
-    sandbox.faults.add({ provider: 'microsoft', kind: 'slow', pathIncludes: '/me/messages', method: 'POST', delayMs: 800 });
+    sandbox.faults.add({
+      provider: 'microsoft',
+      kind: 'slow',
+      pathIncludes: '/me/messages',
+      method: 'POST',
+      delayMs: 800,
+    });
     const slow = clients({ requestTimeoutMs: 300 }).mailbox;
     const err = await rejection(slow.createDraft(draft('thanks-4')));
     expect(err.kind).toBe('transient');
@@ -271,32 +372,68 @@ describe('microsoft provider on the sandbox', () => {
   });
 
   test('lastMailExchanged: latest sent or received, drafts left out', async () => {
-    sandbox.microsoft.addMessage(EMAIL, { folder: 'inbox', from: { email: 'grace@example.org' }, to: [{ email: EMAIL }], subject: 'Re: coffee', at: '2030-01-03T10:00:00Z' });
-    sandbox.microsoft.addMessage(EMAIL, { folder: 'sentitems', to: [{ email: 'grace@example.org' }], subject: 'coffee?', at: '2030-01-05T10:00:00Z' });
-    sandbox.microsoft.addMessage(EMAIL, { folder: 'inbox', from: { email: 'alan@example.org' }, to: [{ email: EMAIL }], subject: 'later, unrelated', at: '2030-01-09T10:00:00Z' });
+    sandbox.microsoft.addMessage(EMAIL, {
+      folder: 'inbox',
+      from: { email: 'grace@example.org' },
+      to: [{ email: EMAIL }],
+      subject: 'Re: coffee',
+      at: '2030-01-03T10:00:00Z',
+    });
+    sandbox.microsoft.addMessage(EMAIL, {
+      folder: 'sentitems',
+      to: [{ email: 'grace@example.org' }],
+      subject: 'coffee?',
+      at: '2030-01-05T10:00:00Z',
+    });
+    sandbox.microsoft.addMessage(EMAIL, {
+      folder: 'inbox',
+      from: { email: 'alan@example.org' },
+      to: [{ email: EMAIL }],
+      subject: 'later, unrelated',
+      at: '2030-01-09T10:00:00Z',
+    });
     const { mailbox } = clients();
     await mailbox.createDraft(draft('d')); // a draft to Grace made now: not "exchanged"
-    expect(await mailbox.lastMailExchanged('Grace@Example.org', new Date('2030-01-01T00:00:00Z'))).toEqual(new Date('2030-01-05T10:00:00Z'));
+    expect(await mailbox.lastMailExchanged('Grace@Example.org', new Date('2030-01-01T00:00:00Z'))).toEqual(
+      new Date('2030-01-05T10:00:00Z'),
+    );
     expect(await mailbox.lastMailExchanged('grace@example.org', new Date('2030-01-06T00:00:00Z'))).toBeNull();
-    expect(await mailbox.lastMailExchanged('nobody@example.org', new Date('2020-01-01T00:00:00Z'))).toBeNull();
+    expect(
+      await mailbox.lastMailExchanged('nobody@example.org', new Date('2020-01-01T00:00:00Z')),
+    ).toBeNull();
   });
 
   test('429: a short Retry-After is waited out inside the call; a long one surfaces as rate_limited with the wait', async () => {
     seed(2);
     const { calendar } = clients();
-    sandbox.faults.add({ provider: 'microsoft', kind: 'rate_limit', pathIncludes: 'calendarView/delta', retryAfterSeconds: 1 });
+    sandbox.faults.add({
+      provider: 'microsoft',
+      kind: 'rate_limit',
+      pathIncludes: 'calendarView/delta',
+      retryAfterSeconds: 1,
+    });
     const t0 = Date.now();
     const full = await calendar.syncCalendar(calendarId, null, WINDOW);
     expect(Date.now() - t0).toBeGreaterThanOrEqual(1000);
     expect(full.changed).toHaveLength(2);
 
-    sandbox.faults.add({ provider: 'microsoft', kind: 'rate_limit', pathIncludes: 'calendarView/delta', retryAfterSeconds: 120 });
+    sandbox.faults.add({
+      provider: 'microsoft',
+      kind: 'rate_limit',
+      pathIncludes: 'calendarView/delta',
+      retryAfterSeconds: 120,
+    });
     const t1 = Date.now();
     const err = await rejection(calendar.syncCalendar(calendarId, full.cursor, WINDOW));
     expect(err).toMatchObject({ kind: 'rate_limited', retryAfterMs: 120_000, status: 429 });
     expect(Date.now() - t1).toBeLessThan(1000);
 
-    sandbox.faults.add({ provider: 'microsoft', kind: 'server_error', status: 500, pathIncludes: 'calendarView/delta' });
+    sandbox.faults.add({
+      provider: 'microsoft',
+      kind: 'server_error',
+      status: 500,
+      pathIncludes: 'calendarView/delta',
+    });
     expect((await rejection(calendar.syncCalendar(calendarId, full.cursor, WINDOW))).kind).toBe('transient');
   });
 
@@ -364,7 +501,9 @@ describe('microsoft provider on the sandbox', () => {
       loginHint: EMAIL,
       open: async (url) => {
         expect(new URL(url).searchParams.get('code_challenge_method')).toBe('S256');
-        expect(new URL(url).searchParams.get('scope')).toBe('offline_access User.Read Calendars.ReadWrite Mail.ReadWrite MailboxSettings.Read');
+        expect(new URL(url).searchParams.get('scope')).toBe(
+          'offline_access User.Read Calendars.ReadWrite Mail.ReadWrite MailboxSettings.Read',
+        );
         await fetch(url); // the "browser": follows the redirect to our loopback listener
       },
     });
@@ -384,7 +523,15 @@ describe('microsoft provider on the sandbox', () => {
     expect(inc.changed).toHaveLength(1);
     // A changed chat typically re-renders its draft and moves its prep block.
     await mailbox.createDraft(draft('confirm-2'));
-    await calendar.createEvent(calendarId, { title: 'Prep', description: '', start: new Date(at(2, 15)), end: new Date(at(2, 16)), timeZone: 'Asia/Tokyo', showAs: 'busy', marker: 'prep-2' });
+    await calendar.createEvent(calendarId, {
+      title: 'Prep',
+      description: '',
+      start: new Date(at(2, 15)),
+      end: new Date(at(2, 16)),
+      timeZone: 'Asia/Tokyo',
+      showAs: 'busy',
+      marker: 'prep-2',
+    });
     console.log(`[measure] microsoft changed chat: ${calls.length} provider calls (${calls.join(', ')})`);
     expect(calls.length).toBeLessThanOrEqual(3);
   });

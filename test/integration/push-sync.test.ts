@@ -20,11 +20,20 @@ jest.setTimeout(120_000);
 const DAY = 86_400_000;
 
 /** POST with any Host header (providers reach us under a public name, not localhost). */
-function post(url: string, opts: { headers?: Record<string, string>; body?: string; host?: string }): Promise<{ status: number; body: string }> {
+function post(
+  url: string,
+  opts: { headers?: Record<string, string>; body?: string; host?: string },
+): Promise<{ status: number; body: string }> {
   const u = new URL(url);
   return new Promise((resolve, reject) => {
     const req = request(
-      { hostname: u.hostname, port: u.port, path: `${u.pathname}${u.search}`, method: 'POST', headers: { ...(opts.host ? { host: opts.host } : {}), ...opts.headers } },
+      {
+        hostname: u.hostname,
+        port: u.port,
+        path: `${u.pathname}${u.search}`,
+        method: 'POST',
+        headers: { ...(opts.host ? { host: opts.host } : {}), ...opts.headers },
+      },
       (res) => {
         let body = '';
         res.on('data', (c) => (body += String(c)));
@@ -50,16 +59,31 @@ describe.each<Kind>(['google', 'microsoft'])('push sync on %s', (kind) => {
     // The worker child reads its environment when started: it opens channels to our webhook listener.
     stack.env.PUBLIC_WEBHOOK_URL = hooks.url;
     f = fixture(stack.sandbox, kind, `push-${kind}`);
-    const account = await addAccount(stack.app, { provider: kind, refreshToken: f.refreshToken, email: f.email, name: 'Maya Chen' });
+    const account = await addAccount(stack.app, {
+      provider: kind,
+      refreshToken: f.refreshToken,
+      email: f.email,
+      name: 'Maya Chen',
+    });
     accountId = account.account.id;
     await stack.startWorker();
     // The watch job opened a channel, and the first syncs are over (nothing else is due for an hour).
-    await waitFor('a push channel on the primary calendar', () =>
-      stack.app.prisma.calendar.findFirst({ where: { accountId, selected: true, watchChannelId: { not: null } } }), 30_000);
-    await waitFor('first sync done, sync queue idle', async () => {
-      const a = await stack.app.prisma.account.findUnique({ where: { id: accountId } });
-      return !!a?.lastSyncAt && (await idle());
-    }, 30_000);
+    await waitFor(
+      'a push channel on the primary calendar',
+      () =>
+        stack.app.prisma.calendar.findFirst({
+          where: { accountId, selected: true, watchChannelId: { not: null } },
+        }),
+      30_000,
+    );
+    await waitFor(
+      'first sync done, sync queue idle',
+      async () => {
+        const a = await stack.app.prisma.account.findUnique({ where: { id: accountId } });
+        return !!a?.lastSyncAt && (await idle());
+      },
+      30_000,
+    );
   });
   afterAll(async () => {
     await web?.close();
@@ -77,7 +101,18 @@ describe.each<Kind>(['google', 'microsoft'])('push sync on %s', (kind) => {
   };
 
   const pushJobIds = async () =>
-    (await stack.app.queues.sync.getJobs(['active', 'waiting', 'delayed', 'prioritized', 'completed', 'failed'])).map((j) => j.id ?? '').filter((id) => id.startsWith('push-'));
+    (
+      await stack.app.queues.sync.getJobs([
+        'active',
+        'waiting',
+        'delayed',
+        'prioritized',
+        'completed',
+        'failed',
+      ])
+    )
+      .map((j) => j.id ?? '')
+      .filter((id) => id.startsWith('push-'));
 
   it('a new coffee chat at the provider reaches the database within seconds', async () => {
     const cal = (await stack.app.prisma.calendar.findFirst({ where: { accountId, selected: true } }))!;
@@ -86,8 +121,18 @@ describe.each<Kind>(['google', 'microsoft'])('push sync on %s', (kind) => {
 
     const start = new Date(Math.ceil((Date.now() + 3 * DAY) / 1_800_000) * 1_800_000);
     const t0 = Date.now();
-    f.seed({ title: `Coffee chat with Rosa (${kind})`, start, minutes: 30, others: [{ email: 'rosa@example.org', name: 'Rosa Diaz' }] });
-    const chat = await waitFor('the chat, synced by push', () => stack.app.prisma.chat.findFirst({ where: { title: `Coffee chat with Rosa (${kind})` } }), 8_000, 50);
+    f.seed({
+      title: `Coffee chat with Rosa (${kind})`,
+      start,
+      minutes: 30,
+      others: [{ email: 'rosa@example.org', name: 'Rosa Diaz' }],
+    });
+    const chat = await waitFor(
+      'the chat, synced by push',
+      () => stack.app.prisma.chat.findFirst({ where: { title: `Coffee chat with Rosa (${kind})` } }),
+      8_000,
+      50,
+    );
     const latencyMs = Date.now() - t0;
     process.stdout.write(`push-to-sync latency on ${kind}: ${latencyMs} ms\n`);
     expect(chat.startUtc.getTime()).toBe(start.getTime());
@@ -99,31 +144,65 @@ describe.each<Kind>(['google', 'microsoft'])('push sync on %s', (kind) => {
     const cal = (await stack.app.prisma.calendar.findFirst({ where: { accountId, selected: true } }))!;
     // Our own writes (Rosa's prep block) are changes too and push once more: let that settle.
     let before: string[] = [];
-    await waitFor('queues settled', async () => {
-      const ids = await pushJobIds();
-      await new Promise((r) => setTimeout(r, 1_500));
-      before = await pushJobIds();
-      return before.length === ids.length && (await idle());
-    }, 30_000, 0);
+    await waitFor(
+      'queues settled',
+      async () => {
+        const ids = await pushJobIds();
+        await new Promise((r) => setTimeout(r, 1_500));
+        before = await pushJobIds();
+        return before.length === ids.length && (await idle());
+      },
+      30_000,
+      0,
+    );
     const hook = new URL(`hooks/${kind}`, hooks.url).toString();
     // A public host name, as a provider reaching us through a tunnel sends it.
     const host = 'coffee-chat.example.com';
     if (kind === 'google') {
-      const g = (headers: Record<string, string>) => post(hook, { host, headers: { 'x-goog-resource-state': 'exists', 'x-goog-resource-id': cal.watchResourceId!, ...headers } });
-      expect((await g({ 'x-goog-channel-id': cal.watchChannelId!, 'x-goog-channel-token': 'wrong' })).status).toBe(401);
+      const g = (headers: Record<string, string>) =>
+        post(hook, {
+          host,
+          headers: {
+            'x-goog-resource-state': 'exists',
+            'x-goog-resource-id': cal.watchResourceId!,
+            ...headers,
+          },
+        });
+      expect(
+        (await g({ 'x-goog-channel-id': cal.watchChannelId!, 'x-goog-channel-token': 'wrong' })).status,
+      ).toBe(401);
       expect((await g({ 'x-goog-channel-id': cal.watchChannelId! })).status).toBe(401);
-      expect((await g({ 'x-goog-channel-id': 'no-such-channel', 'x-goog-channel-token': cal.watchToken! })).status).toBe(404);
+      expect(
+        (await g({ 'x-goog-channel-id': 'no-such-channel', 'x-goog-channel-token': cal.watchToken! })).status,
+      ).toBe(404);
     } else {
-      const m = (items: object[]) => post(hook, { host, headers: { 'content-type': 'application/json' }, body: JSON.stringify({ value: items }) });
-      const item = { subscriptionId: cal.watchChannelId, changeType: 'created', resource: 'Users/x/Events/y', tenantId: 't' };
+      const m = (items: object[]) =>
+        post(hook, {
+          host,
+          headers: { 'content-type': 'application/json' },
+          body: JSON.stringify({ value: items }),
+        });
+      const item = {
+        subscriptionId: cal.watchChannelId,
+        changeType: 'created',
+        resource: 'Users/x/Events/y',
+        tenantId: 't',
+      };
       const wrong = await m([{ ...item, clientState: 'wrong' }]);
       expect(wrong.status).toBe(401);
       expect(wrong.body).toBe('');
       expect((await m([{ ...item, clientState: undefined }])).status).toBe(401);
-      expect((await m([{ ...item, subscriptionId: 'no-such-subscription', clientState: cal.watchToken }])).status).toBe(404);
-      expect((await post(hook, { host, headers: { 'content-type': 'application/json' }, body: '{' })).status).toBe(400);
+      expect(
+        (await m([{ ...item, subscriptionId: 'no-such-subscription', clientState: cal.watchToken }])).status,
+      ).toBe(404);
+      expect(
+        (await post(hook, { host, headers: { 'content-type': 'application/json' }, body: '{' })).status,
+      ).toBe(400);
       // The validation handshake echoes the token as plain text.
-      const v = await post(`${hook}?validationToken=${encodeURIComponent('Validation: abc 123')}`, { host, headers: { 'content-type': 'text/plain' } });
+      const v = await post(`${hook}?validationToken=${encodeURIComponent('Validation: abc 123')}`, {
+        host,
+        headers: { 'content-type': 'text/plain' },
+      });
       expect(v.status).toBe(200);
       expect(v.body).toBe('Validation: abc 123');
     }
@@ -137,11 +216,20 @@ describe.each<Kind>(['google', 'microsoft'])('push sync on %s', (kind) => {
 
   it('a channel close to expiry is replaced: the new one pushes, the old one is closed and refused', async () => {
     const old = (await stack.app.prisma.calendar.findFirst({ where: { accountId, selected: true } }))!;
-    const open = () => (kind === 'google' ? stack.sandbox.google.channels().map((c) => c.id) : stack.sandbox.microsoft.subscriptions().map((x) => x.id));
+    const open = () =>
+      kind === 'google'
+        ? stack.sandbox.google.channels().map((c) => c.id)
+        : stack.sandbox.microsoft.subscriptions().map((x) => x.id);
     expect(open()).toContain(old.watchChannelId);
-    await stack.app.prisma.calendar.update({ where: { id: old.id }, data: { watchExpiresAt: new Date(Date.now() + 3600_000) } });
+    await stack.app.prisma.calendar.update({
+      where: { id: old.id },
+      data: { watchExpiresAt: new Date(Date.now() + 3600_000) },
+    });
     // The hourly job, run here with the same configuration the worker has.
-    const summary = await watchCalendars({ ...stack.app, config: { ...stack.app.config, PUBLIC_WEBHOOK_URL: hooks.url } }, accountId);
+    const summary = await watchCalendars(
+      { ...stack.app, config: { ...stack.app.config, PUBLIC_WEBHOOK_URL: hooks.url } },
+      accountId,
+    );
     expect(summary).toMatchObject({ opened: 1, stopped: 1, failed: 0 });
     const renewed = (await stack.app.prisma.calendar.findUnique({ where: { id: old.id } }))!;
     expect(renewed.watchChannelId).not.toBe(old.watchChannelId);
@@ -152,30 +240,70 @@ describe.each<Kind>(['google', 'microsoft'])('push sync on %s', (kind) => {
     const hook = new URL(`hooks/${kind}`, hooks.url).toString();
     const stale =
       kind === 'google'
-        ? await post(hook, { headers: { 'x-goog-resource-state': 'exists', 'x-goog-channel-id': old.watchChannelId!, 'x-goog-channel-token': old.watchToken! } })
-        : await post(hook, { headers: { 'content-type': 'application/json' }, body: JSON.stringify({ value: [{ subscriptionId: old.watchChannelId, clientState: old.watchToken }] }) });
+        ? await post(hook, {
+            headers: {
+              'x-goog-resource-state': 'exists',
+              'x-goog-channel-id': old.watchChannelId!,
+              'x-goog-channel-token': old.watchToken!,
+            },
+          })
+        : await post(hook, {
+            headers: { 'content-type': 'application/json' },
+            body: JSON.stringify({
+              value: [{ subscriptionId: old.watchChannelId, clientState: old.watchToken }],
+            }),
+          });
     expect(stale.status).toBe(404);
 
     const start = new Date(Math.ceil((Date.now() + 4 * DAY) / 1_800_000) * 1_800_000);
-    f.seed({ title: `Coffee chat with Omar (${kind})`, start, minutes: 30, others: [{ email: 'omar@example.org', name: 'Omar Haddad' }] });
-    await waitFor('the chat, synced by push on the new channel', () => stack.app.prisma.chat.findFirst({ where: { title: `Coffee chat with Omar (${kind})` } }), 8_000, 50);
+    f.seed({
+      title: `Coffee chat with Omar (${kind})`,
+      start,
+      minutes: 30,
+      others: [{ email: 'omar@example.org', name: 'Omar Haddad' }],
+    });
+    await waitFor(
+      'the chat, synced by push on the new channel',
+      () => stack.app.prisma.chat.findFirst({ where: { title: `Coffee chat with Omar (${kind})` } }),
+      8_000,
+      50,
+    );
   });
 
   it('with PUBLIC_WEBHOOK_URL unset the job closes the channels it opened and then does nothing', async () => {
     const cal = (await stack.app.prisma.calendar.findFirst({ where: { accountId, selected: true } }))!;
-    const summary = await watchCalendars({ ...stack.app, config: { ...stack.app.config, PUBLIC_WEBHOOK_URL: undefined } }, accountId);
+    const summary = await watchCalendars(
+      { ...stack.app, config: { ...stack.app.config, PUBLIC_WEBHOOK_URL: undefined } },
+      accountId,
+    );
     expect(summary).toMatchObject({ opened: 0, stopped: 1 });
     const after = (await stack.app.prisma.calendar.findUnique({ where: { id: cal.id } }))!;
-    expect(after).toMatchObject({ watchChannelId: null, watchResourceId: null, watchExpiresAt: null, watchToken: null });
-    const open = kind === 'google' ? stack.sandbox.google.channels().map((c) => c.id) : stack.sandbox.microsoft.subscriptions().map((x) => x.id);
+    expect(after).toMatchObject({
+      watchChannelId: null,
+      watchResourceId: null,
+      watchExpiresAt: null,
+      watchToken: null,
+    });
+    const open =
+      kind === 'google'
+        ? stack.sandbox.google.channels().map((c) => c.id)
+        : stack.sandbox.microsoft.subscriptions().map((x) => x.id);
     expect(open).not.toContain(cal.watchChannelId);
-    expect(await watchCalendars({ ...stack.app, config: { ...stack.app.config, PUBLIC_WEBHOOK_URL: undefined } }, accountId)).toMatchObject({ stopped: 0, skipped: expect.stringMatching(/polling only/) });
+    expect(
+      await watchCalendars(
+        { ...stack.app, config: { ...stack.app.config, PUBLIC_WEBHOOK_URL: undefined } },
+        accountId,
+      ),
+    ).toMatchObject({ stopped: 0, skipped: expect.stringMatching(/polling only/) });
   });
   it('removing the account closes its push channels', async () => {
     const withPush = { ...stack.app, config: { ...stack.app.config, PUBLIC_WEBHOOK_URL: hooks.url } };
     expect(await watchCalendars(withPush, accountId)).toMatchObject({ opened: 1 });
     const cal = (await stack.app.prisma.calendar.findFirst({ where: { accountId, selected: true } }))!;
-    const open = () => (kind === 'google' ? stack.sandbox.google.channels().map((c) => c.id) : stack.sandbox.microsoft.subscriptions().map((x) => x.id));
+    const open = () =>
+      kind === 'google'
+        ? stack.sandbox.google.channels().map((c) => c.id)
+        : stack.sandbox.microsoft.subscriptions().map((x) => x.id);
     expect(open()).toContain(cal.watchChannelId);
     await stack.stopWorker();
     expect(await removeAccount(stack.app, f.email)).toBe(1);

@@ -38,7 +38,12 @@ function person(email: string, name: string, extra: Partial<NeutralAttendee> = {
 
 beforeAll(async () => {
   db = await openTestDb('embedded');
-  const config = parseConfig({ REDIS_URL: process.env.REDIS_URL, DATA_DIR: db.dataDir, LOG_LEVEL: 'silent', QUEUE_PREFIX: `board-${randomBytes(4).toString('hex')}` });
+  const config = parseConfig({
+    REDIS_URL: process.env.REDIS_URL,
+    DATA_DIR: db.dataDir,
+    LOG_LEVEL: 'silent',
+    QUEUE_PREFIX: `board-${randomBytes(4).toString('hex')}`,
+  });
   app = await createApp({
     config,
     db,
@@ -50,10 +55,27 @@ beforeAll(async () => {
   });
   const user = await app.prisma.user.create({ data: { name: 'Sam Rivera', timeZone: 'UTC' } });
   const account = await app.prisma.account.create({
-    data: { userId: user.id, provider: 'google', email: 'sam@example.com', refreshTokenEnc: 'x', tokenKeyId: 'k1', scopes: [], timeZone: 'UTC' },
+    data: {
+      userId: user.id,
+      provider: 'google',
+      email: 'sam@example.com',
+      refreshTokenEnc: 'x',
+      tokenKeyId: 'k1',
+      scopes: [],
+      timeZone: 'UTC',
+    },
     include: { user: true },
   });
-  const calendar = await app.prisma.calendar.create({ data: { accountId: account.id, providerCalendarId: 'primary', name: 'Sam', primary: true, selected: true, timeZone: 'UTC' } });
+  const calendar = await app.prisma.calendar.create({
+    data: {
+      accountId: account.id,
+      providerCalendarId: 'primary',
+      name: 'Sam',
+      primary: true,
+      selected: true,
+      timeZone: 'UTC',
+    },
+  });
   const start = new Date(Math.ceil((app.now().getTime() + 26 * HOUR) / HOUR) * HOUR);
   const me = person('sam@example.com', 'Sam Rivera', { self: true });
   const aiko = person('aiko@example.jp', 'Aiko Tanaka', { organizer: true });
@@ -66,7 +88,11 @@ beforeAll(async () => {
         title: 'Virtual coffee with Aiko',
         description: '',
         start: { kind: 'timed', utc: start.toISOString(), timeZone: 'Asia/Tokyo' },
-        end: { kind: 'timed', utc: new Date(start.getTime() + 30 * 60_000).toISOString(), timeZone: 'Asia/Tokyo' },
+        end: {
+          kind: 'timed',
+          utc: new Date(start.getTime() + 30 * 60_000).toISOString(),
+          timeZone: 'Asia/Tokyo',
+        },
         organizer: { email: aiko.email, name: aiko.name, self: false },
         attendees: [me, aiko],
         markers: {},
@@ -87,7 +113,8 @@ beforeAll(async () => {
 afterAll(async () => {
   await readOnly?.close();
   await admin?.close();
-  for (const q of Object.values(app?.queues ?? {})) await q.obliterate({ force: true }).catch(() => undefined);
+  for (const q of Object.values(app?.queues ?? {}))
+    await q.obliterate({ force: true }).catch(() => undefined);
   await app?.close();
   await db?.dispose();
 });
@@ -158,7 +185,8 @@ describe('the queue board', () => {
   });
 
   test('with QUEUES_ADMIN=true the board may promote; the promoted thank-you still waits for the chat', async () => {
-    const dueAt = (await app.prisma.draft.findUniqueOrThrow({ where: { idempotencyKey: thankYouKey } })).dueAt;
+    const dueAt = (await app.prisma.draft.findUniqueOrThrow({ where: { idempotencyKey: thankYouKey } }))
+      .dueAt;
     const res = await api(admin, 'PUT', `queues/actions/${encodeURIComponent(thankYouKey)}/promote`);
     expect(res.ok).toBe(true);
     expect(await (await app.queues.actions.getJob(thankYouKey))?.getState()).toBe('waiting');

@@ -27,14 +27,29 @@ const EVIL_NAME = 'Mallory <script>alert(1)</script>';
 let db: TestDb;
 let app: App;
 let server: WebServer;
-const ids = { upcomingChat: '', pastChat: '', ignoredEvent: '', aikoContact: '', malloryContact: '', upcomingEvent: '' };
+const ids = {
+  upcomingChat: '',
+  pastChat: '',
+  ignoredEvent: '',
+  aikoContact: '',
+  malloryContact: '',
+  upcomingEvent: '',
+};
 let upcomingStart: Date;
 
 function person(email: string, name: string, extra: Partial<NeutralAttendee> = {}): NeutralAttendee {
   return { email, name, self: false, organizer: false, resource: false, response: 'accepted', ...extra };
 }
 
-function event(id: string, title: string, start: Date, minutes: number, zone: string, attendees: NeutralAttendee[], organizer?: NeutralAttendee): NeutralEvent {
+function event(
+  id: string,
+  title: string,
+  start: Date,
+  minutes: number,
+  zone: string,
+  attendees: NeutralAttendee[],
+  organizer?: NeutralAttendee,
+): NeutralEvent {
   const end = new Date(start.getTime() + minutes * 60_000);
   return {
     providerEventId: id,
@@ -54,10 +69,28 @@ function event(id: string, title: string, start: Date, minutes: number, zone: st
 async function seedReviewData(a: App): Promise<typeof ids> {
   const user = await a.prisma.user.create({ data: { name: 'Sam Rivera', timeZone: USER_ZONE } });
   const account = await a.prisma.account.create({
-    data: { userId: user.id, provider: 'google', email: 'sam@example.com', refreshTokenEnc: 'not-a-real-ciphertext', tokenKeyId: 'k1', scopes: [], timeZone: USER_ZONE, lastSyncAt: new Date(a.now().getTime() - 5 * 60_000) },
+    data: {
+      userId: user.id,
+      provider: 'google',
+      email: 'sam@example.com',
+      refreshTokenEnc: 'not-a-real-ciphertext',
+      tokenKeyId: 'k1',
+      scopes: [],
+      timeZone: USER_ZONE,
+      lastSyncAt: new Date(a.now().getTime() - 5 * 60_000),
+    },
     include: { user: true },
   });
-  const calendar = await a.prisma.calendar.create({ data: { accountId: account.id, providerCalendarId: 'primary', name: 'Sam Rivera', primary: true, selected: true, timeZone: USER_ZONE } });
+  const calendar = await a.prisma.calendar.create({
+    data: {
+      accountId: account.id,
+      providerCalendarId: 'primary',
+      name: 'Sam Rivera',
+      primary: true,
+      selected: true,
+      timeZone: USER_ZONE,
+    },
+  });
   const me = person('sam@example.com', 'Sam Rivera', { self: true });
   const now = a.now().getTime();
   upcomingStart = new Date(Math.ceil((now + 26 * HOUR) / HOUR) * HOUR);
@@ -68,7 +101,15 @@ async function seedReviewData(a: App): Promise<typeof ids> {
     changed: [
       event('ev-aiko', 'Virtual coffee with Aiko', upcomingStart, 30, 'Asia/Tokyo', [me, aiko], aiko),
       event('ev-mallory', 'Coffee chat: career advice', past, 30, USER_ZONE, [me, mallory], me),
-      event('ev-standup', 'Team stand-up', new Date(now + 4 * HOUR), 15, USER_ZONE, [me, person('a@example.com', 'A'), person('b@example.com', 'B')], me),
+      event(
+        'ev-standup',
+        'Team stand-up',
+        new Date(now + 4 * HOUR),
+        15,
+        USER_ZONE,
+        [me, person('a@example.com', 'A'), person('b@example.com', 'B')],
+        me,
+      ),
     ],
     removed: [],
     cursor: 'c1',
@@ -79,7 +120,13 @@ async function seedReviewData(a: App): Promise<typeof ids> {
   const upcoming = chats.find((c) => c.providerEventId === 'ev-aiko')!;
   const pastChat = chats.find((c) => c.providerEventId === 'ev-mallory')!;
   const ignored = await a.prisma.event.findFirstOrThrow({ where: { providerEventId: 'ev-standup' } });
-  await a.prisma.checkInPlan.create({ data: { contactId: pastChat.contactId, anchorAt: pastChat.endUtc, nextAt: new Date(now + 40 * 24 * HOUR) } });
+  await a.prisma.checkInPlan.create({
+    data: {
+      contactId: pastChat.contactId,
+      anchorAt: pastChat.endUtc,
+      nextAt: new Date(now + 40 * 24 * HOUR),
+    },
+  });
   await a.prisma.draft.create({
     data: {
       userId: user.id,
@@ -133,7 +180,10 @@ async function getWithHost(url: string, host: string): Promise<number> {
 }
 
 /** Any method and headers, Host included (fetch() forbids setting some of them). */
-function rawRequest(url: string, opts: { method?: string; headers?: Record<string, string>; body?: string } = {}): Promise<{ status: number; body: string }> {
+function rawRequest(
+  url: string,
+  opts: { method?: string; headers?: Record<string, string>; body?: string } = {},
+): Promise<{ status: number; body: string }> {
   return new Promise((resolve, reject) => {
     const req = request(url, { method: opts.method ?? 'GET', headers: opts.headers ?? {} }, (res) => {
       let body = '';
@@ -177,7 +227,8 @@ beforeAll(async () => {
 afterAll(async () => {
   await server?.close();
   // Our jobs only (other test files share this Redis).
-  for (const chatId of [ids.upcomingChat, ids.pastChat]) for (const j of await planJobsFor(chatId).catch(() => [])) await j.remove().catch(() => undefined);
+  for (const chatId of [ids.upcomingChat, ids.pastChat])
+    for (const j of await planJobsFor(chatId).catch(() => [])) await j.remove().catch(() => undefined);
   await app?.close();
   await db?.dispose();
 });
@@ -212,7 +263,9 @@ describe('the review page', () => {
     await app.prisma.account.updateMany({ data: { status: 'needs_reconnect' } });
     try {
       const page = await (await fetch(server.url)).text();
-      expect(page).toContain('coffee-chat accounts add --provider google --email sam@example.com --refresh-token - &lt; token.txt');
+      expect(page).toContain(
+        'coffee-chat accounts add --provider google --email sam@example.com --refresh-token - &lt; token.txt',
+      );
       expect(page).not.toContain('--refresh-token &lt;token&gt;');
     } finally {
       await app.prisma.account.updateMany({ data: { status: 'active' } });
@@ -235,7 +288,10 @@ describe('the review page', () => {
 
   test('saving a thank-you note updates the chat and enqueues a plan-chat job', async () => {
     const csrf = await csrfFrom(server.url);
-    const res = await post(`${server.url}chats/${ids.pastChat}/note`, { _csrf: csrf, note: 'Talk to the platform team before applying.' });
+    const res = await post(`${server.url}chats/${ids.pastChat}/note`, {
+      _csrf: csrf,
+      note: 'Talk to the platform team before applying.',
+    });
     expect(res.status).toBe(303);
     const location = res.headers.get('location')!;
     expect(location).toMatch(new RegExp(`^/\\?flash=[A-Za-z0-9_-]+#chat-${ids.pastChat}$`));
@@ -246,7 +302,9 @@ describe('the review page', () => {
     expect(after).toContain('the thank-you will cite it');
     expect(after).toContain('Talk to the platform team before applying.');
     // Shown once: a reload (or someone else's request for the same id) gets the plain page.
-    expect(await (await fetch(new URL(location, server.url))).text()).not.toContain('the thank-you will cite it');
+    expect(await (await fetch(new URL(location, server.url))).text()).not.toContain(
+      'the thank-you will cite it',
+    );
   });
 
   test('an empty note is one clear error line and changes nothing', async () => {
@@ -255,12 +313,20 @@ describe('the review page', () => {
     expect(res.status).toBe(303);
     const page = await landing(res);
     expect(page).toContain('the note is empty');
-    expect((await app.prisma.chat.findUniqueOrThrow({ where: { id: ids.pastChat } })).note).toBe('Talk to the platform team before applying.');
+    expect((await app.prisma.chat.findUniqueOrThrow({ where: { id: ids.pastChat } })).note).toBe(
+      'Talk to the platform team before applying.',
+    );
   });
 
   test('the page shows no feedback text from its address: not ?ok=, ?error=, nor a value put into a form', async () => {
     const lure = 'Your account was suspended: call +1 555 0100';
-    const q = new URLSearchParams({ ok: lure, error: lure, form: `note-${ids.pastChat}`, value: 'planted words', flash: 'made-up-id' });
+    const q = new URLSearchParams({
+      ok: lure,
+      error: lure,
+      form: `note-${ids.pastChat}`,
+      value: 'planted words',
+      flash: 'made-up-id',
+    });
     const page = await (await fetch(`${server.url}?${q.toString()}`)).text();
     expect(page).not.toContain('suspended');
     expect(page).not.toContain('planted words');
@@ -272,19 +338,31 @@ describe('the review page', () => {
     expect(noToken.status).toBe(303);
     expect(await landing(noToken)).toContain('nothing was changed');
     const csrf = await csrfFrom(server.url);
-    const crossSite = await post(`${server.url}chats/${ids.pastChat}/note`, { _csrf: csrf, note: 'forged' }, { origin: 'https://evil.example' });
+    const crossSite = await post(
+      `${server.url}chats/${ids.pastChat}/note`,
+      { _csrf: csrf, note: 'forged' },
+      { origin: 'https://evil.example' },
+    );
     expect(crossSite.status).toBe(403);
-    expect((await app.prisma.chat.findUniqueOrThrow({ where: { id: ids.pastChat } })).note).toBe('Talk to the platform team before applying.');
+    expect((await app.prisma.chat.findUniqueOrThrow({ where: { id: ids.pastChat } })).note).toBe(
+      'Talk to the platform team before applying.',
+    );
   });
 
   test('an invalid time zone keeps what was typed and names the problem; a valid one is stored', async () => {
     const csrf = await csrfFrom(server.url);
-    const bad = await post(`${server.url}contacts/${ids.malloryContact}/time-zone`, { _csrf: csrf, timeZone: 'Mars/Olympus' });
+    const bad = await post(`${server.url}contacts/${ids.malloryContact}/time-zone`, {
+      _csrf: csrf,
+      timeZone: 'Mars/Olympus',
+    });
     expect(bad.status).toBe(303);
     const page = await landing(bad);
     expect(page).toContain('is not a time zone name');
     expect(page).toContain('value="Mars/Olympus"');
-    const good = await post(`${server.url}contacts/${ids.malloryContact}/time-zone`, { _csrf: csrf, timeZone: 'Europe/London' });
+    const good = await post(`${server.url}contacts/${ids.malloryContact}/time-zone`, {
+      _csrf: csrf,
+      timeZone: 'Europe/London',
+    });
     expect(good.status).toBe(303);
     const contact = await app.prisma.contact.findUniqueOrThrow({ where: { id: ids.malloryContact } });
     expect(contact).toMatchObject({ timeZone: 'Europe/London', timeZoneSource: 'user' });
@@ -292,7 +370,10 @@ describe('the review page', () => {
 
   test('snooze, stop and resume a contact', async () => {
     const csrf = await csrfFrom(server.url);
-    const past = await post(`${server.url}contacts/${ids.malloryContact}/snooze`, { _csrf: csrf, until: '2001-01-01' });
+    const past = await post(`${server.url}contacts/${ids.malloryContact}/snooze`, {
+      _csrf: csrf,
+      until: '2001-01-01',
+    });
     expect(await landing(past)).toContain('in the future');
     const until = new Date(app.now().getTime() + 60 * 24 * HOUR).toISOString().slice(0, 10);
     await post(`${server.url}contacts/${ids.malloryContact}/snooze`, { _csrf: csrf, until });
@@ -300,10 +381,14 @@ describe('the review page', () => {
     expect(plan.snoozedUntil?.getTime()).toBeGreaterThan(app.now().getTime());
 
     await post(`${server.url}contacts/${ids.malloryContact}/stop`, { _csrf: csrf });
-    expect((await app.prisma.contact.findUniqueOrThrow({ where: { id: ids.malloryContact } })).doNotContact).toBe(true);
+    expect(
+      (await app.prisma.contact.findUniqueOrThrow({ where: { id: ids.malloryContact } })).doNotContact,
+    ).toBe(true);
     expect(await (await fetch(server.url)).text()).toContain('do not contact');
     await post(`${server.url}contacts/${ids.malloryContact}/resume`, { _csrf: csrf });
-    expect((await app.prisma.contact.findUniqueOrThrow({ where: { id: ids.malloryContact } })).doNotContact).toBe(false);
+    expect(
+      (await app.prisma.contact.findUniqueOrThrow({ where: { id: ids.malloryContact } })).doNotContact,
+    ).toBe(false);
   });
 
   test('excluding a chat stores the override on its event; including an ignored event stores it too', async () => {
@@ -311,25 +396,35 @@ describe('the review page', () => {
     const res = await post(`${server.url}chats/${ids.upcomingChat}/exclude`, { _csrf: csrf });
     expect(res.status).toBe(303);
     expect(await landing(res)).toContain('is excluded');
-    expect((await app.prisma.event.findUniqueOrThrow({ where: { id: ids.upcomingEvent } })).override).toBe('exclude');
-    expect((await app.prisma.chat.findUniqueOrThrow({ where: { id: ids.upcomingChat } })).status).toBe('cancelled');
+    expect((await app.prisma.event.findUniqueOrThrow({ where: { id: ids.upcomingEvent } })).override).toBe(
+      'exclude',
+    );
+    expect((await app.prisma.chat.findUniqueOrThrow({ where: { id: ids.upcomingChat } })).status).toBe(
+      'cancelled',
+    );
 
     const inc = await post(`${server.url}events/${ids.ignoredEvent}/include`, { _csrf: csrf });
     expect(inc.status).toBe(303);
-    expect((await app.prisma.event.findUniqueOrThrow({ where: { id: ids.ignoredEvent } })).override).toBe('include');
+    expect((await app.prisma.event.findUniqueOrThrow({ where: { id: ids.ignoredEvent } })).override).toBe(
+      'include',
+    );
 
     // Undo: the excluded chat is in the ignored list with an include button.
     const page = await (await fetch(server.url)).text();
     expect(page).toContain(`action="/events/${ids.upcomingEvent}/include"`);
     await post(`${server.url}events/${ids.upcomingEvent}/include`, { _csrf: csrf });
-    expect((await app.prisma.chat.findUniqueOrThrow({ where: { id: ids.upcomingChat } })).status).toBe('upcoming');
+    expect((await app.prisma.chat.findUniqueOrThrow({ where: { id: ids.upcomingChat } })).status).toBe(
+      'upcoming',
+    );
   });
 
   test('/queues shows bull-board with every queue; /healthz and /api/status answer JSON', async () => {
     const board = await fetch(`${server.url}queues`);
     expect(board.status).toBe(200);
     expect(await board.text()).toContain('<div id="root">');
-    const api = (await (await fetch(`${server.url}queues/api/queues`)).json()) as { queues: { name: string }[] };
+    const api = (await (await fetch(`${server.url}queues/api/queues`)).json()) as {
+      queues: { name: string }[];
+    };
     expect(api.queues.map((q) => q.name).sort()).toEqual(['actions', 'plan', 'sync']);
     const health = await fetch(`${server.url}healthz`);
     expect(health.status).toBe(200);
@@ -361,22 +456,32 @@ describe('the review page', () => {
       });
       expect(forged.status).toBe(403);
     }
-    expect((await app.prisma.chat.findUniqueOrThrow({ where: { id: ids.pastChat } })).note).not.toBe('through the tunnel');
+    expect((await app.prisma.chat.findUniqueOrThrow({ where: { id: ids.pastChat } })).note).not.toBe(
+      'through the tunnel',
+    );
   });
 
   test('the provider webhooks are not served here (they have their own listener)', async () => {
     const host = new URL(server.url).host;
     for (const path of ['hooks/google', 'hooks/microsoft?validationToken=abc']) {
-      const res = await rawRequest(`${server.url}${path}`, { method: 'POST', headers: { host, 'x-goog-channel-id': 'x', 'x-goog-resource-state': 'sync' } });
+      const res = await rawRequest(`${server.url}${path}`, {
+        method: 'POST',
+        headers: { host, 'x-goog-channel-id': 'x', 'x-goog-resource-state': 'sync' },
+      });
       expect([path, res.status]).toEqual([path, 404]);
       expect(res.body).not.toContain('abc');
     }
   });
 
   test('refuses to start without WEB_AUTH_TOKEN when PUBLIC_WEBHOOK_URL is set, in one line', async () => {
-    const err = await startWebServer({ ...app, config: { ...app.config, PUBLIC_WEBHOOK_URL: 'https://cc.example.com' } }, { port: 0 }).catch((e: unknown) => e);
+    const err = await startWebServer(
+      { ...app, config: { ...app.config, PUBLIC_WEBHOOK_URL: 'https://cc.example.com' } },
+      { port: 0 },
+    ).catch((e: unknown) => e);
     expect(err).toBeInstanceOf(Error);
-    expect((err as Error).message).toMatch(/^refusing to serve the review page without WEB_AUTH_TOKEN while PUBLIC_WEBHOOK_URL is set/);
+    expect((err as Error).message).toMatch(
+      /^refusing to serve the review page without WEB_AUTH_TOKEN while PUBLIC_WEBHOOK_URL is set/,
+    );
     expect((err as Error).message).not.toContain('\n');
   });
 });
@@ -422,7 +527,11 @@ describe('the review page with WEB_AUTH_TOKEN', () => {
   });
 
   test('off loopback, or through a proxy, the session cookie is Secure', async () => {
-    for (const headers of [{ host: 'coffee.example.com' }, { host: new URL(guarded.url).host, 'x-forwarded-proto': 'https' }, { host: new URL(guarded.url).host, forwarded: 'proto=https' }]) {
+    for (const headers of [
+      { host: 'coffee.example.com' },
+      { host: new URL(guarded.url).host, 'x-forwarded-proto': 'https' },
+      { host: new URL(guarded.url).host, forwarded: 'proto=https' },
+    ]) {
       const res = await new Promise<string>((resolve, reject) => {
         request(`${guarded.url}?token=${token}`, { headers }, (r) => {
           r.resume();
@@ -440,7 +549,14 @@ describe('the review page with WEB_AUTH_TOKEN', () => {
     const cookie = res.headers.get('set-cookie')!.split(';')[0]!;
     expect((await fetch(`${guarded.url}api/status`, { headers: { cookie } })).status).toBe(200);
     // The same token, the clock 13 hours on (the default WEB_SESSION_TTL is 12 hours).
-    const later = await startWebServer({ ...app, now: () => new Date(app.now().getTime() + 13 * HOUR), config: { ...app.config, WEB_AUTH_TOKEN: token } }, { port: 0 });
+    const later = await startWebServer(
+      {
+        ...app,
+        now: () => new Date(app.now().getTime() + 13 * HOUR),
+        config: { ...app.config, WEB_AUTH_TOKEN: token },
+      },
+      { port: 0 },
+    );
     try {
       expect((await fetch(`${later.url}api/status`, { headers: { cookie } })).status).toBe(401);
     } finally {
@@ -449,8 +565,15 @@ describe('the review page with WEB_AUTH_TOKEN', () => {
     const [name, value] = cookie.split('=') as [string, string];
     const [issued, mac] = value.split('.') as [string, string];
     const far = String(Number(issued) + 11 * HOUR);
-    for (const forged of [`${far}.${mac}`, `${issued}.${'A'.repeat(43)}`, createHmac('sha256', token).update('coffee-chat web session').digest('base64url'), token]) {
-      expect((await fetch(`${guarded.url}api/status`, { headers: { cookie: `${name}=${forged}` } })).status).toBe(401);
+    for (const forged of [
+      `${far}.${mac}`,
+      `${issued}.${'A'.repeat(43)}`,
+      createHmac('sha256', token).update('coffee-chat web session').digest('base64url'),
+      token,
+    ]) {
+      expect(
+        (await fetch(`${guarded.url}api/status`, { headers: { cookie: `${name}=${forged}` } })).status,
+      ).toBe(401);
     }
   });
 
@@ -468,7 +591,14 @@ describe('the review page in a browser', () => {
     const { chromium: launcher } = await import('playwright-core');
     const browser = await launcher.launch({
       executablePath: chromium,
-      args: ['--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--no-first-run'],
+      args: [
+        '--no-sandbox',
+        '--disable-gpu',
+        '--disable-background-networking',
+        '--disable-component-update',
+        '--disable-sync',
+        '--no-first-run',
+      ],
     });
     try {
       const page = await browser.newPage({ viewport: { width: 1200, height: 900 } });
@@ -489,7 +619,9 @@ describe('the review page in a browser', () => {
       await page.goto(server.url);
       await page.screenshot({ path: join(dir, 'web-review-page.png'), fullPage: true });
       expect(errors).toEqual([]);
-      expect((await app.prisma.chat.findUniqueOrThrow({ where: { id: ids.pastChat } })).note).toBe('Ask about the mentoring program in the spring.');
+      expect((await app.prisma.chat.findUniqueOrThrow({ where: { id: ids.pastChat } })).note).toBe(
+        'Ask about the mentoring program in the spring.',
+      );
     } finally {
       await browser.close();
     }

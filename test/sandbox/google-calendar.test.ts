@@ -37,7 +37,14 @@ describe('google calendar sandbox (real @googleapis/calendar)', () => {
   test('pages to the last page; nextSyncToken only there; sync token round trip returns changed and cancelled', async () => {
     seed(7);
     const { calendar } = fx.client();
-    const base = { calendarId: 'primary', singleEvents: true, showDeleted: true, maxResults: 3, timeMin: day(-1), timeMax: day(30) };
+    const base = {
+      calendarId: 'primary',
+      singleEvents: true,
+      showDeleted: true,
+      maxResults: 3,
+      timeMin: day(-1),
+      timeMax: day(30),
+    };
     const pages = [];
     let pageToken: string | undefined;
     do {
@@ -78,11 +85,15 @@ describe('google calendar sandbox (real @googleapis/calendar)', () => {
     const { calendar } = fx.client();
     const full = await calendar.events.list({ calendarId: 'primary', singleEvents: true });
     fx.sandbox.google.invalidateSyncTokens(fx.email);
-    const gone = await errorOf(calendar.events.list({ calendarId: 'primary', syncToken: full.data.nextSyncToken! }));
+    const gone = await errorOf(
+      calendar.events.list({ calendarId: 'primary', syncToken: full.data.nextSyncToken! }),
+    );
     expect(gone.status).toBe(410);
     expect(gone.response?.data.error?.errors?.[0]?.reason).toBe('fullSyncRequired');
 
-    const bad = await errorOf(calendar.events.list({ calendarId: 'primary', syncToken: 'x', timeMin: day(0) }));
+    const bad = await errorOf(
+      calendar.events.list({ calendarId: 'primary', syncToken: 'x', timeMin: day(0) }),
+    );
     expect(bad.status).toBe(400);
     expect(bad.response?.data.error?.code).toBe(400);
   });
@@ -92,15 +103,26 @@ describe('google calendar sandbox (real @googleapis/calendar)', () => {
     const full = await calendar.events.list({ calendarId: 'primary' });
     fx.sandbox.faults.add({ provider: 'google', kind: 'sync_token_expired' });
     await calendar.calendarList.list(); // not an incremental sync: the fault waits
-    const gone = await errorOf(calendar.events.list({ calendarId: 'primary', syncToken: full.data.nextSyncToken! }));
+    const gone = await errorOf(
+      calendar.events.list({ calendarId: 'primary', syncToken: full.data.nextSyncToken! }),
+    );
     expect(gone.status).toBe(410);
   });
 
   test('rate limit: 403 rateLimitExceeded with Retry-After reaches the client (POST is not retried)', async () => {
     const { calendar } = fx.client();
-    fx.sandbox.faults.add({ provider: 'google', kind: 'rate_limit', method: 'POST', pathIncludes: '/events', retryAfterSeconds: 7 });
+    fx.sandbox.faults.add({
+      provider: 'google',
+      kind: 'rate_limit',
+      method: 'POST',
+      pathIncludes: '/events',
+      retryAfterSeconds: 7,
+    });
     const err = await errorOf(
-      calendar.events.insert({ calendarId: 'primary', requestBody: { summary: 'x', start: { dateTime: day(1) }, end: { dateTime: day(1, 16) } } }),
+      calendar.events.insert({
+        calendarId: 'primary',
+        requestBody: { summary: 'x', start: { dateTime: day(1) }, end: { dateTime: day(1, 16) } },
+      }),
     );
     expect(err.status).toBe(403);
     expect(err.response?.data.error?.errors?.[0]?.reason).toBe('rateLimitExceeded');
@@ -127,7 +149,12 @@ describe('google calendar sandbox (real @googleapis/calendar)', () => {
       recurrence: ['RRULE:FREQ=WEEKLY;COUNT=4;BYDAY=MO'],
     });
     const { calendar } = fx.client();
-    const res = await calendar.events.list({ calendarId: 'primary', singleEvents: true, timeMin: '2030-03-01T00:00:00Z', timeMax: '2030-04-30T00:00:00Z' });
+    const res = await calendar.events.list({
+      calendarId: 'primary',
+      singleEvents: true,
+      timeMin: '2030-03-01T00:00:00Z',
+      timeMax: '2030-04-30T00:00:00Z',
+    });
     expect(res.data.items).toHaveLength(4);
     const [a, , c] = res.data.items!;
     expect(a!.recurringEventId).toBe(master.id);
@@ -148,12 +175,17 @@ describe('google calendar sandbox (real @googleapis/calendar)', () => {
         start: { dateTime: day(2), timeZone: 'Europe/Paris' },
         end: { dateTime: day(2, 16), timeZone: 'Europe/Paris' },
         extendedProperties: { private: { coffeeChatKey: 'k1' } },
-        conferenceData: { createRequest: { requestId: 'r1', conferenceSolutionKey: { type: 'hangoutsMeet' } } },
+        conferenceData: {
+          createRequest: { requestId: 'r1', conferenceSolutionKey: { type: 'hangoutsMeet' } },
+        },
       },
     });
     expect(ins.data.hangoutLink).toMatch(/^https:\/\/meet\.google\.com\/[a-z]{3}-[a-z]{4}-[a-z]{3}$/);
     expect(ins.data.conferenceData?.createRequest?.status?.statusCode).toBe('success');
-    const found = await calendar.events.list({ calendarId: 'primary', privateExtendedProperty: ['coffeeChatKey=k1'] });
+    const found = await calendar.events.list({
+      calendarId: 'primary',
+      privateExtendedProperty: ['coffeeChatKey=k1'],
+    });
     expect(found.data.items?.map((e) => e.id)).toEqual([ins.data.id]);
     const sync = found.data.nextSyncToken!;
     await calendar.events.delete({ calendarId: 'primary', eventId: ins.data.id! });
@@ -175,13 +207,25 @@ describe('google calendar sandbox (real @googleapis/calendar)', () => {
     const address = `http://127.0.0.1:${(server.address() as AddressInfo).port}/hook`;
     try {
       const { calendar } = fx.client();
-      const ch = await calendar.events.watch({ calendarId: 'primary', requestBody: { id: 'chan-1', type: 'web_hook', address, token: 'tok=1' } });
+      const ch = await calendar.events.watch({
+        calendarId: 'primary',
+        requestBody: { id: 'chan-1', type: 'web_hook', address, token: 'tok=1' },
+      });
       expect(ch.data.resourceId).toBeTruthy();
       await waitFor(() => received.length >= 1);
       seed(1);
       await waitFor(() => received.length >= 2);
-      expect(received[0]).toMatchObject({ 'x-goog-channel-id': 'chan-1', 'x-goog-resource-state': 'sync', 'x-goog-message-number': '1', 'x-goog-channel-token': 'tok=1' });
-      expect(received[1]).toMatchObject({ 'x-goog-resource-state': 'exists', 'x-goog-message-number': '2', 'x-goog-resource-id': ch.data.resourceId });
+      expect(received[0]).toMatchObject({
+        'x-goog-channel-id': 'chan-1',
+        'x-goog-resource-state': 'sync',
+        'x-goog-message-number': '1',
+        'x-goog-channel-token': 'tok=1',
+      });
+      expect(received[1]).toMatchObject({
+        'x-goog-resource-state': 'exists',
+        'x-goog-message-number': '2',
+        'x-goog-resource-id': ch.data.resourceId,
+      });
       await calendar.channels.stop({ requestBody: { id: 'chan-1', resourceId: ch.data.resourceId } });
       seed(1);
       await new Promise((r) => setTimeout(r, 100));

@@ -2,7 +2,14 @@
 import MailComposer from 'nodemailer/lib/mail-composer/index.js';
 import { errorOf, googleFixture, header } from './google-helpers.ts';
 
-async function mime(opts: { to: string; subject: string; text: string; html?: string; messageId?: string; headers?: Record<string, string> }) {
+async function mime(opts: {
+  to: string;
+  subject: string;
+  text: string;
+  html?: string;
+  messageId?: string;
+  headers?: Record<string, string>;
+}) {
   const buf = await new MailComposer({ from: 'ada@example.com', ...opts }).compile().build();
   return buf.toString('base64url');
 }
@@ -26,12 +33,24 @@ describe('gmail sandbox (real @googleapis/gmail)', () => {
 
   test('a MIME draft decodes back to the same subject and body; update gives a new message id; drafts.get raw round-trips', async () => {
     const { gmail } = fx.client();
-    const raw = await mime({ to: 'Grace <grace@example.org>', subject: 'Thank you — café ☕', text: 'Plain body', html: '<p>HTML body</p>', messageId: '<m1@coffee.chat>', headers: { 'X-Coffee-Chat-Key': 'k-1' } });
+    const raw = await mime({
+      to: 'Grace <grace@example.org>',
+      subject: 'Thank you — café ☕',
+      text: 'Plain body',
+      html: '<p>HTML body</p>',
+      messageId: '<m1@coffee.chat>',
+      headers: { 'X-Coffee-Chat-Key': 'k-1' },
+    });
     const created = await gmail.users.drafts.create({ userId: 'me', requestBody: { message: { raw } } });
     expect(created.data.id).toBeTruthy();
     expect(created.data.message?.labelIds).toEqual(['DRAFT']);
     const [decoded] = fx.sandbox.google.drafts(fx.email);
-    expect(decoded).toMatchObject({ subject: 'Thank you — café ☕', to: '"Grace" <grace@example.org>', messageId: '<m1@coffee.chat>', html: '<p>HTML body</p>' });
+    expect(decoded).toMatchObject({
+      subject: 'Thank you — café ☕',
+      to: '"Grace" <grace@example.org>',
+      messageId: '<m1@coffee.chat>',
+      html: '<p>HTML body</p>',
+    });
     expect(decoded!.text.trim()).toBe('Plain body');
     expect(decoded!.headers['x-coffee-chat-key']).toBe('k-1');
 
@@ -39,9 +58,17 @@ describe('gmail sandbox (real @googleapis/gmail)', () => {
     const subj = full.data.message?.payload?.headers?.find((h) => h.name === 'Subject')?.value;
     expect(subj).toBe('Thank you — café ☕');
     const rawBack = await gmail.users.drafts.get({ userId: 'me', id: created.data.id!, format: 'raw' });
-    expect(Buffer.from(rawBack.data.message!.raw!, 'base64url').toString()).toContain('X-Coffee-Chat-Key: k-1');
+    expect(Buffer.from(rawBack.data.message!.raw!, 'base64url').toString()).toContain(
+      'X-Coffee-Chat-Key: k-1',
+    );
 
-    const upd = await gmail.users.drafts.update({ userId: 'me', id: created.data.id!, requestBody: { message: { raw: await mime({ to: 'grace@example.org', subject: 'Edited', text: 'x' }) } } });
+    const upd = await gmail.users.drafts.update({
+      userId: 'me',
+      id: created.data.id!,
+      requestBody: {
+        message: { raw: await mime({ to: 'grace@example.org', subject: 'Edited', text: 'x' }) },
+      },
+    });
     expect(upd.data.id).toBe(created.data.id);
     expect(upd.data.message?.id).not.toBe(created.data.message?.id);
     const gone = await errorOf(gmail.users.messages.get({ userId: 'me', id: created.data.message!.id! }));
@@ -50,27 +77,72 @@ describe('gmail sandbox (real @googleapis/gmail)', () => {
 
   test('send removes the draft and adds a SENT message under a new id, findable by rfc822msgid:', async () => {
     const { gmail } = fx.client();
-    const d = await gmail.users.drafts.create({ userId: 'me', requestBody: { message: { raw: await mime({ to: 'grace@example.org', subject: 'Hi', text: 'b', messageId: '<send-1@coffee.chat>' }) } } });
+    const d = await gmail.users.drafts.create({
+      userId: 'me',
+      requestBody: {
+        message: {
+          raw: await mime({
+            to: 'grace@example.org',
+            subject: 'Hi',
+            text: 'b',
+            messageId: '<send-1@coffee.chat>',
+          }),
+        },
+      },
+    });
     const sent = await gmail.users.drafts.send({ userId: 'me', requestBody: { id: d.data.id! } });
     expect(sent.data.labelIds).toEqual(['SENT']);
     expect(sent.data.id).not.toBe(d.data.message?.id);
     const missing = await errorOf(gmail.users.drafts.get({ userId: 'me', id: d.data.id! }));
     expect(missing.status).toBe(404);
     expect(missing.response?.data.error?.errors?.[0]?.reason).toBe('notFound');
-    const found = await gmail.users.messages.list({ userId: 'me', q: 'rfc822msgid:send-1@coffee.chat in:sent' });
+    const found = await gmail.users.messages.list({
+      userId: 'me',
+      q: 'rfc822msgid:send-1@coffee.chat in:sent',
+    });
     expect(found.data.messages?.map((m) => m.id)).toEqual([sent.data.id]);
   });
 
   test('messages.list q: drafts are listed unless excluded; from/to groups, after:, newer_than:, OR', async () => {
     const { gmail } = fx.client();
     const g = fx.sandbox.google;
-    await g.seedMail(fx.email, { direction: 'received', from: 'Grace <grace@example.org>', to: fx.email, subject: 'old', text: 'a', date: '2024-01-10T12:00:00Z' });
-    const recent = await g.seedMail(fx.email, { direction: 'received', from: 'grace@example.org', to: fx.email, subject: 'recent', text: 'b', date: new Date(Date.now() - 2 * 86400_000) });
-    await g.seedMail(fx.email, { direction: 'sent', to: 'grace@example.org', subject: 'reply', text: 'c', date: new Date(Date.now() - 86400_000) });
-    await g.seedMail(fx.email, { direction: 'received', from: 'bob@example.net', to: fx.email, subject: 'other', text: 'd' });
-    await gmail.users.drafts.create({ userId: 'me', requestBody: { message: { raw: await mime({ to: 'grace@example.org', subject: 'draft', text: 'e' }) } } });
+    await g.seedMail(fx.email, {
+      direction: 'received',
+      from: 'Grace <grace@example.org>',
+      to: fx.email,
+      subject: 'old',
+      text: 'a',
+      date: '2024-01-10T12:00:00Z',
+    });
+    const recent = await g.seedMail(fx.email, {
+      direction: 'received',
+      from: 'grace@example.org',
+      to: fx.email,
+      subject: 'recent',
+      text: 'b',
+      date: new Date(Date.now() - 2 * 86400_000),
+    });
+    await g.seedMail(fx.email, {
+      direction: 'sent',
+      to: 'grace@example.org',
+      subject: 'reply',
+      text: 'c',
+      date: new Date(Date.now() - 86400_000),
+    });
+    await g.seedMail(fx.email, {
+      direction: 'received',
+      from: 'bob@example.net',
+      to: fx.email,
+      subject: 'other',
+      text: 'd',
+    });
+    await gmail.users.drafts.create({
+      userId: 'me',
+      requestBody: { message: { raw: await mime({ to: 'grace@example.org', subject: 'draft', text: 'e' }) } },
+    });
 
-    const ids = async (q: string) => (await gmail.users.messages.list({ userId: 'me', q })).data.messages?.length ?? 0;
+    const ids = async (q: string) =>
+      (await gmail.users.messages.list({ userId: 'me', q })).data.messages?.length ?? 0;
     expect(await ids('{from:grace@example.org to:grace@example.org}')).toBe(4);
     expect(await ids('{from:grace@example.org to:grace@example.org} -in:drafts')).toBe(3);
     expect(await ids('in:drafts')).toBe(1);
@@ -84,7 +156,12 @@ describe('gmail sandbox (real @googleapis/gmail)', () => {
     expect(none.data.messages).toBeUndefined();
     expect(none.data.resultSizeEstimate).toBe(0);
 
-    const meta = await gmail.users.messages.get({ userId: 'me', id: recent.id, format: 'metadata', metadataHeaders: ['From'] });
+    const meta = await gmail.users.messages.get({
+      userId: 'me',
+      id: recent.id,
+      format: 'metadata',
+      metadataHeaders: ['From'],
+    });
     expect(meta.data.payload?.headers).toEqual([{ name: 'From', value: 'grace@example.org' }]);
     expect(Number(meta.data.internalDate)).toBe(new Date(recent.internalDate).getTime());
   });
@@ -92,7 +169,13 @@ describe('gmail sandbox (real @googleapis/gmail)', () => {
   test('history.list returns changes since a historyId, 404 when it is too old', async () => {
     const { gmail } = fx.client();
     const p = await gmail.users.getProfile({ userId: 'me' });
-    await fx.sandbox.google.seedMail(fx.email, { direction: 'received', from: 'grace@example.org', to: fx.email, subject: 's', text: 't' });
+    await fx.sandbox.google.seedMail(fx.email, {
+      direction: 'received',
+      from: 'grace@example.org',
+      to: fx.email,
+      subject: 's',
+      text: 't',
+    });
     const h = await gmail.users.history.list({ userId: 'me', startHistoryId: p.data.historyId! });
     expect(h.data.history?.[0]?.messagesAdded).toHaveLength(1);
     fx.sandbox.google.expireHistory(fx.email);
@@ -102,8 +185,20 @@ describe('gmail sandbox (real @googleapis/gmail)', () => {
 
   test('rate limit 429 with Retry-After on drafts.create reaches the caller (gaxios does not retry POST)', async () => {
     const { gmail } = fx.client();
-    fx.sandbox.faults.add({ provider: 'google', kind: 'rate_limit', status: 429, method: 'POST', pathIncludes: '/drafts', retryAfterSeconds: 3 });
-    const err = await errorOf(gmail.users.drafts.create({ userId: 'me', requestBody: { message: { raw: await mime({ to: 'g@example.org', subject: 's', text: 't' }) } } }));
+    fx.sandbox.faults.add({
+      provider: 'google',
+      kind: 'rate_limit',
+      status: 429,
+      method: 'POST',
+      pathIncludes: '/drafts',
+      retryAfterSeconds: 3,
+    });
+    const err = await errorOf(
+      gmail.users.drafts.create({
+        userId: 'me',
+        requestBody: { message: { raw: await mime({ to: 'g@example.org', subject: 's', text: 't' }) } },
+      }),
+    );
     expect(err.status).toBe(429);
     expect(err.response?.data.error?.errors?.[0]?.reason).toBe('rateLimitExceeded');
     expect(header(err.response?.headers, 'retry-after')).toBe('3');

@@ -36,7 +36,11 @@ export async function googleFixture(email = 'ada@example.com', timeZone = 'Ameri
 /** The error a googleapis call rejected with (gaxios GaxiosError). */
 export async function errorOf(p: Promise<unknown>): Promise<{
   status?: number;
-  response?: { status: number; headers: Headers | Record<string, string>; data: { error?: { errors?: { reason: string }[]; code: number } } & Record<string, unknown> };
+  response?: {
+    status: number;
+    headers: Headers | Record<string, string>;
+    data: { error?: { errors?: { reason: string }[]; code: number } } & Record<string, unknown>;
+  };
   errors?: { reason: string }[];
   message: string;
 }> {
@@ -48,7 +52,10 @@ export async function errorOf(p: Promise<unknown>): Promise<{
   throw new Error('expected the call to fail');
 }
 
-export function header(headers: Headers | Record<string, string> | undefined, name: string): string | undefined {
+export function header(
+  headers: Headers | Record<string, string> | undefined,
+  name: string,
+): string | undefined {
   if (!headers) return undefined;
   if (typeof (headers as Headers).get === 'function') return (headers as Headers).get(name) ?? undefined;
   return (headers as Record<string, string>)[name.toLowerCase()];

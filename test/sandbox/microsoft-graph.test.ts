@@ -37,12 +37,21 @@ describe('microsoft graph sandbox (real @microsoft/microsoft-graph-client)', () 
 
   async function fullRound(graph: ReturnType<typeof fx.client>['graph'], pageSize: number) {
     const headers = { Prefer: `odata.maxpagesize=${pageSize}` };
-    const first: PageCollection = await graph.api('/me/calendarView/delta').query(WINDOW).headers(headers).get();
+    const first: PageCollection = await graph
+      .api('/me/calendarView/delta')
+      .query(WINDOW)
+      .headers(headers)
+      .get();
     const items: Json[] = [];
-    const it = new PageIterator(graph, first, (e) => {
-      items.push(e as Json);
-      return true;
-    }, { headers });
+    const it = new PageIterator(
+      graph,
+      first,
+      (e) => {
+        items.push(e as Json);
+        return true;
+      },
+      { headers },
+    );
     await it.iterate();
     return { items, deltaLink: it.getDeltaLink()! };
   }
@@ -81,7 +90,9 @@ describe('microsoft graph sandbox (real @microsoft/microsoft-graph-client)', () 
     const settings = await graph.api('/me/mailboxSettings').get();
     expect(settings.timeZone).toBe('Tokyo Standard Time');
     const cals = await graph.api('/me/calendars').get();
-    expect(cals.value).toEqual([expect.objectContaining({ id: fx.calendarId, isDefaultCalendar: true, canEdit: true })]);
+    expect(cals.value).toEqual([
+      expect.objectContaining({ id: fx.calendarId, isDefaultCalendar: true, canEdit: true }),
+    ]);
   });
 
   test('calendarView delta pages to the deltaLink (PageIterator), then a round trip returns changes and @removed', async () => {
@@ -91,17 +102,27 @@ describe('microsoft graph sandbox (real @microsoft/microsoft-graph-client)', () 
     const { items, deltaLink } = await fullRound(graph, 3);
     expect(items).toHaveLength(7);
     expect(deltaLink).toMatch(/^https:\/\/127\.0\.0\.1:\d+\/v1\.0\/me\/calendarView\/delta\?\$deltatoken=/);
-    const deltaCalls = fx.sandbox.requests.slice(before).filter((r) => r.endpoint.includes('calendarView/delta'));
+    const deltaCalls = fx.sandbox.requests
+      .slice(before)
+      .filter((r) => r.endpoint.includes('calendarView/delta'));
     expect(deltaCalls).toHaveLength(3);
     expect(deltaCalls.slice(1).every((r) => r.url.includes('$skiptoken='))).toBe(true);
-    expect(items[0]).toMatchObject({ type: 'singleInstance', originalStartTimeZone: 'Tokyo Standard Time', start: { timeZone: 'UTC' } });
+    expect(items[0]).toMatchObject({
+      type: 'singleInstance',
+      originalStartTimeZone: 'Tokyo Standard Time',
+      start: { timeZone: 'UTC' },
+    });
 
     // idle round: nothing, and a fresh deltaLink
     const idle = await graph.api(deltaLink).get();
     expect(idle.value).toEqual([]);
     expect(idle['@odata.deltaLink']).toBeTruthy();
 
-    fx.sandbox.microsoft.updateEvent(fx.email, ids[1]!, { subject: 'Coffee 1 (moved)', start: at(1, 11), end: at(1, 12) });
+    fx.sandbox.microsoft.updateEvent(fx.email, ids[1]!, {
+      subject: 'Coffee 1 (moved)',
+      start: at(1, 11),
+      end: at(1, 12),
+    });
     fx.sandbox.microsoft.deleteEvent(fx.email, ids[2]!);
     fx.sandbox.microsoft.addEvent(fx.email, { subject: 'New one', start: at(9), end: at(9, 10) });
     const inc = await graph.api(idle['@odata.deltaLink']).get();
@@ -109,7 +130,9 @@ describe('microsoft graph sandbox (real @microsoft/microsoft-graph-client)', () 
     const removed = inc.value.filter((v: Json) => v['@removed']);
     expect(changed.map((v: Json) => v.subject).sort()).toEqual(['Coffee 1 (moved)', 'New one']);
     expect(changed.find((v: Json) => v.id === ids[1]).start.dateTime).toBe('2030-01-02T11:00:00.0000000');
-    expect(removed).toEqual([{ '@odata.type': '#microsoft.graph.event', id: ids[2], '@removed': { reason: 'deleted' } }]);
+    expect(removed).toEqual([
+      { '@odata.type': '#microsoft.graph.event', id: ids[2], '@removed': { reason: 'deleted' } },
+    ]);
   });
 
   test('the first delta request needs the window; an expired delta token gets 410 syncStateNotFound', async () => {
@@ -127,7 +150,11 @@ describe('microsoft graph sandbox (real @microsoft/microsoft-graph-client)', () 
 
     // the fault registry does the same for one request
     const again = await fullRound(graph, 10);
-    fx.sandbox.faults.add({ provider: 'microsoft', kind: 'sync_token_expired', pathIncludes: 'calendarView/delta' });
+    fx.sandbox.faults.add({
+      provider: 'microsoft',
+      kind: 'sync_token_expired',
+      pathIncludes: 'calendarView/delta',
+    });
     expect((await graphErrorOf(graph.api(again.deltaLink).get())).statusCode).toBe(410);
   });
 
@@ -143,15 +170,38 @@ describe('microsoft graph sandbox (real @microsoft/microsoft-graph-client)', () 
     const utc = await graph.api('/me/calendarView/delta').query(WINDOW).get();
     expect(utc.value).toHaveLength(3);
     const occ = utc.value[0];
-    expect(occ).toMatchObject({ type: 'occurrence', seriesMasterId: series.id, recurrence: null, start: { dateTime: '2030-01-07T01:00:00.0000000', timeZone: 'UTC' } });
-    const pacific = await graph.api('/me/calendarView/delta').query(WINDOW).header('Prefer', 'outlook.timezone="Pacific Standard Time"').get();
-    expect(pacific.value[0].start).toEqual({ dateTime: '2030-01-06T17:00:00.0000000', timeZone: 'Pacific Standard Time' });
-    const html = fx.sandbox.microsoft.addEvent(fx.email, { subject: 'Html', start: at(20), end: at(20, 10), bodyHtml: '<p>Agenda:<br>1. &amp; more</p>' });
-    const asText = await graph.api(`/me/events/${html.id}`).header('Prefer', 'outlook.body-content-type="text"').get();
+    expect(occ).toMatchObject({
+      type: 'occurrence',
+      seriesMasterId: series.id,
+      recurrence: null,
+      start: { dateTime: '2030-01-07T01:00:00.0000000', timeZone: 'UTC' },
+    });
+    const pacific = await graph
+      .api('/me/calendarView/delta')
+      .query(WINDOW)
+      .header('Prefer', 'outlook.timezone="Pacific Standard Time"')
+      .get();
+    expect(pacific.value[0].start).toEqual({
+      dateTime: '2030-01-06T17:00:00.0000000',
+      timeZone: 'Pacific Standard Time',
+    });
+    const html = fx.sandbox.microsoft.addEvent(fx.email, {
+      subject: 'Html',
+      start: at(20),
+      end: at(20, 10),
+      bodyHtml: '<p>Agenda:<br>1. &amp; more</p>',
+    });
+    const asText = await graph
+      .api(`/me/events/${html.id}`)
+      .header('Prefer', 'outlook.body-content-type="text"')
+      .get();
     expect(asText.body).toEqual({ contentType: 'text', content: 'Agenda:\n1. & more' });
     expect((await graph.api(`/me/events/${html.id}`).get()).body.contentType).toBe('html');
     const master = await graph.api(`/me/events/${occ.seriesMasterId}`).get();
-    expect(master).toMatchObject({ type: 'seriesMaster', recurrence: { pattern: { type: 'weekly', interval: 1, daysOfWeek: ['monday'] } } });
+    expect(master).toMatchObject({
+      type: 'seriesMaster',
+      recurrence: { pattern: { type: 'weekly', interval: 1, daysOfWeek: ['monday'] } },
+    });
   });
 
   test('events: create with Teams meeting and an extended property, find it by $filter, $expand it, patch, delete', async () => {
@@ -161,7 +211,10 @@ describe('microsoft graph sandbox (real @microsoft/microsoft-graph-client)', () 
       body: { contentType: 'text', content: 'Read her latest paper' },
       start: { dateTime: '2030-01-10T09:00:00', timeZone: 'India Standard Time' },
       end: { dateTime: '2030-01-10T09:30:00', timeZone: 'India Standard Time' },
-      attendees: [{ type: 'optional', emailAddress: { address: 'grace@example.org', name: 'Grace' } }, { type: 'resource', emailAddress: { address: 'room1@contoso.example' } }],
+      attendees: [
+        { type: 'optional', emailAddress: { address: 'grace@example.org', name: 'Grace' } },
+        { type: 'resource', emailAddress: { address: 'room1@contoso.example' } },
+      ],
       isOnlineMeeting: true,
       onlineMeetingProvider: 'teamsForBusiness',
       singleValueExtendedProperties: [{ id: MARKER_ID, value: 'prep-42' }],
@@ -173,18 +226,35 @@ describe('microsoft graph sandbox (real @microsoft/microsoft-graph-client)', () 
       onlineMeeting: { joinUrl: expect.stringMatching(/^https:\/\/teams\.microsoft\.com\//) },
       responseStatus: { response: 'organizer' },
       organizer: { emailAddress: { address: fx.email } },
-      attendees: [expect.objectContaining({ type: 'optional', status: { response: 'none', time: '0001-01-01T00:00:00Z' } }), expect.objectContaining({ type: 'resource' })],
+      attendees: [
+        expect.objectContaining({
+          type: 'optional',
+          status: { response: 'none', time: '0001-01-01T00:00:00Z' },
+        }),
+        expect.objectContaining({ type: 'resource' }),
+      ],
     });
     expect(created.singleValueExtendedProperties).toBeUndefined();
 
     const found = await graph
       .api('/me/events')
-      .filter(encodeURIComponent(`singleValueExtendedProperties/any(ep: ep/id eq '${MARKER_ID}' and ep/value eq 'prep-42')`))
+      .filter(
+        encodeURIComponent(
+          `singleValueExtendedProperties/any(ep: ep/id eq '${MARKER_ID}' and ep/value eq 'prep-42')`,
+        ),
+      )
       .expand(encodeURIComponent(`singleValueExtendedProperties($filter=id eq '${MARKER_ID}')`))
       .get();
     expect(found.value).toHaveLength(1);
     expect(found.value[0].singleValueExtendedProperties).toEqual([{ id: MARKER_ID, value: 'prep-42' }]);
-    const none = await graph.api('/me/events').filter(encodeURIComponent(`singleValueExtendedProperties/any(ep: ep/id eq '${MARKER_ID}' and ep/value eq 'other')`)).get();
+    const none = await graph
+      .api('/me/events')
+      .filter(
+        encodeURIComponent(
+          `singleValueExtendedProperties/any(ep: ep/id eq '${MARKER_ID}' and ep/value eq 'other')`,
+        ),
+      )
+      .get();
     expect(none.value).toEqual([]);
 
     const patched = await graph.api(`/me/events/${created.id}`).patch({ subject: 'Prep (moved)' });
@@ -197,9 +267,19 @@ describe('microsoft graph sandbox (real @microsoft/microsoft-graph-client)', () 
 
   test('429 with Retry-After is honoured by the SDK retry handler and the POST succeeds once', async () => {
     const { graph } = fx.client();
-    fx.sandbox.faults.add({ provider: 'microsoft', kind: 'rate_limit', pathIncludes: '/me/messages', method: 'POST', retryAfterSeconds: 1 });
+    fx.sandbox.faults.add({
+      provider: 'microsoft',
+      kind: 'rate_limit',
+      pathIncludes: '/me/messages',
+      method: 'POST',
+      retryAfterSeconds: 1,
+    });
     const t0 = Date.now();
-    const draft = await graph.api('/me/messages').post({ subject: 'Hi', body: { contentType: 'html', content: '<p>Hi</p>' }, toRecipients: [{ emailAddress: { address: 'grace@example.org' } }] });
+    const draft = await graph.api('/me/messages').post({
+      subject: 'Hi',
+      body: { contentType: 'html', content: '<p>Hi</p>' },
+      toRecipients: [{ emailAddress: { address: 'grace@example.org' } }],
+    });
     expect(Date.now() - t0).toBeGreaterThanOrEqual(1000);
     expect(draft.isDraft).toBe(true);
     expect(fx.sandbox.counts()['POST /v1.0/me/messages']).toBe(2);
@@ -209,7 +289,12 @@ describe('microsoft graph sandbox (real @microsoft/microsoft-graph-client)', () 
 
   test('a 429 the client does not retry surfaces Graph throttling shape', async () => {
     const { graph } = fx.client({ maxRetries: 0 });
-    fx.sandbox.faults.add({ provider: 'microsoft', kind: 'rate_limit', pathIncludes: '/me', retryAfterSeconds: 7 });
+    fx.sandbox.faults.add({
+      provider: 'microsoft',
+      kind: 'rate_limit',
+      pathIncludes: '/me',
+      retryAfterSeconds: 7,
+    });
     const err = await graphErrorOf(graph.api('/me').get());
     expect(err.statusCode).toBe(429);
     expect(err.code).toBe('TooManyRequests');
@@ -224,24 +309,51 @@ describe('microsoft graph sandbox (real @microsoft/microsoft-graph-client)', () 
       toRecipients: [{ emailAddress: { address: 'grace@example.org', name: 'Grace Hopper' } }],
       singleValueExtendedProperties: [{ id: MARKER_ID, value: 'thanks-7' }],
     });
-    expect(draft).toMatchObject({ isDraft: true, internetMessageId: expect.stringMatching(/^<.+@.+>$/), webLink: expect.stringMatching(/^https:\/\//), changeKey: expect.any(String) });
+    expect(draft).toMatchObject({
+      isDraft: true,
+      internetMessageId: expect.stringMatching(/^<.+@.+>$/),
+      webLink: expect.stringMatching(/^https:\/\//),
+      changeKey: expect.any(String),
+    });
     const got = await graph.api(`/me/messages/${draft.id}`).get();
     expect(got.subject).toBe('Thank you, Grace');
     expect(got.body).toEqual({ contentType: 'html', content: '<p>Thanks for the coffee &amp; advice.</p>' });
-    expect(fx.sandbox.microsoft.drafts(fx.email)[0]).toMatchObject({ subject: 'Thank you, Grace', to: ['grace@example.org'], text: 'Thanks for the coffee & advice.', markers: { [MARKER_ID]: 'thanks-7' } });
+    expect(fx.sandbox.microsoft.drafts(fx.email)[0]).toMatchObject({
+      subject: 'Thank you, Grace',
+      to: ['grace@example.org'],
+      text: 'Thanks for the coffee & advice.',
+      markers: { [MARKER_ID]: 'thanks-7' },
+    });
 
     const patched = await graph.api(`/me/messages/${draft.id}`).patch({ subject: 'Thank you!' });
     expect(patched.changeKey).not.toBe(draft.changeKey);
 
-    const byMarker = await graph.api('/me/mailFolders/drafts/messages').filter(encodeURIComponent(`singleValueExtendedProperties/any(ep: ep/id eq '${MARKER_ID}' and ep/value eq 'thanks-7')`)).get();
+    const byMarker = await graph
+      .api('/me/mailFolders/drafts/messages')
+      .filter(
+        encodeURIComponent(
+          `singleValueExtendedProperties/any(ep: ep/id eq '${MARKER_ID}' and ep/value eq 'thanks-7')`,
+        ),
+      )
+      .get();
     expect(byMarker.value.map((m: Json) => m.id)).toEqual([draft.id]);
 
-    const sendRes = await graph.api(`/me/messages/${draft.id}/send`).responseType('raw' as never).post(null);
+    const sendRes = await graph
+      .api(`/me/messages/${draft.id}/send`)
+      .responseType('raw' as never)
+      .post(null);
     expect((sendRes as unknown as Response).status).toBe(202);
     expect((await graphErrorOf(graph.api(`/me/messages/${draft.id}`).get())).statusCode).toBe(404);
-    const sent = await graph.api('/me/mailFolders/sentitems/messages').filter(encodeURIComponent(`internetMessageId eq '${draft.internetMessageId}'`)).get();
+    const sent = await graph
+      .api('/me/mailFolders/sentitems/messages')
+      .filter(encodeURIComponent(`internetMessageId eq '${draft.internetMessageId}'`))
+      .get();
     expect(sent.value).toHaveLength(1);
-    expect(sent.value[0]).toMatchObject({ isDraft: false, subject: 'Thank you!', internetMessageId: draft.internetMessageId });
+    expect(sent.value[0]).toMatchObject({
+      isDraft: false,
+      subject: 'Thank you!',
+      internetMessageId: draft.internetMessageId,
+    });
     expect(sent.value[0].id).not.toBe(draft.id);
     const drafts = await graph.api('/me/mailFolders/drafts/messages').get();
     expect(drafts.value).toEqual([]);
@@ -249,26 +361,62 @@ describe('microsoft graph sandbox (real @microsoft/microsoft-graph-client)', () 
 
   test('messages: $search participants/from/to and $filter leave drafts out when asked', async () => {
     const { graph } = fx.client();
-    fx.sandbox.microsoft.addMessage(fx.email, { folder: 'inbox', from: { email: 'grace@example.org' }, to: [{ email: fx.email }], subject: 'Re: coffee', text: 'See you', at: '2030-01-03T10:00:00Z' });
-    fx.sandbox.microsoft.addMessage(fx.email, { folder: 'sentitems', to: [{ email: 'grace@example.org' }], subject: 'coffee?', text: 'Shall we?', at: '2030-01-02T10:00:00Z' });
-    fx.sandbox.microsoft.addMessage(fx.email, { folder: 'inbox', from: { email: 'alan@example.org' }, to: [{ email: fx.email }], subject: 'Other', text: 'x', at: '2030-01-04T10:00:00Z' });
-    await graph.api('/me/messages').post({ subject: 'draft to grace', toRecipients: [{ emailAddress: { address: 'grace@example.org' } }] });
+    fx.sandbox.microsoft.addMessage(fx.email, {
+      folder: 'inbox',
+      from: { email: 'grace@example.org' },
+      to: [{ email: fx.email }],
+      subject: 'Re: coffee',
+      text: 'See you',
+      at: '2030-01-03T10:00:00Z',
+    });
+    fx.sandbox.microsoft.addMessage(fx.email, {
+      folder: 'sentitems',
+      to: [{ email: 'grace@example.org' }],
+      subject: 'coffee?',
+      text: 'Shall we?',
+      at: '2030-01-02T10:00:00Z',
+    });
+    fx.sandbox.microsoft.addMessage(fx.email, {
+      folder: 'inbox',
+      from: { email: 'alan@example.org' },
+      to: [{ email: fx.email }],
+      subject: 'Other',
+      text: 'x',
+      at: '2030-01-04T10:00:00Z',
+    });
+    await graph.api('/me/messages').post({
+      subject: 'draft to grace',
+      toRecipients: [{ emailAddress: { address: 'grace@example.org' } }],
+    });
 
-    const participants = await graph.api('/me/messages').search(encodeURIComponent('"participants:grace@example.org"')).get();
-    expect(participants.value.map((m: Json) => m.subject).sort()).toEqual(['Re: coffee', 'coffee?', 'draft to grace']);
+    const participants = await graph
+      .api('/me/messages')
+      .search(encodeURIComponent('"participants:grace@example.org"'))
+      .get();
+    expect(participants.value.map((m: Json) => m.subject).sort()).toEqual([
+      'Re: coffee',
+      'coffee?',
+      'draft to grace',
+    ]);
     const from = await graph.api('/me/messages').search(encodeURIComponent('"from:grace@example.org"')).get();
     expect(from.value.map((m: Json) => m.subject)).toEqual(['Re: coffee']);
-    const to = await graph.api('/me/messages').search(encodeURIComponent('"to:grace@example.org"')).select('subject,isDraft').get();
+    const to = await graph
+      .api('/me/messages')
+      .search(encodeURIComponent('"to:grace@example.org"'))
+      .select('subject,isDraft')
+      .get();
     expect(to.value.filter((m: Json) => !m.isDraft).map((m: Json) => m.subject)).toEqual(['coffee?']);
 
     const filtered = await graph
       .api('/me/messages')
-      .filter(encodeURIComponent("isDraft eq false and receivedDateTime ge 2030-01-03T00:00:00Z"))
+      .filter(encodeURIComponent('isDraft eq false and receivedDateTime ge 2030-01-03T00:00:00Z'))
       .orderby('receivedDateTime desc')
       .get();
     expect(filtered.value.map((m: Json) => m.subject)).toEqual(['Other', 'Re: coffee']);
 
-    const withOrder = await graphErrorOf(graph.api('/me/messages').search('"x"').orderby('receivedDateTime desc').get());
+    const withOrder = await graphErrorOf(
+      graph.api('/me/messages').search('"x"').orderby('receivedDateTime desc').get(),
+    );
     expect(withOrder.statusCode).toBe(400);
   });
 
@@ -279,7 +427,13 @@ describe('microsoft graph sandbox (real @microsoft/microsoft-graph-client)', () 
       requests: [
         { id: '1', method: 'GET', url: '/me' },
         { id: '2', method: 'GET', url: '/me/mailboxSettings' },
-        { id: '3', method: 'POST', url: '/me/messages', headers: { 'Content-Type': 'application/json' }, body: { subject: 'batched' } },
+        {
+          id: '3',
+          method: 'POST',
+          url: '/me/messages',
+          headers: { 'Content-Type': 'application/json' },
+          body: { subject: 'batched' },
+        },
         { id: '4', method: 'GET', url: '/me/events/nope', dependsOn: [] },
         { id: '5', method: 'GET', url: '/me', dependsOn: ['4'] },
       ],
@@ -290,7 +444,11 @@ describe('microsoft graph sandbox (real @microsoft/microsoft-graph-client)', () 
     expect(byId['3']).toMatchObject({ status: 201, body: { subject: 'batched', isDraft: true } });
     expect(byId['4'].status).toBe(404);
     expect(byId['5'].status).toBe(424);
-    const tooMany = await graphErrorOf(graph.api('/$batch').post({ requests: Array.from({ length: 21 }, (_, i) => ({ id: String(i), method: 'GET', url: '/me' })) }));
+    const tooMany = await graphErrorOf(
+      graph.api('/$batch').post({
+        requests: Array.from({ length: 21 }, (_, i) => ({ id: String(i), method: 'GET', url: '/me' })),
+      }),
+    );
     expect(tooMany.statusCode).toBe(400);
   });
 
@@ -322,7 +480,12 @@ describe('microsoft graph sandbox (real @microsoft/microsoft-graph-client)', () 
       expect(sub).toMatchObject({ resource: 'me/events', clientState: 'secret-123' });
       const ev = fx.sandbox.microsoft.addEvent(fx.email, { subject: 'x', start: at(1), end: at(1, 10) });
       for (let i = 0; i < 50 && !received.length; i++) await new Promise((r) => setTimeout(r, 20));
-      expect(received[0]!.value[0]).toMatchObject({ subscriptionId: sub.id, clientState: 'secret-123', changeType: 'created', resourceData: { id: ev.id } });
+      expect(received[0]!.value[0]).toMatchObject({
+        subscriptionId: sub.id,
+        clientState: 'secret-123',
+        changeType: 'created',
+        resourceData: { id: ev.id },
+      });
       await graph.api(`/subscriptions/${sub.id}`).delete();
       expect(fx.sandbox.microsoft.subscriptions()).toEqual([]);
 
@@ -343,7 +506,12 @@ describe('microsoft graph sandbox (real @microsoft/microsoft-graph-client)', () 
 
   test('a secondary calendar has its own delta round; a token from one calendar is refused on another', async () => {
     const work = fx.sandbox.microsoft.addCalendar(fx.email, { name: 'Work' });
-    fx.sandbox.microsoft.addEvent(fx.email, { calendarId: work.id, subject: 'Work coffee', start: at(1), end: at(1, 10) });
+    fx.sandbox.microsoft.addEvent(fx.email, {
+      calendarId: work.id,
+      subject: 'Work coffee',
+      start: at(1),
+      end: at(1, 10),
+    });
     seed(1);
     const { graph } = fx.client();
     const res = await graph.api(`/me/calendars/${work.id}/calendarView/delta`).query(WINDOW).get();
@@ -351,7 +519,9 @@ describe('microsoft graph sandbox (real @microsoft/microsoft-graph-client)', () 
     const deltaLink: string = res['@odata.deltaLink'];
     expect(deltaLink).toContain(`/me/calendars/${work.id}/calendarView/delta?$deltatoken=`);
     const token = deltaLink.split('$deltatoken=')[1];
-    const wrong = await graphErrorOf(graph.api(`/me/calendars/${fx.calendarId}/calendarView/delta?$deltatoken=${token}`).get());
+    const wrong = await graphErrorOf(
+      graph.api(`/me/calendars/${fx.calendarId}/calendarView/delta?$deltatoken=${token}`).get(),
+    );
     expect(wrong.statusCode).toBe(400);
   });
 
@@ -368,7 +538,13 @@ describe('microsoft graph sandbox (real @microsoft/microsoft-graph-client)', () 
 
   test('503 with Retry-After is retried by the SDK too; without faults the request log counts per endpoint', async () => {
     const { graph } = fx.client();
-    fx.sandbox.faults.add({ provider: 'microsoft', kind: 'server_error', status: 503, retryAfterSeconds: 1, pathIncludes: '/me/mailboxSettings' });
+    fx.sandbox.faults.add({
+      provider: 'microsoft',
+      kind: 'server_error',
+      status: 503,
+      retryAfterSeconds: 1,
+      pathIncludes: '/me/mailboxSettings',
+    });
     const t0 = Date.now();
     expect((await graph.api('/me/mailboxSettings').get()).timeZone).toBe('Tokyo Standard Time');
     expect(Date.now() - t0).toBeGreaterThanOrEqual(1000);
@@ -379,7 +555,11 @@ describe('microsoft graph sandbox (real @microsoft/microsoft-graph-client)', () 
     const { graph } = fx.client();
     const unknown = await graphErrorOf(graph.api('/me/nothingHere').get());
     expect(unknown.statusCode).toBe(400);
-    expect(JSON.parse(String(unknown.body))).toMatchObject({ code: 'BadRequest', message: expect.any(String), innerError: { 'request-id': expect.any(String) } });
+    expect(JSON.parse(String(unknown.body))).toMatchObject({
+      code: 'BadRequest',
+      message: expect.any(String),
+      innerError: { 'request-id': expect.any(String) },
+    });
     const badFilter = await graphErrorOf(graph.api('/me/messages').filter('isDraft eq').get());
     expect(badFilter.statusCode).toBe(400);
     expect(String(badFilter.body)).not.toMatch(/at .*\.ts:\d+/);

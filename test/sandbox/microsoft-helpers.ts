@@ -46,10 +46,17 @@ export class RefreshGrantAuthProvider implements AuthenticationProvider {
 export async function microsoftFixture(opts: { email?: string; windowsTimeZone?: string } = {}) {
   const sandbox: Sandbox = await startSandbox();
   const email = opts.email ?? 'ada@contoso.example';
-  const seeded = sandbox.microsoft.seedAccount({ email, name: 'Ada Lovelace', windowsTimeZone: opts.windowsTimeZone ?? 'Tokyo Standard Time' });
+  const seeded = sandbox.microsoft.seedAccount({
+    email,
+    name: 'Ada Lovelace',
+    windowsTimeZone: opts.windowsTimeZone ?? 'Tokyo Standard Time',
+  });
   const origin = new URL(sandbox.env.MICROSOFT_GRAPH_BASE_URL).origin;
   const client = (o: { retryDelaySeconds?: number; maxRetries?: number; refreshToken?: string } = {}) => {
-    const auth = new RefreshGrantAuthProvider(sandbox.env.MICROSOFT_TOKEN_URL, o.refreshToken ?? seeded.refreshToken);
+    const auth = new RefreshGrantAuthProvider(
+      sandbox.env.MICROSOFT_TOKEN_URL,
+      o.refreshToken ?? seeded.refreshToken,
+    );
     const authHandler = new AuthenticationHandler(auth);
     const retry = new RetryHandler(new RetryHandlerOptions(o.retryDelaySeconds ?? 3, o.maxRetries ?? 3));
     authHandler.setNext(retry);

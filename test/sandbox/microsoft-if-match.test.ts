@@ -7,7 +7,8 @@
 import { graphErrorOf, microsoftFixture } from './microsoft-helpers.ts';
 
 const MARKER_ID = 'String {66f5a359-4659-4830-9070-00047ec6ac6e} Name coffeeChatKey';
-const STALE_TEXT = 'The send or update operation could not be performed because the change key passed in the request does not match the current change key for the item.';
+const STALE_TEXT =
+  'The send or update operation could not be performed because the change key passed in the request does not match the current change key for the item.';
 
 describe('microsoft graph sandbox: If-Match on PATCH (real @microsoft/microsoft-graph-client)', () => {
   let fx: Awaited<ReturnType<typeof microsoftFixture>>;
@@ -38,12 +39,21 @@ describe('microsoft graph sandbox: If-Match on PATCH (real @microsoft/microsoft-
 
   test('PATCH with the current etag (weak or bare) succeeds and renews the changeKey', async () => {
     const { graph, draft } = await newDraft();
-    const a = await graph.api(`/me/messages/${draft.id}`).header('If-Match', draft['@odata.etag']).patch({ subject: 'Coffee on Wednesday?' });
+    const a = await graph
+      .api(`/me/messages/${draft.id}`)
+      .header('If-Match', draft['@odata.etag'])
+      .patch({ subject: 'Coffee on Wednesday?' });
     expect(a.changeKey).not.toBe(draft.changeKey);
     expect(a['@odata.etag']).toBe(`W/"${a.changeKey}"`);
-    const b = await graph.api(`/me/messages/${draft.id}`).header('If-Match', a.changeKey).patch({ subject: 'Coffee on Thursday?' });
+    const b = await graph
+      .api(`/me/messages/${draft.id}`)
+      .header('If-Match', a.changeKey)
+      .patch({ subject: 'Coffee on Thursday?' });
     expect(b.subject).toBe('Coffee on Thursday?');
-    const c = await graph.api(`/me/messages/${draft.id}`).header('If-Match', '*').patch({ subject: 'Coffee on Friday?' });
+    const c = await graph
+      .api(`/me/messages/${draft.id}`)
+      .header('If-Match', '*')
+      .patch({ subject: 'Coffee on Friday?' });
     expect(c.subject).toBe('Coffee on Friday?');
   });
 
@@ -52,21 +62,38 @@ describe('microsoft graph sandbox: If-Match on PATCH (real @microsoft/microsoft-
     fx.sandbox.microsoft.editDraft(fx.email, draft.id, { html: '<p>Ada edited this.</p>' });
     const edited = fx.sandbox.microsoft.drafts(fx.email)[0]!;
 
-    const err = await graphErrorOf(graph.api(`/me/messages/${draft.id}`).header('If-Match', draft['@odata.etag']).patch({ subject: 'Coffee on Wednesday?' }));
+    const err = await graphErrorOf(
+      graph
+        .api(`/me/messages/${draft.id}`)
+        .header('If-Match', draft['@odata.etag'])
+        .patch({ subject: 'Coffee on Wednesday?' }),
+    );
     expect(err.statusCode).toBe(412);
     expect(err.code).toBe('ErrorIrresolvableConflict');
     expect(err.message).toBe(STALE_TEXT);
     expect(err.body).toEqual(expect.stringContaining('"innerError"'));
-    expect(fx.sandbox.microsoft.drafts(fx.email)[0]).toMatchObject({ subject: 'Coffee on Tuesday?', html: '<p>Ada edited this.</p>', changeKey: edited.changeKey });
+    expect(fx.sandbox.microsoft.drafts(fx.email)[0]).toMatchObject({
+      subject: 'Coffee on Tuesday?',
+      html: '<p>Ada edited this.</p>',
+      changeKey: edited.changeKey,
+    });
 
     // The bare stale changeKey is refused the same way.
-    expect((await graphErrorOf(graph.api(`/me/messages/${draft.id}`).header('If-Match', draft.changeKey).patch({ subject: 'x' }))).statusCode).toBe(412);
+    expect(
+      (
+        await graphErrorOf(
+          graph.api(`/me/messages/${draft.id}`).header('If-Match', draft.changeKey).patch({ subject: 'x' }),
+        )
+      ).statusCode,
+    ).toBe(412);
   });
 
   test('a missing message stays 404 ErrorItemNotFound with or without If-Match', async () => {
     const { graph, draft } = await newDraft();
     await graph.api(`/me/messages/${draft.id}`).delete();
-    const err = await graphErrorOf(graph.api(`/me/messages/${draft.id}`).header('If-Match', draft['@odata.etag']).patch({ subject: 'x' }));
+    const err = await graphErrorOf(
+      graph.api(`/me/messages/${draft.id}`).header('If-Match', draft['@odata.etag']).patch({ subject: 'x' }),
+    );
     expect(err.statusCode).toBe(404);
     expect(err.code).toBe('ErrorItemNotFound');
   });
@@ -79,8 +106,16 @@ describe('microsoft graph sandbox: If-Match on PATCH (real @microsoft/microsoft-
       end: { dateTime: '2030-01-10T09:30:00', timeZone: 'UTC' },
     });
     expect(ev['@odata.etag']).toBe(`W/"${ev.changeKey}"`);
-    const moved = await graph.api(`/me/events/${ev.id}`).header('If-Match', ev['@odata.etag']).patch({ subject: 'Prep (moved)' });
-    const err = await graphErrorOf(graph.api(`/me/events/${ev.id}`).header('If-Match', ev['@odata.etag']).patch({ subject: 'Prep (stale)' }));
+    const moved = await graph
+      .api(`/me/events/${ev.id}`)
+      .header('If-Match', ev['@odata.etag'])
+      .patch({ subject: 'Prep (moved)' });
+    const err = await graphErrorOf(
+      graph
+        .api(`/me/events/${ev.id}`)
+        .header('If-Match', ev['@odata.etag'])
+        .patch({ subject: 'Prep (stale)' }),
+    );
     expect(err.statusCode).toBe(412);
     expect(err.code).toBe('ErrorIrresolvableConflict');
     expect((await graph.api(`/me/events/${ev.id}`).get()).subject).toBe(moved.subject);

@@ -13,7 +13,11 @@ describe('configuration', () => {
   });
 
   it('reads short demo durations', () => {
-    const c = parseConfig({ THANK_YOU_DELAY: 'PT2S', CHECK_IN_CADENCE: 'PT5S, PT10S', SYNC_INTERVAL: 'PT1S' });
+    const c = parseConfig({
+      THANK_YOU_DELAY: 'PT2S',
+      CHECK_IN_CADENCE: 'PT5S, PT10S',
+      SYNC_INTERVAL: 'PT1S',
+    });
     expect(c.THANK_YOU_DELAY.toMillis()).toBe(2000);
     expect(c.CHECK_IN_CADENCE.map((d) => d.toMillis())).toEqual([5000, 10000]);
   });
@@ -34,7 +38,13 @@ describe('configuration', () => {
     expect(err).toBeInstanceOf(ConfigError);
     const lines = (err as ConfigError).lines;
     expect(lines).toHaveLength(5);
-    for (const name of ['THANK_YOU_DELAY', 'REDIS_URL', 'TOKEN_ENCRYPTION_KEY', 'LOG_LEVEL', 'DATABASE_URL']) {
+    for (const name of [
+      'THANK_YOU_DELAY',
+      'REDIS_URL',
+      'TOKEN_ENCRYPTION_KEY',
+      'LOG_LEVEL',
+      'DATABASE_URL',
+    ]) {
       expect(lines.filter((l) => l.startsWith(name))).toHaveLength(1);
     }
     expect(lines.every((l) => !l.includes('\n'))).toBe(true);
@@ -64,7 +74,9 @@ describe('configuration', () => {
       err = e;
     }
     expect(err).toBeInstanceOf(ConfigError);
-    expect((err as ConfigError).lines).toEqual(['WEB_AUTH_TOKEN must be at least 32 bytes; make one with: openssl rand -base64 32']);
+    expect((err as ConfigError).lines).toEqual([
+      'WEB_AUTH_TOKEN must be at least 32 bytes; make one with: openssl rand -base64 32',
+    ]);
     const token = 'x'.repeat(32);
     expect(parseConfig({ WEB_AUTH_TOKEN: token }).WEB_AUTH_TOKEN).toBe(token);
     expect(parseConfig({}).WEB_SESSION_TTL.as('hours')).toBe(12);

@@ -47,7 +47,14 @@ describe('logs', () => {
       },
     });
     const log = createLogger('info', sink);
-    log.info({ refreshToken: 'RT-123', account: { accessToken: 'AT-456', email: 'a@b.c' }, headers: { authorization: 'Bearer AT-789' } }, 'sync');
+    log.info(
+      {
+        refreshToken: 'RT-123',
+        account: { accessToken: 'AT-456', email: 'a@b.c' },
+        headers: { authorization: 'Bearer AT-789' },
+      },
+      'sync',
+    );
     const out = lines.join('');
     expect(out).not.toMatch(/RT-123|AT-456|AT-789/);
     expect(out).toContain('a@b.c');

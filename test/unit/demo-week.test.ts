@@ -12,10 +12,18 @@ const DAY = 24 * HOUR;
 /** Every 14 h 37 min over two years from 2026-11-01: every hour of the day and every weekday, many times. */
 function anchors(): Date[] {
   const out: Date[] = [];
-  for (let t = Date.UTC(2026, 10, 1); t < Date.UTC(2028, 10, 1); t += 14 * HOUR + 37 * 60_000) out.push(new Date(t));
+  for (let t = Date.UTC(2026, 10, 1); t < Date.UTC(2028, 10, 1); t += 14 * HOUR + 37 * 60_000)
+    out.push(new Date(t));
   // The issue's named days: the 2027 spring-forwards (US, Europe), Sydney's April change, and days
   // when a March chat would be behind or beyond a 180-day sync window.
-  for (const s of ['2027-03-14T09:30:00Z', '2027-03-28T00:30:00Z', '2027-04-04T01:00:00Z', '2027-04-15T12:00:00Z', '2027-07-01T12:00:00Z', '2026-11-29T10:30:00Z']) {
+  for (const s of [
+    '2027-03-14T09:30:00Z',
+    '2027-03-28T00:30:00Z',
+    '2027-04-04T01:00:00Z',
+    '2027-04-15T12:00:00Z',
+    '2027-07-01T12:00:00Z',
+    '2026-11-29T10:30:00Z',
+  ]) {
     out.push(new Date(s));
   }
   return out;
@@ -42,9 +50,12 @@ describe('the demo week at any hour of any day', () => {
       ];
       if (w.dst) chats.push([w.dst.contact.name, w.dst.start, ZONES.maya]);
       for (const [who, start, zone] of chats) {
-        if (!startsAtAcceptableHour(start, zone)) bad.push(`${now.toISOString()}: ${who} at ${local(start, zone).toISO()}`);
-        if (start.toMillis() > now.getTime() + SYNC_WINDOW.aheadDays * DAY) bad.push(`${now.toISOString()}: ${who} beyond the sync window`);
-        if (start.toMillis() < now.getTime() - SYNC_WINDOW.backDays * DAY) bad.push(`${now.toISOString()}: ${who} before the sync window`);
+        if (!startsAtAcceptableHour(start, zone))
+          bad.push(`${now.toISOString()}: ${who} at ${local(start, zone).toISO()}`);
+        if (start.toMillis() > now.getTime() + SYNC_WINDOW.aheadDays * DAY)
+          bad.push(`${now.toISOString()}: ${who} beyond the sync window`);
+        if (start.toMillis() < now.getTime() - SYNC_WINDOW.backDays * DAY)
+          bad.push(`${now.toISOString()}: ${who} before the sync window`);
       }
     }
     expect(bad).toEqual([]);
@@ -63,7 +74,9 @@ describe('the demo week at any hour of any day', () => {
       const { kenji } = planDemoWeekAt(now);
       const ny = local(kenji, ZONES.sam);
       const tokyo = local(kenji, ZONES.kenji);
-      expect({ at: now.toISOString(), nyWeekday: ny.weekday <= 5, tokyoWeekday: tokyo.weekday <= 5 }).toEqual({ at: now.toISOString(), nyWeekday: true, tokyoWeekday: true });
+      expect({ at: now.toISOString(), nyWeekday: ny.weekday <= 5, tokyoWeekday: tokyo.weekday <= 5 }).toEqual(
+        { at: now.toISOString(), nyWeekday: true, tokyoWeekday: true },
+      );
       expect(ny.hour).toBeGreaterThanOrEqual(8);
       expect(ny.hour).toBeLessThan(10);
       expect(tokyo.hour).toBeGreaterThanOrEqual(21);
@@ -107,7 +120,12 @@ describe('the demo week at any hour of any day', () => {
   test('the ignored events fall at believable hours too', () => {
     for (const now of all) {
       const w = planDemoWeekAt(now);
-      for (const [t, zone] of [[w.standup, ZONES.maya], [w.weekly, ZONES.maya], [w.focus, ZONES.sam], [w.declined, ZONES.sam]] as const) {
+      for (const [t, zone] of [
+        [w.standup, ZONES.maya],
+        [w.weekly, ZONES.maya],
+        [w.focus, ZONES.sam],
+        [w.declined, ZONES.sam],
+      ] as const) {
         expect(startsAtAcceptableHour(t, zone)).toBe(true);
         expect(t.toMillis()).toBeGreaterThan(now.getTime());
       }

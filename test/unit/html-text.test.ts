@@ -2,12 +2,15 @@ import { htmlToText } from '../../integrations/html-text.ts';
 
 describe('event bodies in HTML become readable text', () => {
   it('keeps the Notes: section a user wrote in the Calendar web UI', () => {
-    const html = '<p>Agenda</p><p><b>Notes:</b> ship a small portfolio piece first &amp; ask for feedback</p>';
+    const html =
+      '<p>Agenda</p><p><b>Notes:</b> ship a small portfolio piece first &amp; ask for feedback</p>';
     expect(htmlToText(html)).toBe('Agenda\n\nNotes: ship a small portfolio piece first & ask for feedback');
   });
 
   it('keeps links, list items and line breaks', () => {
-    const text = htmlToText('Join: <a href="https://meet.example/abc">meeting link</a><br>Topics:<ul><li>path</li><li>team</li></ul>');
+    const text = htmlToText(
+      'Join: <a href="https://meet.example/abc">meeting link</a><br>Topics:<ul><li>path</li><li>team</li></ul>',
+    );
     expect(text).toContain('meeting link (https://meet.example/abc)');
     expect(text).toMatch(/\* path\n\s*\* team/);
   });

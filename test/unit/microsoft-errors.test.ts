@@ -1,6 +1,10 @@
 // The one mapping of Microsoft errors to the shared kinds.
 import { GraphError } from '@microsoft/microsoft-graph-client';
-import { MicrosoftTokenError, parseRetryAfter, toProviderError as mapError } from '../../integrations/microsoft/errors.ts';
+import {
+  MicrosoftTokenError,
+  parseRetryAfter,
+  toProviderError as mapError,
+} from '../../integrations/microsoft/errors.ts';
 import type { ProviderError } from '../../integrations/provider.ts';
 
 const toProviderError = (e: unknown) => mapError(e) as ProviderError;
@@ -14,7 +18,13 @@ function graphError(status: number, code: string, headers: Record<string, string
 
 describe('toProviderError (Microsoft)', () => {
   test('invalid_grant from the token endpoint -> auth_revoked', () => {
-    const e = toProviderError(new MicrosoftTokenError(400, 'invalid_grant', 'AADSTS50173: The provided grant has expired due to it being revoked. Trace ID: x'));
+    const e = toProviderError(
+      new MicrosoftTokenError(
+        400,
+        'invalid_grant',
+        'AADSTS50173: The provided grant has expired due to it being revoked. Trace ID: x',
+      ),
+    );
     expect(e.kind).toBe('auth_revoked');
     expect(e.provider).toBe('microsoft');
     expect(e.message).not.toMatch(/Trace ID/);
@@ -30,7 +40,10 @@ describe('toProviderError (Microsoft)', () => {
   });
 
   test('503 with Retry-After -> rate_limited; without -> transient', () => {
-    expect(toProviderError(graphError(503, 'serviceNotAvailable', { 'Retry-After': '3' }))).toMatchObject({ kind: 'rate_limited', retryAfterMs: 3000 });
+    expect(toProviderError(graphError(503, 'serviceNotAvailable', { 'Retry-After': '3' }))).toMatchObject({
+      kind: 'rate_limited',
+      retryAfterMs: 3000,
+    });
     expect(toProviderError(graphError(503, 'serviceNotAvailable')).kind).toBe('transient');
   });
 
@@ -59,9 +72,15 @@ describe('toProviderError (Microsoft)', () => {
   });
 
   test('token endpoint throttling and outages', () => {
-    expect(toProviderError(new MicrosoftTokenError(429, 'temporarily_unavailable', 'x', 5000))).toMatchObject({ kind: 'rate_limited', retryAfterMs: 5000 });
-    expect(toProviderError(new MicrosoftTokenError(503, 'temporarily_unavailable', 'x')).kind).toBe('transient');
-    expect(toProviderError(new MicrosoftTokenError(0, 'network_error', 'ECONNREFUSED')).kind).toBe('transient');
+    expect(toProviderError(new MicrosoftTokenError(429, 'temporarily_unavailable', 'x', 5000))).toMatchObject(
+      { kind: 'rate_limited', retryAfterMs: 5000 },
+    );
+    expect(toProviderError(new MicrosoftTokenError(503, 'temporarily_unavailable', 'x')).kind).toBe(
+      'transient',
+    );
+    expect(toProviderError(new MicrosoftTokenError(0, 'network_error', 'ECONNREFUSED')).kind).toBe(
+      'transient',
+    );
     expect(toProviderError(new MicrosoftTokenError(400, 'invalid_request', 'x')).kind).toBe('bad_request');
   });
 

@@ -29,7 +29,12 @@ describe('windowsToIana', () => {
   });
 
   test('every mapped zone is one luxon accepts', () => {
-    for (const win of ['India Standard Time', 'Greenland Standard Time', 'FLE Standard Time', 'Samoa Standard Time']) {
+    for (const win of [
+      'India Standard Time',
+      'Greenland Standard Time',
+      'FLE Standard Time',
+      'Samoa Standard Time',
+    ]) {
       const z = windowsToIana(win);
       expect(z).not.toBeNull();
       expect(DateTime.now().setZone(z!).isValid).toBe(true);
@@ -37,7 +42,8 @@ describe('windowsToIana', () => {
   });
 
   test('UTC in all the ways Graph writes it', () => {
-    for (const n of ['UTC', 'tzone://Microsoft/Utc', 'Etc/UTC', 'Coordinated Universal Time']) expect(windowsToIana(n)).toBe('UTC');
+    for (const n of ['UTC', 'tzone://Microsoft/Utc', 'Etc/UTC', 'Coordinated Universal Time'])
+      expect(windowsToIana(n)).toBe('UTC');
   });
 
   test('custom and unknown zones give null (the caller falls back to the mailbox zone)', () => {

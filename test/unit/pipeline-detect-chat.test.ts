@@ -35,7 +35,19 @@ describe('detectChat', () => {
   });
 
   it('the default keywords are the ones the issue lists', () => {
-    expect(DEFAULT_CHAT_KEYWORDS).toEqual(expect.arrayContaining(['coffee', 'chat', 'informational interview', 'info interview', 'virtual coffee', 'catch up', 'intro call', 'career advice', 'networking']));
+    expect(DEFAULT_CHAT_KEYWORDS).toEqual(
+      expect.arrayContaining([
+        'coffee',
+        'chat',
+        'informational interview',
+        'info interview',
+        'virtual coffee',
+        'catch up',
+        'intro call',
+        'career advice',
+        'networking',
+      ]),
+    );
   });
 
   it('a keyword in the description counts, and "catch-up" matches "catch up"', () => {
@@ -50,11 +62,15 @@ describe('detectChat', () => {
   });
 
   it('keywords match regardless of case', () => {
-    expect(detectChat(event({ title: 'INFORMATIONAL INTERVIEW — Ana' }), ctx).reasons).toContain('title mentions "informational interview"');
+    expect(detectChat(event({ title: 'INFORMATIONAL INTERVIEW — Ana' }), ctx).reasons).toContain(
+      'title mentions "informational interview"',
+    );
   });
 
   it('a caller-given keyword list replaces the default', () => {
-    expect(detectChat(event({ title: 'Mentoring session' }), { ...ctx, keywords: ['mentoring'] }).isChat).toBe(true);
+    expect(
+      detectChat(event({ title: 'Mentoring session' }), { ...ctx, keywords: ['mentoring'] }).isChat,
+    ).toBe(true);
     expect(detectChat(event(), { ...ctx, keywords: ['mentoring'] }).isChat).toBe(false);
   });
 
@@ -78,7 +94,10 @@ describe('detectChat', () => {
   });
 
   it('an all-day event is ignored', () => {
-    const d = detectChat(event({ start: { kind: 'allDay', date: '2026-03-10' }, end: { kind: 'allDay', date: '2026-03-11' } }), ctx);
+    const d = detectChat(
+      event({ start: { kind: 'allDay', date: '2026-03-10' }, end: { kind: 'allDay', date: '2026-03-11' } }),
+      ctx,
+    );
     expect(d.isChat).toBe(false);
     expect(d.reasons).toContain('ignored: all-day event');
   });
@@ -89,7 +108,13 @@ describe('detectChat', () => {
 
   it('an event the user declined is ignored', () => {
     const d = detectChat(
-      event({ organizer: { email: 'ana@x.com', self: false }, attendees: [person('ana@x.com', { organizer: true }), person(me, { self: true, response: 'declined' })] }),
+      event({
+        organizer: { email: 'ana@x.com', self: false },
+        attendees: [
+          person('ana@x.com', { organizer: true }),
+          person(me, { self: true, response: 'declined' }),
+        ],
+      }),
       ctx,
     );
     expect(d.isChat).toBe(false);
@@ -97,7 +122,13 @@ describe('detectChat', () => {
   });
 
   it('a team meeting with three other people is ignored', () => {
-    const d = detectChat(event({ title: 'Team coffee', attendees: [person(me, { self: true }), person('a@x.com'), person('b@x.com'), person('c@x.com')] }), ctx);
+    const d = detectChat(
+      event({
+        title: 'Team coffee',
+        attendees: [person(me, { self: true }), person('a@x.com'), person('b@x.com'), person('c@x.com')],
+      }),
+      ctx,
+    );
     expect(d.isChat).toBe(false);
     expect(d.reasons).toContain('ignored: 3 other attendees');
     expect(d.contact).toBeUndefined();
@@ -110,7 +141,16 @@ describe('detectChat', () => {
   });
 
   it('rooms and resources do not count as people', () => {
-    const d = detectChat(event({ attendees: [person(me, { self: true }), person('ana@x.com'), person('room-4@resource.x.com', { resource: true })] }), ctx);
+    const d = detectChat(
+      event({
+        attendees: [
+          person(me, { self: true }),
+          person('ana@x.com'),
+          person('room-4@resource.x.com', { resource: true }),
+        ],
+      }),
+      ctx,
+    );
     expect(d.isChat).toBe(true);
   });
 
@@ -121,21 +161,35 @@ describe('detectChat', () => {
   });
 
   it('the contact who organized is flagged as organizer', () => {
-    const d = detectChat(event({ organizer: { email: 'ana@x.com', self: false, name: 'Ana' }, attendees: [person('ana@x.com', { organizer: true, name: 'Ana' }), person(me, { self: true })] }), ctx);
+    const d = detectChat(
+      event({
+        organizer: { email: 'ana@x.com', self: false, name: 'Ana' },
+        attendees: [person('ana@x.com', { organizer: true, name: 'Ana' }), person(me, { self: true })],
+      }),
+      ctx,
+    );
     expect(d.contact).toEqual({ email: 'ana@x.com', name: 'Ana', isOrganizer: true });
   });
 
   it('an organizer missing from the attendee list is still the other person', () => {
-    const d = detectChat(event({ organizer: { email: 'ana@x.com', self: false }, attendees: [person(me, { self: true })] }), ctx);
+    const d = detectChat(
+      event({ organizer: { email: 'ana@x.com', self: false }, attendees: [person(me, { self: true })] }),
+      ctx,
+    );
     expect(d.isChat).toBe(true);
     expect(d.contact).toEqual({ email: 'ana@x.com', isOrganizer: true });
   });
 
   it('a 90-minute event is too long to be a coffee chat; exactly 60 minutes is fine', () => {
-    const long = detectChat(event({ end: { kind: 'timed', utc: '2026-03-10T17:30:00Z', timeZone: null } }), ctx);
+    const long = detectChat(
+      event({ end: { kind: 'timed', utc: '2026-03-10T17:30:00Z', timeZone: null } }),
+      ctx,
+    );
     expect(long.isChat).toBe(false);
     expect(long.reasons).toContain('ignored: 90 minutes long (chats are at most 60 minutes)');
-    expect(detectChat(event({ end: { kind: 'timed', utc: '2026-03-10T17:00:00Z', timeZone: null } }), ctx).isChat).toBe(true);
+    expect(
+      detectChat(event({ end: { kind: 'timed', utc: '2026-03-10T17:00:00Z', timeZone: null } }), ctx).isChat,
+    ).toBe(true);
   });
 
   it('a weekly recurring 1:1 is not a chat even when titled "chat", unless marked', () => {
@@ -147,15 +201,25 @@ describe('detectChat', () => {
   });
 
   it('the caller can say a series is a weekly 1:1 when the event lacks the frequency', () => {
-    expect(detectChat(event({ recurringEventId: 's1' }), { ...ctx, seriesIsWeeklyOneOnOne: true }).isChat).toBe(false);
+    expect(
+      detectChat(event({ recurringEventId: 's1' }), { ...ctx, seriesIsWeeklyOneOnOne: true }).isChat,
+    ).toBe(false);
   });
 
   it('a monthly recurring coffee is still a chat', () => {
-    expect(detectChat(event({ recurringEventId: 's1', recurrenceFrequency: 'MONTHLY' }), ctx).isChat).toBe(true);
+    expect(detectChat(event({ recurringEventId: 's1', recurrenceFrequency: 'MONTHLY' }), ctx).isChat).toBe(
+      true,
+    );
   });
 
   it('the user including an event wins over every rule', () => {
-    const d = detectChat(event({ title: 'Quarterly review', end: { kind: 'timed', utc: '2026-03-10T18:00:00Z', timeZone: null } }), { ...ctx, override: 'include' });
+    const d = detectChat(
+      event({
+        title: 'Quarterly review',
+        end: { kind: 'timed', utc: '2026-03-10T18:00:00Z', timeZone: null },
+      }),
+      { ...ctx, override: 'include' },
+    );
     expect(d.isChat).toBe(true);
     expect(d.reasons[0]).toBe('included by you');
     expect(d.contact?.email).toBe('ana@x.com');
@@ -167,7 +231,18 @@ describe('detectChat', () => {
   });
 
   it('an ignored event lists every reason, not just the first', () => {
-    const d = detectChat(event({ status: 'cancelled', title: 'Standup', attendees: [person(me, { self: true }), person('a@x.com'), person('b@x.com')] }), ctx);
-    expect(d.reasons).toEqual(['ignored: cancelled', 'ignored: 2 other attendees', 'ignored: nothing says it is a coffee chat (no keyword or #coffeechat)']);
+    const d = detectChat(
+      event({
+        status: 'cancelled',
+        title: 'Standup',
+        attendees: [person(me, { self: true }), person('a@x.com'), person('b@x.com')],
+      }),
+      ctx,
+    );
+    expect(d.reasons).toEqual([
+      'ignored: cancelled',
+      'ignored: 2 other attendees',
+      'ignored: nothing says it is a coffee chat (no keyword or #coffeechat)',
+    ]);
   });
 });

@@ -34,7 +34,9 @@ describe('planCheckIn', () => {
   it('the first check-in is due six weeks after the anchor, in the contact’s business hours', () => {
     const plan = planCheckIn(facts(), policy, now);
     // Tue 21 Apr 2026, 11:00 EDT (the anchor's wall time, kept across the DST change)
-    expect(plan).toEqual({ action: { kind: 'check_in', key: 'check_in-c1-0', dueAt: at('2026-04-21T15:00:00Z'), contactId: 'c1' } });
+    expect(plan).toEqual({
+      action: { kind: 'check_in', key: 'check_in-c1-0', dueAt: at('2026-04-21T15:00:00Z'), contactId: 'c1' },
+    });
   });
 
   it('the last step repeats: step 5 waits three months like step 1', () => {
@@ -77,7 +79,11 @@ describe('planCheckIn', () => {
 
   it('with the contact’s zone unknown, the user’s business hours are used', () => {
     // Sat 14 Mar 2026 15:00 UTC → Sat 25 Apr → Mon 27 Apr 10:00 London (BST)
-    const plan = planCheckIn(facts({ contactTimeZone: null, anchorAt: at('2026-03-14T15:00:00Z') }), policy, now);
+    const plan = planCheckIn(
+      facts({ contactTimeZone: null, anchorAt: at('2026-03-14T15:00:00Z') }),
+      policy,
+      now,
+    );
     expect(plan.action!.dueAt).toEqual(at('2026-04-27T09:00:00Z'));
   });
 
@@ -100,12 +106,18 @@ describe('planCheckIn', () => {
   });
 
   it('stops after 3 unanswered check-ins', () => {
-    expect(planCheckIn(facts({ unansweredCount: 3 }), policy, now)).toEqual({ action: null, stop: '3 check-ins went unanswered' });
+    expect(planCheckIn(facts({ unansweredCount: 3 }), policy, now)).toEqual({
+      action: null,
+      stop: '3 check-ins went unanswered',
+    });
     expect(planCheckIn(facts({ unansweredCount: 2 }), policy, now).action).not.toBeNull();
   });
 
   it('stops for a do-not-contact contact', () => {
-    expect(planCheckIn(facts({ doNotContact: true }), policy, now)).toEqual({ action: null, stop: 'contact is marked do-not-contact' });
+    expect(planCheckIn(facts({ doNotContact: true }), policy, now)).toEqual({
+      action: null,
+      stop: 'contact is marked do-not-contact',
+    });
   });
 
   it('stops when two drafts in a row were deleted unsent (the user said no)', () => {

@@ -4,7 +4,11 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { renderDraft, renderPrepDescription, renderPrepTitle } from '../../worker/pipeline/render-draft.ts';
 
-const from = { name: 'Sam Rivera', email: 'sam@example.com', signature: 'Sam Rivera\nData analyst, moving into product' };
+const from = {
+  name: 'Sam Rivera',
+  email: 'sam@example.com',
+  signature: 'Sam Rivera\nData analyst, moving into product',
+};
 const ana = { name: 'Ana Lopez', email: 'ana@x.com' };
 // Tue 10 Mar 2026, 9:00 AM in Los Angeles (after the US DST change, before the UK's)
 const chat = {
@@ -23,14 +27,20 @@ describe('confirmation draft', () => {
 
   it('greets by first name and gives the link, both zones (Ana’s first) and the short duration', () => {
     expect(draft.text).toMatch(/^Hi Ana,/);
-    expect(draft.text).toContain('Tuesday, Mar 10, 4:00 PM your time (GMT) / 9:00 AM for me in Los Angeles (PDT)');
+    expect(draft.text).toContain(
+      'Tuesday, Mar 10, 4:00 PM your time (GMT) / 9:00 AM for me in Los Angeles (PDT)',
+    );
     expect(draft.text).toContain('Google Meet: https://meet.google.com/abc-defg-hij');
     expect(draft.text).toContain('20 minutes');
     expect(draft.html).toContain('<a href="https://meet.google.com/abc-defg-hij">');
   });
 
   it('the subject gives the day on the contact’s side', () => {
-    const tokyo = renderDraft('confirmation', { from, to: ana, chat: { ...chat, contactZone: 'Asia/Tokyo' } });
+    const tokyo = renderDraft('confirmation', {
+      from,
+      to: ana,
+      chat: { ...chat, contactZone: 'Asia/Tokyo' },
+    });
     expect(tokyo.subject).toBe('Confirming our chat on Wednesday, Mar 11');
   });
 
@@ -40,12 +50,20 @@ describe('confirmation draft', () => {
   });
 
   it('a javascript: link is never made a link', () => {
-    const d = renderDraft('confirmation', { from, to: ana, chat: { ...chat, conferenceUrl: null, location: 'javascript:alert(1)' } });
+    const d = renderDraft('confirmation', {
+      from,
+      to: ana,
+      chat: { ...chat, conferenceUrl: null, location: 'javascript:alert(1)' },
+    });
     expect(d.html).not.toContain('href="javascript');
   });
 
   it('a hostile location is escaped in HTML', () => {
-    const d = renderDraft('confirmation', { from, to: ana, chat: { ...chat, conferenceUrl: null, location: hostile } });
+    const d = renderDraft('confirmation', {
+      from,
+      to: ana,
+      chat: { ...chat, conferenceUrl: null, location: hostile },
+    });
     expect(d.html).not.toContain('<script>');
     expect(d.html).toContain('&lt;script&gt;');
   });
@@ -68,7 +86,11 @@ describe('thank-you draft', () => {
 
   it('signs with the user’s signature, else their name', () => {
     expect(draft.text.trimEnd().endsWith('Sam Rivera\nData analyst, moving into product')).toBe(true);
-    const plain = renderDraft('thank-you', { from: { name: 'Sam Rivera', email: 'sam@example.com' }, to: ana, note });
+    const plain = renderDraft('thank-you', {
+      from: { name: 'Sam Rivera', email: 'sam@example.com' },
+      to: ana,
+      note,
+    });
     expect(plain.text.trimEnd().endsWith('With thanks,\nSam Rivera')).toBe(true);
   });
 
@@ -76,40 +98,62 @@ describe('thank-you draft', () => {
     const d = renderDraft('thank-you', { from, to: ana, note: null });
     expect(d).toMatchSnapshot();
     expect(d.text).toContain("[ADD THE ONE PIECE OF ADVICE YOU'LL ACT ON — this draft is not ready to send]");
-    expect(d.html).toContain('ADD THE ONE PIECE OF ADVICE YOU&#x27;LL ACT ON — this draft is not ready to send');
+    expect(d.html).toContain(
+      'ADD THE ONE PIECE OF ADVICE YOU&#x27;LL ACT ON — this draft is not ready to send',
+    );
   });
 
   it('a <script> in the contact’s name or the note is escaped in HTML and left as typed in text', () => {
-    const d = renderDraft('thank-you', { from, to: { name: hostile, email: 'eve@x.com' }, note: `try ${hostile}` });
+    const d = renderDraft('thank-you', {
+      from,
+      to: { name: hostile, email: 'eve@x.com' },
+      note: `try ${hostile}`,
+    });
     expect(d.html).not.toContain('<script>');
     expect(d.html).toContain('&lt;script&gt;alert(&quot;x&quot;)&lt;/script&gt;');
     expect(d.text).toContain(hostile);
   });
 
   it('finds the first name in "Lopez, Ana", "Dr. Ana Lopez" and ana.lopez@x.com', () => {
-    for (const to of [{ name: 'Lopez, Ana', email: 'a@x.com' }, { name: 'Dr. Ana Lopez', email: 'a@x.com' }, { email: 'ana.lopez@x.com' }]) {
+    for (const to of [
+      { name: 'Lopez, Ana', email: 'a@x.com' },
+      { name: 'Dr. Ana Lopez', email: 'a@x.com' },
+      { email: 'ana.lopez@x.com' },
+    ]) {
       expect(renderDraft('thank-you', { from, to, note }).text).toMatch(/^Hi Ana,/);
     }
   });
 
   it('without a usable name, asks for the first name instead of guessing', () => {
-    expect(renderDraft('thank-you', { from, to: { email: 'jsmith@x.com' }, note }).text).toMatch(/^Hi \[THEIR FIRST NAME — this draft is not ready to send\],/);
+    expect(renderDraft('thank-you', { from, to: { email: 'jsmith@x.com' }, note }).text).toMatch(
+      /^Hi \[THEIR FIRST NAME — this draft is not ready to send\],/,
+    );
   });
 
   it('a multi-line note keeps its lines in HTML', () => {
-    expect(renderDraft('thank-you', { from, to: ana, note: 'ship small\nwrite about it' }).html).toContain('ship small<br>\nwrite about it.');
+    expect(renderDraft('thank-you', { from, to: ana, note: 'ship small\nwrite about it' }).html).toContain(
+      'ship small<br>\nwrite about it.',
+    );
   });
 });
 
 describe('check-in draft', () => {
-  const draft = renderDraft('check-in', { from, to: ana, chatStart: chat.start, userZone: chat.userZone, note: 'talk to Priya on the growth team.' });
+  const draft = renderDraft('check-in', {
+    from,
+    to: ana,
+    chatStart: chat.start,
+    userZone: chat.userZone,
+    note: 'talk to Priya on the growth team.',
+  });
 
   it('matches its snapshot', () => expect(draft).toMatchSnapshot());
 
   it('is a short update with a placeholder for the update or article, and no ask', () => {
     expect(draft.subject).toBe('A quick update since we spoke in March');
     expect(draft.text).toContain('when you suggested: "talk to Priya on the growth team".');
-    expect(draft.text).toMatch(/\[ADD A TWO-LINE UPDATE .* OR A LINK TO AN ARTICLE .* — this draft is not ready to send\]/);
+    expect(draft.text).toMatch(
+      /\[ADD A TWO-LINE UPDATE .* OR A LINK TO AN ARTICLE .* — this draft is not ready to send\]/,
+    );
     expect(draft.text).toContain('No need to reply');
     expect(draft.text).not.toMatch(/would you|could you|can you/i);
   });
@@ -123,7 +167,12 @@ describe('check-in draft', () => {
 
 describe('outreach draft', () => {
   const why = 'you moved from analytics into product at a payments company, the move I am trying to make';
-  const draft = renderDraft('outreach', { from, to: ana, why, intro: "I'm a data analyst at a logistics startup, looking at product roles." });
+  const draft = renderDraft('outreach', {
+    from,
+    to: ana,
+    why,
+    intro: "I'm a data analyst at a logistics startup, looking at product roles.",
+  });
 
   it('matches its snapshot', () => expect(draft).toMatchSnapshot());
 
@@ -136,7 +185,9 @@ describe('outreach draft', () => {
   });
 
   it('without an intro shows a placeholder', () => {
-    expect(renderDraft('outreach', { from, to: ana, why }).text).toContain("[ADD ONE LINE ABOUT YOU AND WHAT YOU'RE EXPLORING — this draft is not ready to send]");
+    expect(renderDraft('outreach', { from, to: ana, why }).text).toContain(
+      "[ADD ONE LINE ABOUT YOU AND WHAT YOU'RE EXPLORING — this draft is not ready to send]",
+    );
   });
 
   it('a hostile --why is escaped in HTML', () => {

@@ -3,19 +3,26 @@ import { effectiveNote, extractNoteFromDescription } from '../../worker/pipeline
 
 describe('extractNoteFromDescription', () => {
   it('reads the note under a "Notes:" heading', () => {
-    expect(extractNoteFromDescription('Agenda: career switch\n\nNotes:\nKeep a brag document of shipped work.\n')).toBe('Keep a brag document of shipped work.');
+    expect(
+      extractNoteFromDescription('Agenda: career switch\n\nNotes:\nKeep a brag document of shipped work.\n'),
+    ).toBe('Keep a brag document of shipped work.');
   });
 
   it('reads a note written on the heading line', () => {
-    expect(extractNoteFromDescription('notes: talk to the data platform team first')).toBe('talk to the data platform team first');
+    expect(extractNoteFromDescription('notes: talk to the data platform team first')).toBe(
+      'talk to the data platform team first',
+    );
   });
 
   it('keeps a multi-line note, and stops at the next heading', () => {
-    expect(extractNoteFromDescription('Notes:\nShip something small.\nThen write about it.\nAgenda:\n- intro')).toBe('Ship something small.\nThen write about it.');
+    expect(
+      extractNoteFromDescription('Notes:\nShip something small.\nThen write about it.\nAgenda:\n- intro'),
+    ).toBe('Ship something small.\nThen write about it.');
   });
 
   it('stops before the Meet block Google appends', () => {
-    const description = 'Notes: learn SQL window functions\n\n-::~:~::~:~:~:~:~::~:~::-\nJoin with Google Meet: https://meet.google.com/abc-defg-hij\n-::~:~::~:~::-';
+    const description =
+      'Notes: learn SQL window functions\n\n-::~:~::~:~:~:~:~::~:~::-\nJoin with Google Meet: https://meet.google.com/abc-defg-hij\n-::~:~::~:~::-';
     expect(extractNoteFromDescription(description)).toBe('learn SQL window functions');
   });
 
@@ -33,7 +40,9 @@ describe('extractNoteFromDescription', () => {
 
 describe('effectiveNote', () => {
   it('the note set with `chats note` wins over the event’s Notes section', () => {
-    expect(effectiveNote('Talk to Priya on the growth team', 'something else')).toBe('Talk to Priya on the growth team');
+    expect(effectiveNote('Talk to Priya on the growth team', 'something else')).toBe(
+      'Talk to Priya on the growth team',
+    );
   });
   it('falls back to the event’s Notes section (extracted at ingest), then to none', () => {
     expect(effectiveNote('  ', extractNoteFromDescription('Notes: something else'))).toBe('something else');

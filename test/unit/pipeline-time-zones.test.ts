@@ -1,5 +1,15 @@
 import { describe, expect, it } from '@jest/globals';
-import { dayForContact, eventZone, formatBothZones, formatClock, formatForContact, isValidZone, monthIn, resolveContactZone, zoneCity } from '../../worker/pipeline/time-zones.ts';
+import {
+  dayForContact,
+  eventZone,
+  formatBothZones,
+  formatClock,
+  formatForContact,
+  isValidZone,
+  monthIn,
+  resolveContactZone,
+  zoneCity,
+} from '../../worker/pipeline/time-zones.ts';
 
 const LA = 'America/Los_Angeles';
 const LONDON = 'Europe/London';
@@ -52,23 +62,33 @@ describe('formatBothZones', () => {
   });
 
   it('shows one side when the contact’s zone is unknown', () => {
-    expect(formatBothZones(new Date('2026-03-10T16:00:00Z'), LA, null, null)).toBe('Tue, Mar 10, 9:00 AM your time (PDT)');
+    expect(formatBothZones(new Date('2026-03-10T16:00:00Z'), LA, null, null)).toBe(
+      'Tue, Mar 10, 9:00 AM your time (PDT)',
+    );
   });
 
   it('shows one side when both sides read the same clock', () => {
-    expect(formatBothZones(new Date('2026-03-10T16:00:00Z'), LA, LA, null)).toBe('Tue, Mar 10, 9:00 AM your time (PDT)');
-    expect(formatBothZones(new Date('2026-03-10T16:00:00Z'), LA, 'America/Vancouver', null)).toBe('Tue, Mar 10, 9:00 AM your time (PDT)');
+    expect(formatBothZones(new Date('2026-03-10T16:00:00Z'), LA, LA, null)).toBe(
+      'Tue, Mar 10, 9:00 AM your time (PDT)',
+    );
+    expect(formatBothZones(new Date('2026-03-10T16:00:00Z'), LA, 'America/Vancouver', null)).toBe(
+      'Tue, Mar 10, 9:00 AM your time (PDT)',
+    );
   });
 
   it('an invalid contact zone falls back to one side; an invalid user zone falls back to UTC', () => {
-    expect(formatBothZones(new Date('2026-03-10T16:00:00Z'), LA, 'Mars/Olympus_Mons', null)).toBe('Tue, Mar 10, 9:00 AM your time (PDT)');
+    expect(formatBothZones(new Date('2026-03-10T16:00:00Z'), LA, 'Mars/Olympus_Mons', null)).toBe(
+      'Tue, Mar 10, 9:00 AM your time (PDT)',
+    );
     expect(formatBothZones(new Date('2026-03-10T16:00:00Z'), 'Not/AZone', 'Asia/Tokyo', null)).toBe(
       'Tue, Mar 10, 4:00 PM your time (UTC) / Wed, Mar 11, 1:00 AM Tokyo time (JST)',
     );
   });
 
   it('a caller-given label replaces the city', () => {
-    expect(formatBothZones(new Date('2026-03-10T16:00:00Z'), LA, 'Asia/Tokyo', "Ana's")).toContain("1:00 AM Ana's time (JST)");
+    expect(formatBothZones(new Date('2026-03-10T16:00:00Z'), LA, 'Asia/Tokyo', "Ana's")).toContain(
+      "1:00 AM Ana's time (JST)",
+    );
   });
 
   it('a zone without a common abbreviation shows its GMT offset', () => {
@@ -129,10 +149,14 @@ describe('zoneCity and formatClock', () => {
 
 describe('eventZone', () => {
   it('a timed event keeps the zone it was scheduled in', () => {
-    expect(eventZone({ kind: 'timed', utc: '2026-03-10T16:00:00Z', timeZone: 'Asia/Tokyo' }, LONDON, LA)).toBe('Asia/Tokyo');
+    expect(
+      eventZone({ kind: 'timed', utc: '2026-03-10T16:00:00Z', timeZone: 'Asia/Tokyo' }, LONDON, LA),
+    ).toBe('Asia/Tokyo');
   });
   it('a floating timed event uses the calendar’s zone, else the user’s', () => {
-    expect(eventZone({ kind: 'timed', utc: '2026-03-10T16:00:00Z', timeZone: null }, LONDON, LA)).toBe(LONDON);
+    expect(eventZone({ kind: 'timed', utc: '2026-03-10T16:00:00Z', timeZone: null }, LONDON, LA)).toBe(
+      LONDON,
+    );
     expect(eventZone({ kind: 'timed', utc: '2026-03-10T16:00:00Z', timeZone: null }, null, LA)).toBe(LA);
   });
   it('an all-day event has no zone of its own: the calendar’s, else the user’s', () => {
@@ -140,25 +164,64 @@ describe('eventZone', () => {
     expect(eventZone({ kind: 'allDay', date: '2026-03-10' }, undefined, LA)).toBe(LA);
   });
   it('an invalid zone name falls through to the next candidate', () => {
-    expect(eventZone({ kind: 'timed', utc: '2026-03-10T16:00:00Z', timeZone: 'Pacific Standard Time' }, 'nope', LA)).toBe(LA);
+    expect(
+      eventZone(
+        { kind: 'timed', utc: '2026-03-10T16:00:00Z', timeZone: 'Pacific Standard Time' },
+        'nope',
+        LA,
+      ),
+    ).toBe(LA);
   });
 });
 
 describe('resolveContactZone', () => {
   it('the zone the user set for the contact wins', () => {
-    expect(resolveContactZone({ contactSetting: 'Asia/Tokyo', contactIsOrganizer: true, organizerZone: LONDON, eventZone: LONDON, userZone: LA })).toEqual({ zone: 'Asia/Tokyo', source: 'user' });
+    expect(
+      resolveContactZone({
+        contactSetting: 'Asia/Tokyo',
+        contactIsOrganizer: true,
+        organizerZone: LONDON,
+        eventZone: LONDON,
+        userZone: LA,
+      }),
+    ).toEqual({ zone: 'Asia/Tokyo', source: 'user' });
   });
   it('else the organizer’s zone when the contact organized', () => {
-    expect(resolveContactZone({ contactSetting: null, contactIsOrganizer: true, organizerZone: LONDON, eventZone: LA, userZone: LA })).toEqual({ zone: LONDON, source: 'organizer' });
+    expect(
+      resolveContactZone({
+        contactSetting: null,
+        contactIsOrganizer: true,
+        organizerZone: LONDON,
+        eventZone: LA,
+        userZone: LA,
+      }),
+    ).toEqual({ zone: LONDON, source: 'organizer' });
   });
   it('else the event’s zone when it differs from the user’s', () => {
-    expect(resolveContactZone({ contactIsOrganizer: false, organizerZone: LA, eventZone: 'Asia/Tokyo', userZone: LA })).toEqual({ zone: 'Asia/Tokyo', source: 'event' });
+    expect(
+      resolveContactZone({
+        contactIsOrganizer: false,
+        organizerZone: LA,
+        eventZone: 'Asia/Tokyo',
+        userZone: LA,
+      }),
+    ).toEqual({ zone: 'Asia/Tokyo', source: 'event' });
   });
   it('else unknown', () => {
-    expect(resolveContactZone({ contactIsOrganizer: false, eventZone: LA, userZone: LA })).toEqual({ zone: null, source: null });
+    expect(resolveContactZone({ contactIsOrganizer: false, eventZone: LA, userZone: LA })).toEqual({
+      zone: null,
+      source: null,
+    });
   });
   it('an invalid zone the user set is skipped, not trusted', () => {
-    expect(resolveContactZone({ contactSetting: 'Tokyo', contactIsOrganizer: false, eventZone: 'Asia/Tokyo', userZone: LA })).toEqual({ zone: 'Asia/Tokyo', source: 'event' });
+    expect(
+      resolveContactZone({
+        contactSetting: 'Tokyo',
+        contactIsOrganizer: false,
+        eventZone: 'Asia/Tokyo',
+        userZone: LA,
+      }),
+    ).toEqual({ zone: 'Asia/Tokyo', source: 'event' });
   });
 });
 

@@ -19,10 +19,18 @@ describe('reading a refresh token', () => {
   });
 
   it('refuses empty input, two words, both sources, and an oversized input', async () => {
-    await expect(readRefreshToken({ refreshToken: '-' }, stdin('\n'))).rejects.toThrow(/^no refresh token in standard input$/);
+    await expect(readRefreshToken({ refreshToken: '-' }, stdin('\n'))).rejects.toThrow(
+      /^no refresh token in standard input$/,
+    );
     await expect(readRefreshToken({ refreshToken: '-' }, stdin('tok en'))).rejects.toThrow(/alone/);
-    await expect(readRefreshToken({ refreshToken: '-', refreshTokenFile: '/x' }, stdin('t'))).rejects.toThrow(/not both/);
-    await expect(readRefreshToken({ refreshToken: '-' }, stdin('x'.repeat(20_000)))).rejects.toThrow(/larger than/);
-    await expect(readRefreshToken({ refreshTokenFile: '/no/such/file' }, stdin(''))).rejects.toThrow(/^cannot read --refresh-token-file \/no\/such\/file: no such file$/);
+    await expect(readRefreshToken({ refreshToken: '-', refreshTokenFile: '/x' }, stdin('t'))).rejects.toThrow(
+      /not both/,
+    );
+    await expect(readRefreshToken({ refreshToken: '-' }, stdin('x'.repeat(20_000)))).rejects.toThrow(
+      /larger than/,
+    );
+    await expect(readRefreshToken({ refreshTokenFile: '/no/such/file' }, stdin(''))).rejects.toThrow(
+      /^cannot read --refresh-token-file \/no\/such\/file: no such file$/,
+    );
   });
 });

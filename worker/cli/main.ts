@@ -8,7 +8,9 @@ import { registerCommands } from './commands/index.ts';
 export function buildProgram(): Command {
   const program = new Command()
     .name('coffee-chat')
-    .description('Coffee-chat worker: detects coffee chats on your calendars and prepares every email as a draft for you to review.')
+    .description(
+      'Coffee-chat worker: detects coffee chats on your calendars and prepares every email as a draft for you to review.',
+    )
     .showHelpAfterError('(run with --help for usage)')
     .exitOverride();
   registerCommands(program);

@@ -4,7 +4,8 @@ import { DateTime } from 'luxon';
 
 export function parsePort(value: string): number {
   const n = Number(value);
-  if (!Number.isInteger(n) || n < 0 || n > 65535) throw new InvalidArgumentError('expected a port number (0: any free one)');
+  if (!Number.isInteger(n) || n < 0 || n > 65535)
+    throw new InvalidArgumentError('expected a port number (0: any free one)');
   return n;
 }
 
@@ -18,7 +19,9 @@ export function parsePositiveNumber(value: string): number {
 export function parseInstant(value: string): Date {
   const d = DateTime.fromISO(value, { setZone: true });
   if (!d.isValid || !/(Z|[+-]\d\d:?\d\d)$/i.test(value)) {
-    throw new InvalidArgumentError('expected an ISO-8601 date and time with its offset, e.g. 2027-03-14T06:30:00Z');
+    throw new InvalidArgumentError(
+      'expected an ISO-8601 date and time with its offset, e.g. 2027-03-14T06:30:00Z',
+    );
   }
   return d.toJSDate();
 }

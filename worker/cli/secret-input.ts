@@ -15,7 +15,8 @@ export class SecretInputError extends Error {}
 function clean(raw: string, from: string): string {
   const token = raw.trim();
   if (!token) throw new SecretInputError(`no refresh token in ${from}`);
-  if (/\s/.test(token)) throw new SecretInputError(`${from} must hold the refresh token alone (found more than one word)`);
+  if (/\s/.test(token))
+    throw new SecretInputError(`${from} must hold the refresh token alone (found more than one word)`);
   return token;
 }
 
@@ -26,7 +27,10 @@ async function readStdin(stdin: NodeJS.ReadableStream & { isTTY?: boolean }): Pr
   for await (const chunk of stdin) {
     const b = Buffer.isBuffer(chunk) ? chunk : Buffer.from(String(chunk));
     size += b.length;
-    if (size > MAX_TOKEN_BYTES) throw new SecretInputError(`standard input is larger than ${MAX_TOKEN_BYTES} bytes; that is not a refresh token`);
+    if (size > MAX_TOKEN_BYTES)
+      throw new SecretInputError(
+        `standard input is larger than ${MAX_TOKEN_BYTES} bytes; that is not a refresh token`,
+      );
     chunks.push(b);
   }
   return Buffer.concat(chunks).toString('utf8');
@@ -38,14 +42,21 @@ async function readTokenFile(path: string): Promise<string> {
     info = await stat(path);
   } catch (err) {
     const code = (err as NodeJS.ErrnoException).code;
-    throw new SecretInputError(`cannot read --refresh-token-file ${path}: ${code === 'ENOENT' ? 'no such file' : (code ?? 'unreadable')}`);
+    throw new SecretInputError(
+      `cannot read --refresh-token-file ${path}: ${code === 'ENOENT' ? 'no such file' : (code ?? 'unreadable')}`,
+    );
   }
   if (!info.isFile()) throw new SecretInputError(`--refresh-token-file ${path} is not a regular file`);
   if (process.platform !== 'win32' && (info.mode & 0o077) !== 0) {
     const mode = (info.mode & 0o777).toString(8).padStart(4, '0');
-    throw new SecretInputError(`--refresh-token-file ${path} can be read by others (mode ${mode}); run: chmod 600 ${path}`);
+    throw new SecretInputError(
+      `--refresh-token-file ${path} can be read by others (mode ${mode}); run: chmod 600 ${path}`,
+    );
   }
-  if (info.size > MAX_TOKEN_BYTES) throw new SecretInputError(`--refresh-token-file ${path} is larger than ${MAX_TOKEN_BYTES} bytes; that is not a refresh token`);
+  if (info.size > MAX_TOKEN_BYTES)
+    throw new SecretInputError(
+      `--refresh-token-file ${path} is larger than ${MAX_TOKEN_BYTES} bytes; that is not a refresh token`,
+    );
   return readFile(path, 'utf8');
 }
 
@@ -58,12 +69,17 @@ export async function readRefreshToken(
   stdin: NodeJS.ReadableStream & { isTTY?: boolean } = process.stdin,
 ): Promise<string> {
   if (opts.refreshToken !== undefined && opts.refreshToken !== '-') {
-    throw new SecretInputError(`a refresh token on the command line shows in ps and shell history; ${TOKEN_HOW}`);
+    throw new SecretInputError(
+      `a refresh token on the command line shows in ps and shell history; ${TOKEN_HOW}`,
+    );
   }
   if (opts.refreshToken === '-' && opts.refreshTokenFile !== undefined) {
-    throw new SecretInputError('give the refresh token one way: --refresh-token - or --refresh-token-file PATH, not both');
+    throw new SecretInputError(
+      'give the refresh token one way: --refresh-token - or --refresh-token-file PATH, not both',
+    );
   }
   if (opts.refreshToken === '-') return clean(await readStdin(stdin), 'standard input');
-  if (opts.refreshTokenFile !== undefined) return clean(await readTokenFile(opts.refreshTokenFile), opts.refreshTokenFile);
+  if (opts.refreshTokenFile !== undefined)
+    return clean(await readTokenFile(opts.refreshTokenFile), opts.refreshTokenFile);
   throw new SecretInputError(`the refresh token is missing: ${TOKEN_HOW}`);
 }

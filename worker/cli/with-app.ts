@@ -2,7 +2,10 @@
 import { createApp, type App } from '../app.ts';
 
 /** Commands that only read the database pass needsRedis: false and work while Redis is down. */
-export async function withApp<T>(fn: (app: App) => Promise<T>, opts: { needsRedis?: boolean } = {}): Promise<T> {
+export async function withApp<T>(
+  fn: (app: App) => Promise<T>,
+  opts: { needsRedis?: boolean } = {},
+): Promise<T> {
   const app = await createApp();
   try {
     if (opts.needsRedis !== false) await requireRedis(app);

@@ -33,7 +33,9 @@ export async function addAccount(app: App, input: AddAccountInput) {
     throw new Error(`that token belongs to ${email}, not ${input.email}`);
   }
   const sealed = seal(checked.refreshToken, key);
-  const existing = await app.prisma.account.findUnique({ where: { provider_email: { provider: input.provider, email } } });
+  const existing = await app.prisma.account.findUnique({
+    where: { provider_email: { provider: input.provider, email } },
+  });
   const scopes = [...providerModule(input.provider).scopes];
   let account;
   if (existing) {
@@ -73,16 +75,27 @@ export async function addAccount(app: App, input: AddAccountInput) {
   }
   await scheduleAccount(app, account.id);
   const now = app.now();
-  await scheduleJob(app.queues, 'sync-account', { accountId: account.id, reason: 'connect' }, { jobId: `sync-now-${account.id}-${now.getTime()}`, dueAt: now, now });
+  await scheduleJob(
+    app.queues,
+    'sync-account',
+    { accountId: account.id, reason: 'connect' },
+    { jobId: `sync-now-${account.id}-${now.getTime()}`, dueAt: now, now },
+  );
   if (existing) {
     // Reconnected: whatever waited on the account is planned again.
-    const chats = await app.prisma.chat.findMany({ where: { accountId: account.id, status: { not: 'cancelled' } }, select: { id: true } });
+    const chats = await app.prisma.chat.findMany({
+      where: { accountId: account.id, status: { not: 'cancelled' } },
+      select: { id: true },
+    });
     for (const c of chats) {
       await requestChatPlan(app, c.id);
     }
     // And its contacts' check-ins: a step that fell due while the account was unusable was
     // skipped (no active mailbox) and nothing else would plan it again.
-    const plans = await app.prisma.checkInPlan.findMany({ where: { status: 'active', contact: { userId: account.userId } }, select: { contactId: true } });
+    const plans = await app.prisma.checkInPlan.findMany({
+      where: { status: 'active', contact: { userId: account.userId } },
+      select: { contactId: true },
+    });
     for (const p of plans) {
       await requestContactPlan(app, p.contactId);
     }
@@ -103,12 +116,17 @@ export async function removeAccount(app: App, email: string) {
 
 /** Stops the account's push channels on the way out (best effort: they also expire by themselves). */
 async function closePushChannels(app: App, account: Account): Promise<void> {
-  const calendars = await app.prisma.calendar.findMany({ where: { accountId: account.id, watchChannelId: { not: null } } });
+  const calendars = await app.prisma.calendar.findMany({
+    where: { accountId: account.id, watchChannelId: { not: null } },
+  });
   if (calendars.length === 0 || account.status !== 'active') return;
   try {
     const { calendar } = await app.providers(account);
     for (const cal of calendars) await closeChannel(app, calendar, cal, app.log);
   } catch (err) {
-    app.log.warn({ account: account.email, err: err instanceof Error ? err.message : String(err) }, 'could not stop push channels (they will expire)');
+    app.log.warn(
+      { account: account.email, err: err instanceof Error ? err.message : String(err) },
+      'could not stop push channels (they will expire)',
+    );
   }
 }

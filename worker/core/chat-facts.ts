@@ -2,12 +2,15 @@
 import type { ActionKind, ChatFacts } from '../pipeline/types.ts';
 import type { CalendarEntry, Chat, Contact, Draft } from '../db/generated/client.ts';
 
-export function chatFacts(chat: Chat & { contact: Contact; drafts: Draft[]; entries: CalendarEntry[] }): ChatFacts {
+export function chatFacts(
+  chat: Chat & { contact: Contact; drafts: Draft[]; entries: CalendarEntry[] },
+): ChatFacts {
   const done: ActionKind[] = [];
   for (const d of chat.drafts) {
     // Set aside by the worker (chat cancelled, no longer wanted, contact paused): not done, so a
     // chat that comes back gets it again. A draft the user deleted unsent (discarded) is done.
-    if (d.status !== 'scheduled' && d.status !== 'failed' && d.status !== 'set_aside') done.push(d.kind as ActionKind);
+    if (d.status !== 'scheduled' && d.status !== 'failed' && d.status !== 'set_aside')
+      done.push(d.kind as ActionKind);
   }
   let prepWindow: ChatFacts['prepWindow'] = null;
   for (const e of chat.entries) {

@@ -3,7 +3,10 @@ import type { App } from '../app.ts';
 import type { CheckInFacts } from '../pipeline/types.ts';
 
 export async function checkInFacts(app: App, contactId: string) {
-  const plan = await app.prisma.checkInPlan.findUnique({ where: { contactId }, include: { contact: { include: { user: true } } } });
+  const plan = await app.prisma.checkInPlan.findUnique({
+    where: { contactId },
+    include: { contact: { include: { user: true } } },
+  });
   if (!plan) return null;
   const facts: CheckInFacts = {
     contactId,

@@ -20,24 +20,30 @@ export async function composeDraft(app: App, draft: DraftRows): Promise<Omit<Dra
   const to = { name: contact.name, email: contact.email };
   const opts = { templatesDir: app.config.TEMPLATES_DIR ?? null };
   const userZone = draft.user.timeZone;
-  const event = draft.chat?.eventId ? await app.prisma.event.findUnique({ where: { id: draft.chat.eventId }, select: { notes: true } }) : null;
+  const event = draft.chat?.eventId
+    ? await app.prisma.event.findUnique({ where: { id: draft.chat.eventId }, select: { notes: true } })
+    : null;
 
   let rendered;
   switch (draft.kind) {
     case 'confirmation': {
       const chat = requireChat(draft);
-      rendered = renderDraft('confirmation', {
-        from,
-        to,
-        chat: {
-          start: chat.startUtc,
-          end: chat.endUtc,
-          userZone,
-          contactZone: contact.timeZone,
-          conferenceUrl: chat.conferenceUrl,
-          location: chat.location,
+      rendered = renderDraft(
+        'confirmation',
+        {
+          from,
+          to,
+          chat: {
+            start: chat.startUtc,
+            end: chat.endUtc,
+            userZone,
+            contactZone: contact.timeZone,
+            conferenceUrl: chat.conferenceUrl,
+            location: chat.location,
+          },
         },
-      }, opts);
+        opts,
+      );
       break;
     }
     case 'thank_you': {
@@ -46,8 +52,22 @@ export async function composeDraft(app: App, draft: DraftRows): Promise<Omit<Dra
       break;
     }
     case 'check_in': {
-      const last = await app.prisma.chat.findFirst({ where: { contactId: contact.id, status: 'done' }, orderBy: { startUtc: 'desc' } });
-      rendered = renderDraft('check-in', { from, to, chatStart: last?.startUtc ?? null, userZone, contactZone: contact.timeZone, note: last?.note ?? null }, opts);
+      const last = await app.prisma.chat.findFirst({
+        where: { contactId: contact.id, status: 'done' },
+        orderBy: { startUtc: 'desc' },
+      });
+      rendered = renderDraft(
+        'check-in',
+        {
+          from,
+          to,
+          chatStart: last?.startUtc ?? null,
+          userZone,
+          contactZone: contact.timeZone,
+          note: last?.note ?? null,
+        },
+        opts,
+      );
       break;
     }
     case 'outreach': {
@@ -56,7 +76,11 @@ export async function composeDraft(app: App, draft: DraftRows): Promise<Omit<Dra
       break;
     }
   }
-  return { from: { name: from.name, email: from.email }, to: { email: to.email, name: to.name ?? undefined }, ...rendered };
+  return {
+    from: { name: from.name, email: from.email },
+    to: { email: to.email, name: to.name ?? undefined },
+    ...rendered,
+  };
 }
 
 function requireChat(draft: DraftRows): Chat {
@@ -66,5 +90,7 @@ function requireChat(draft: DraftRows): Chat {
 
 /** Fingerprint of what we would write, to tell whether a made draft is out of date. */
 export function contentHash(c: Omit<DraftInput, 'marker'>): string {
-  return createHash('sha256').update(JSON.stringify([c.to.email, c.subject, c.text, c.html])).digest('hex');
+  return createHash('sha256')
+    .update(JSON.stringify([c.to.email, c.subject, c.text, c.html]))
+    .digest('hex');
 }

@@ -5,7 +5,12 @@ import type { CalendarEntry, Chat, Contact, User } from '../db/generated/client.
 import type { NewEvent } from '../../integrations/provider.ts';
 import { renderPrepDescription, renderPrepTitle, type PrepModel } from '../pipeline/render-prep.ts';
 
-export function prepEvent(app: App, chat: Chat & { contact: Contact; user: User }, entry: CalendarEntry, key: string): NewEvent {
+export function prepEvent(
+  app: App,
+  chat: Chat & { contact: Contact; user: User },
+  entry: CalendarEntry,
+  key: string,
+): NewEvent {
   const model: PrepModel = {
     contact: { name: chat.contact.name, email: chat.contact.email },
     chat: {

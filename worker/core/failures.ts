@@ -4,7 +4,11 @@
 import type { App } from '../app.ts';
 import { isRetryableFailure } from '../provider-policy.ts';
 
-export async function recordFinalFailure(app: App, job: { name: string; data: unknown }, err: Error): Promise<void> {
+export async function recordFinalFailure(
+  app: App,
+  job: { name: string; data: unknown },
+  err: Error,
+): Promise<void> {
   const key = (job.data as { key?: string } | undefined)?.key;
   if (!key || (job.name !== 'create-draft' && job.name !== 'check-in')) return;
   await app.prisma.draft.updateMany({

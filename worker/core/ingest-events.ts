@@ -77,7 +77,10 @@ export async function ingestSyncPage(
       include: { chat: true },
     });
     if (!ev) continue;
-    await app.prisma.event.update({ where: { id: ev.id }, data: { cancelled: true, isChat: false, reasons: ['ignored: cancelled'] } });
+    await app.prisma.event.update({
+      where: { id: ev.id },
+      data: { cancelled: true, isChat: false, reasons: ['ignored: cancelled'] },
+    });
     if (ev.chat && ev.chat.status !== 'cancelled') {
       await app.prisma.chat.update({ where: { id: ev.chat.id }, data: { status: 'cancelled' } });
       changed.add(ev.chat.id);
@@ -87,7 +90,10 @@ export async function ingestSyncPage(
   return { events: page.changed.length, chats, changedChatIds: [...changed] };
 }
 
-function eventTimes(ev: NeutralEvent, fallbackZone: string): { start: Date | null; end: Date | null; zone: string | null } {
+function eventTimes(
+  ev: NeutralEvent,
+  fallbackZone: string,
+): { start: Date | null; end: Date | null; zone: string | null } {
   if (ev.start.kind !== 'timed' || ev.end.kind !== 'timed') return { start: null, end: null, zone: null };
   return {
     start: new Date(ev.start.utc),

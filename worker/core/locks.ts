@@ -29,10 +29,14 @@ export async function withLock<T>(
       await job.moveToDelayed(Date.now() + 500 + Math.floor(Math.random() * 500), token);
       throw new DelayedError();
     }
-    if (Date.now() > deadline) throw new Error(`${key} is busy (another process is working on it); try again`);
+    if (Date.now() > deadline)
+      throw new Error(`${key} is busy (another process is working on it); try again`);
     await new Promise((r) => setTimeout(r, 100));
   }
-  const renew = setInterval(() => void app.redis.eval(RENEW, 1, name, mine, String(ttl)).catch(() => undefined), ttl / 3);
+  const renew = setInterval(
+    () => void app.redis.eval(RENEW, 1, name, mine, String(ttl)).catch(() => undefined),
+    ttl / 3,
+  );
   try {
     return await fn();
   } finally {

@@ -16,13 +16,22 @@ async function pickAccount(app: App, from?: string): Promise<Account> {
     where: { status: 'active', ...(from ? { email: from.toLowerCase() } : {}) },
     orderBy: { createdAt: 'asc' },
   });
-  if (!account) throw new Error(from ? `no active account ${from}` : 'no active account: add one first (coffee-chat accounts add --help)');
+  if (!account)
+    throw new Error(
+      from
+        ? `no active account ${from}`
+        : 'no active account: add one first (coffee-chat accounts add --help)',
+    );
   return account;
 }
 
-export async function requestOutreach(app: App, input: { to: string; name?: string; why: string; from?: string; intro?: string }) {
+export async function requestOutreach(
+  app: App,
+  input: { to: string; name?: string; why: string; from?: string; intro?: string },
+) {
   const why = input.why.trim();
-  if (why.length < 10) throw new Error('--why must say specifically why this person (a sentence, at least 10 characters)');
+  if (why.length < 10)
+    throw new Error('--why must say specifically why this person (a sentence, at least 10 characters)');
   const account = await pickAccount(app, input.from);
   const email = input.to.trim().toLowerCase();
   if (!/^[^\s@]+@[^\s@]+\.[^\s@]+$/.test(email)) throw new Error(`"${input.to}" is not an email address`);
@@ -31,7 +40,8 @@ export async function requestOutreach(app: App, input: { to: string; name?: stri
     create: { userId: account.userId, email, name: input.name ?? null },
     update: input.name ? { name: input.name } : {},
   });
-  if (contact.doNotContact) throw new Error(`${email} is marked do-not-contact (coffee-chat contacts resume ${email} to undo)`);
+  if (contact.doNotContact)
+    throw new Error(`${email} is marked do-not-contact (coffee-chat contacts resume ${email} to undo)`);
   const key = `outreach-${contact.id}-${shortHash(why)}`;
   const now = app.now();
   const draft = await app.prisma.draft.upsert({
@@ -55,7 +65,11 @@ export async function requestOutreach(app: App, input: { to: string; name?: stri
 
 export function parseDuration(text: string): Duration {
   const m = /^(\d+)\s*(m|min|minutes?|h|hours?)$/i.exec(text.trim());
-  const d = m ? Duration.fromObject(m[2]!.toLowerCase().startsWith('h') ? { hours: Number(m[1]) } : { minutes: Number(m[1]) }) : Duration.fromISO(text.trim());
+  const d = m
+    ? Duration.fromObject(
+        m[2]!.toLowerCase().startsWith('h') ? { hours: Number(m[1]) } : { minutes: Number(m[1]) },
+      )
+    : Duration.fromISO(text.trim());
   if (!d.isValid || d.toMillis() <= 0) throw new Error(`"${text}" is not a duration (try 20m or PT20M)`);
   return d;
 }
@@ -63,7 +77,15 @@ export function parseDuration(text: string): Duration {
 /** Creates the chat invite on the user's calendar (conference link where the provider can). */
 export async function scheduleChat(
   app: App,
-  input: { with: string; name?: string; at: string; duration: string; title?: string; zone?: string; from?: string },
+  input: {
+    with: string;
+    name?: string;
+    at: string;
+    duration: string;
+    title?: string;
+    zone?: string;
+    from?: string;
+  },
 ) {
   const account = await pickAccount(app, input.from);
   const user = await app.prisma.user.findUniqueOrThrow({ where: { id: account.userId } });
@@ -122,6 +144,17 @@ export async function scheduleChat(
     update: { providerEventId: created.providerEventId },
   });
   const now = app.now();
-  await scheduleJob(app.queues, 'sync-account', { accountId: account.id, reason: 'invite' }, { jobId: `sync-now-${account.id}-${now.getTime()}`, dueAt: now, now });
-  return { key, eventId: created.providerEventId, conferenceUrl: created.conferenceUrl ?? null, when, account: account.email };
+  await scheduleJob(
+    app.queues,
+    'sync-account',
+    { accountId: account.id, reason: 'invite' },
+    { jobId: `sync-now-${account.id}-${now.getTime()}`, dueAt: now, now },
+  );
+  return {
+    key,
+    eventId: created.providerEventId,
+    conferenceUrl: created.conferenceUrl ?? null,
+    when,
+    account: account.email,
+  };
 }

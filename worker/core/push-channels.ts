@@ -20,13 +20,21 @@ export function newChannelToken(): string {
 }
 
 /** Best effort: a channel we fail to close expires by itself, and its notifications are refused (unknown id). */
-export async function closeChannel(app: App, provider: CalendarProvider, cal: Calendar, log: App['log']): Promise<void> {
+export async function closeChannel(
+  app: App,
+  provider: CalendarProvider,
+  cal: Calendar,
+  log: App['log'],
+): Promise<void> {
   if (!provider.stopWatch || !cal.watchChannelId) return;
   try {
     await provider.stopWatch({ channelId: cal.watchChannelId, resourceId: cal.watchResourceId ?? '' });
   } catch (err) {
     if (isProviderError(err) && err.kind === 'auth_revoked') throw err;
-    log.warn({ calendar: cal.name, err: err instanceof Error ? err.message : String(err) }, 'could not stop an old push channel (it will expire)');
+    log.warn(
+      { calendar: cal.name, err: err instanceof Error ? err.message : String(err) },
+      'could not stop an old push channel (it will expire)',
+    );
   }
 }
 

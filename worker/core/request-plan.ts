@@ -5,10 +5,20 @@ import { scheduleJob } from '../queues/schedule-job.ts';
 
 export async function requestChatPlan(app: App, chatId: string): Promise<void> {
   const now = app.now();
-  await scheduleJob(app.queues, 'plan-chat', { chatId }, { jobId: `plan-chat-${chatId}-${now.getTime()}`, dueAt: now, now });
+  await scheduleJob(
+    app.queues,
+    'plan-chat',
+    { chatId },
+    { jobId: `plan-chat-${chatId}-${now.getTime()}`, dueAt: now, now },
+  );
 }
 
 export async function requestContactPlan(app: App, contactId: string): Promise<void> {
   const now = app.now();
-  await scheduleJob(app.queues, 'plan-contact', { contactId }, { jobId: `plan-contact-${contactId}-${now.getTime()}`, dueAt: now, now });
+  await scheduleJob(
+    app.queues,
+    'plan-contact',
+    { contactId },
+    { jobId: `plan-contact-${contactId}-${now.getTime()}`, dueAt: now, now },
+  );
 }

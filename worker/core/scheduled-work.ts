@@ -33,9 +33,13 @@ export interface ExpectedWork {
  * confirmation until 2 h before the chat (closer, it is noise), a check-in or an outreach note for
  * a week after it fell due.
  */
-export function usefulUntil(draft: { kind: DraftKind; dueAt: Date }, chat: { startUtc: Date; endUtc: Date } | null): Date {
+export function usefulUntil(
+  draft: { kind: DraftKind; dueAt: Date },
+  chat: { startUtc: Date; endUtc: Date } | null,
+): Date {
   if (chat && draft.kind === 'thank_you') return new Date(chat.endUtc.getTime() + THANK_YOU_DEADLINE_MS);
-  if (chat && draft.kind === 'confirmation') return new Date(chat.startUtc.getTime() - CONFIRMATION_CUTOFF_MS);
+  if (chat && draft.kind === 'confirmation')
+    return new Date(chat.startUtc.getTime() - CONFIRMATION_CUTOFF_MS);
   return new Date(draft.dueAt.getTime() + LOOSE_DRAFT_USEFUL_MS);
 }
 
@@ -51,7 +55,13 @@ export async function expectedWork(app: App, now: Date): Promise<ExpectedWork> {
     select: { idempotencyKey: true, dueAt: true },
   });
   for (const d of drafts) {
-    jobs.push({ what: 'draft', name: 'create-draft', jobId: d.idempotencyKey, data: { key: d.idempotencyKey }, dueAt: d.dueAt });
+    jobs.push({
+      what: 'draft',
+      name: 'create-draft',
+      jobId: d.idempotencyKey,
+      data: { key: d.idempotencyKey },
+      dueAt: d.dueAt,
+    });
   }
 
   // Prep blocks not made yet, for chats still ahead (the prep job is due at once).
@@ -65,7 +75,13 @@ export async function expectedWork(app: App, now: Date): Promise<ExpectedWork> {
     select: { idempotencyKey: true },
   });
   for (const e of entries) {
-    jobs.push({ what: 'prep', name: 'create-prep', jobId: e.idempotencyKey, data: { key: e.idempotencyKey }, dueAt: now });
+    jobs.push({
+      what: 'prep',
+      name: 'create-prep',
+      jobId: e.idempotencyKey,
+      data: { key: e.idempotencyKey },
+      dueAt: now,
+    });
   }
 
   // Active check-in plans: the next check-in as plan-contact would schedule it (same pure policy).
@@ -78,14 +94,22 @@ export async function expectedWork(app: App, now: Date): Promise<ExpectedWork> {
   });
   const pendingDrafts = plans.length
     ? await app.prisma.draft.findMany({
-        where: { contactId: { in: plans.map((p) => p.contactId) }, kind: { in: ['check_in', 'thank_you'] }, status: { in: ['scheduled', 'created'] } },
+        where: {
+          contactId: { in: plans.map((p) => p.contactId) },
+          kind: { in: ['check_in', 'thank_you'] },
+          status: { in: ['scheduled', 'created'] },
+        },
         select: { contactId: true, kind: true, status: true, idempotencyKey: true },
       })
     : [];
   // Another draft holds the cadence (check-in-facts.ts pendingDraft): a thank-you not yet sent, or
   // a check-in waiting for the user; the check-in job would only step aside.
   const heldBy = (contactId: string, key: string) =>
-    pendingDrafts.some((d) => d.contactId === contactId && !(d.kind === 'check_in' && d.status === 'scheduled' && d.idempotencyKey === key));
+    pendingDrafts.some(
+      (d) =>
+        d.contactId === contactId &&
+        !(d.kind === 'check_in' && d.status === 'scheduled' && d.idempotencyKey === key),
+    );
   const candidates: { contactId: string; key: string; dueAt: Date }[] = [];
   for (const plan of plans) {
     const facts: CheckInFacts = {
@@ -120,7 +144,13 @@ export async function expectedWork(app: App, now: Date): Promise<ExpectedWork> {
     : new Set<string>();
   for (const c of candidates) {
     if (settled.has(c.key)) continue;
-    jobs.push({ what: 'check_in', name: 'check-in', jobId: c.key, data: { contactId: c.contactId, key: c.key }, dueAt: c.dueAt });
+    jobs.push({
+      what: 'check_in',
+      name: 'check-in',
+      jobId: c.key,
+      data: { contactId: c.contactId, key: c.key },
+      dueAt: c.dueAt,
+    });
   }
   return { jobs, schedulers, plansToStop };
 }
@@ -138,14 +168,22 @@ export async function pendingIds(app: App): Promise<Record<QueueName, Set<string
   const out = {} as Record<QueueName, Set<string>>;
   await Promise.all(
     QUEUE_NAMES.map(async (q) => {
-      const ids = await app.queues[q].getRanges(['active', 'waiting', 'delayed', 'prioritized', 'waiting-children'], 0, -1);
+      const ids = await app.queues[q].getRanges(
+        ['active', 'waiting', 'delayed', 'prioritized', 'waiting-children'],
+        0,
+        -1,
+      );
       out[q] = new Set(ids);
     }),
   );
   return out;
 }
 
-export const QUEUE_OF_EXPECTED: Record<ExpectedJob['name'], QueueName> = { 'create-draft': 'actions', 'create-prep': 'actions', 'check-in': 'actions' };
+export const QUEUE_OF_EXPECTED: Record<ExpectedJob['name'], QueueName> = {
+  'create-draft': 'actions',
+  'create-prep': 'actions',
+  'check-in': 'actions',
+};
 
 /** Compares Postgres with the queues (a handful of Redis calls, whatever the number of jobs). */
 export async function auditQueues(app: App, now = app.now()): Promise<QueueAudit> {
@@ -157,15 +195,25 @@ export async function auditQueues(app: App, now = app.now()): Promise<QueueAudit
   ];
   const schedulersHeld = new Set(schedulerRows.map((s) => s.key));
   const count = (what: ExpectedJob['what']) => work.jobs.filter((j) => j.what === what);
-  const missingOf = (what: ExpectedJob['what']) => count(what).filter((j) => !ids[QUEUE_OF_EXPECTED[j.name]].has(j.jobId)).length;
-  const expected = { drafts: count('draft').length, prep: count('prep').length, checkIns: count('check_in').length, schedulers: work.schedulers.length };
+  const missingOf = (what: ExpectedJob['what']) =>
+    count(what).filter((j) => !ids[QUEUE_OF_EXPECTED[j.name]].has(j.jobId)).length;
+  const expected = {
+    drafts: count('draft').length,
+    prep: count('prep').length,
+    checkIns: count('check_in').length,
+    schedulers: work.schedulers.length,
+  };
   const missing = {
     drafts: missingOf('draft'),
     prep: missingOf('prep'),
     checkIns: missingOf('check_in'),
     schedulers: work.schedulers.filter((s) => !schedulersHeld.has(s)).length,
   };
-  return { expected, missing, mismatch: missing.drafts + missing.prep + missing.checkIns + missing.schedulers };
+  return {
+    expected,
+    missing,
+    mismatch: missing.drafts + missing.prep + missing.checkIns + missing.schedulers,
+  };
 }
 
 /** The audit, or an error line when Redis does not answer within `ms` (queue commands wait forever). */
@@ -184,4 +232,3 @@ export async function auditQueuesWithin(app: App, ms = 3_000): Promise<QueueAudi
     clearTimeout(timer);
   }
 }
-

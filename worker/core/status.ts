@@ -31,14 +31,31 @@ export interface StatusReport {
     reasons: string[];
     note: string | null;
   }[];
-  scheduled: { kind: 'thank_you' | 'check_in' | 'prep' | 'confirmation' | 'outreach'; contactEmail: string; dueAt: string; chatId: string | null }[];
-  drafts: { kind: string; contactEmail: string | null; subject: string | null; status: string; createdAt: string; webLink: string | null; chatId: string | null }[];
+  scheduled: {
+    kind: 'thank_you' | 'check_in' | 'prep' | 'confirmation' | 'outreach';
+    contactEmail: string;
+    dueAt: string;
+    chatId: string | null;
+  }[];
+  drafts: {
+    kind: string;
+    contactEmail: string | null;
+    subject: string | null;
+    status: string;
+    createdAt: string;
+    webLink: string | null;
+    chatId: string | null;
+  }[];
   ignored: { accountEmail: string; title: string; start: string | null; reasons: string[] }[];
 }
 
 const iso = (d: Date, zone: string) => DateTime.fromJSDate(d, { zone }).toISO()!;
 
-export async function getStatus(prisma: PrismaClient, now: Date, opts: { userId?: string } = {}): Promise<StatusReport> {
+export async function getStatus(
+  prisma: PrismaClient,
+  now: Date,
+  opts: { userId?: string } = {},
+): Promise<StatusReport> {
   const userFilter = opts.userId ? { userId: opts.userId } : {};
   const accounts = await prisma.account.findMany({ where: userFilter, orderBy: { createdAt: 'asc' } });
   const chats = await prisma.chat.findMany({
@@ -46,9 +63,17 @@ export async function getStatus(prisma: PrismaClient, now: Date, opts: { userId?
     include: { account: true, contact: true, user: true },
     orderBy: { startUtc: 'asc' },
   });
-  const drafts = await prisma.draft.findMany({ where: userFilter, include: { contact: true }, orderBy: { dueAt: 'asc' } });
+  const drafts = await prisma.draft.findMany({
+    where: userFilter,
+    include: { contact: true },
+    orderBy: { dueAt: 'asc' },
+  });
   const entries = await prisma.calendarEntry.findMany({
-    where: { providerEventId: null, deleted: false, ...(opts.userId ? { chat: { userId: opts.userId } } : {}) },
+    where: {
+      providerEventId: null,
+      deleted: false,
+      ...(opts.userId ? { chat: { userId: opts.userId } } : {}),
+    },
     include: { chat: { include: { contact: true } } },
   });
   const plans = await prisma.checkInPlan.findMany({
@@ -64,18 +89,38 @@ export async function getStatus(prisma: PrismaClient, now: Date, opts: { userId?
   const scheduled: StatusReport['scheduled'] = [];
   for (const d of drafts) {
     if (d.status === 'scheduled') {
-      scheduled.push({ kind: d.kind, contactEmail: d.contact?.email ?? '', dueAt: d.dueAt.toISOString(), chatId: d.chatId });
+      scheduled.push({
+        kind: d.kind,
+        contactEmail: d.contact?.email ?? '',
+        dueAt: d.dueAt.toISOString(),
+        chatId: d.chatId,
+      });
     }
   }
   for (const e of entries) {
     if (e.chat && e.chat.status === 'upcoming') {
-      scheduled.push({ kind: 'prep', contactEmail: e.chat.contact.email, dueAt: e.startUtc.toISOString(), chatId: e.chatId });
+      scheduled.push({
+        kind: 'prep',
+        contactEmail: e.chat.contact.email,
+        dueAt: e.startUtc.toISOString(),
+        chatId: e.chatId,
+      });
     }
   }
   for (const p of plans) {
-    const pending = drafts.some((d) => d.contactId === p.contactId && d.kind === 'check_in' && (d.status === 'scheduled' || d.status === 'created'));
+    const pending = drafts.some(
+      (d) =>
+        d.contactId === p.contactId &&
+        d.kind === 'check_in' &&
+        (d.status === 'scheduled' || d.status === 'created'),
+    );
     if (!pending && p.nextAt > p.anchorAt) {
-      scheduled.push({ kind: 'check_in', contactEmail: p.contact.email, dueAt: p.nextAt.toISOString(), chatId: null });
+      scheduled.push({
+        kind: 'check_in',
+        contactEmail: p.contact.email,
+        dueAt: p.nextAt.toISOString(),
+        chatId: null,
+      });
     }
   }
   scheduled.sort((a, b) => a.dueAt.localeCompare(b.dueAt));
@@ -119,11 +164,13 @@ export async function getStatus(prisma: PrismaClient, now: Date, opts: { userId?
         webLink: d.webLink,
         chatId: d.chatId,
       })),
-    ignored: ignoredEvents.filter((e) => !e.reasons.includes(PREP_BLOCK_REASON)).map((e) => ({
-      accountEmail: e.calendar.account.email,
-      title: e.title,
-      start: e.startUtc ? iso(e.startUtc, e.timeZone ?? 'UTC') : null,
-      reasons: e.reasons,
-    })),
+    ignored: ignoredEvents
+      .filter((e) => !e.reasons.includes(PREP_BLOCK_REASON))
+      .map((e) => ({
+        accountEmail: e.calendar.account.email,
+        title: e.title,
+        start: e.startUtc ? iso(e.startUtc, e.timeZone ?? 'UTC') : null,
+        reasons: e.reasons,
+      })),
   };
 }

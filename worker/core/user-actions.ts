@@ -33,20 +33,27 @@ export async function overrideEvent(app: App, id: string, override: 'include' | 
 export async function setChatNote(app: App, chatId: string, note: string) {
   const text = note.trim();
   if (!text) throw new Error('the note is empty');
-  const chat = await app.prisma.chat.update({ where: { id: chatId }, data: { note: text } }).catch(() => null);
+  const chat = await app.prisma.chat
+    .update({ where: { id: chatId }, data: { note: text } })
+    .catch(() => null);
   if (!chat) throw new Error(`no chat with id ${chatId} (see: coffee-chat chats)`);
   await requestChatPlan(app, chatId);
   return chat;
 }
 
 async function contactByEmail(app: App, email: string, userId?: string) {
-  const contacts = await app.prisma.contact.findMany({ where: { email: email.toLowerCase(), ...(userId ? { userId } : {}) } });
+  const contacts = await app.prisma.contact.findMany({
+    where: { email: email.toLowerCase(), ...(userId ? { userId } : {}) },
+  });
   if (contacts.length === 0) throw new Error(`no contact ${email} (see: coffee-chat contacts)`);
   return contacts;
 }
 
 async function replanContact(app: App, contactId: string) {
-  const chats = await app.prisma.chat.findMany({ where: { contactId, status: { not: 'cancelled' } }, select: { id: true } });
+  const chats = await app.prisma.chat.findMany({
+    where: { contactId, status: { not: 'cancelled' } },
+    select: { id: true },
+  });
   for (const c of chats) await requestChatPlan(app, c.id);
   await requestContactPlan(app, contactId);
 }
@@ -55,7 +62,10 @@ export async function setContactTimeZone(app: App, email: string, zone: string, 
   if (!isValidZone(zone)) throw new Error(`"${zone}" is not an IANA time zone (for example Asia/Tokyo)`);
   const contacts = await contactByEmail(app, email, userId);
   for (const c of contacts) {
-    await app.prisma.contact.update({ where: { id: c.id }, data: { timeZone: zone, timeZoneSource: 'user' } });
+    await app.prisma.contact.update({
+      where: { id: c.id },
+      data: { timeZone: zone, timeZoneSource: 'user' },
+    });
     await replanContact(app, c.id);
   }
   return contacts.length;
@@ -66,7 +76,10 @@ export async function stopContact(app: App, email: string, userId?: string) {
   const contacts = await contactByEmail(app, email, userId);
   for (const c of contacts) {
     await app.prisma.contact.update({ where: { id: c.id }, data: { doNotContact: true } });
-    await app.prisma.checkInPlan.updateMany({ where: { contactId: c.id }, data: { status: 'stopped', stopReason: 'do not contact' } });
+    await app.prisma.checkInPlan.updateMany({
+      where: { contactId: c.id },
+      data: { status: 'stopped', stopReason: 'do not contact' },
+    });
     await replanContact(app, c.id);
   }
   return contacts.length;
@@ -76,7 +89,10 @@ export async function resumeContact(app: App, email: string, userId?: string) {
   const contacts = await contactByEmail(app, email, userId);
   for (const c of contacts) {
     await app.prisma.contact.update({ where: { id: c.id }, data: { doNotContact: false } });
-    await app.prisma.checkInPlan.updateMany({ where: { contactId: c.id }, data: { status: 'active', stopReason: null, unansweredCount: 0, consecutiveDiscards: 0 } });
+    await app.prisma.checkInPlan.updateMany({
+      where: { contactId: c.id },
+      data: { status: 'active', stopReason: null, unansweredCount: 0, consecutiveDiscards: 0 },
+    });
     await replanContact(app, c.id);
   }
   return contacts.length;

@@ -95,7 +95,11 @@ async function migrateWith(runner: SqlRunner, lock: boolean, where: string): Pro
 }
 
 /** Runs `fn` on one short-lived pg client (migrations need one session). */
-async function withPgClient<T>(config: pg.ClientConfig, where: string, fn: (c: pg.Client) => Promise<T>): Promise<T> {
+async function withPgClient<T>(
+  config: pg.ClientConfig,
+  where: string,
+  fn: (c: pg.Client) => Promise<T>,
+): Promise<T> {
   const client = new pg.Client({ connectionTimeoutMillis: 10_000, ...config });
   // A dropped connection emits 'error'; without a listener Node would crash the process.
   client.on('error', () => undefined);
@@ -114,15 +118,20 @@ async function withPgClient<T>(config: pg.ClientConfig, where: string, fn: (c: p
 
 async function openPostgres(url: string, opts: OpenOptions): Promise<Db> {
   const location = redactUrl(url);
-  if (!/^postgres(ql)?:\/\//.test(url)) throw new DatabaseError(`DATABASE_URL must be a postgres:// URL, got ${location}`);
+  if (!/^postgres(ql)?:\/\//.test(url))
+    throw new DatabaseError(`DATABASE_URL must be a postgres:// URL, got ${location}`);
   const where = `the database at ${location}`;
   let migrations: MigrateResult | null = null;
   if (opts.migrate !== false) {
-    migrations = await withPgClient({ connectionString: url }, where, (c) => migrateWith(pgRunner(c), true, where));
+    migrations = await withPgClient({ connectionString: url }, where, (c) =>
+      migrateWith(pgRunner(c), true, where),
+    );
   } else {
     await withPgClient({ connectionString: url }, where, async (c) => void (await c.query('SELECT 1')));
   }
-  const prisma = new PrismaClient({ adapter: new PrismaPg({ connectionString: url, max: opts.poolSize ?? 8 }) });
+  const prisma = new PrismaClient({
+    adapter: new PrismaPg({ connectionString: url, max: opts.poolSize ?? 8 }),
+  });
   return {
     prisma,
     kind: 'postgres',
@@ -141,7 +150,14 @@ function once(fn: () => Promise<void>): () => Promise<void> {
 function socketPrisma(port: number, max: number): PrismaClient {
   // pglite-socket accepts any user and password (trust), one database.
   return new PrismaClient({
-    adapter: new PrismaPg({ host: '127.0.0.1', port, user: 'postgres', password: 'postgres', database: 'postgres', max }),
+    adapter: new PrismaPg({
+      host: '127.0.0.1',
+      port,
+      user: 'postgres',
+      password: 'postgres',
+      database: 'postgres',
+      max,
+    }),
   });
 }
 
@@ -156,10 +172,19 @@ async function openEmbedded(dataDir: string, opts: OpenOptions): Promise<Db> {
     const clientCfg = { host, port, user: 'postgres', password: 'postgres', database: 'postgres' };
     let migrations: MigrateResult | null = null;
     if (opts.migrate !== false) {
-      migrations = await withPgClient(clientCfg, where, (c) => migrateWith(pgRunner(c), false, `the embedded database at ${pgliteDir}`));
+      migrations = await withPgClient(clientCfg, where, (c) =>
+        migrateWith(pgRunner(c), false, `the embedded database at ${pgliteDir}`),
+      );
     }
     const prisma = socketPrisma(port, opts.poolSize ?? 4);
-    return { prisma, kind: 'embedded', role: 'client', location: pgliteDir, migrations, close: once(() => prisma.$disconnect()) };
+    return {
+      prisma,
+      kind: 'embedded',
+      role: 'client',
+      location: pgliteDir,
+      migrations,
+      close: once(() => prisma.$disconnect()),
+    };
   }
 
   // Owner: open the files, migrate in process, then serve.
@@ -167,12 +192,25 @@ async function openEmbedded(dataDir: string, opts: OpenOptions): Promise<Db> {
   let server: PGLiteSocketServer | undefined;
   try {
     db = await PGlite.create(pgliteDir);
-    const migrations = opts.migrate !== false ? await migrateWith(pgliteRunner(db), false, `the embedded database at ${pgliteDir}`) : null;
-    server = new PGLiteSocketServer({ db, host: '127.0.0.1', port: 0, maxConnections: SOCKET_MAX_CONNECTIONS });
+    const migrations =
+      opts.migrate !== false
+        ? await migrateWith(pgliteRunner(db), false, `the embedded database at ${pgliteDir}`)
+        : null;
+    server = new PGLiteSocketServer({
+      db,
+      host: '127.0.0.1',
+      port: 0,
+      maxConnections: SOCKET_MAX_CONNECTIONS,
+    });
     serializeExchanges(server);
     await server.start();
     const port = Number(server.getServerConn().split(':').pop());
-    writeLock(outcome.lockPath, { pid: process.pid, port, host: '127.0.0.1', startedAt: new Date().toISOString() });
+    writeLock(outcome.lockPath, {
+      pid: process.pid,
+      port,
+      host: '127.0.0.1',
+      startedAt: new Date().toISOString(),
+    });
     const prisma = socketPrisma(port, opts.poolSize ?? 8);
     const pglite = db;
     const srv = server;
@@ -197,6 +235,9 @@ async function openEmbedded(dataDir: string, opts: OpenOptions): Promise<Db> {
     await db?.close().catch(() => undefined);
     releaseLock(outcome.lockPath);
     if (err instanceof DatabaseError) throw err;
-    throw new DatabaseError(`cannot open the embedded database at ${pgliteDir}: ${reason(err).split('\n')[0]}`, { cause: err });
+    throw new DatabaseError(
+      `cannot open the embedded database at ${pgliteDir}: ${reason(err).split('\n')[0]}`,
+      { cause: err },
+    );
   }
 }

@@ -14,7 +14,9 @@ export interface LockInfo {
   startedAt: string;
 }
 
-export type LockOutcome = { role: 'owner'; lockPath: string } | { role: 'client'; lockPath: string; info: LockInfo & { port: number } };
+export type LockOutcome =
+  | { role: 'owner'; lockPath: string }
+  | { role: 'client'; lockPath: string; info: LockInfo & { port: number } };
 
 export function lockPath(dataDir: string): string {
   return join(dataDir, 'pglite.lock');
@@ -96,7 +98,12 @@ export async function acquireOrFindOwner(dataDir: string, timeoutMs = 60_000): P
   const deadline = Date.now() + timeoutMs;
   let refusedSince: number | null = null;
   for (;;) {
-    const mine: LockInfo = { pid: process.pid, port: null, host: '127.0.0.1', startedAt: new Date().toISOString() };
+    const mine: LockInfo = {
+      pid: process.pid,
+      port: null,
+      host: '127.0.0.1',
+      startedAt: new Date().toISOString(),
+    };
     try {
       writeFileSync(path, JSON.stringify(mine), { flag: 'wx' });
       return { role: 'owner', lockPath: path };
@@ -112,7 +119,8 @@ export async function acquireOrFindOwner(dataDir: string, timeoutMs = 60_000): P
       removeStale(path, info);
       continue;
     } else if (info.port != null) {
-      if (await portOpen(info.host, info.port)) return { role: 'client', lockPath: path, info: { ...info, port: info.port } };
+      if (await portOpen(info.host, info.port))
+        return { role: 'client', lockPath: path, info: { ...info, port: info.port } };
       // A live pid whose port stays closed is a recycled pid after a crash (or an owner that is
       // closing): give it a few seconds, then take over.
       refusedSince ??= Date.now();

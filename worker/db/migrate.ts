@@ -100,7 +100,10 @@ export async function appliedMigrations(db: SqlRunner): Promise<AppliedRow[]> {
 }
 
 /** Names of folder migrations not yet applied (throws on a failed or edited migration). */
-export async function pendingMigrations(db: SqlRunner, dir: string = MIGRATIONS_DIR): Promise<MigrationFile[]> {
+export async function pendingMigrations(
+  db: SqlRunner,
+  dir: string = MIGRATIONS_DIR,
+): Promise<MigrationFile[]> {
   return plan(readMigrations(dir), await appliedMigrations(db));
 }
 
@@ -171,7 +174,9 @@ export async function applyPendingMigrations(
     // No success without proof: every folder migration has a finished row now.
     const after = plan(files, await appliedMigrations(db));
     if (after.length > 0) {
-      throw new MigrationError(`migrations still pending after apply: ${after.map((m) => m.name).join(', ')}`);
+      throw new MigrationError(
+        `migrations still pending after apply: ${after.map((m) => m.name).join(', ')}`,
+      );
     }
     return { applied: pending.map((m) => m.name), total: files.length };
   } finally {

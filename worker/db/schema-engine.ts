@@ -10,12 +10,7 @@ import { fileURLToPath } from 'node:url';
 import { PGlite } from '@electric-sql/pglite';
 import { PrismaPGlite } from 'pglite-prisma-adapter';
 import { bindMigrationAwareSqlAdapterFactory } from '@prisma/driver-adapter-utils';
-import type {
-  MigrationList,
-  SchemaEngine,
-  SchemaFilter,
-  SchemasContainer,
-} from '@prisma/schema-engine-wasm';
+import type { MigrationList, SchemaEngine, SchemaFilter, SchemasContainer } from '@prisma/schema-engine-wasm';
 import { MIGRATIONS_DIR, readMigrations } from './migrate.ts';
 
 export const SCHEMA_PATH = resolve(dirname(fileURLToPath(import.meta.url)), '../../prisma/schema.prisma');
@@ -26,7 +21,10 @@ const LOCKFILE_CONTENT =
 const NO_FILTER: SchemaFilter = { externalTables: [], externalEnums: [] };
 
 interface WasmApi {
-  instantiate(bytes: Uint8Array, imports: Record<string, unknown>): Promise<{ instance: { exports: unknown } }>;
+  instantiate(
+    bytes: Uint8Array,
+    imports: Record<string, unknown>,
+  ): Promise<{ instance: { exports: unknown } }>;
 }
 
 let loaded: Promise<typeof import('@prisma/schema-engine-wasm')> | undefined;
@@ -117,7 +115,10 @@ export function migrationList(dir: string = MIGRATIONS_DIR): MigrationList {
 }
 
 /** Runs `fn` with a started engine over a fresh in-memory database; always cleans up. */
-export async function withSchemaEngine<T>(fn: (ctx: EngineContext) => Promise<T>, opts: EngineOptions = {}): Promise<T> {
+export async function withSchemaEngine<T>(
+  fn: (ctx: EngineContext) => Promise<T>,
+  opts: EngineOptions = {},
+): Promise<T> {
   const schemaPath = opts.schemaPath ?? SCHEMA_PATH;
   const content = readFileSync(schemaPath, 'utf8');
   const { SchemaEngine } = await loadEngineModule();
@@ -188,7 +189,10 @@ export interface CreatedMigration {
  * database, diffs it against schema.prisma and writes `<timestamp>_<name>/migration.sql` (plus
  * migration_lock.toml the first time). Returns null when there is nothing to migrate.
  */
-export async function createMigration(name: string, opts: EngineOptions = {}): Promise<CreatedMigration | null> {
+export async function createMigration(
+  name: string,
+  opts: EngineOptions = {},
+): Promise<CreatedMigration | null> {
   const dir = opts.migrationsDir ?? MIGRATIONS_DIR;
   return withSchemaEngine(async ({ engine, schema, migrations }) => {
     // The engine expects its main database to be at the head of the history first.

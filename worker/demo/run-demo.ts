@@ -86,7 +86,10 @@ export async function runDemo(opts: DemoOptions): Promise<number> {
   resetConfigCache();
   const config = parseConfig(process.env);
 
-  line(pc.bold('coffee-chat demo') + pc.dim(' — everything local: embedded database, provider sandbox, real worker'));
+  line(
+    pc.bold('coffee-chat demo') +
+      pc.dim(' — everything local: embedded database, provider sandbox, real worker'),
+  );
   line(pc.dim(`  database  embedded PGlite in ${demoDir}`));
   line(pc.dim(`  redis     ${redis ? `throwaway redis-server on ${redisUrl}` : redisUrl}`));
   line(pc.dim(`  sandbox   ${sandbox.url} (Google) and ${sandbox.httpsUrl}/v1.0 (Microsoft Graph)`));
@@ -98,10 +101,17 @@ export async function runDemo(opts: DemoOptions): Promise<number> {
   const cleanups: (() => Promise<unknown>)[] = [];
   try {
     const seeded = seedWeek(sandbox, app.now());
-    line(`\n${pc.bold('1. Connecting accounts')} ${pc.dim('(refresh tokens checked against the provider, stored encrypted)')}`);
-    for (const [provider, acct, name] of [['google', seeded.google, DEMO_GOOGLE.name], ['microsoft', seeded.microsoft, DEMO_MICROSOFT.name]] as const) {
+    line(
+      `\n${pc.bold('1. Connecting accounts')} ${pc.dim('(refresh tokens checked against the provider, stored encrypted)')}`,
+    );
+    for (const [provider, acct, name] of [
+      ['google', seeded.google, DEMO_GOOGLE.name],
+      ['microsoft', seeded.microsoft, DEMO_MICROSOFT.name],
+    ] as const) {
       const r = await addAccount(app, { provider, refreshToken: acct.refreshToken, email: acct.email, name });
-      line(`  ${pc.green('✓')} ${provider.padEnd(9)} ${r.account.email}  ${pc.dim(`time zone ${r.profile.timeZone}`)}`);
+      line(
+        `  ${pc.green('✓')} ${provider.padEnd(9)} ${r.account.email}  ${pc.dim(`time zone ${r.profile.timeZone}`)}`,
+      );
     }
 
     const worker = await startWorker(app);
@@ -114,7 +124,9 @@ export async function runDemo(opts: DemoOptions): Promise<number> {
       const hooks = await startWebhookServer(app, hookListen);
       cleanups.push(() => hooks.close());
     }
-    line(`\n${pc.bold('2. The worker at work')} ${pc.dim(`(sync every ${config.SYNC_INTERVAL.toHuman()}, thank-you ${config.THANK_YOU_DELAY.toHuman()} after a chat)`)}`);
+    line(
+      `\n${pc.bold('2. The worker at work')} ${pc.dim(`(sync every ${config.SYNC_INTERVAL.toHuman()}, thank-you ${config.THANK_YOU_DELAY.toHuman()} after a chat)`)}`,
+    );
 
     const seen = new Set<string>();
     const complete = (s: StatusReport) =>
@@ -123,7 +135,8 @@ export async function runDemo(opts: DemoOptions): Promise<number> {
       seeded.expectedIgnored.every((t) => s.ignored.some((i) => i.title === t)) &&
       s.drafts.some((d) => d.kind === 'thank_you' && d.status === 'created') &&
       // The confirmation is drafted the day before: at once for a chat within a day, else scheduled.
-      (s.drafts.some((d) => d.kind === 'confirmation' && d.status === 'created') || s.scheduled.some((x) => x.kind === 'confirmation')) &&
+      (s.drafts.some((d) => d.kind === 'confirmation' && d.status === 'created') ||
+        s.scheduled.some((x) => x.kind === 'confirmation')) &&
       s.scheduled.filter((x) => x.kind === 'prep').length === 0 &&
       s.scheduled.some((x) => x.kind === 'check_in');
     const deadline = Date.now() + opts.timeoutMs;
@@ -136,9 +149,18 @@ export async function runDemo(opts: DemoOptions): Promise<number> {
     }
     const ok = complete(status);
     printSummary(status, sandbox, seeded.expectedIgnored, app.now());
-    line(`\n${pc.bold('Review page')}  ${pc.cyan(web.url)}   ${pc.dim('(queues: ' + web.url.replace(/\/$/, '') + '/queues)')}`);
-    line(pc.dim(`Ready in ${((Date.now() - started) / 1000).toFixed(1)} s. Nothing was sent: every email is a draft in the sandbox mailbox.`));
-    if (!ok) process.stderr.write(pc.red('demo: not everything expected happened before the time limit (see above)\n'));
+    line(
+      `\n${pc.bold('Review page')}  ${pc.cyan(web.url)}   ${pc.dim('(queues: ' + web.url.replace(/\/$/, '') + '/queues)')}`,
+    );
+    line(
+      pc.dim(
+        `Ready in ${((Date.now() - started) / 1000).toFixed(1)} s. Nothing was sent: every email is a draft in the sandbox mailbox.`,
+      ),
+    );
+    if (!ok)
+      process.stderr.write(
+        pc.red('demo: not everything expected happened before the time limit (see above)\n'),
+      );
     if (opts.once) return ok ? 0 : 1;
     line(pc.dim('Running; Ctrl-C to stop.'));
     await new Promise<void>((r) => {
@@ -162,20 +184,42 @@ function printProgress(s: StatusReport, seen: Set<string>) {
   };
   for (const a of s.accounts) {
     if (a.lastSyncAt) once(`sync-${a.email}`, `  ${pc.green('⟳')} synced ${a.email}`);
-    if (a.status !== 'active') once(`acct-${a.email}-${a.status}`, `  ${pc.red('!')} ${a.email}: ${a.status} ${a.lastError ?? ''}`);
+    if (a.status !== 'active')
+      once(`acct-${a.email}-${a.status}`, `  ${pc.red('!')} ${a.email}: ${a.status} ${a.lastError ?? ''}`);
   }
   for (const c of s.chats) {
-    once(`chat-${c.id}`, `  ${pc.green('☕')} chat detected: ${pc.bold(c.title)} with ${c.contactEmail} ${pc.dim(`(${c.reasons.join('; ')})`)}`);
+    once(
+      `chat-${c.id}`,
+      `  ${pc.green('☕')} chat detected: ${pc.bold(c.title)} with ${c.contactEmail} ${pc.dim(`(${c.reasons.join('; ')})`)}`,
+    );
   }
-  for (const i of s.ignored) once(`ign-${i.accountEmail}-${i.title}`, `  ${pc.dim(`·  ignored: ${i.title} — ${i.reasons.join('; ')}`)}`);
+  for (const i of s.ignored)
+    once(
+      `ign-${i.accountEmail}-${i.title}`,
+      `  ${pc.dim(`·  ignored: ${i.title} — ${i.reasons.join('; ')}`)}`,
+    );
   for (const d of s.drafts) {
-    if (d.status === 'created') once(`draft-${d.kind}-${d.contactEmail}-${d.subject}`, `  ${pc.green('✉')} ${d.kind.replace('_', '-')} draft for ${d.contactEmail}: "${d.subject}"`);
+    if (d.status === 'created')
+      once(
+        `draft-${d.kind}-${d.contactEmail}-${d.subject}`,
+        `  ${pc.green('✉')} ${d.kind.replace('_', '-')} draft for ${d.contactEmail}: "${d.subject}"`,
+      );
   }
 }
 
-function printSummary(s: StatusReport, sandbox: Awaited<ReturnType<typeof startSandbox>>, expectedIgnored: string[], now: Date) {
+function printSummary(
+  s: StatusReport,
+  sandbox: Awaited<ReturnType<typeof startSandbox>>,
+  expectedIgnored: string[],
+  now: Date,
+) {
   line(`\n${pc.bold('3. Summary')}`);
-  const t = new Table({ head: ['chat', 'with', 'your time', 'their time', 'drafted / scheduled'], wordWrap: true, colWidths: [24, 26, 24, 24, 44], style: { head: ['cyan'] } });
+  const t = new Table({
+    head: ['chat', 'with', 'your time', 'their time', 'drafted / scheduled'],
+    wordWrap: true,
+    colWidths: [24, 26, 24, 24, 44],
+    style: { head: ['cyan'] },
+  });
   for (const c of s.chats) {
     const mine = `${localTime(c.start, c.userTimeZone)}\n${c.userTimeZone}`;
     const theirs = !c.contactTimeZone
@@ -187,19 +231,35 @@ function printSummary(s: StatusReport, sandbox: Awaited<ReturnType<typeof startS
     const later = s.scheduled
       .filter((x) => x.chatId === c.id || (x.kind === 'check_in' && x.contactEmail === c.contactEmail))
       .map((x) => `⏱ ${x.kind} ${DateTime.fromISO(x.dueAt).toRelative({ base: DateTime.fromJSDate(now) })}`);
-    t.push([`${c.title}\n(${c.accountEmail})`, c.contactEmail, mine, theirs, [...made, ...later].join('\n') || '—']);
+    t.push([
+      `${c.title}\n(${c.accountEmail})`,
+      c.contactEmail,
+      mine,
+      theirs,
+      [...made, ...later].join('\n') || '—',
+    ]);
   }
   line(t.toString());
-  const ig = new Table({ head: ['ignored', 'why'], wordWrap: true, colWidths: [34, 90], style: { head: ['cyan'] } });
+  const ig = new Table({
+    head: ['ignored', 'why'],
+    wordWrap: true,
+    colWidths: [34, 90],
+    style: { head: ['cyan'] },
+  });
   const byTitle = new Map<string, { reasons: string[]; n: number }>();
   for (const i of s.ignored.filter((x) => expectedIgnored.includes(x.title))) {
     const e = byTitle.get(i.title) ?? { reasons: i.reasons, n: 0 };
     e.n += 1;
     byTitle.set(i.title, e);
   }
-  for (const [title, e] of byTitle) ig.push([e.n > 1 ? `${title} (×${e.n})` : title, e.reasons.map((r) => r.replace(/^ignored: /, '')).join('; ')]);
+  for (const [title, e] of byTitle)
+    ig.push([
+      e.n > 1 ? `${title} (×${e.n})` : title,
+      e.reasons.map((r) => r.replace(/^ignored: /, '')).join('; '),
+    ]);
   line(ig.toString());
-  const prep = [...sandbox.google.events('maya.chen@example.com', 'primary', { createdViaApi: true })].length +
+  const prep =
+    [...sandbox.google.events('maya.chen@example.com', 'primary', { createdViaApi: true })].length +
     sandbox.microsoft.createdEvents('sam.okafor@contoso.example').length;
   line(pc.dim(`Prep blocks written to the users' own calendars: ${prep}.`));
 }

@@ -7,8 +7,16 @@ import type { Sandbox } from '../../sandbox/server.ts';
 import { seedMailbox } from '../../sandbox/scenario.ts';
 import { SYNC_WINDOW } from '../jobs/sync-account.ts';
 
-export const DEMO_GOOGLE = { email: 'maya.chen@example.com', name: 'Maya Chen', timeZone: 'America/Los_Angeles' };
-export const DEMO_MICROSOFT = { email: 'sam.okafor@contoso.example', name: 'Sam Okafor', windowsTimeZone: 'Eastern Standard Time' };
+export const DEMO_GOOGLE = {
+  email: 'maya.chen@example.com',
+  name: 'Maya Chen',
+  timeZone: 'America/Los_Angeles',
+};
+export const DEMO_MICROSOFT = {
+  email: 'sam.okafor@contoso.example',
+  name: 'Sam Okafor',
+  windowsTimeZone: 'Eastern Standard Time',
+};
 
 export const CONTACTS = {
   priya: { email: 'priya.raman@example.org', name: 'Priya Raman' },
@@ -45,12 +53,21 @@ export interface DstContact {
  * window, whatever the date.
  */
 export const DST_CONTACTS: DstContact[] = [
-  { ...CONTACTS.oliver, zone: 'Europe/London', about: 'Oliver is a staff PM at a London fintech. 20 minutes, career advice.' },
-  { ...CONTACTS.valentina, zone: 'America/Santiago', about: 'Valentina leads product at a payments company in Santiago. 20 minutes, career advice.' },
+  {
+    ...CONTACTS.oliver,
+    zone: 'Europe/London',
+    about: 'Oliver is a staff PM at a London fintech. 20 minutes, career advice.',
+  },
+  {
+    ...CONTACTS.valentina,
+    zone: 'America/Santiago',
+    about: 'Valentina leads product at a payments company in Santiago. 20 minutes, career advice.',
+  },
 ];
 
 /** Start times a person would accept for a meeting, in their own zone. */
-const acceptable = (t: DateTime, earliest = 8, latest = 20) => t.hour >= earliest && (t.hour < latest || (t.hour === latest && t.minute === 0));
+const acceptable = (t: DateTime, earliest = 8, latest = 20) =>
+  t.hour >= earliest && (t.hour < latest || (t.hour === latest && t.minute === 0));
 const weekday = (t: DateTime) => t.weekday <= 5;
 const DAY_MS = 24 * 60 * 60_000;
 
@@ -142,14 +159,20 @@ export function planDemoWeek(nowDate: Date): DemoWeek {
 export function seedWeek(sandbox: Sandbox, nowDate: Date): SeededWeek {
   const week = planDemoWeek(nowDate);
   const g = seedMailbox(sandbox, { provider: 'google', ...DEMO_GOOGLE });
-  const m = seedMailbox(sandbox, { provider: 'microsoft', email: DEMO_MICROSOFT.email, name: DEMO_MICROSOFT.name, timeZone: DEMO_MICROSOFT.windowsTimeZone });
+  const m = seedMailbox(sandbox, {
+    provider: 'microsoft',
+    email: DEMO_MICROSOFT.email,
+    name: DEMO_MICROSOFT.name,
+    timeZone: DEMO_MICROSOFT.windowsTimeZone,
+  });
   const expectedChats: string[] = [];
 
   // 1. A chat that ended a little while ago (Google): gets its thank-you draft.
   expectedChats.push('Coffee chat: Priya / Maya');
   g.addEvent({
     title: 'Coffee chat: Priya / Maya',
-    description: 'Priya leads design systems at Northwind. Ask about moving from visual design into systems work.',
+    description:
+      'Priya leads design systems at Northwind. Ask about moving from visual design into systems work.',
     start: week.priya.toJSDate(),
     minutes: 30,
     guests: [CONTACTS.priya],
@@ -186,7 +209,12 @@ export function seedWeek(sandbox: Sandbox, nowDate: Date): SeededWeek {
   });
 
   // 4. An all-day event: not a chat.
-  g.addEvent({ title: 'Team offsite (coffee provided)', start: week.offsite.toJSDate(), minutes: 24 * 60, allDay: true });
+  g.addEvent({
+    title: 'Team offsite (coffee provided)',
+    start: week.offsite.toJSDate(),
+    minutes: 24 * 60,
+    allDay: true,
+  });
 
   // 5. A recurring weekly 1:1 with her manager titled "catch up": not a coffee chat.
   g.addEvent({
@@ -230,6 +258,12 @@ export function seedWeek(sandbox: Sandbox, nowDate: Date): SeededWeek {
     google: { email: g.email, refreshToken: g.refreshToken },
     microsoft: { email: m.email, refreshToken: m.refreshToken },
     expectedChats,
-    expectedIgnored: ['Design team sync', 'Team offsite (coffee provided)', 'Weekly catch up: Jordan / Maya', 'Focus: portfolio write-up', 'Coffee chat with Lena?'],
+    expectedIgnored: [
+      'Design team sync',
+      'Team offsite (coffee provided)',
+      'Weekly catch up: Jordan / Maya',
+      'Focus: portfolio write-up',
+      'Coffee chat with Lena?',
+    ],
   };
 }

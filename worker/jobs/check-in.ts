@@ -21,7 +21,8 @@ export async function checkInJob(app: App, job: Job | undefined, token?: string)
     return { key, outcome: 'skipped', why: 'plan changed' };
   }
   const pending = await pendingDraft(app, contactId);
-  if (pending && pending.idempotencyKey !== key) return { key, outcome: 'skipped', why: `waiting for ${pending.kind} draft` };
+  if (pending && pending.idempotencyKey !== key)
+    return { key, outcome: 'skipped', why: `waiting for ${pending.kind} draft` };
   const contact = loaded.plan.contact;
   const account = await mailboxAccountFor(app, contactId, contact.userId);
   if (!account) return { key, outcome: 'skipped', why: 'no active account' };
@@ -31,7 +32,10 @@ export async function checkInJob(app: App, job: Job | undefined, token?: string)
   );
   if (last && last > loaded.plan.anchorAt) {
     await app.prisma.contact.update({ where: { id: contactId }, data: { lastMailExchangedAt: last } });
-    await app.prisma.checkInPlan.update({ where: { contactId }, data: { anchorAt: last, unansweredCount: 0 } });
+    await app.prisma.checkInPlan.update({
+      where: { contactId },
+      data: { anchorAt: last, unansweredCount: 0 },
+    });
     await requestContactPlan(app, contactId);
     return { key, outcome: 'skipped', why: `mail exchanged ${last.toISOString()}` };
   }

@@ -18,12 +18,21 @@ const EARLY_TOLERANCE_MS = 2_000;
 
 export type CreateDraftResult = { key: string; outcome: 'created' | 'found' | 'skipped'; why?: string };
 
-export async function createDraftJob(app: App, job: Job | undefined, token?: string): Promise<CreateDraftResult> {
+export async function createDraftJob(
+  app: App,
+  job: Job | undefined,
+  token?: string,
+): Promise<CreateDraftResult> {
   const { key } = jobSchemas['create-draft'].parse(job?.data);
   return createDraft(app, key, job, token);
 }
 
-export async function createDraft(app: App, key: string, job?: Job, token?: string): Promise<CreateDraftResult> {
+export async function createDraft(
+  app: App,
+  key: string,
+  job?: Job,
+  token?: string,
+): Promise<CreateDraftResult> {
   const draft = await app.prisma.draft.findUnique({
     where: { idempotencyKey: key },
     include: {
@@ -62,7 +71,10 @@ export async function createDraft(app: App, key: string, job?: Job, token?: stri
     return { key, outcome: 'skipped', why: `account ${draft.account.status}` };
   }
 
-  const attempt = await app.prisma.draft.update({ where: { id: draft.id }, data: { attempts: { increment: 1 } } });
+  const attempt = await app.prisma.draft.update({
+    where: { id: draft.id },
+    data: { attempts: { increment: 1 } },
+  });
   const content = await composeDraft(app, draft);
   const { ref, found } = await withProvider(app, job, token, draft.account, async ({ mailbox }) => {
     if (attempt.attempts > 1) {
@@ -90,7 +102,10 @@ export async function createDraft(app: App, key: string, job?: Job, token?: stri
     // The check-in cadence starts after the chat; sending the thank-you re-anchors it.
     await ensureCheckInPlan(app, draft.chat.contactId, draft.chat.endUtc);
   }
-  app.log.info({ kind: draft.kind, to: content.to.email, subject: content.subject, found }, 'draft ready for review');
+  app.log.info(
+    { kind: draft.kind, to: content.to.email, subject: content.subject, found },
+    'draft ready for review',
+  );
   return { key, outcome: found ? 'found' : 'created' };
 }
 
@@ -111,5 +126,7 @@ export function giveUpWhenUseless(
   const until = usefulUntil(draft, draft.chat);
   if (retry < FAST_ATTEMPTS || nextTry <= until.getTime()) return err;
   const message = err instanceof Error ? err.message : String(err);
-  return new UnrecoverableError(`${message} (no more tries: the ${draft.kind.replace('_', '-')} is of no use after ${until.toISOString()})`);
+  return new UnrecoverableError(
+    `${message} (no more tries: the ${draft.kind.replace('_', '-')} is of no use after ${until.toISOString()})`,
+  );
 }

@@ -22,7 +22,8 @@ export async function createPrep(app: App, key: string, job?: Job, token?: strin
   if (chat.status !== 'upcoming') return { key, outcome: 'skipped', why: `chat ${chat.status}` };
   // A retry that outlasted the time before the chat has nothing left to reserve.
   if (chat.startUtc <= app.now()) return { key, outcome: 'skipped', why: 'chat already started' };
-  if (chat.account.status !== 'active') return { key, outcome: 'skipped', why: `account ${chat.account.status}` };
+  if (chat.account.status !== 'active')
+    return { key, outcome: 'skipped', why: `account ${chat.account.status}` };
 
   const event = prepEvent(app, chat, entry, key);
   const outcome = await withProvider(app, job, token, chat.account, async ({ calendar }) => {
@@ -30,12 +31,16 @@ export async function createPrep(app: App, key: string, job?: Job, token?: strin
       await calendar.updateEvent(entry.calendarId, entry.providerEventId, event);
       return { id: entry.providerEventId, outcome: 'moved' as const };
     }
-    const existing = job && job.attemptsMade > 0 ? await calendar.findEventByMarker(entry.calendarId, key) : null;
+    const existing =
+      job && job.attemptsMade > 0 ? await calendar.findEventByMarker(entry.calendarId, key) : null;
     if (existing) return { id: existing.providerEventId, outcome: 'found' as const };
     const created = await calendar.createEvent(entry.calendarId, event);
     return { id: created.providerEventId, outcome: 'created' as const };
   });
   await app.prisma.calendarEntry.update({ where: { id: entry.id }, data: { providerEventId: outcome.id } });
-  app.log.info({ chat: chat.title, start: entry.startUtc.toISOString(), outcome: outcome.outcome }, 'prep block ready');
+  app.log.info(
+    { chat: chat.title, start: entry.startUtc.toISOString(), outcome: outcome.outcome },
+    'prep block ready',
+  );
   return { key, outcome: outcome.outcome };
 }

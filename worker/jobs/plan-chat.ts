@@ -36,7 +36,10 @@ async function planChatLocked(app: App, chatId: string): Promise<PlanResult> {
     include: { contact: true, drafts: true, entries: true, account: { include: { calendars: true } } },
   });
   if (chat.status === 'upcoming' && chat.endUtc <= now) {
-    chat = { ...chat, ...(await app.prisma.chat.update({ where: { id: chatId }, data: { status: 'done' } })) };
+    chat = {
+      ...chat,
+      ...(await app.prisma.chat.update({ where: { id: chatId }, data: { status: 'done' } })),
+    };
   }
 
   const facts = chatFacts(chat);
@@ -60,12 +63,18 @@ async function planChatLocked(app: App, chatId: string): Promise<PlanResult> {
         },
         update: {},
       });
-      const moved = entry.startUtc.getTime() !== a.window.start.getTime() || entry.endUtc.getTime() !== a.window.end.getTime();
+      const moved =
+        entry.startUtc.getTime() !== a.window.start.getTime() ||
+        entry.endUtc.getTime() !== a.window.end.getTime();
       if (moved || entry.deleted) {
         await app.prisma.calendarEntry.update({
           where: { id: entry.id },
           // A block taken back earlier (chat cancelled, then back) is made anew.
-          data: { startUtc: a.window.start, endUtc: a.window.end, ...(entry.deleted ? { deleted: false, providerEventId: null } : {}) },
+          data: {
+            startUtc: a.window.start,
+            endUtc: a.window.end,
+            ...(entry.deleted ? { deleted: false, providerEventId: null } : {}),
+          },
         });
       }
       if (!entry.providerEventId || moved || entry.deleted) {
@@ -90,7 +99,14 @@ async function planChatLocked(app: App, chatId: string): Promise<PlanResult> {
         if (draft.dueAt.getTime() !== a.dueAt.getTime() || draft.status !== 'scheduled') {
           await app.prisma.draft.update({
             where: { id: draft.id },
-            data: { dueAt: a.dueAt, status: 'scheduled', lastError: null, providerDraftId: null, internetMessageId: null, version: null },
+            data: {
+              dueAt: a.dueAt,
+              status: 'scheduled',
+              lastError: null,
+              providerDraftId: null,
+              internetMessageId: null,
+              version: null,
+            },
           });
         }
         await scheduleJob(app.queues, 'create-draft', { key: a.key }, { jobId: a.key, dueAt: a.dueAt, now });
@@ -103,7 +119,10 @@ async function planChatLocked(app: App, chatId: string): Promise<PlanResult> {
   for (const d of chat.drafts) {
     if (d.status === 'scheduled' && !wanted.has(d.idempotencyKey)) {
       await unscheduleJob(app.queues, 'create-draft', d.idempotencyKey);
-      await app.prisma.draft.update({ where: { id: d.id }, data: { status: 'set_aside', lastError: 'no longer wanted' } });
+      await app.prisma.draft.update({
+        where: { id: d.id },
+        data: { status: 'set_aside', lastError: 'no longer wanted' },
+      });
       dropped.push(d.idempotencyKey);
     }
   }
@@ -121,14 +140,27 @@ async function planChatLocked(app: App, chatId: string): Promise<PlanResult> {
     for (const d of chat.drafts) {
       const relevant = d.kind === 'thank_you' || (d.kind === 'confirmation' && chat.status === 'upcoming');
       if (d.status === 'created' && relevant) {
-        await scheduleJob(app.queues, 'refresh-draft', { key: d.idempotencyKey }, { jobId: `refresh-${d.idempotencyKey}-${now.getTime()}`, dueAt: now, now });
+        await scheduleJob(
+          app.queues,
+          'refresh-draft',
+          { key: d.idempotencyKey },
+          { jobId: `refresh-${d.idempotencyKey}-${now.getTime()}`, dueAt: now, now },
+        );
       }
     }
   }
 
   if (chat.status === 'cancelled') {
-    const made = chat.drafts.some((d) => d.status === 'created') || chat.entries.some((e) => e.providerEventId && !e.deleted);
-    if (made) await scheduleJob(app.queues, 'retract-chat', { chatId }, { jobId: `retract-${chatId}`, dueAt: now, now });
+    const made =
+      chat.drafts.some((d) => d.status === 'created') ||
+      chat.entries.some((e) => e.providerEventId && !e.deleted);
+    if (made)
+      await scheduleJob(
+        app.queues,
+        'retract-chat',
+        { chatId },
+        { jobId: `retract-${chatId}`, dueAt: now, now },
+      );
   } else if (chat.status === 'done' && !chat.contact.doNotContact) {
     // The check-in cadence starts after the chat (re-anchored when the thank-you is sent).
     await ensureCheckInPlan(app, chat.contactId, chat.endUtc);

@@ -23,16 +23,25 @@ export async function planContact(app: App, contactId: string) {
   if (decision.stop) {
     if (pending?.kind === 'check_in' && pending.status === 'scheduled') {
       await unscheduleJob(app.queues, 'check-in', pending.idempotencyKey);
-      await app.prisma.draft.update({ where: { id: pending.id }, data: { status: 'discarded', lastError: decision.stop } });
+      await app.prisma.draft.update({
+        where: { id: pending.id },
+        data: { status: 'discarded', lastError: decision.stop },
+      });
     }
-    await app.prisma.checkInPlan.update({ where: { id: plan.id }, data: { status: 'stopped', stopReason: decision.stop } });
+    await app.prisma.checkInPlan.update({
+      where: { id: plan.id },
+      data: { status: 'stopped', stopReason: decision.stop },
+    });
     return { contactId, outcome: 'stopped', why: decision.stop };
   }
   if (decision.reanchor) {
     await app.prisma.checkInPlan.update({ where: { id: plan.id }, data: { anchorAt: decision.reanchor } });
   }
   if (plan.status === 'stopped') {
-    await app.prisma.checkInPlan.update({ where: { id: plan.id }, data: { status: 'active', stopReason: null } });
+    await app.prisma.checkInPlan.update({
+      where: { id: plan.id },
+      data: { status: 'active', stopReason: null },
+    });
   }
   if (!decision.action) return { contactId, outcome: 'nothing due' };
   if (pending?.status === 'created') return { contactId, outcome: 'waiting for the user' };
@@ -43,5 +52,10 @@ export async function planContact(app: App, contactId: string) {
     { contactId, key: decision.action.key },
     { jobId: decision.action.key, dueAt: decision.action.dueAt, now },
   );
-  return { contactId, outcome: 'scheduled', dueAt: decision.action.dueAt.toISOString(), key: decision.action.key };
+  return {
+    contactId,
+    outcome: 'scheduled',
+    dueAt: decision.action.dueAt.toISOString(),
+    key: decision.action.key,
+  };
 }

@@ -32,7 +32,10 @@ export interface ReconcileResult {
   stopping: number;
 }
 
-export async function reconcileJob(app: App, job: Job | undefined): Promise<ReconcileResult | { skipped: string }> {
+export async function reconcileJob(
+  app: App,
+  job: Job | undefined,
+): Promise<ReconcileResult | { skipped: string }> {
   const { reason } = jobSchemas.reconcile.parse(job?.data ?? {});
   return runReconcile(app, reason);
 }
@@ -40,16 +43,27 @@ export async function reconcileJob(app: App, job: Job | undefined): Promise<Reco
 /** Runs the reconciler unless another process is running it (then it steps aside). */
 export async function runReconcile(app: App, reason: string): Promise<ReconcileResult | { skipped: string }> {
   try {
-    return await withLock(app, 'reconcile', undefined, undefined, () => reconcile(app, reason), { waitMs: 0, ttlMs: 30_000 });
+    return await withLock(app, 'reconcile', undefined, undefined, () => reconcile(app, reason), {
+      waitMs: 0,
+      ttlMs: 30_000,
+    });
   } catch (err) {
-    if (err instanceof Error && err.message.startsWith('reconcile is busy')) return { skipped: 'another worker is reconciling' };
+    if (err instanceof Error && err.message.startsWith('reconcile is busy'))
+      return { skipped: 'another worker is reconciling' };
     throw err;
   }
 }
 
 export async function reconcile(app: App, reason: string): Promise<ReconcileResult> {
   const now = app.now();
-  const result: ReconcileResult = { reason, accounts: 0, added: { drafts: 0, prep: 0, checkIns: 0, chatPlans: 0 }, kept: 0, retried: 0, stopping: 0 };
+  const result: ReconcileResult = {
+    reason,
+    accounts: 0,
+    added: { drafts: 0, prep: 0, checkIns: 0, chatPlans: 0 },
+    kept: 0,
+    retried: 0,
+    stopping: 0,
+  };
   await scheduleReconciler(app);
 
   const accounts = await app.prisma.account.findMany({ where: { status: 'active' }, select: { id: true } });
@@ -68,7 +82,12 @@ export async function reconcile(app: App, reason: string): Promise<ReconcileResu
       continue;
     }
     // The clock is read per job: BullMQ counts the delay from when the job is added.
-    const outcome = await scheduleJob(app.queues, j.name, j.data as never, { jobId: j.jobId, dueAt: j.dueAt, now: app.now(), onlyIfMissing: true });
+    const outcome = await scheduleJob(app.queues, j.name, j.data as never, {
+      jobId: j.jobId,
+      dueAt: j.dueAt,
+      now: app.now(),
+      onlyIfMissing: true,
+    });
     if (outcome === 'added') {
       if (j.what === 'draft') result.added.drafts += 1;
       else if (j.what === 'prep') result.added.prep += 1;
@@ -91,7 +110,12 @@ export async function reconcile(app: App, reason: string): Promise<ReconcileResu
     select: { id: true },
   });
   for (const c of unplanned) {
-    const outcome = await scheduleJob(app.queues, 'plan-chat', { chatId: c.id }, { jobId: `plan-chat-${c.id}-reconcile`, dueAt: now, now, onlyIfMissing: true });
+    const outcome = await scheduleJob(
+      app.queues,
+      'plan-chat',
+      { chatId: c.id },
+      { jobId: `plan-chat-${c.id}-reconcile`, dueAt: now, now, onlyIfMissing: true },
+    );
     if (outcome === 'added') result.added.chatPlans += 1;
   }
 
@@ -116,9 +140,19 @@ async function retryTransientFailures(app: App, now: Date): Promise<number> {
     });
     if (claimed.count === 0) continue;
     if (d.kind === 'check_in' && d.contactId) {
-      await scheduleJob(app.queues, 'check-in', { contactId: d.contactId, key: d.idempotencyKey }, { jobId: d.idempotencyKey, dueAt: now, now });
+      await scheduleJob(
+        app.queues,
+        'check-in',
+        { contactId: d.contactId, key: d.idempotencyKey },
+        { jobId: d.idempotencyKey, dueAt: now, now },
+      );
     } else {
-      await scheduleJob(app.queues, 'create-draft', { key: d.idempotencyKey }, { jobId: d.idempotencyKey, dueAt: now, now });
+      await scheduleJob(
+        app.queues,
+        'create-draft',
+        { key: d.idempotencyKey },
+        { jobId: d.idempotencyKey, dueAt: now, now },
+      );
     }
     retried += 1;
   }

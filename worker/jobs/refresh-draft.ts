@@ -31,10 +31,16 @@ export async function refreshDraft(app: App, key: string, job?: Job, token?: str
       const ref = await mailbox.updateDraftIfUnchanged(draft.providerDraftId!, draft.version, input);
       if (ref) return { outcome: 'updated', ref } as const;
       // Refused: find out why (edited, sent or gone) only on this rare path.
-      const state = await mailbox.draftState({ draftId: draft.providerDraftId!, internetMessageId: draft.internetMessageId! });
+      const state = await mailbox.draftState({
+        draftId: draft.providerDraftId!,
+        internetMessageId: draft.internetMessageId!,
+      });
       return { outcome: state.state === 'draft' ? 'edited' : state.state } as const;
     }
-    const state = await mailbox.draftState({ draftId: draft.providerDraftId!, internetMessageId: draft.internetMessageId! });
+    const state = await mailbox.draftState({
+      draftId: draft.providerDraftId!,
+      internetMessageId: draft.internetMessageId!,
+    });
     if (state.state !== 'draft') return { outcome: state.state } as const;
     if (state.version !== draft.version) return { outcome: 'edited' } as const;
     const ref = await mailbox.updateDraft(draft.providerDraftId!, input);

@@ -8,7 +8,11 @@ import { withProvider } from '../provider-policy.ts';
 import { jobSchemas } from '../queues/queues.ts';
 import { withLock } from '../core/locks.ts';
 
-export async function retractChatJob(app: App, job: Job | undefined, token?: string): Promise<{ retracted: string[] }> {
+export async function retractChatJob(
+  app: App,
+  job: Job | undefined,
+  token?: string,
+): Promise<{ retracted: string[] }> {
   const { chatId } = jobSchemas['retract-chat'].parse(job?.data);
   return { retracted: await retractChat(app, chatId, job, token) };
 }
@@ -20,7 +24,11 @@ export async function retractChat(app: App, chatId: string, job?: Job, token?: s
 async function retractLocked(app: App, chatId: string, job?: Job, token?: string): Promise<string[]> {
   const chat = await app.prisma.chat.findUnique({
     where: { id: chatId },
-    include: { account: true, drafts: { where: { status: 'created' } }, entries: { where: { deleted: false } } },
+    include: {
+      account: true,
+      drafts: { where: { status: 'created' } },
+      entries: { where: { deleted: false } },
+    },
   });
   if (!chat || chat.status !== 'cancelled') return []; // gone, or back on: plan-chat has it
   const made = chat.entries.filter((e) => e.providerEventId);
@@ -29,17 +37,29 @@ async function retractLocked(app: App, chatId: string, job?: Job, token?: string
   await withProvider(app, job, token, chat.account, async ({ mailbox, calendar }) => {
     for (const d of chat.drafts) {
       if (!d.providerDraftId || !d.internetMessageId) continue;
-      const state = await mailbox.draftState({ draftId: d.providerDraftId, internetMessageId: d.internetMessageId });
+      const state = await mailbox.draftState({
+        draftId: d.providerDraftId,
+        internetMessageId: d.internetMessageId,
+      });
       if (state.state === 'draft' && state.version === d.version) {
         await mailbox.deleteDraft(d.providerDraftId);
-        await app.prisma.draft.update({ where: { id: d.id }, data: { status: 'set_aside', lastError: 'chat cancelled' } });
+        await app.prisma.draft.update({
+          where: { id: d.id },
+          data: { status: 'set_aside', lastError: 'chat cancelled' },
+        });
         retracted.push(d.idempotencyKey);
       } else if (state.state === 'sent') {
-        await app.prisma.draft.update({ where: { id: d.id }, data: { status: 'sent', sentAt: state.sentAt } });
+        await app.prisma.draft.update({
+          where: { id: d.id },
+          data: { status: 'sent', sentAt: state.sentAt },
+        });
       } else if (state.state === 'deleted') {
         await app.prisma.draft.update({ where: { id: d.id }, data: { status: 'discarded' } });
       } else {
-        app.log.info({ draft: d.idempotencyKey }, 'chat cancelled but its draft was edited by the user: left alone');
+        app.log.info(
+          { draft: d.idempotencyKey },
+          'chat cancelled but its draft was edited by the user: left alone',
+        );
       }
     }
     for (const e of made) {

@@ -28,13 +28,33 @@ export async function syncAccountJob(app: App, job: Job | undefined, token?: str
   return syncAccount(app, accountId, job, token);
 }
 
-export async function syncAccount(app: App, accountId: string, job?: Job, token?: string): Promise<SyncSummary> {
+export async function syncAccount(
+  app: App,
+  accountId: string,
+  job?: Job,
+  token?: string,
+): Promise<SyncSummary> {
   return withLock(app, `sync-${accountId}`, job, token, () => syncAccountLocked(app, accountId, job, token));
 }
 
-async function syncAccountLocked(app: App, accountId: string, job?: Job, token?: string): Promise<SyncSummary> {
-  const account = await app.prisma.account.findUniqueOrThrow({ where: { id: accountId }, include: { user: true } });
-  const summary: SyncSummary = { account: account.email, calendars: 0, events: 0, chats: 0, fullSyncs: 0, calls: 0 };
+async function syncAccountLocked(
+  app: App,
+  accountId: string,
+  job?: Job,
+  token?: string,
+): Promise<SyncSummary> {
+  const account = await app.prisma.account.findUniqueOrThrow({
+    where: { id: accountId },
+    include: { user: true },
+  });
+  const summary: SyncSummary = {
+    account: account.email,
+    calendars: 0,
+    events: 0,
+    chats: 0,
+    fullSyncs: 0,
+    calls: 0,
+  };
   if (account.status !== 'active') return summary;
   const log = app.log.child({ job: 'sync-account', account: account.email });
 
@@ -85,7 +105,11 @@ async function syncAccountLocked(app: App, accountId: string, job?: Job, token?:
 }
 
 /** First sync: learn the account's calendars; the primary one is watched by default. */
-export async function discoverCalendars(app: App, accountId: string, provider: CalendarProvider): Promise<void> {
+export async function discoverCalendars(
+  app: App,
+  accountId: string,
+  provider: CalendarProvider,
+): Promise<void> {
   const calendars = await provider.listCalendars();
   for (const c of calendars) {
     await app.prisma.calendar.upsert({

@@ -21,18 +21,31 @@ export async function trackDrafts(app: App, accountId: string, job?: Job, token?
   await withProvider(app, job, token, account, async ({ mailbox }) => {
     for (const d of drafts) {
       if (!d.providerDraftId || !d.internetMessageId) continue;
-      const state = await mailbox.draftState({ draftId: d.providerDraftId, internetMessageId: d.internetMessageId });
+      const state = await mailbox.draftState({
+        draftId: d.providerDraftId,
+        internetMessageId: d.internetMessageId,
+      });
       if (state.state === 'draft') continue;
       if (state.state === 'sent') {
         counts.sent += 1;
-        await app.prisma.draft.update({ where: { id: d.id }, data: { status: 'sent', sentAt: state.sentAt } });
+        await app.prisma.draft.update({
+          where: { id: d.id },
+          data: { status: 'sent', sentAt: state.sentAt },
+        });
         if (d.contactId && d.kind === 'thank_you') {
           await reanchorCheckIn(app, d.contactId, state.sentAt, { discard: 'reset' });
         } else if (d.contactId && d.kind === 'check_in') {
-          await reanchorCheckIn(app, d.contactId, state.sentAt, { step: 'advance', unanswered: 'increment', discard: 'reset' });
+          await reanchorCheckIn(app, d.contactId, state.sentAt, {
+            step: 'advance',
+            unanswered: 'increment',
+            discard: 'reset',
+          });
         }
         if (d.contactId) {
-          await app.prisma.contact.update({ where: { id: d.contactId }, data: { lastMailExchangedAt: state.sentAt } });
+          await app.prisma.contact.update({
+            where: { id: d.contactId },
+            data: { lastMailExchangedAt: state.sentAt },
+          });
         }
       } else {
         counts.deleted += 1;

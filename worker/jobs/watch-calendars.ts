@@ -30,12 +30,21 @@ export interface WatchSummary {
   skipped?: string;
 }
 
-export async function watchCalendarsJob(app: App, job: Job | undefined, token?: string): Promise<WatchSummary> {
+export async function watchCalendarsJob(
+  app: App,
+  job: Job | undefined,
+  token?: string,
+): Promise<WatchSummary> {
   const { accountId } = jobSchemas['watch-calendars'].parse(job?.data);
   return watchCalendars(app, accountId, job, token);
 }
 
-export async function watchCalendars(app: App, accountId: string, job?: Job, token?: string): Promise<WatchSummary> {
+export async function watchCalendars(
+  app: App,
+  accountId: string,
+  job?: Job,
+  token?: string,
+): Promise<WatchSummary> {
   // The sync lock: the first run may discover calendars, which the first sync may be doing too.
   return withLock(app, `sync-${accountId}`, job, token, () => watchLocked(app, accountId, job, token));
 }
@@ -91,16 +100,27 @@ async function watchLocked(app: App, accountId: string, job?: Job, token?: strin
         const ch = await provider.watchCalendar(cal.providerCalendarId, { address, channelToken });
         await app.prisma.calendar.update({
           where: { id: cal.id },
-          data: { watchChannelId: ch.channelId, watchResourceId: ch.resourceId, watchExpiresAt: ch.expiresAt, watchToken: channelToken },
+          data: {
+            watchChannelId: ch.channelId,
+            watchResourceId: ch.resourceId,
+            watchExpiresAt: ch.expiresAt,
+            watchToken: channelToken,
+          },
         });
         summary.opened += 1;
-        log.info({ calendar: cal.name, expiresAt: ch.expiresAt.toISOString(), renewed: !!cal.watchChannelId }, 'push channel open');
+        log.info(
+          { calendar: cal.name, expiresAt: ch.expiresAt.toISOString(), renewed: !!cal.watchChannelId },
+          'push channel open',
+        );
       } catch (err) {
         // A calendar the provider cannot watch (Google: pushNotSupportedForRequestedResource) or a
         // webhook it could not validate (Graph) is not the account's failure: polling covers it.
         // Revoked tokens, throttling and outages go to the one provider policy.
         if (isProviderError(err) && (err.kind === 'bad_request' || err.kind === 'not_found')) {
-          log.warn({ calendar: cal.name, err: err.message }, 'push channel refused: this calendar stays on polling');
+          log.warn(
+            { calendar: cal.name, err: err.message },
+            'push channel refused: this calendar stays on polling',
+          );
           summary.failed += 1;
           continue;
         }

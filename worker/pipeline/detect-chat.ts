@@ -74,15 +74,19 @@ export function detectChat(event: NeutralEvent, ctx: DetectChatContext): ChatDet
 
   if (event.start.kind === 'timed' && event.end.kind === 'timed') {
     const minutes = Math.round((Date.parse(event.end.utc) - Date.parse(event.start.utc)) / 60_000);
-    if (minutes > MAX_CHAT_MINUTES) ignored.push(`ignored: ${formatMinutes(minutes)} long (chats are at most ${MAX_CHAT_MINUTES} minutes)`);
+    if (minutes > MAX_CHAT_MINUTES)
+      ignored.push(`ignored: ${formatMinutes(minutes)} long (chats are at most ${MAX_CHAT_MINUTES} minutes)`);
   }
 
   const marked = markerReason(event);
   const keyword = marked ? null : keywordReason(event, ctx.keywords ?? DEFAULT_CHAT_KEYWORDS);
-  const weekly = (event.recurringEventId !== undefined && event.recurrenceFrequency?.toUpperCase() === 'WEEKLY') || ctx.seriesIsWeeklyOneOnOne === true;
+  const weekly =
+    (event.recurringEventId !== undefined && event.recurrenceFrequency?.toUpperCase() === 'WEEKLY') ||
+    ctx.seriesIsWeeklyOneOnOne === true;
 
   if (marked) accepted.push(marked);
-  else if (weekly && others.length === 1) ignored.push(`ignored: weekly recurring 1:1 (mark with ${CHAT_MARKER} to include)`);
+  else if (weekly && others.length === 1)
+    ignored.push(`ignored: weekly recurring 1:1 (mark with ${CHAT_MARKER} to include)`);
   else if (keyword) accepted.push(keyword);
   else ignored.push(`ignored: nothing says it is a coffee chat (no keyword or ${CHAT_MARKER})`);
 
@@ -95,21 +99,33 @@ function withContact(result: ChatDetection, contact: DetectedContact | undefined
 }
 
 /** The people on the event other than the user: rooms and resources don't count, duplicates fold. */
-function otherPeople(event: NeutralEvent, isSelf: (email: string, flag: boolean) => boolean): DetectedContact[] {
+function otherPeople(
+  event: NeutralEvent,
+  isSelf: (email: string, flag: boolean) => boolean,
+): DetectedContact[] {
   const byEmail = new Map<string, DetectedContact>();
   const organizerEmail = event.organizer ? normalizeEmail(event.organizer.email) : undefined;
   for (const a of event.attendees) {
     if (a.resource || !a.email || isSelf(a.email, a.self)) continue;
     const key = normalizeEmail(a.email);
     if (byEmail.has(key)) continue;
-    const person: DetectedContact = { email: a.email.trim(), isOrganizer: a.organizer || key === organizerEmail };
+    const person: DetectedContact = {
+      email: a.email.trim(),
+      isOrganizer: a.organizer || key === organizerEmail,
+    };
     const name = a.name?.trim();
     if (name && normalizeEmail(name) !== key) person.name = name;
     byEmail.set(key, person);
   }
   // Some providers leave the organizer out of the attendee list.
   const org = event.organizer;
-  if (org && organizerEmail && !isSelf(org.email, org.self) && !byEmail.has(organizerEmail) && !looksLikeCalendarId(organizerEmail)) {
+  if (
+    org &&
+    organizerEmail &&
+    !isSelf(org.email, org.self) &&
+    !byEmail.has(organizerEmail) &&
+    !looksLikeCalendarId(organizerEmail)
+  ) {
     const person: DetectedContact = { email: org.email.trim(), isOrganizer: true };
     if (org.name?.trim()) person.name = org.name.trim();
     // Only an addition when the event has attendees at all: an organizer alone on an event
@@ -133,7 +149,10 @@ function markerReason(event: NeutralEvent): string | null {
 }
 
 function keywordReason(event: NeutralEvent, keywords: readonly string[]): string | null {
-  for (const [field, text] of [['title', event.title], ['description', event.description]] as const) {
+  for (const [field, text] of [
+    ['title', event.title],
+    ['description', event.description],
+  ] as const) {
     for (const keyword of keywords) {
       if (keywordPattern(keyword)?.test(text)) return `${field} mentions "${keyword.trim().toLowerCase()}"`;
     }
@@ -143,7 +162,11 @@ function keywordReason(event: NeutralEvent, keywords: readonly string[]): string
 
 /** Whole words only ("chat" is not in "ChatGPT"); a space in a keyword also matches a hyphen ("catch-up"). */
 function keywordPattern(keyword: string): RegExp | null {
-  const words = keyword.trim().split(/[\s-]+/).filter(Boolean).map(escapeRegExp);
+  const words = keyword
+    .trim()
+    .split(/[\s-]+/)
+    .filter(Boolean)
+    .map(escapeRegExp);
   if (words.length === 0) return null;
   return new RegExp(`(?<![\\p{L}\\p{N}_])${words.join('[\\s-]+')}(?![\\p{L}\\p{N}_])`, 'iu');
 }

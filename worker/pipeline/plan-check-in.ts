@@ -37,7 +37,10 @@ export function planCheckIn(facts: CheckInFacts, policy: Policy, now: Date): Che
     return { action: null, stop: `${MAX_UNANSWERED_CHECK_INS} check-ins went unanswered` };
   }
   if (facts.consecutiveDiscards >= MAX_CONSECUTIVE_DISCARDS) {
-    return { action: null, stop: `you deleted ${MAX_CONSECUTIVE_DISCARDS} check-in drafts in a row without sending` };
+    return {
+      action: null,
+      stop: `you deleted ${MAX_CONSECUTIVE_DISCARDS} check-in drafts in a row without sending`,
+    };
   }
   const cadence = policy.checkInCadence;
   if (cadence.length === 0) return { action: null, stop: 'no check-in cadence configured' };

@@ -1,7 +1,16 @@
 // Renders a draft (subject, plain text, HTML) from its kind's templates. Pure apart from
 // reading the template files once: the caller passes everything, including the templates
 // folder (TEMPLATES_DIR) when the user has their own.
-import { displayName, durationText, greetingName, placeholder, placeOf, signatureOf, type PersonLike, type SenderLike } from './draft-phrases.ts';
+import {
+  displayName,
+  durationText,
+  greetingName,
+  placeholder,
+  placeOf,
+  signatureOf,
+  type PersonLike,
+  type SenderLike,
+} from './draft-phrases.ts';
 import { loadTemplate } from './template-store.ts';
 import { dayForContact, formatForContact, isValidZone, monthIn } from './time-zones.ts';
 import type { ChatWhen, RenderOptions } from './render-types.ts';
@@ -14,7 +23,11 @@ export type DraftKind = 'confirmation' | 'thank-you' | 'check-in' | 'outreach';
 
 export interface DraftModels {
   confirmation: { from: SenderLike; to: PersonLike; chat: ChatWhen };
-  'thank-you': { from: SenderLike; to: PersonLike; /** The advice to cite; null shows a placeholder. */ note: string | null };
+  'thank-you': {
+    from: SenderLike;
+    to: PersonLike;
+    /** The advice to cite; null shows a placeholder. */ note: string | null;
+  };
   'check-in': {
     from: SenderLike;
     to: PersonLike;
@@ -42,7 +55,11 @@ export interface RenderedDraft {
   html: string;
 }
 
-export function renderDraft<K extends DraftKind>(kind: K, model: DraftModels[K], opts: RenderOptions = {}): RenderedDraft {
+export function renderDraft<K extends DraftKind>(
+  kind: K,
+  model: DraftModels[K],
+  opts: RenderOptions = {},
+): RenderedDraft {
   const view = viewOf(kind, model);
   const subject = loadTemplate(`${kind}/subject.hbs`, 'text', opts.templatesDir)(view);
   const text = loadTemplate(`${kind}/body.txt.hbs`, 'text', opts.templatesDir)(view);
@@ -78,16 +95,24 @@ function viewOf<K extends DraftKind>(kind: K, model: DraftModels[K]): Record<str
     }
     case 'thank-you': {
       const { note } = model as DraftModels['thank-you'];
-      return { ...common, note: asSentence(note), notePlaceholder: placeholder("add the one piece of advice you'll act on") };
+      return {
+        ...common,
+        note: asSentence(note),
+        notePlaceholder: placeholder("add the one piece of advice you'll act on"),
+      };
     }
     case 'check-in': {
       const m = model as DraftModels['check-in'];
-      const since = m.chatStart ? monthIn(m.chatStart, isValidZone(m.contactZone) ? m.contactZone : m.userZone) : null;
+      const since = m.chatStart
+        ? monthIn(m.chatStart, isValidZone(m.contactZone) ? m.contactZone : m.userZone)
+        : null;
       return {
         ...common,
         since,
         note: m.note?.trim().replace(/[.\s]+$/, '') || null,
-        updatePlaceholder: placeholder("add a two-line update (something you did with their advice) or a link to an article they'd value"),
+        updatePlaceholder: placeholder(
+          "add a two-line update (something you did with their advice) or a link to an article they'd value",
+        ),
       };
     }
     case 'outreach': {

@@ -16,12 +16,23 @@ export interface PrepModel {
 
 export function renderPrepDescription(model: PrepModel, opts: RenderOptions = {}): string {
   const text = loadTemplate('prep/description.txt.hbs', 'text', opts.templatesDir)(prepView(model));
-  return text.replace(/[ \t]+$/gm, '').replace(/\n{3,}/g, '\n\n').trim() + '\n';
+  return (
+    text
+      .replace(/[ \t]+$/gm, '')
+      .replace(/\n{3,}/g, '\n\n')
+      .trim() + '\n'
+  );
 }
 
 /** "Prep: Coffee with Ana". */
 export function renderPrepTitle(model: PrepModel, opts: RenderOptions = {}): string {
-  return loadTemplate('prep/title.hbs', 'text', opts.templatesDir)(prepView(model)).replace(/\s+/g, ' ').trim();
+  return loadTemplate(
+    'prep/title.hbs',
+    'text',
+    opts.templatesDir,
+  )(prepView(model))
+    .replace(/\s+/g, ' ')
+    .trim();
 }
 
 function prepView(model: PrepModel): Record<string, unknown> {

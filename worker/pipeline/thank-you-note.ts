@@ -30,7 +30,10 @@ export function extractNoteFromDescription(text: string | null | undefined): str
  * The explicit note wins; else the event's "Notes:" section (extracted at ingest); else null (the
  * draft shows a placeholder).
  */
-export function effectiveNote(explicitNote: string | null | undefined, eventNotes: string | null | undefined): string | null {
+export function effectiveNote(
+  explicitNote: string | null | undefined,
+  eventNotes: string | null | undefined,
+): string | null {
   const explicit = explicitNote?.trim();
   if (explicit) return explicit;
   return eventNotes?.trim() || null;
@@ -43,5 +46,8 @@ function isSeparator(line: string): boolean {
 
 /** Another section of the description ("Agenda:", "Join Zoom Meeting"). */
 function isHeading(line: string): boolean {
-  return /^\s*[A-Z][A-Za-z ]{0,30}:\s*$/.test(line) || /^\s*join (?:zoom|microsoft teams|with google meet)/i.test(line);
+  return (
+    /^\s*[A-Z][A-Za-z ]{0,30}:\s*$/.test(line) ||
+    /^\s*join (?:zoom|microsoft teams|with google meet)/i.test(line)
+  );
 }

@@ -13,7 +13,11 @@ export function isValidZone(zone: string | null | undefined): zone is string {
  * The zone an event was scheduled in: its own zone, else (floating times and all-day dates)
  * the calendar's, else the user's. Invalid names fall through to the next candidate.
  */
-export function eventZone(start: EventTime, calendarZone: string | null | undefined, userZone: string): string {
+export function eventZone(
+  start: EventTime,
+  calendarZone: string | null | undefined,
+  userZone: string,
+): string {
   if (start.kind === 'timed' && isValidZone(start.timeZone)) return start.timeZone.trim();
   if (isValidZone(calendarZone)) return calendarZone.trim();
   return isValidZone(userZone) ? userZone.trim() : 'UTC';
@@ -33,9 +37,13 @@ export interface ContactZoneInput {
  * contact organized; the event's zone when it differs from the user's (people tend to
  * schedule in the other side's zone); else unknown.
  */
-export function resolveContactZone(input: ContactZoneInput): { zone: string | null; source: ContactZoneSource | null } {
+export function resolveContactZone(input: ContactZoneInput): {
+  zone: string | null;
+  source: ContactZoneSource | null;
+} {
   if (isValidZone(input.contactSetting)) return { zone: input.contactSetting.trim(), source: 'user' };
-  if (input.contactIsOrganizer && isValidZone(input.organizerZone)) return { zone: input.organizerZone.trim(), source: 'organizer' };
+  if (input.contactIsOrganizer && isValidZone(input.organizerZone))
+    return { zone: input.organizerZone.trim(), source: 'organizer' };
   if (isValidZone(input.eventZone) && !sameZoneName(input.eventZone, input.userZone)) {
     return { zone: input.eventZone.trim(), source: 'event' };
   }
@@ -47,7 +55,12 @@ export function resolveContactZone(input: ContactZoneInput): { zone: string | nu
  * One side only when the contact's zone is unknown, invalid, or shows the same wall time.
  * `contactLabel` replaces the city taken from the zone name ("Ana's" gives "Ana's time").
  */
-export function formatBothZones(instant: Date, userZone: string, contactZone: string | null, contactLabel?: string | null): string {
+export function formatBothZones(
+  instant: Date,
+  userZone: string,
+  contactZone: string | null,
+  contactLabel?: string | null,
+): string {
   const user = DateTime.fromJSDate(instant, { zone: safeZone(userZone) }).setLocale('en-US');
   const mine = `${user.toFormat('ccc, LLL d, h:mm a')} your time (${zoneAbbreviation(user)})`;
   if (!isValidZone(contactZone)) return mine;
@@ -86,7 +99,8 @@ export function formatForContact(instant: Date, senderZone: string, contactZone:
  * their zone is unknown, the sender's day, saying whose it is ("Monday, Nov 30 (New York time)").
  */
 export function dayForContact(instant: Date, senderZone: string, contactZone: string | null): string {
-  if (isValidZone(contactZone)) return DateTime.fromJSDate(instant, { zone: contactZone.trim() }).setLocale('en-US').toFormat(DAY);
+  if (isValidZone(contactZone))
+    return DateTime.fromJSDate(instant, { zone: contactZone.trim() }).setLocale('en-US').toFormat(DAY);
   const sender = DateTime.fromJSDate(instant, { zone: safeZone(senderZone) }).setLocale('en-US');
   const city = cityOf(safeZone(senderZone));
   return `${sender.toFormat(DAY)} (${city ? `${city} time` : zoneAbbreviation(sender)})`;
@@ -94,7 +108,9 @@ export function dayForContact(instant: Date, senderZone: string, contactZone: st
 
 /** "March": the month of an instant on the calendar of `zone` (the reader's, where known). */
 export function monthIn(instant: Date, zone: string | null | undefined): string {
-  return DateTime.fromJSDate(instant, { zone: safeZone(zone) }).setLocale('en-US').toFormat('LLLL');
+  return DateTime.fromJSDate(instant, { zone: safeZone(zone) })
+    .setLocale('en-US')
+    .toFormat('LLLL');
 }
 
 const DAY = 'cccc, LLL d';
@@ -113,7 +129,9 @@ function cityOf(zone: string): string | null {
 
 /** "9:55 AM" in a zone (falls back to UTC for an invalid zone). */
 export function formatClock(instant: Date, zone: string): string {
-  return DateTime.fromJSDate(instant, { zone: safeZone(zone) }).setLocale('en-US').toFormat('h:mm a');
+  return DateTime.fromJSDate(instant, { zone: safeZone(zone) })
+    .setLocale('en-US')
+    .toFormat('h:mm a');
 }
 
 /** "Tokyo" from Asia/Tokyo, "Buenos Aires" from America/Argentina/Buenos_Aires. */

@@ -14,16 +14,32 @@ export function schedulerIds(accountId: string): string[] {
 
 /** The periodic reconcile (idempotent). Its absence from Redis is how a worker notices Redis lost its data. */
 export async function scheduleReconciler(app: App): Promise<void> {
-  await app.queues.plan.upsertJobScheduler(RECONCILE_SCHEDULER_ID, { every: RECONCILE_EVERY_MS }, { name: 'reconcile', data: { reason: 'schedule' } });
+  await app.queues.plan.upsertJobScheduler(
+    RECONCILE_SCHEDULER_ID,
+    { every: RECONCILE_EVERY_MS },
+    { name: 'reconcile', data: { reason: 'schedule' } },
+  );
 }
 
 /** Per account: calendar sync and send detection every SYNC_INTERVAL, push channels hourly (idempotent). */
 export async function scheduleAccount(app: App, accountId: string): Promise<void> {
   const every = app.config.SYNC_INTERVAL.toMillis();
-  await app.queues.sync.upsertJobScheduler(`sync-${accountId}`, { every }, { name: 'sync-account', data: { accountId, reason: 'schedule' } });
-  await app.queues.sync.upsertJobScheduler(`track-${accountId}`, { every }, { name: 'track-drafts', data: { accountId } });
+  await app.queues.sync.upsertJobScheduler(
+    `sync-${accountId}`,
+    { every },
+    { name: 'sync-account', data: { accountId, reason: 'schedule' } },
+  );
+  await app.queues.sync.upsertJobScheduler(
+    `track-${accountId}`,
+    { every },
+    { name: 'track-drafts', data: { accountId } },
+  );
   // Push channels (a no-op without PUBLIC_WEBHOOK_URL): opened at once, renewed a day before expiry.
-  await app.queues.sync.upsertJobScheduler(`watch-${accountId}`, { every: 3_600_000 }, { name: 'watch-calendars', data: { accountId } });
+  await app.queues.sync.upsertJobScheduler(
+    `watch-${accountId}`,
+    { every: 3_600_000 },
+    { name: 'watch-calendars', data: { accountId } },
+  );
 }
 
 export async function unscheduleAccount(app: App, accountId: string): Promise<void> {

@@ -95,7 +95,8 @@ export function jobOptionsFor(name: JobName): JobsOptions {
 export type Queues = Record<QueueName, Queue>;
 
 export function createQueues(connection: ConnectionOptions, prefix: string): Queues {
-  const make = (name: QueueName) => new Queue(name, { connection, prefix, defaultJobOptions: DEFAULT_JOB_OPTIONS });
+  const make = (name: QueueName) =>
+    new Queue(name, { connection, prefix, defaultJobOptions: DEFAULT_JOB_OPTIONS });
   return { sync: make('sync'), plan: make('plan'), actions: make('actions') };
 }
 

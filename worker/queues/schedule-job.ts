@@ -8,7 +8,12 @@ export async function scheduleJob<N extends JobName>(
   queues: Queues,
   name: N,
   data: JobData<N>,
-  opts: { jobId: string; dueAt: Date; now: Date; /** Put back only: a job still pending keeps its time. */ onlyIfMissing?: boolean },
+  opts: {
+    jobId: string;
+    dueAt: Date;
+    now: Date;
+    /** Put back only: a job still pending keeps its time. */ onlyIfMissing?: boolean;
+  },
 ): Promise<'added' | 'moved' | 'kept'> {
   jobSchemas[name].parse(data);
   const queue: Queue = queues[QUEUE_OF[name]];
@@ -23,7 +28,12 @@ export async function scheduleJob<N extends JobName>(
       await existing.changeDelay(delay);
       return 'moved';
     }
-    if (state === 'waiting' || state === 'active' || state === 'prioritized' || state === 'waiting-children') {
+    if (
+      state === 'waiting' ||
+      state === 'active' ||
+      state === 'prioritized' ||
+      state === 'waiting-children'
+    ) {
       return 'kept';
     }
     // completed / failed / unknown: the database says it is still wanted, so run it again.

@@ -6,7 +6,14 @@ import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { DateTime } from 'luxon';
 import { z } from 'zod';
 import type { App } from '../app.ts';
-import { overrideEvent, resumeContact, setChatNote, setContactTimeZone, snoozeContact, stopContact } from '../core/user-actions.ts';
+import {
+  overrideEvent,
+  resumeContact,
+  setChatNote,
+  setContactTimeZone,
+  snoozeContact,
+  stopContact,
+} from '../core/user-actions.ts';
 import { isValidZone } from '../pipeline/time-zones.ts';
 import type { FlashStore } from './flash.ts';
 import type { Flash } from './overview-page.ts';
@@ -40,7 +47,11 @@ function field(req: FastifyRequest, name: string): string {
 function redirectTo(flashes: FlashStore) {
   return (reply: FastifyReply, flash: Flash, anchor: string) => {
     const id = flashes.put(flash);
-    return reply.code(303).header('cache-control', 'no-store').header('location', `/?flash=${id}#${encodeURIComponent(anchor)}`).send();
+    return reply
+      .code(303)
+      .header('cache-control', 'no-store')
+      .header('location', `/?flash=${id}#${encodeURIComponent(anchor)}`)
+      .send();
   };
 }
 
@@ -63,14 +74,26 @@ export function registerActions(server: FastifyInstance, app: App, guard: Guard,
       const t = target(id, req);
       if (!guard.checkCsrf(field(req, '_csrf'))) {
         // Most likely the server restarted since the page was loaded (the token is per process).
-        return redirect(reply, { error: 'The page was out of date, so nothing was changed. Please try again.', form: t.form, value: t.value }, t.anchor);
+        return redirect(
+          reply,
+          {
+            error: 'The page was out of date, so nothing was changed. Please try again.',
+            form: t.form,
+            value: t.value,
+          },
+          t.anchor,
+        );
       }
       try {
         const out = await run(id, req);
         return redirect(reply, { ok: out.ok }, out.anchor);
       } catch (err) {
         if (!(err instanceof FormError)) app.log.warn({ err, path }, 'review page action failed');
-        return redirect(reply, { error: firstLine(err), form: t.form, value: t.value?.slice(0, NOTE_MAX + 100) }, t.anchor);
+        return redirect(
+          reply,
+          { error: firstLine(err), form: t.form, value: t.value?.slice(0, NOTE_MAX + 100) },
+          t.anchor,
+        );
       }
     });
   };
@@ -81,7 +104,8 @@ export function registerActions(server: FastifyInstance, app: App, guard: Guard,
     async (id, req) => {
       const note = field(req, 'note').trim();
       if (!note) throw new FormError('Write the advice first: the note is empty.');
-      if (note.length > NOTE_MAX) throw new FormError(`Keep the note under ${NOTE_MAX} characters (it has ${note.length}).`);
+      if (note.length > NOTE_MAX)
+        throw new FormError(`Keep the note under ${NOTE_MAX} characters (it has ${note.length}).`);
       const chat = await setChatNote(app, id, note);
       return { ok: `Noted for “${chat.title}”: the thank-you will cite it.`, anchor: `chat-${id}` };
     },
@@ -92,7 +116,10 @@ export function registerActions(server: FastifyInstance, app: App, guard: Guard,
     () => ({ anchor: 'upcoming' }),
     async (id) => {
       const r = await overrideEvent(app, id, 'exclude');
-      return { ok: `“${r.title}” is excluded: it is not treated as a coffee chat.`, anchor: `event-${r.eventId}` };
+      return {
+        ok: `“${r.title}” is excluded: it is not treated as a coffee chat.`,
+        anchor: `event-${r.eventId}`,
+      };
     },
   );
 
@@ -101,9 +128,16 @@ export function registerActions(server: FastifyInstance, app: App, guard: Guard,
     (id) => ({ anchor: `event-${id}` }),
     async (id) => {
       const r = await overrideEvent(app, id, 'include');
-      if (!r.isChat) return { ok: `“${r.title}” is included, but it still is not a chat: ${r.reasons.join('; ')}`, anchor: `event-${r.eventId}` };
+      if (!r.isChat)
+        return {
+          ok: `“${r.title}” is included, but it still is not a chat: ${r.reasons.join('; ')}`,
+          anchor: `event-${r.eventId}`,
+        };
       const chat = await app.prisma.chat.findUnique({ where: { eventId: r.eventId }, select: { id: true } });
-      return { ok: `“${r.title}” is now treated as a coffee chat.`, anchor: chat ? `chat-${chat.id}` : 'upcoming' };
+      return {
+        ok: `“${r.title}” is now treated as a coffee chat.`,
+        anchor: chat ? `chat-${chat.id}` : 'upcoming',
+      };
     },
   );
 
@@ -119,10 +153,14 @@ export function registerActions(server: FastifyInstance, app: App, guard: Guard,
     async (id, req) => {
       const zone = field(req, 'timeZone').trim();
       if (!zone) throw new FormError('Enter a time zone such as Asia/Tokyo or Europe/London.');
-      if (!isValidZone(zone)) throw new FormError(`“${zone}” is not a time zone name; pick one from the list, such as Asia/Tokyo.`);
+      if (!isValidZone(zone))
+        throw new FormError(`“${zone}” is not a time zone name; pick one from the list, such as Asia/Tokyo.`);
       const c = await contactById(id);
       await setContactTimeZone(app, c.email, zone, c.userId);
-      return { ok: `${c.name ?? c.email} is in ${zone} now; their drafts show both times.`, anchor: `contact-${id}` };
+      return {
+        ok: `${c.name ?? c.email} is in ${zone} now; their drafts show both times.`,
+        anchor: `contact-${id}`,
+      };
     },
   );
 
@@ -132,7 +170,10 @@ export function registerActions(server: FastifyInstance, app: App, guard: Guard,
     async (id) => {
       const c = await contactById(id);
       await stopContact(app, c.email, c.userId);
-      return { ok: `${c.name ?? c.email}: do not contact. Nothing more is drafted to them.`, anchor: `contact-${id}` };
+      return {
+        ok: `${c.name ?? c.email}: do not contact. Nothing more is drafted to them.`,
+        anchor: `contact-${id}`,
+      };
     },
   );
 
@@ -152,15 +193,23 @@ export function registerActions(server: FastifyInstance, app: App, guard: Guard,
     async (id, req) => {
       const raw = field(req, 'until').trim();
       const c = await contactById(id);
-      const zone = (await app.prisma.user.findUnique({ where: { id: c.userId }, select: { timeZone: true } }))?.timeZone ?? 'UTC';
+      const zone =
+        (await app.prisma.user.findUnique({ where: { id: c.userId }, select: { timeZone: true } }))
+          ?.timeZone ?? 'UTC';
       if (!raw) throw new FormError('Pick a date to snooze until.');
       // The date is a day in the user's own zone: no check-in before it starts.
-      const day = /^\d{4}-\d{2}-\d{2}$/.test(raw) ? DateTime.fromISO(raw, { zone }) : DateTime.invalid('format');
+      const day = /^\d{4}-\d{2}-\d{2}$/.test(raw)
+        ? DateTime.fromISO(raw, { zone })
+        : DateTime.invalid('format');
       if (!day.isValid) throw new FormError(`“${raw}” is not a date; use the date picker (YYYY-MM-DD).`);
       const until = day.startOf('day');
-      if (until.toMillis() <= app.now().getTime()) throw new FormError('Pick a date in the future to snooze until.');
+      if (until.toMillis() <= app.now().getTime())
+        throw new FormError('Pick a date in the future to snooze until.');
       await snoozeContact(app, c.email, until.toJSDate(), c.userId);
-      return { ok: `${c.name ?? c.email}: no check-in before ${until.setLocale('en-US').toFormat('ccc, LLL d, yyyy')}.`, anchor: `contact-${id}` };
+      return {
+        ok: `${c.name ?? c.email}: no check-in before ${until.setLocale('en-US').toFormat('ccc, LLL d, yyyy')}.`,
+        anchor: `contact-${id}`,
+      };
     },
   );
 }

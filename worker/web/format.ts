@@ -6,13 +6,19 @@ import { formatBothZones, safeZone } from '../pipeline/time-zones.ts';
 export { formatBothZones };
 
 export function inZone(instant: Date, zone: string): string {
-  return DateTime.fromJSDate(instant, { zone: safeZone(zone) }).setLocale('en-US').toFormat('ccc, LLL d, h:mm a ZZZZ');
+  return DateTime.fromJSDate(instant, { zone: safeZone(zone) })
+    .setLocale('en-US')
+    .toFormat('ccc, LLL d, h:mm a ZZZZ');
 }
 
 export function relative(instant: Date, now: Date): string {
   const diff = instant.getTime() - now.getTime();
   if (Math.abs(diff) < 60_000) return 'now';
-  return DateTime.fromJSDate(instant).setLocale('en-US').toRelative({ base: DateTime.fromJSDate(now) }) ?? '';
+  return (
+    DateTime.fromJSDate(instant)
+      .setLocale('en-US')
+      .toRelative({ base: DateTime.fromJSDate(now) }) ?? ''
+  );
 }
 
 export function minutesBetween(startIso: string, endIso: string): number {

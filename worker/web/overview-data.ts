@@ -60,12 +60,21 @@ export interface OverviewData {
 export async function loadOverview(app: App): Promise<OverviewData> {
   const now = app.now();
   const status = await getStatus(app.prisma, now);
-  const users = await app.prisma.user.findMany({ orderBy: { createdAt: 'asc' }, select: { id: true, timeZone: true } });
+  const users = await app.prisma.user.findMany({
+    orderBy: { createdAt: 'asc' },
+    select: { id: true, timeZone: true },
+  });
   const zoneOf = new Map(users.map((u) => [u.id, u.timeZone]));
-  const contacts = await app.prisma.contact.findMany({ include: { checkIn: true }, orderBy: [{ name: 'asc' }, { email: 'asc' }] });
+  const contacts = await app.prisma.contact.findMany({
+    include: { checkIn: true },
+    orderBy: [{ name: 'asc' }, { email: 'asc' }],
+  });
   const since = new Date(now.getTime() - IGNORED_LOOKBACK_DAYS * DAY_MS);
   const events = await app.prisma.event.findMany({
-    where: { isChat: false, OR: [{ startUtc: { gte: since } }, { startUtc: null, updatedAt: { gte: since } }] },
+    where: {
+      isChat: false,
+      OR: [{ startUtc: { gte: since } }, { startUtc: null, updatedAt: { gte: since } }],
+    },
     include: { calendar: { include: { account: true } } },
     orderBy: [{ startUtc: 'asc' }],
     take: IGNORED_LIMIT,
@@ -95,19 +104,21 @@ export async function loadOverview(app: App): Promise<OverviewData> {
           }
         : null,
     })),
-    ignored: foldSeries(events.filter((e) => !e.reasons.includes(PREP_BLOCK_REASON))).map(({ event: e, occurrences }) => ({
-      id: e.id,
-      occurrences,
-      accountEmail: e.calendar.account.email,
-      title: e.title,
-      startUtc: e.startUtc,
-      timeZone: e.timeZone,
-      allDay: e.allDay,
-      allDayDate: allDayDate(e.payload),
-      cancelled: e.cancelled,
-      excludedByUser: e.override === 'exclude',
-      reasons: e.reasons,
-    })),
+    ignored: foldSeries(events.filter((e) => !e.reasons.includes(PREP_BLOCK_REASON))).map(
+      ({ event: e, occurrences }) => ({
+        id: e.id,
+        occurrences,
+        accountEmail: e.calendar.account.email,
+        title: e.title,
+        startUtc: e.startUtc,
+        timeZone: e.timeZone,
+        allDay: e.allDay,
+        allDayDate: allDayDate(e.payload),
+        cancelled: e.cancelled,
+        excludedByUser: e.override === 'exclude',
+        reasons: e.reasons,
+      }),
+    ),
   };
 }
 

@@ -12,13 +12,18 @@ import type { FastifyReply, FastifyRequest } from 'fastify';
 export const SESSION_COOKIE = 'coffee_chat_session';
 
 export function isLoopbackHost(host: string): boolean {
-  const h = host.trim().toLowerCase().replace(/^\[(.*)\]$/, '$1');
+  const h = host
+    .trim()
+    .toLowerCase()
+    .replace(/^\[(.*)\]$/, '$1');
   return h === 'localhost' || h === '::1' || /^127\.\d{1,3}\.\d{1,3}\.\d{1,3}$/.test(h);
 }
 
 /** The request passed through a proxy or tunnel that said so: it is remote, whatever its Host. */
 export function isProxied(req: Pick<FastifyRequest, 'headers'>): boolean {
-  return Object.keys(req.headers).some((h) => h === 'forwarded' || h === 'via' || h.startsWith('x-forwarded-'));
+  return Object.keys(req.headers).some(
+    (h) => h === 'forwarded' || h === 'via' || h.startsWith('x-forwarded-'),
+  );
 }
 
 function sameSecret(a: string, b: string): boolean {
@@ -56,12 +61,20 @@ export interface Guard {
 /** A session may be this much younger than our clock says (two processes, one token). */
 const SESSION_CLOCK_SKEW_MS = 60_000;
 
-export function createGuard(opts: { authToken?: string; sessionTtlMs: number; now: () => number; page401: () => string }): Guard {
+export function createGuard(opts: {
+  authToken?: string;
+  sessionTtlMs: number;
+  now: () => number;
+  page401: () => string;
+}): Guard {
   const csrfToken = randomBytes(32).toString('base64url');
   const token = opts.authToken || undefined;
   // The cookie holds when the session began and a MAC of that under the token, never the token:
   // `<issued ms>.<mac>`. It survives a restart and dies with WEB_SESSION_TTL or a new token.
-  const mac = (issued: string) => createHmac('sha256', token ?? '').update(`coffee-chat web session ${issued}`).digest('base64url');
+  const mac = (issued: string) =>
+    createHmac('sha256', token ?? '')
+      .update(`coffee-chat web session ${issued}`)
+      .digest('base64url');
   const newSession = () => {
     const issued = String(opts.now());
     return `${issued}.${mac(issued)}`;
@@ -76,7 +89,11 @@ export function createGuard(opts: { authToken?: string; sessionTtlMs: number; no
 
   const deny = (reply: FastifyReply, code: number, message: string, wantsJson: boolean) => {
     if (wantsJson) return reply.code(code).header('cache-control', 'no-store').send({ error: message });
-    return reply.code(code).header('cache-control', 'no-store').type('text/html; charset=utf-8').send(opts.page401());
+    return reply
+      .code(code)
+      .header('cache-control', 'no-store')
+      .type('text/html; charset=utf-8')
+      .send(opts.page401());
   };
 
   return {
@@ -84,10 +101,19 @@ export function createGuard(opts: { authToken?: string; sessionTtlMs: number; no
     checkCsrf: (value) => typeof value === 'string' && sameSecret(value, csrfToken),
     async check(req, reply) {
       const url = new URL(req.url, 'http://local');
-      const wantsJson = url.pathname.startsWith('/api/') || url.pathname === '/healthz' || url.pathname.startsWith('/queues/api/');
+      const wantsJson =
+        url.pathname.startsWith('/api/') ||
+        url.pathname === '/healthz' ||
+        url.pathname.startsWith('/queues/api/');
 
       if (!token && (!isLoopbackHost(hostName(req.headers.host)) || isProxied(req))) {
-        await reply.code(403).header('cache-control', 'no-store').type('text/plain; charset=utf-8').send('This review page answers local requests only (set WEB_AUTH_TOKEN to serve it through a proxy or other names).\n');
+        await reply
+          .code(403)
+          .header('cache-control', 'no-store')
+          .type('text/plain; charset=utf-8')
+          .send(
+            'This review page answers local requests only (set WEB_AUTH_TOKEN to serve it through a proxy or other names).\n',
+          );
         return true;
       }
 
@@ -96,7 +122,10 @@ export function createGuard(opts: { authToken?: string; sessionTtlMs: number; no
         // on cross-site POST/PUT. Either way a form from another site is refused here, before any
         // handler (ours or bull-board's) runs.
         const site = req.headers['sec-fetch-site'];
-        const crossOrigin = typeof site === 'string' ? site !== 'same-origin' && site !== 'none' : !sameOrigin(req.headers.origin, req.headers.host);
+        const crossOrigin =
+          typeof site === 'string'
+            ? site !== 'same-origin' && site !== 'none'
+            : !sameOrigin(req.headers.origin, req.headers.host);
         if (crossOrigin) {
           await deny(reply, 403, 'cross-origin request refused', wantsJson);
           return true;
@@ -113,13 +142,21 @@ export function createGuard(opts: { authToken?: string; sessionTtlMs: number; no
         const rest = url.searchParams.toString();
         await reply
           .code(303)
-          .header('set-cookie', sessionCookie(newSession(), Math.floor(opts.sessionTtlMs / 1000), isLocal(req)))
+          .header(
+            'set-cookie',
+            sessionCookie(newSession(), Math.floor(opts.sessionTtlMs / 1000), isLocal(req)),
+          )
           .header('cache-control', 'no-store')
           .header('location', `${url.pathname}${rest ? `?${rest}` : ''}`)
           .send();
         return true;
       }
-      await deny(reply, 401, 'this page needs WEB_AUTH_TOKEN: open it once with ?token=... or send Authorization: Bearer ...', wantsJson);
+      await deny(
+        reply,
+        401,
+        'this page needs WEB_AUTH_TOKEN: open it once with ?token=... or send Authorization: Bearer ...',
+        wantsJson,
+      );
       return true;
     },
   };

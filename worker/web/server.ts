@@ -35,19 +35,24 @@ export interface WebServer {
 
 // Our pages carry no script at all; bull-board (its own bundle) keeps the browser defaults except
 // that it may not be framed or post forms elsewhere.
-const PAGE_CSP = "default-src 'none'; style-src 'unsafe-inline'; img-src data:; form-action 'self'; base-uri 'none'; frame-ancestors 'none'";
+const PAGE_CSP =
+  "default-src 'none'; style-src 'unsafe-inline'; img-src data:; form-action 'self'; base-uri 'none'; frame-ancestors 'none'";
 const BOARD_CSP = "frame-ancestors 'none'; form-action 'self'; base-uri 'self'";
 
 export async function startWebServer(app: App, opts: WebServerOptions): Promise<WebServer> {
   const host = opts.host ?? '127.0.0.1';
   const token = app.config.WEB_AUTH_TOKEN || undefined;
   if (!token && !isLoopbackHost(host)) {
-    throw new Error(`refusing to serve the review page on ${host} without WEB_AUTH_TOKEN (set it, or use --host 127.0.0.1)`);
+    throw new Error(
+      `refusing to serve the review page on ${host} without WEB_AUTH_TOKEN (set it, or use --host 127.0.0.1)`,
+    );
   }
   if (!token && app.config.PUBLIC_WEBHOOK_URL) {
     // Whoever makes the webhooks public has a tunnel or proxy here; one mistake in it and the
     // review page is public too.
-    throw new Error('refusing to serve the review page without WEB_AUTH_TOKEN while PUBLIC_WEBHOOK_URL is set (set WEB_AUTH_TOKEN: openssl rand -base64 32)');
+    throw new Error(
+      'refusing to serve the review page without WEB_AUTH_TOKEN while PUBLIC_WEBHOOK_URL is set (set WEB_AUTH_TOKEN: openssl rand -base64 32)',
+    );
   }
   const server = await buildWebServer(app);
   try {
@@ -96,23 +101,51 @@ export async function buildWebServer(app: App): Promise<FastifyInstance> {
     return reply
       .code(404)
       .type('text/html; charset=utf-8')
-      .send(layout({ title: 'coffee-chat: not found', body: html`<section><h2>Not found</h2><p class="hint">Nothing lives at this address. <a href="/">Back to the overview</a>.</p></section>` }));
+      .send(
+        layout({
+          title: 'coffee-chat: not found',
+          body: html`<section>
+            <h2>Not found</h2>
+            <p class="hint">Nothing lives at this address. <a href="/">Back to the overview</a>.</p>
+          </section>`,
+        }),
+      );
   });
   server.setErrorHandler((err, req, reply) => {
-    const status = typeof (err as { statusCode?: unknown }).statusCode === 'number' ? (err as { statusCode: number }).statusCode : 500;
-    if (status >= 500) req.log.error({ err, url: req.url.replace(/token=[^&]*/g, 'token=…') }, 'review page error');
-    const line = status >= 500 ? 'Something went wrong on our side; the details are in the worker log.' : (err instanceof Error ? err.message : String(err)).split('\n')[0];
-    if (req.url.startsWith('/api/') || req.url === '/healthz') return reply.code(status).send({ error: line });
+    const status =
+      typeof (err as { statusCode?: unknown }).statusCode === 'number'
+        ? (err as { statusCode: number }).statusCode
+        : 500;
+    if (status >= 500)
+      req.log.error({ err, url: req.url.replace(/token=[^&]*/g, 'token=…') }, 'review page error');
+    const line =
+      status >= 500
+        ? 'Something went wrong on our side; the details are in the worker log.'
+        : (err instanceof Error ? err.message : String(err)).split('\n')[0];
+    if (req.url.startsWith('/api/') || req.url === '/healthz')
+      return reply.code(status).send({ error: line });
     return reply
       .code(status)
       .type('text/html; charset=utf-8')
-      .send(layout({ title: 'coffee-chat: error', body: html`<section><h2>That did not work</h2><p class="hint">${line}</p><p><a href="/">Back to the overview</a></p></section>` }));
+      .send(
+        layout({
+          title: 'coffee-chat: error',
+          body: html`<section>
+            <h2>That did not work</h2>
+            <p class="hint">${line}</p>
+            <p><a href="/">Back to the overview</a></p>
+          </section>`,
+        }),
+      );
   });
 
   server.get('/', async (req, reply) => {
     const data = await loadOverview(app);
     const flash = flashes.take((req.query as Record<string, unknown> | undefined)?.flash);
-    return reply.type('text/html; charset=utf-8').header('cache-control', 'no-store').send(renderOverview(data, flash, guard.csrfToken));
+    return reply
+      .type('text/html; charset=utf-8')
+      .header('cache-control', 'no-store')
+      .send(renderOverview(data, flash, guard.csrfToken));
   });
 
   server.get('/healthz', async (_req, reply) => {
@@ -124,7 +157,10 @@ export async function buildWebServer(app: App): Promise<FastifyInstance> {
     const ok = db === 'ok' && redis === 'ok';
     // What Postgres says is scheduled against what the queues hold (the reconciler mends a mismatch).
     const scheduled = ok ? await auditQueuesWithin(app) : undefined;
-    return reply.code(ok ? 200 : 503).header('cache-control', 'no-store').send({ status: ok ? 'ok' : 'degraded', db, redis, scheduled, time: app.now().toISOString() });
+    return reply
+      .code(ok ? 200 : 503)
+      .header('cache-control', 'no-store')
+      .send({ status: ok ? 'ok' : 'degraded', db, redis, scheduled, time: app.now().toISOString() });
   });
 
   server.get('/api/status', async (_req, reply) => {

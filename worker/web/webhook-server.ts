@@ -19,7 +19,10 @@ export interface WebhookServer {
  * Where the webhook listener should listen, or undefined when it should not run: it starts when
  * PUBLIC_WEBHOOK_URL is set or a port is given (the option, else WEBHOOK_PORT).
  */
-export function webhookListen(config: Pick<Config, 'PUBLIC_WEBHOOK_URL' | 'WEBHOOK_PORT' | 'WEBHOOK_HOST'>, port?: number): { port: number; host: string } | undefined {
+export function webhookListen(
+  config: Pick<Config, 'PUBLIC_WEBHOOK_URL' | 'WEBHOOK_PORT' | 'WEBHOOK_HOST'>,
+  port?: number,
+): { port: number; host: string } | undefined {
   const chosen = port ?? config.WEBHOOK_PORT;
   if (chosen === undefined && !config.PUBLIC_WEBHOOK_URL) return undefined;
   return { port: chosen ?? DEFAULT_WEBHOOK_PORT, host: config.WEBHOOK_HOST };
@@ -38,7 +41,10 @@ export async function buildWebhookServer(app: App): Promise<FastifyInstance> {
   });
   server.setNotFoundHandler((_req, reply) => reply.code(404).send());
   server.setErrorHandler((err, req, reply) => {
-    const status = typeof (err as { statusCode?: unknown }).statusCode === 'number' ? (err as { statusCode: number }).statusCode : 500;
+    const status =
+      typeof (err as { statusCode?: unknown }).statusCode === 'number'
+        ? (err as { statusCode: number }).statusCode
+        : 500;
     if (status >= 500) req.log.error({ err, path: req.url.split('?')[0] }, 'webhook error');
     return reply.code(status).send();
   });
@@ -46,7 +52,10 @@ export async function buildWebhookServer(app: App): Promise<FastifyInstance> {
   return server;
 }
 
-export async function startWebhookServer(app: App, opts: { port: number; host?: string }): Promise<WebhookServer> {
+export async function startWebhookServer(
+  app: App,
+  opts: { port: number; host?: string },
+): Promise<WebhookServer> {
   const host = opts.host ?? '127.0.0.1';
   const server = await buildWebhookServer(app);
   try {

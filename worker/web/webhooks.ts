@@ -33,13 +33,21 @@ export function sameToken(given: string | undefined, expected: string | null | u
  */
 export async function queuePushSync(app: App, accountId: string, now = new Date()): Promise<void> {
   const second = Math.floor(now.getTime() / 1000);
-  await scheduleJob(app.queues, 'sync-account', { accountId, reason: 'push' }, { jobId: `push-${accountId}-${second}`, dueAt: new Date((second + 1) * 1000), now });
+  await scheduleJob(
+    app.queues,
+    'sync-account',
+    { accountId, reason: 'push' },
+    { jobId: `push-${accountId}-${second}`, dueAt: new Date((second + 1) * 1000), now },
+  );
 }
 
 type Verdict = { ok: true; accountId: string } | { ok: false; status: 401 | 404 };
 
 async function checkChannel(app: App, channelId: string, token: string | undefined): Promise<Verdict> {
-  const cal = await app.prisma.calendar.findUnique({ where: { watchChannelId: channelId }, select: { accountId: true, watchToken: true } });
+  const cal = await app.prisma.calendar.findUnique({
+    where: { watchChannelId: channelId },
+    select: { accountId: true, watchToken: true },
+  });
   if (!cal) return { ok: false, status: 404 };
   if (!sameToken(token, cal.watchToken)) return { ok: false, status: 401 };
   return { ok: true, accountId: cal.accountId };
@@ -50,16 +58,22 @@ function header(req: FastifyRequest, name: string): string | undefined {
   return Array.isArray(v) ? v[0] : v;
 }
 
-const empty = (reply: FastifyReply, status: number) => reply.code(status).header('cache-control', 'no-store').send();
+const empty = (reply: FastifyReply, status: number) =>
+  reply.code(status).header('cache-control', 'no-store').send();
 
 export async function registerWebhooks(server: FastifyInstance, app: App): Promise<void> {
   await server.register(async (hooks) => {
     // Google posts no body; Graph posts JSON (validation requests: an empty text/plain body). Parse
     // what comes as text here, so an empty or odd body is our decision, not a framework error page.
     hooks.removeAllContentTypeParsers();
-    hooks.addContentTypeParser('*', { parseAs: 'string', bodyLimit: 256 * 1024 }, (_req, body, done) => done(null, body));
+    hooks.addContentTypeParser('*', { parseAs: 'string', bodyLimit: 256 * 1024 }, (_req, body, done) =>
+      done(null, body),
+    );
     hooks.setErrorHandler((err, req, reply) => {
-      const status = typeof (err as { statusCode?: unknown }).statusCode === 'number' ? (err as { statusCode: number }).statusCode : 500;
+      const status =
+        typeof (err as { statusCode?: unknown }).statusCode === 'number'
+          ? (err as { statusCode: number }).statusCode
+          : 500;
       if (status >= 500) req.log.error({ err, path: req.url.split('?')[0] }, 'webhook error');
       return empty(reply, status);
     });
@@ -90,7 +104,11 @@ export async function registerWebhooks(server: FastifyInstance, app: App): Promi
       const validationToken = (req.query as Record<string, unknown>).validationToken;
       if (typeof validationToken === 'string') {
         if (validationToken.length > MAX_VALIDATION_TOKEN) return empty(reply, 400);
-        return reply.code(200).header('cache-control', 'no-store').type('text/plain; charset=utf-8').send(validationToken);
+        return reply
+          .code(200)
+          .header('cache-control', 'no-store')
+          .type('text/plain; charset=utf-8')
+          .send(validationToken);
       }
       let items: unknown[];
       try {
@@ -103,14 +121,24 @@ export async function registerWebhooks(server: FastifyInstance, app: App): Promi
       const accounts = new Set<string>();
       let refused: 401 | 404 = 404;
       for (const item of items.slice(0, 1000)) {
-        const { subscriptionId, clientState } = (item ?? {}) as { subscriptionId?: unknown; clientState?: unknown };
+        const { subscriptionId, clientState } = (item ?? {}) as {
+          subscriptionId?: unknown;
+          clientState?: unknown;
+        };
         if (typeof subscriptionId !== 'string' || !subscriptionId) continue;
-        const verdict = await checkChannel(app, subscriptionId, typeof clientState === 'string' ? clientState : undefined);
+        const verdict = await checkChannel(
+          app,
+          subscriptionId,
+          typeof clientState === 'string' ? clientState : undefined,
+        );
         if (verdict.ok) accounts.add(verdict.accountId);
         else if (verdict.status === 401) refused = 401;
       }
       if (accounts.size === 0) {
-        req.log.warn({ provider: 'microsoft', status: refused, items: items.length }, 'push notification refused');
+        req.log.warn(
+          { provider: 'microsoft', status: refused, items: items.length },
+          'push notification refused',
+        );
         return empty(reply, refused);
       }
       for (const accountId of accounts) await queuePushSync(app, accountId);

@@ -10,13 +10,16 @@ export function registerChats(program: Command): void {
     .description('list detected chats; include or exclude an event; note the advice to cite')
     .option('--json', 'print as JSON')
     .action(async (opts: { json?: boolean }) => {
-      await withApp(async (app) => {
-        const s = await getStatus(app.prisma, app.now());
-        if (opts.json) return printJson(s.chats);
-        const t = new Table({ head: ['id', 'title', 'with', 'start', 'status', 'note'] });
-        for (const c of s.chats) t.push([c.id, c.title, c.contactEmail, c.start, c.status, c.note ?? '']);
-        process.stdout.write(`${t.toString()}\n`);
-      }, { needsRedis: false });
+      await withApp(
+        async (app) => {
+          const s = await getStatus(app.prisma, app.now());
+          if (opts.json) return printJson(s.chats);
+          const t = new Table({ head: ['id', 'title', 'with', 'start', 'status', 'note'] });
+          for (const c of s.chats) t.push([c.id, c.title, c.contactEmail, c.start, c.status, c.note ?? '']);
+          process.stdout.write(`${t.toString()}\n`);
+        },
+        { needsRedis: false },
+      );
     });
   chats
     .command('include')
@@ -25,7 +28,9 @@ export function registerChats(program: Command): void {
     .action(async (id: string) => {
       await withApp(async (app) => {
         const r = await overrideEvent(app, id, 'include');
-        process.stdout.write(`${r.title}: ${r.isChat ? 'now a coffee chat' : 'still not a chat'} (${r.reasons.join('; ')})\n`);
+        process.stdout.write(
+          `${r.title}: ${r.isChat ? 'now a coffee chat' : 'still not a chat'} (${r.reasons.join('; ')})\n`,
+        );
       });
     });
   chats

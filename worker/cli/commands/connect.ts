@@ -27,7 +27,9 @@ interface ConnectOptions {
 export function registerConnect(accounts: Command): void {
   accounts
     .command('connect')
-    .description('connect an account in your browser (OAuth consent, loopback redirect + PKCE); the refresh token is stored encrypted')
+    .description(
+      'connect an account in your browser (OAuth consent, loopback redirect + PKCE); the refresh token is stored encrypted',
+    )
     .addArgument(new Argument('<provider>', PROVIDER_KINDS.join(' or ')).choices(PROVIDER_KINDS))
     .option('--email <address>', 'the account to sign in as (passed as a login hint, and checked)')
     .option('--user <id>', 'attach to an existing user (for example a work Outlook beside a Gmail)')
@@ -54,11 +56,14 @@ async function connect(provider: ProviderKind, opts: ConnectOptions): Promise<vo
   if (opts.user) {
     // Checked before the browser round trip rather than after it (addAccount checks again).
     const userId = opts.user;
-    await withApp(async (app) => {
-      if (!(await app.prisma.user.findUnique({ where: { id: userId }, select: { id: true } }))) {
-        throw new Error(`no user with id ${userId} (see: coffee-chat accounts list)`);
-      }
-    }, { needsRedis: false });
+    await withApp(
+      async (app) => {
+        if (!(await app.prisma.user.findUnique({ where: { id: userId }, select: { id: true } }))) {
+          throw new Error(`no user with id ${userId} (see: coffee-chat accounts list)`);
+        }
+      },
+      { needsRedis: false },
+    );
   }
 
   const endpoints = endpointsFrom(config);
@@ -70,7 +75,10 @@ async function connect(provider: ProviderKind, opts: ConnectOptions): Promise<vo
     consent = await chosen.startConsent(common);
   } catch (e) {
     const code = (e as NodeJS.ErrnoException).code;
-    if (code === 'EADDRINUSE') throw new Error(`port ${opts.port} on 127.0.0.1 is in use: pick another with --port, or 0 for any free one`);
+    if (code === 'EADDRINUSE')
+      throw new Error(
+        `port ${opts.port} on 127.0.0.1 is in use: pick another with --port, or 0 for any free one`,
+      );
     throw e;
   }
   // Google's result promise rejects on timeout even if nobody awaits yet; we await it below.
@@ -89,12 +97,16 @@ async function connect(provider: ProviderKind, opts: ConnectOptions): Promise<vo
   try {
     say(`To connect ${chosen.label}, open this URL in a browser on this machine and approve access:`);
     say(`  ${consent.url}`);
-    say(`Waiting up to ${formatSeconds(opts.timeout)} for the browser to come back to ${consent.redirectUri} (Ctrl-C to cancel)…`);
+    say(
+      `Waiting up to ${formatSeconds(opts.timeout)} for the browser to come back to ${consent.redirectUri} (Ctrl-C to cancel)…`,
+    );
     if (opts.open) openBrowser(consent.url, say);
     ({ refreshToken } = await consent.result);
   } catch (e) {
     const msg = (e instanceof Error ? e.message : String(e)).split('\n')[0] ?? '';
-    throw new Error(`${chosen.label} sign-in failed: ${/timed out/.test(msg) ? `timed out after ${formatSeconds(opts.timeout)} waiting for the browser (--timeout)` : msg}`);
+    throw new Error(
+      `${chosen.label} sign-in failed: ${/timed out/.test(msg) ? `timed out after ${formatSeconds(opts.timeout)} waiting for the browser (--timeout)` : msg}`,
+    );
   } finally {
     consent.close();
     process.off('SIGINT', stopOnSignal);
@@ -102,9 +114,22 @@ async function connect(provider: ProviderKind, opts: ConnectOptions): Promise<vo
   }
 
   await withApp(async (app) => {
-    const r = await addAccount(app, { provider, refreshToken, email: opts.email, userId: opts.user, name: opts.name });
+    const r = await addAccount(app, {
+      provider,
+      refreshToken,
+      email: opts.email,
+      userId: opts.user,
+      name: opts.name,
+    });
     if (opts.json) {
-      return printJson({ id: r.account.id, userId: r.account.userId, email: r.account.email, provider: r.account.provider, timeZone: r.profile.timeZone, reconnected: r.reconnected });
+      return printJson({
+        id: r.account.id,
+        userId: r.account.userId,
+        email: r.account.email,
+        provider: r.account.provider,
+        timeZone: r.profile.timeZone,
+        reconnected: r.reconnected,
+      });
     }
     process.stdout.write(
       `${r.reconnected ? 'reconnected' : 'connected'} ${r.account.provider} account ${r.account.email} (time zone ${r.profile.timeZone}, user ${r.account.userId}); first sync queued\n`,
@@ -119,7 +144,11 @@ function formatSeconds(s: number): string {
 /** Best effort: the URL is printed anyway, so a missing opener is only a hint. */
 function openBrowser(url: string, say: (s: string) => void): void {
   const [cmd, args] =
-    process.platform === 'darwin' ? ['open', [url]] : process.platform === 'win32' ? ['cmd', ['/c', 'start', '""', url.replace(/&/g, '^&')]] : ['xdg-open', [url]];
+    process.platform === 'darwin'
+      ? ['open', [url]]
+      : process.platform === 'win32'
+        ? ['cmd', ['/c', 'start', '""', url.replace(/&/g, '^&')]]
+        : ['xdg-open', [url]];
   try {
     const child = spawn(cmd, args, { stdio: 'ignore', detached: true });
     child.on('error', (e) => say(`(could not open a browser: ${e.message}; open the URL above yourself)`));

@@ -16,22 +16,46 @@ export function registerContacts(program: Command): void {
     .description('list contacts and their check-in cadence; set time zones; stop or snooze')
     .option('--json', 'print as JSON')
     .action(async (opts: { json?: boolean }) => {
-      await withApp(async (app) => {
-        const rows = await app.prisma.contact.findMany({ include: { checkIn: true }, orderBy: { email: 'asc' } });
-        const out = rows.map((c) => ({
-          email: c.email,
-          name: c.name,
-          timeZone: c.timeZone,
-          timeZoneSource: c.timeZoneSource,
-          doNotContact: c.doNotContact,
-          lastMailExchangedAt: c.lastMailExchangedAt?.toISOString() ?? null,
-          checkIn: c.checkIn ? { status: c.checkIn.status, step: c.checkIn.step, nextAt: c.checkIn.nextAt.toISOString(), stopReason: c.checkIn.stopReason, snoozedUntil: c.checkIn.snoozedUntil?.toISOString() ?? null } : null,
-        }));
-        if (opts.json) return printJson(out);
-        const t = new Table({ head: ['contact', 'time zone', 'do not contact', 'next check-in'] });
-        for (const c of out) t.push([c.name ? `${c.name} <${c.email}>` : c.email, c.timeZone ?? 'unknown', c.doNotContact ? 'yes' : '', c.checkIn ? (c.checkIn.status === 'active' ? c.checkIn.nextAt : `stopped: ${c.checkIn.stopReason}`) : '']);
-        process.stdout.write(`${t.toString()}\n`);
-      }, { needsRedis: false });
+      await withApp(
+        async (app) => {
+          const rows = await app.prisma.contact.findMany({
+            include: { checkIn: true },
+            orderBy: { email: 'asc' },
+          });
+          const out = rows.map((c) => ({
+            email: c.email,
+            name: c.name,
+            timeZone: c.timeZone,
+            timeZoneSource: c.timeZoneSource,
+            doNotContact: c.doNotContact,
+            lastMailExchangedAt: c.lastMailExchangedAt?.toISOString() ?? null,
+            checkIn: c.checkIn
+              ? {
+                  status: c.checkIn.status,
+                  step: c.checkIn.step,
+                  nextAt: c.checkIn.nextAt.toISOString(),
+                  stopReason: c.checkIn.stopReason,
+                  snoozedUntil: c.checkIn.snoozedUntil?.toISOString() ?? null,
+                }
+              : null,
+          }));
+          if (opts.json) return printJson(out);
+          const t = new Table({ head: ['contact', 'time zone', 'do not contact', 'next check-in'] });
+          for (const c of out)
+            t.push([
+              c.name ? `${c.name} <${c.email}>` : c.email,
+              c.timeZone ?? 'unknown',
+              c.doNotContact ? 'yes' : '',
+              c.checkIn
+                ? c.checkIn.status === 'active'
+                  ? c.checkIn.nextAt
+                  : `stopped: ${c.checkIn.stopReason}`
+                : '',
+            ]);
+          process.stdout.write(`${t.toString()}\n`);
+        },
+        { needsRedis: false },
+      );
     });
   contacts
     .command('set')

@@ -18,18 +18,25 @@ export function registerDb(program: Command): void {
   const dbCmd = program.command('db').description('Database maintenance');
   dbCmd
     .command('migrate')
-    .description('Apply pending migrations from prisma/migrations (DATABASE_URL, else the embedded store in DATA_DIR)')
+    .description(
+      'Apply pending migrations from prisma/migrations (DATABASE_URL, else the embedded store in DATA_DIR)',
+    )
     .option('--json', 'print the result as JSON')
     .action(async (opts: { json?: boolean }) => {
       const db = await openDatabase({ migrate: true });
       try {
         const missing = await missingSchemaTables(db);
-        if (missing.length > 0) throw new Error(`migrations ran but tables are missing: ${missing.join(', ')}`);
+        if (missing.length > 0)
+          throw new Error(`migrations ran but tables are missing: ${missing.join(', ')}`);
         const m = db.migrations!;
         if (opts.json) {
-          process.stdout.write(`${JSON.stringify({ kind: db.kind, location: db.location, applied: m.applied, total: m.total })}\n`);
+          process.stdout.write(
+            `${JSON.stringify({ kind: db.kind, location: db.location, applied: m.applied, total: m.total })}\n`,
+          );
         } else if (m.applied.length > 0) {
-          process.stdout.write(`applied ${plural(m.applied.length)} (${m.applied.join(', ')}) to ${describe(db)}\n`);
+          process.stdout.write(
+            `applied ${plural(m.applied.length)} (${m.applied.join(', ')}) to ${describe(db)}\n`,
+          );
         } else {
           process.stdout.write(`database is up to date (${plural(m.total)}): ${describe(db)}\n`);
         }

@@ -12,19 +12,32 @@ export function registerOutreach(program: Command): void {
     .option('--intro <line>', 'one line about you')
     .option('--from <account>', 'which of your accounts drafts it')
     .option('--json', 'print as JSON')
-    .action(async (opts: { to: string; name?: string; why: string; intro?: string; from?: string; json?: boolean }) => {
-      await withApp(async (app) => {
-        const r = await requestOutreach(app, opts);
-        if (opts.json) return printJson(r);
-        process.stdout.write(`outreach draft to ${r.contact} queued in ${r.account} (it appears in your drafts for review; nothing is sent)\n`);
-      });
-    });
+    .action(
+      async (opts: {
+        to: string;
+        name?: string;
+        why: string;
+        intro?: string;
+        from?: string;
+        json?: boolean;
+      }) => {
+        await withApp(async (app) => {
+          const r = await requestOutreach(app, opts);
+          if (opts.json) return printJson(r);
+          process.stdout.write(
+            `outreach draft to ${r.contact} queued in ${r.account} (it appears in your drafts for review; nothing is sent)\n`,
+          );
+        });
+      },
+    );
 }
 
 export function registerSchedule(program: Command): void {
   program
     .command('schedule')
-    .description('create a chat invite on your calendar (video link, both time zones); it then flows through the pipeline')
+    .description(
+      'create a chat invite on your calendar (video link, both time zones); it then flows through the pipeline',
+    )
     .requiredOption('--with <address>', 'their email address')
     .option('--name <name>', 'their name')
     .requiredOption('--at <datetime>', 'start, ISO in your time zone (e.g. 2026-12-01T09:00)')
@@ -33,11 +46,24 @@ export function registerSchedule(program: Command): void {
     .option('--zone <iana>', 'the zone --at is in (default: yours)')
     .option('--from <account>', 'which of your accounts owns the event')
     .option('--json', 'print as JSON')
-    .action(async (opts: { with: string; name?: string; at: string; duration: string; title?: string; zone?: string; from?: string; json?: boolean }) => {
-      await withApp(async (app) => {
-        const r = await scheduleChat(app, opts);
-        if (opts.json) return printJson(r);
-        process.stdout.write(`invite created (${r.when})${r.conferenceUrl ? `, link ${r.conferenceUrl}` : ''}; the invitation goes out from your calendar\n`);
-      });
-    });
+    .action(
+      async (opts: {
+        with: string;
+        name?: string;
+        at: string;
+        duration: string;
+        title?: string;
+        zone?: string;
+        from?: string;
+        json?: boolean;
+      }) => {
+        await withApp(async (app) => {
+          const r = await scheduleChat(app, opts);
+          if (opts.json) return printJson(r);
+          process.stdout.write(
+            `invite created (${r.when})${r.conferenceUrl ? `, link ${r.conferenceUrl}` : ''}; the invitation goes out from your calendar\n`,
+          );
+        });
+      },
+    );
 }

@@ -5,7 +5,9 @@ import { startSandbox } from '../../../sandbox/server.ts';
 export function registerSandbox(program: Command): void {
   program
     .command('sandbox')
-    .description('run the local provider sandbox (Google OAuth/Calendar/Gmail and Microsoft identity/Graph) for tests and demos')
+    .description(
+      'run the local provider sandbox (Google OAuth/Calendar/Gmail and Microsoft identity/Graph) for tests and demos',
+    )
     .option('--port <n>', 'port (0: any free one)', parsePort, 4010)
     .action(async (opts: { port: number }) => {
       const sb = await startSandbox({ port: opts.port });

@@ -6,7 +6,8 @@ import { getStatus } from '../../core/status.ts';
 import type { App } from '../../app.ts';
 import { printJson, withApp } from '../with-app.ts';
 
-const fmt = (iso: string, zone: string) => DateTime.fromISO(iso).setZone(zone).toFormat('ccc d LLL HH:mm ZZZZ');
+const fmt = (iso: string, zone: string) =>
+  DateTime.fromISO(iso).setZone(zone).toFormat('ccc d LLL HH:mm ZZZZ');
 
 export function registerStatus(program: Command): void {
   program
@@ -14,34 +15,81 @@ export function registerStatus(program: Command): void {
     .description('accounts, chats (with the reasons for each decision) and what is scheduled')
     .option('--json', 'print {accounts, chats, scheduled} as JSON')
     .action(async (opts: { json?: boolean }) => {
-      await withApp(async (app) => {
-        const s = await getStatus(app.prisma, app.now());
-        const queues = await queueAudit(app);
-        if (opts.json) {
-          return printJson({
-            accounts: s.accounts.map(({ email, provider, status, lastSyncAt, lastError }) => ({ email, provider, status, lastSyncAt, lastError })),
-            chats: s.chats.map(({ id, accountEmail, contactEmail, title, start, end, timeZone, userTimeZone, contactTimeZone, status, reasons, note }) => ({ id, accountEmail, contactEmail, title, start, end, timeZone, userTimeZone, contactTimeZone, status, reasons, note })),
-            scheduled: s.scheduled.map(({ kind, contactEmail, dueAt }) => ({ kind, contactEmail, dueAt })),
-            drafts: s.drafts,
-            ignored: s.ignored,
-            queues,
-          });
-        }
-        const a = new Table({ head: ['account', 'provider', 'status', 'last sync', 'last error'] });
-        for (const x of s.accounts) a.push([x.email, x.provider, x.status, x.lastSyncAt ?? 'never', x.lastError ?? '']);
-        const c = new Table({ head: ['chat', 'with', 'your time', 'their time', 'status', 'why'] });
-        for (const x of s.chats) {
-          c.push([x.title, x.contactEmail, fmt(x.start, x.userTimeZone), x.contactTimeZone ? fmt(x.start, x.contactTimeZone) : 'unknown', x.status, x.reasons.join('; ')]);
-        }
-        const q = new Table({ head: ['scheduled', 'for', 'due'] });
-        for (const x of s.scheduled) q.push([x.kind, x.contactEmail, x.dueAt]);
-        process.stdout.write(`Accounts\n${a.toString()}\nChats\n${c.toString()}\nScheduled\n${q.toString()}\n${queuesLine(queues)}\n`);
-        if (s.ignored.length) {
-          const i = new Table({ head: ['ignored event', 'why'] });
-          for (const x of s.ignored) i.push([x.title, x.reasons.join('; ')]);
-          process.stdout.write(`${i.toString()}\n`);
-        }
-      }, { needsRedis: false });
+      await withApp(
+        async (app) => {
+          const s = await getStatus(app.prisma, app.now());
+          const queues = await queueAudit(app);
+          if (opts.json) {
+            return printJson({
+              accounts: s.accounts.map(({ email, provider, status, lastSyncAt, lastError }) => ({
+                email,
+                provider,
+                status,
+                lastSyncAt,
+                lastError,
+              })),
+              chats: s.chats.map(
+                ({
+                  id,
+                  accountEmail,
+                  contactEmail,
+                  title,
+                  start,
+                  end,
+                  timeZone,
+                  userTimeZone,
+                  contactTimeZone,
+                  status,
+                  reasons,
+                  note,
+                }) => ({
+                  id,
+                  accountEmail,
+                  contactEmail,
+                  title,
+                  start,
+                  end,
+                  timeZone,
+                  userTimeZone,
+                  contactTimeZone,
+                  status,
+                  reasons,
+                  note,
+                }),
+              ),
+              scheduled: s.scheduled.map(({ kind, contactEmail, dueAt }) => ({ kind, contactEmail, dueAt })),
+              drafts: s.drafts,
+              ignored: s.ignored,
+              queues,
+            });
+          }
+          const a = new Table({ head: ['account', 'provider', 'status', 'last sync', 'last error'] });
+          for (const x of s.accounts)
+            a.push([x.email, x.provider, x.status, x.lastSyncAt ?? 'never', x.lastError ?? '']);
+          const c = new Table({ head: ['chat', 'with', 'your time', 'their time', 'status', 'why'] });
+          for (const x of s.chats) {
+            c.push([
+              x.title,
+              x.contactEmail,
+              fmt(x.start, x.userTimeZone),
+              x.contactTimeZone ? fmt(x.start, x.contactTimeZone) : 'unknown',
+              x.status,
+              x.reasons.join('; '),
+            ]);
+          }
+          const q = new Table({ head: ['scheduled', 'for', 'due'] });
+          for (const x of s.scheduled) q.push([x.kind, x.contactEmail, x.dueAt]);
+          process.stdout.write(
+            `Accounts\n${a.toString()}\nChats\n${c.toString()}\nScheduled\n${q.toString()}\n${queuesLine(queues)}\n`,
+          );
+          if (s.ignored.length) {
+            const i = new Table({ head: ['ignored event', 'why'] });
+            for (const x of s.ignored) i.push([x.title, x.reasons.join('; ')]);
+            process.stdout.write(`${i.toString()}\n`);
+          }
+        },
+        { needsRedis: false },
+      );
     });
 }
 

@@ -18,7 +18,9 @@ export function registerSync(program: Command): void {
         for (const a of accounts) results.push(await syncAccount(app, a.id));
         if (opts.json) return printJson(results);
         for (const r of results) {
-          process.stdout.write(`${r.account}: ${r.calendars} calendar(s), ${r.events} event change(s), ${r.chats} chat(s)${r.fullSyncs ? `, ${r.fullSyncs} full sync(s)` : ''}\n`);
+          process.stdout.write(
+            `${r.account}: ${r.calendars} calendar(s), ${r.events} event change(s), ${r.chats} chat(s)${r.fullSyncs ? `, ${r.fullSyncs} full sync(s)` : ''}\n`,
+          );
         }
       });
     });

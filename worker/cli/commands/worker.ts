@@ -5,7 +5,9 @@ import { startWorker } from '../../runtime.ts';
 export function registerWorker(program: Command): void {
   program
     .command('worker')
-    .description('run the worker: syncs calendars, plans and makes drafts and prep blocks (Ctrl-C drains and exits)')
+    .description(
+      'run the worker: syncs calendars, plans and makes drafts and prep blocks (Ctrl-C drains and exits)',
+    )
     .action(async () => {
       const app = await createApp();
       const running = await startWorker(app);
