@@ -8,6 +8,9 @@ import { startStack, waitFor, type Stack } from '../helpers/stack.ts';
 import { fixture, type Fixture, type Kind } from './provider-fixtures.ts';
 
 const MIN = 60_000;
+/** The exact address among a To header's ("Ana Lopez <ana@example.com>, …"): a@… is not ana@…. */
+const addressedTo = (to: string, email: string) =>
+  (to.match(/[^\s<>,;"]+@[^\s<>,;"]+/g) ?? []).some((a) => a.toLowerCase() === email.toLowerCase());
 const utc = (s: string) => DateTime.fromISO(s, { zone: 'utc' }).toMillis();
 jest.setTimeout(180_000);
 
@@ -24,7 +27,7 @@ describe.each<Kind>(['google', 'microsoft'])('the coffee-chat pipeline on %s', (
   });
 
   const draftsTo = (email: string, kindWord?: RegExp) =>
-    f.drafts().filter((d) => d.to.includes(email) && (!kindWord || kindWord.test(d.subject + d.text)));
+    f.drafts().filter((d) => addressedTo(d.to, email) && (!kindWord || kindWord.test(d.subject + d.text)));
 
   it('drafts, preps and ignores the right things, and follows cancels and reschedules', async () => {
     const now = Date.now();
