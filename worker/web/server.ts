@@ -104,10 +104,7 @@ export async function buildWebServer(app: App): Promise<FastifyInstance> {
       .send(
         layout({
           title: 'coffee-chat: not found',
-          body: html`<section>
-            <h2>Not found</h2>
-            <p class="hint">Nothing lives at this address. <a href="/">Back to the overview</a>.</p>
-          </section>`,
+          body: html`<section><h2>Not found</h2><p class="hint">Nothing lives at this address. <a href="/">Back to the overview</a>.</p></section>`,
         }),
       );
   });
@@ -130,11 +127,7 @@ export async function buildWebServer(app: App): Promise<FastifyInstance> {
       .send(
         layout({
           title: 'coffee-chat: error',
-          body: html`<section>
-            <h2>That did not work</h2>
-            <p class="hint">${line}</p>
-            <p><a href="/">Back to the overview</a></p>
-          </section>`,
+          body: html`<section><h2>That did not work</h2><p class="hint">${line}</p><p><a href="/">Back to the overview</a></p></section>`,
         }),
       );
   });
