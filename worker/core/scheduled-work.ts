@@ -163,7 +163,13 @@ export interface QueueAudit {
   mismatch: number;
 }
 
-/** Job ids the queues hold as pending work (not finished), per queue: one range read per state. */
+/**
+ * Job ids the queues hold, per queue: pending work (not finished), plus the prep and check-in jobs
+ * that failed for good. Those have no draft row to carry the failure (a draft's final failure is
+ * recorded on it, and a failed draft is not expected work), so the failed job is the record the
+ * user sees; putting it back every reconcile would call the provider again every few minutes and
+ * keep health reporting a mismatch. One range read per state.
+ */
 export async function pendingIds(app: App): Promise<Record<QueueName, Set<string>>> {
   const out = {} as Record<QueueName, Set<string>>;
   await Promise.all(
@@ -176,6 +182,10 @@ export async function pendingIds(app: App): Promise<Record<QueueName, Set<string
       out[q] = new Set(ids);
     }),
   );
+  const failed = await app.queues.actions.getFailed(0, -1);
+  for (const job of failed) {
+    if (job.id && (job.name === 'create-prep' || job.name === 'check-in')) out.actions.add(job.id);
+  }
   return out;
 }
 
