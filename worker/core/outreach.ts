@@ -109,10 +109,12 @@ export async function scheduleChat(
   const key = `invite-${shortHash(`${account.id}|${email}|${start.toUTC().toISO()}`)}`;
   const who = input.name ?? email;
   // The CLI line is read by the user (their side first); the description by the guest (theirs).
-  const when = formatBothZones(start.toJSDate(), userZone, contact.timeZone, null);
+  // --zone only says how to read --at: "your time" / "for me" are the user's own zone.
+  const senderZone = isValidZone(user.timeZone) ? user.timeZone : userZone;
+  const when = formatBothZones(start.toJSDate(), senderZone, contact.timeZone, null);
   const description = [
     `Coffee chat: ${Math.round(duration.as('minutes'))} minutes, for advice. #coffeechat`,
-    `When: ${formatForContact(start.toJSDate(), userZone, contact.timeZone)}`,
+    `When: ${formatForContact(start.toJSDate(), senderZone, contact.timeZone)}`,
     'A video link is attached; happy to switch to a call if that is easier.',
   ].join('\n');
   const created = await withProvider(app, undefined, undefined, account, async ({ calendar: cal }) => {
