@@ -2,14 +2,18 @@
 import type { App } from '../app.ts';
 import type { CheckInFacts } from '../pipeline/types.ts';
 
-export async function checkInFacts(app: App, contactId: string) {
-  const plan = await app.prisma.checkInPlan.findUnique({
+type PlanRows = NonNullable<Awaited<ReturnType<typeof loadPlan>>>;
+
+const loadPlan = (app: App, contactId: string) =>
+  app.prisma.checkInPlan.findUnique({
     where: { contactId },
     include: { contact: { include: { user: true } } },
   });
-  if (!plan) return null;
-  const facts: CheckInFacts = {
-    contactId,
+
+/** The pure policy's view of a plan row with its contact and user. */
+export function factsOfPlan(plan: PlanRows): CheckInFacts {
+  return {
+    contactId: plan.contactId,
     status: plan.status,
     step: plan.step,
     anchorAt: plan.anchorAt,
@@ -21,7 +25,12 @@ export async function checkInFacts(app: App, contactId: string) {
     contactTimeZone: plan.contact.timeZone,
     userTimeZone: plan.contact.user.timeZone,
   };
-  return { plan, facts };
+}
+
+export async function checkInFacts(app: App, contactId: string) {
+  const plan = await loadPlan(app, contactId);
+  if (!plan) return null;
+  return { plan, facts: factsOfPlan(plan) };
 }
 
 /**

@@ -6,7 +6,7 @@ import type { App } from '../app.ts';
 import type { DraftKind } from '../db/generated/client.ts';
 import { CONFIRMATION_CUTOFF_MS, THANK_YOU_DEADLINE_MS } from '../pipeline/plan-chat-actions.ts';
 import { planCheckIn } from '../pipeline/plan-check-in.ts';
-import type { CheckInFacts } from '../pipeline/types.ts';
+import { factsOfPlan } from './check-in-facts.ts';
 import { RECONCILE_SCHEDULER_ID, schedulerIds } from '../queues/account-schedulers.ts';
 import type { JobData, QueueName } from '../queues/queues.ts';
 import { QUEUE_NAMES } from '../queues/queues.ts';
@@ -112,19 +112,7 @@ export async function expectedWork(app: App, now: Date): Promise<ExpectedWork> {
     );
   const candidates: { contactId: string; key: string; dueAt: Date }[] = [];
   for (const plan of plans) {
-    const facts: CheckInFacts = {
-      contactId: plan.contactId,
-      status: plan.status,
-      step: plan.step,
-      anchorAt: plan.anchorAt,
-      unansweredCount: plan.unansweredCount,
-      consecutiveDiscards: plan.consecutiveDiscards,
-      snoozedUntil: plan.snoozedUntil,
-      doNotContact: plan.contact.doNotContact,
-      lastMailExchangedAt: plan.contact.lastMailExchangedAt,
-      contactTimeZone: plan.contact.timeZone,
-      userTimeZone: plan.contact.user.timeZone,
-    };
+    const facts = factsOfPlan(plan);
     const decision = planCheckIn(facts, app.policy, now);
     if (decision.stop) plansToStop.push(plan.contactId);
     else if (decision.action && !heldBy(plan.contactId, decision.action.key)) {
