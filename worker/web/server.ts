@@ -21,6 +21,7 @@ import { createFlashStore } from './flash.ts';
 import { renderOverview } from './overview-page.ts';
 import { QUEUES_PATH, registerQueuesBoard } from './queues-board.ts';
 import { createGuard, isLoopbackHost } from './security.ts';
+import { listenOn } from './listen.ts';
 
 export interface WebServerOptions {
   port: number;
@@ -55,16 +56,7 @@ export async function startWebServer(app: App, opts: WebServerOptions): Promise<
     );
   }
   const server = await buildWebServer(app);
-  try {
-    await server.listen({ port: opts.port, host });
-  } catch (err) {
-    await server.close().catch(() => undefined);
-    throw err;
-  }
-  const address = server.server.address();
-  const port = typeof address === 'object' && address ? address.port : opts.port;
-  const shownHost = host.includes(':') ? `[${host}]` : host === '0.0.0.0' ? '127.0.0.1' : host;
-  return { url: `http://${shownHost}:${port}/`, close: () => server.close() };
+  return listenOn(server, opts.port, host);
 }
 
 /** The fastify instance without listening (tests may use `inject`). */

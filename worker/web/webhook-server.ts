@@ -6,6 +6,7 @@ import Fastify, { LogController, type FastifyBaseLogger, type FastifyInstance } 
 import type { App } from '../app.ts';
 import type { Config } from '../config.ts';
 import { registerWebhooks } from './webhooks.ts';
+import { listenOn } from './listen.ts';
 
 /** Used when PUBLIC_WEBHOOK_URL is set and WEBHOOK_PORT is not. */
 export const DEFAULT_WEBHOOK_PORT = 8081;
@@ -58,14 +59,5 @@ export async function startWebhookServer(
 ): Promise<WebhookServer> {
   const host = opts.host ?? '127.0.0.1';
   const server = await buildWebhookServer(app);
-  try {
-    await server.listen({ port: opts.port, host });
-  } catch (err) {
-    await server.close().catch(() => undefined);
-    throw err;
-  }
-  const address = server.server.address();
-  const port = typeof address === 'object' && address ? address.port : opts.port;
-  const shownHost = host.includes(':') ? `[${host}]` : host === '0.0.0.0' ? '127.0.0.1' : host;
-  return { url: `http://${shownHost}:${port}/`, close: () => server.close() };
+  return listenOn(server, opts.port, host);
 }
