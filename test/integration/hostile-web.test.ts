@@ -5,14 +5,12 @@
 import { jest } from '@jest/globals';
 import { randomBytes } from 'node:crypto';
 import { request } from 'node:http';
-import { pino } from 'pino';
-import { createApp, type App } from '../../worker/app.ts';
-import { parseConfig } from '../../worker/config.ts';
+import type { App } from '../../worker/app.ts';
 import { ingestSyncPage } from '../../worker/core/ingest-events.ts';
 import type { WebServer } from '../../worker/web/server.ts';
 import { startWebhookServer, type WebhookServer } from '../../worker/web/webhook-server.ts';
-import type { NeutralAttendee } from '../../integrations/provider.ts';
 import { openTestDb, type TestDb } from '../helpers/db.ts';
+import { addSam, createReviewApp, person } from '../helpers/review-fixture.ts';
 
 // @fastify/static (under bull-board) require()s content-disposition 3, which is ESM-only.
 jest.mock('content-disposition', () => ({ create: () => 'attachment' }));
@@ -72,10 +70,6 @@ function raw(
   });
 }
 
-function person(email: string, name: string, extra: Partial<NeutralAttendee> = {}): NeutralAttendee {
-  return { email, name, self: false, organizer: false, resource: false, response: 'accepted', ...extra };
-}
-
 async function jobCount(): Promise<number> {
   let n = 0;
   for (const q of Object.values(app.queues)) {
@@ -113,47 +107,15 @@ function expectClean(what: unknown, res: Res, allowed: (s: number) => boolean = 
 
 beforeAll(async () => {
   db = await openTestDb('embedded');
-  const config = parseConfig({
-    REDIS_URL: process.env.REDIS_URL,
-    DATA_DIR: db.dataDir,
-    LOG_LEVEL: 'silent',
-    QUEUE_PREFIX: `hostile-${randomBytes(4).toString('hex')}`,
-  });
-  app = await createApp({
-    config,
-    db,
-    log: pino({ level: 'silent' }),
-    providers: async () => {
-      throw new Error('no providers in this test');
-    },
-  });
-  const user = await app.prisma.user.create({ data: { name: 'Sam Rivera', timeZone: 'UTC' } });
-  const account = await app.prisma.account.create({
-    data: {
-      userId: user.id,
-      provider: 'google',
-      email: 'sam@example.com',
-      refreshTokenEnc: 'x',
-      tokenKeyId: 'k1',
-      scopes: [],
-      timeZone: 'UTC',
-    },
-    include: { user: true },
+  app = await createReviewApp(db, 'hostile', async () => {
+    throw new Error('no providers in this test');
   });
   const channel = `chan-${randomBytes(8).toString('hex')}`;
   const channelToken = randomBytes(32).toString('base64url');
-  const calendar = await app.prisma.calendar.create({
-    data: {
-      accountId: account.id,
-      providerCalendarId: 'primary',
-      name: 'Sam',
-      primary: true,
-      selected: true,
-      timeZone: 'UTC',
-      watchChannelId: channel,
-      watchToken: channelToken,
-      watchResourceId: 'res-1',
-    },
+  const { account, calendar } = await addSam(app, {
+    watchChannelId: channel,
+    watchToken: channelToken,
+    watchResourceId: 'res-1',
   });
   const start = new Date(Math.ceil((app.now().getTime() + 30 * HOUR) / HOUR) * HOUR);
   await ingestSyncPage(app, account, calendar, {

@@ -3,19 +3,16 @@
 // not drafted before its time. Own queue prefix: the destructive calls could only hit this file's
 // queues.
 import { jest } from '@jest/globals';
-import { randomBytes } from 'node:crypto';
 import { Worker, type Job } from 'bullmq';
-import { pino } from 'pino';
-import { createApp, type App } from '../../worker/app.ts';
-import { parseConfig } from '../../worker/config.ts';
+import type { App } from '../../worker/app.ts';
 import { ingestSyncPage } from '../../worker/core/ingest-events.ts';
 import { createDraftJob } from '../../worker/jobs/create-draft.ts';
 import { planChat } from '../../worker/jobs/plan-chat.ts';
 import { chatActionKey } from '../../worker/pipeline/plan-chat-actions.ts';
 import { redisConnection } from '../../worker/queues/connection.ts';
 import type { WebServer } from '../../worker/web/server.ts';
-import type { NeutralAttendee } from '../../integrations/provider.ts';
 import { openTestDb, type TestDb } from '../helpers/db.ts';
+import { addSam, createReviewApp, person } from '../helpers/review-fixture.ts';
 
 // @fastify/static (under bull-board) require()s content-disposition 3, which is ESM-only.
 jest.mock('content-disposition', () => ({ create: () => 'attachment' }));
@@ -32,50 +29,13 @@ let admin: WebServer;
 let chatId = '';
 let thankYouKey = '';
 
-function person(email: string, name: string, extra: Partial<NeutralAttendee> = {}): NeutralAttendee {
-  return { email, name, self: false, organizer: false, resource: false, response: 'accepted', ...extra };
-}
-
 beforeAll(async () => {
   db = await openTestDb('embedded');
-  const config = parseConfig({
-    REDIS_URL: process.env.REDIS_URL,
-    DATA_DIR: db.dataDir,
-    LOG_LEVEL: 'silent',
-    QUEUE_PREFIX: `board-${randomBytes(4).toString('hex')}`,
+  app = await createReviewApp(db, 'board', async () => {
+    providerCalls++;
+    throw new Error('no provider may be called in this test');
   });
-  app = await createApp({
-    config,
-    db,
-    log: pino({ level: 'silent' }),
-    providers: async () => {
-      providerCalls++;
-      throw new Error('no provider may be called in this test');
-    },
-  });
-  const user = await app.prisma.user.create({ data: { name: 'Sam Rivera', timeZone: 'UTC' } });
-  const account = await app.prisma.account.create({
-    data: {
-      userId: user.id,
-      provider: 'google',
-      email: 'sam@example.com',
-      refreshTokenEnc: 'x',
-      tokenKeyId: 'k1',
-      scopes: [],
-      timeZone: 'UTC',
-    },
-    include: { user: true },
-  });
-  const calendar = await app.prisma.calendar.create({
-    data: {
-      accountId: account.id,
-      providerCalendarId: 'primary',
-      name: 'Sam',
-      primary: true,
-      selected: true,
-      timeZone: 'UTC',
-    },
-  });
+  const { account, calendar } = await addSam(app);
   const start = new Date(Math.ceil((app.now().getTime() + 26 * HOUR) / HOUR) * HOUR);
   const me = person('sam@example.com', 'Sam Rivera', { self: true });
   const aiko = person('aiko@example.jp', 'Aiko Tanaka', { organizer: true });
