@@ -22,6 +22,7 @@ export default tseslint.config(
       'coverage/**',
       '.tmp/**',
       'test-artifacts/**',
+      'dist/**',
     ],
   },
   ...tseslint.configs.recommended,

@@ -44,7 +44,16 @@ export interface CreateAppOptions {
 
 export async function createApp(opts: CreateAppOptions = {}): Promise<App> {
   const config = opts.config ?? loadConfig();
-  const db = opts.db ?? (await openDatabase({ databaseUrl: config.DATABASE_URL, dataDir: config.DATA_DIR }));
+  // A shared PostgreSQL is migrated by `db migrate` alone (one process, under the advisory lock);
+  // every other command refuses to run against it while it is behind. The embedded store belongs
+  // to this one person and migrates itself on open.
+  const db =
+    opts.db ??
+    (await openDatabase({
+      databaseUrl: config.DATABASE_URL,
+      dataDir: config.DATA_DIR,
+      migrate: config.DATABASE_URL ? 'check' : true,
+    }));
   const log = opts.log ?? rootLogger();
   const queues = createQueues(redisConnection(config.REDIS_URL), config.QUEUE_PREFIX);
   const redis = new Redis(config.REDIS_URL, { maxRetriesPerRequest: 3, lazyConnect: true });

@@ -75,6 +75,24 @@ describe('coffee-chat db migrate', () => {
     expect(second.status).toBe(0);
   });
 
+  (hasPostgres ? it : it.skip)(
+    'on a shared PostgreSQL only `db migrate` migrates: other commands refuse in one line while it is behind',
+    async () => {
+      const url = (await getTestPostgres())!;
+      const before = cli({ DATABASE_URL: url }, 'status', '--json');
+      expect(before.status).not.toBe(0);
+      expect(before.stderr.trim().split('\n')).toEqual([
+        expect.stringMatching(
+          new RegExp(`is ${count} behind \\(next: ${names[0]}\\); run \`coffee-chat db migrate\``),
+        ),
+      ]);
+      expect(cli({ DATABASE_URL: url }, 'db', 'migrate').status).toBe(0);
+      const after = cli({ DATABASE_URL: url }, 'status', '--json');
+      expect(after.stderr).toBe('');
+      expect(after.status).toBe(0);
+    },
+  );
+
   it('an unreachable DATABASE_URL gives one clear line (no password) and a non-zero exit', () => {
     const r = cli({ DATABASE_URL: 'postgresql://coffee:hunter2@127.0.0.1:1/coffee' }, 'db', 'migrate');
     expect(r.status).not.toBe(0);

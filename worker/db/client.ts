@@ -21,7 +21,7 @@ import pg from 'pg';
 import { config } from '../config.ts';
 import { acquireOrFindOwner, releaseLock, writeLock } from './embedded-lock.ts';
 import { PrismaClient } from './generated/client.ts';
-import { applyPendingMigrations, type MigrateResult, type SqlRunner } from './migrate.ts';
+import { applyPendingMigrations, pendingMigrations, type MigrateResult, type SqlRunner } from './migrate.ts';
 import { pgliteRunner, pgRunner } from './sql-runners.ts';
 
 export { PrismaClient };
@@ -44,8 +44,12 @@ export interface OpenOptions {
   databaseUrl?: string;
   /** Defaults to config().DATA_DIR; the embedded files live in <dataDir>/pglite. */
   dataDir?: string;
-  /** Apply pending migrations before returning (default true). */
-  migrate?: boolean;
+  /**
+   * Apply pending migrations before returning (true, the default), skip them (false), or only
+   * check (`'check'`, PostgreSQL only): refuse with one line when the database is behind, so
+   * processes sharing a server never migrate it from under each other (`db migrate` does that).
+   */
+  migrate?: boolean | 'check';
   /** Prisma's connection pool size (default 8 for an owner or Postgres, 4 for an embedded client). */
   poolSize?: number;
 }
@@ -122,7 +126,17 @@ async function openPostgres(url: string, opts: OpenOptions): Promise<Db> {
     throw new DatabaseError(`DATABASE_URL must be a postgres:// URL, got ${location}`);
   const where = `the database at ${location}`;
   let migrations: MigrateResult | null = null;
-  if (opts.migrate !== false) {
+  if (opts.migrate === 'check') {
+    await withPgClient({ connectionString: url }, where, async (c) => {
+      const behind = await pendingMigrations(pgRunner(c)).catch((err: unknown) => {
+        throw new DatabaseError(`${where}: ${reason(err).split('\n')[0]}`, { cause: err });
+      });
+      if (behind.length > 0)
+        throw new DatabaseError(
+          `${where} is ${behind.length} migration${behind.length === 1 ? '' : 's'} behind (next: ${behind[0]!.name}); run \`coffee-chat db migrate\` once, then start this again`,
+        );
+    });
+  } else if (opts.migrate !== false) {
     migrations = await withPgClient({ connectionString: url }, where, (c) =>
       migrateWith(pgRunner(c), true, where),
     );
