@@ -55,6 +55,7 @@ describe('coffee-chat CLI', () => {
     const r = await run(['--help']);
     expect(r.code).toBe(0);
     for (const c of [
+      'run',
       'accounts',
       'worker',
       'sync',

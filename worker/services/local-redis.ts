@@ -1,7 +1,7 @@
 // Starts a throwaway redis-server on a free loopback port in a temporary directory (tests and the
 // demo, when REDIS_URL is not set). Fails with one clear line when the binary is missing.
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
 import { createServer, Socket } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -46,9 +46,16 @@ function canConnect(port: number): Promise<boolean> {
   });
 }
 
-export async function startLocalRedis(): Promise<LocalRedis> {
+/**
+ * Without `dir`: a throwaway server (no persistence; its temporary directory is removed on stop).
+ * With `dir` (`coffee-chat run`): the queues survive a restart: append-only file in `dir`, fsync
+ * every second, kept after stop.
+ */
+export async function startLocalRedis(opts: { dir?: string } = {}): Promise<LocalRedis> {
   if (spawnSync('redis-server', ['--version']).error) throw new MissingRedisError();
-  const dir = mkdtempSync(join(tmpdir(), 'coffee-chat-redis-'));
+  const keep = opts.dir !== undefined;
+  if (keep) mkdirSync(opts.dir!, { recursive: true });
+  const dir = opts.dir ?? mkdtempSync(join(tmpdir(), 'coffee-chat-redis-'));
   const port = await freePort();
   const child: ChildProcess = spawn(
     'redis-server',
@@ -62,7 +69,9 @@ export async function startLocalRedis(): Promise<LocalRedis> {
       '--save',
       '',
       '--appendonly',
-      'no',
+      keep ? 'yes' : 'no',
+      '--appendfsync',
+      'everysec',
       '--maxmemory-policy',
       'noeviction',
     ],
@@ -85,7 +94,7 @@ export async function startLocalRedis(): Promise<LocalRedis> {
         child.kill('SIGTERM');
         await exited;
       }
-      rmSync(dir, { recursive: true, force: true });
+      if (!keep) rmSync(dir, { recursive: true, force: true });
     },
   };
 }

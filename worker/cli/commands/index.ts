@@ -6,6 +6,7 @@ import { registerContacts } from './contacts.ts';
 import { registerDb } from './db.ts';
 import { registerDemo } from './demo.ts';
 import { registerOutreach, registerSchedule } from './outreach.ts';
+import { registerRun } from './run.ts';
 import { registerSandbox } from './sandbox.ts';
 import { registerStatus } from './status.ts';
 import { registerSync } from './sync.ts';
@@ -13,6 +14,7 @@ import { registerWeb } from './web.ts';
 import { registerWorker } from './worker.ts';
 
 export function registerCommands(program: Command): void {
+  registerRun(program);
   registerAccounts(program);
   registerWorker(program);
   registerSync(program);
