@@ -7,6 +7,7 @@ import { config as loadConfig } from './config.ts';
 import { openDatabase, type Db } from './db/client.ts';
 import type { PrismaClient } from './db/generated/client.ts';
 import { logger as rootLogger } from './logger.ts';
+import { addStateGauges, createMetrics, type Metrics } from './metrics.ts';
 import { redisConnection } from './queues/connection.ts';
 import { closeQueues, createQueues, type Queues } from './queues/queues.ts';
 import type { Policy } from './pipeline/types.ts';
@@ -23,6 +24,8 @@ export interface App {
   log: Logger;
   now: () => Date;
   policy: Policy;
+  /** Prometheus registry and counters of this process (served at /metrics). */
+  metrics: Metrics;
   close(): Promise<void>;
 }
 
@@ -63,10 +66,18 @@ export async function createApp(opts: CreateAppOptions = {}): Promise<App> {
     log.debug({ err: err.message }, `${what}: redis connection error`);
   redis.on('error', quiet('locks'));
   for (const [name, q] of Object.entries(queues)) q.on('error', quiet(`queue ${name}`));
+  const now = opts.now ?? (() => new Date());
+  const metrics = createMetrics();
+  addStateGauges(metrics, { prisma: db.prisma, queues, now });
   let providers = opts.providers;
   if (!providers) {
     const { createProviderFactory } = await import('./providers.ts');
-    providers = createProviderFactory(db.prisma, config, log);
+    providers = createProviderFactory(db.prisma, config, log, {
+      onCall: (_email, endpoint, provider) => {
+        metrics.providerCalls.inc({ provider, endpoint });
+        if (/token/.test(endpoint)) metrics.tokenRefreshes.inc({ provider, outcome: 'attempted' });
+      },
+    });
   }
   return {
     config,
@@ -76,8 +87,9 @@ export async function createApp(opts: CreateAppOptions = {}): Promise<App> {
     redis,
     providers,
     log,
-    now: opts.now ?? (() => new Date()),
+    now,
     policy: policyFrom(config),
+    metrics,
     close: async () => {
       await closeQueues(queues);
       redis.disconnect();

@@ -66,7 +66,26 @@ const encryptionKey = z
     return buf;
   });
 
-const schema = z.object({
+/** An optional port number variable (0: any free one). */
+function portVar(name: string) {
+  return z
+    .string()
+    .optional()
+    .transform((v, ctx) => {
+      if (v === undefined) return undefined;
+      const n = Number(v);
+      if (!/^\d+$/.test(v.trim()) || n > 65535) {
+        ctx.addIssue({
+          code: 'custom',
+          message: `${name} must be a port number (0: any free one), got "${v}"`,
+        });
+        return z.NEVER;
+      }
+      return n;
+    });
+}
+
+export const configSchema = z.object({
   DATABASE_URL: z
     .string()
     .optional()
@@ -129,23 +148,13 @@ const schema = z.object({
   /** Public base URL at which providers reach the webhook listener's /hooks/* routes; unset = no push, polling only. */
   PUBLIC_WEBHOOK_URL: url('PUBLIC_WEBHOOK_URL').optional(),
   /** Port of the webhook listener (its own server, never the review page); 8081 when PUBLIC_WEBHOOK_URL is set. */
-  WEBHOOK_PORT: z
-    .string()
-    .optional()
-    .transform((v, ctx) => {
-      if (v === undefined) return undefined;
-      const n = Number(v);
-      if (!/^\d+$/.test(v.trim()) || n > 65535) {
-        ctx.addIssue({
-          code: 'custom',
-          message: `WEBHOOK_PORT must be a port number (0: any free one), got "${v}"`,
-        });
-        return z.NEVER;
-      }
-      return n;
-    }),
+  WEBHOOK_PORT: portVar('WEBHOOK_PORT'),
   /** Address the webhook listener binds (a tunnel or proxy on this machine reaches 127.0.0.1). */
   WEBHOOK_HOST: z.string().min(1).default('127.0.0.1'),
+  /** The worker's own /healthz, /readyz and /metrics listener (`worker --metrics-port`); off when unset. */
+  METRICS_PORT: portVar('METRICS_PORT'),
+  /** Address it binds; anything but loopback needs WEB_AUTH_TOKEN (sent as a Bearer token). */
+  METRICS_HOST: z.string().min(1).default('127.0.0.1'),
   /** bull-board's admin actions (obliterate, empty, clean, pause, add, promote, edit); off: read-only plus retries. */
   QUEUES_ADMIN: z
     .enum(['true', 'false', '1', '0'], { message: 'QUEUES_ADMIN must be true or false' })
@@ -154,7 +163,7 @@ const schema = z.object({
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
 });
 
-export type Config = z.output<typeof schema>;
+export type Config = z.output<typeof configSchema>;
 
 export class ConfigError extends Error {
   constructor(readonly lines: string[]) {
@@ -166,11 +175,11 @@ export class ConfigError extends Error {
 /** Parses an environment; throws ConfigError with one line per bad variable. */
 export function parseConfig(env: NodeJS.ProcessEnv = process.env): Config {
   const picked: Record<string, string | undefined> = {};
-  for (const key of Object.keys(schema.shape)) {
+  for (const key of Object.keys(configSchema.shape)) {
     const v = env[key];
     if (v !== undefined && v !== '') picked[key] = v;
   }
-  const result = schema.safeParse(picked);
+  const result = configSchema.safeParse(picked);
   if (!result.success) {
     const lines = result.error.issues.map((i) => {
       const name = String(i.path[0] ?? 'config');

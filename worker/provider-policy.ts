@@ -44,6 +44,11 @@ export async function withProvider<T>(
     return result;
   } catch (err) {
     if (!isProviderError(err)) throw err;
+    const provider = account.provider;
+    app.metrics.providerErrors.inc({ provider, kind: err.kind, status: String(err.status ?? '') });
+    if (err.kind === 'auth_revoked') app.metrics.tokenRefreshes.inc({ provider, outcome: 'revoked' });
+    if (err.kind === 'rate_limited')
+      app.metrics.retryAfterSeconds.inc({ provider }, (err.retryAfterMs ?? DEFAULT_RETRY_AFTER_MS) / 1000);
     const log = app.log.child({
       account: account.email,
       provider: account.provider,

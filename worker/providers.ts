@@ -54,7 +54,7 @@ export const CLIENT_CACHE_SIZE = 500;
 
 export interface ProviderFactoryOptions {
   /** Counts provider calls per account (benchmark). */
-  onCall?: (accountEmail: string, endpoint: string) => void;
+  onCall?: (accountEmail: string, endpoint: string, provider: ProviderKind) => void;
 }
 
 export function createProviderFactory(
@@ -94,7 +94,9 @@ export function createProviderFactory(
         if (entry) entry.enc = sealed.data;
         log.debug({ account: account.email }, 'stored rotated refresh token');
       },
-      onCall: opts.onCall ? (endpoint: string) => opts.onCall!(account.email, endpoint) : undefined,
+      onCall: opts.onCall
+        ? (endpoint: string) => opts.onCall!(account.email, endpoint, account.provider as ProviderKind)
+        : undefined,
     };
     const clients = providerModule(account.provider).createClients(creds, endpoints);
     remember(account.id, { enc: account.refreshTokenEnc, clients });

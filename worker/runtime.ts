@@ -5,7 +5,7 @@
 // is seen missing from Redis (flushed, replaced, obliterated), jobs/reconcile.ts puts back what
 // Postgres says is scheduled.
 // close() drains in-flight jobs (the CLI calls it on SIGTERM/SIGINT).
-import { UnrecoverableError, Worker, type Job } from 'bullmq';
+import { DelayedError, UnrecoverableError, Worker, type Job } from 'bullmq';
 import type { App } from './app.ts';
 import { redisConnection } from './queues/connection.ts';
 import { QUEUE_NAMES, type JobName, type QueueName } from './queues/queues.ts';
@@ -60,13 +60,23 @@ export async function startWorker(
         async (job, token) => {
           const run = PROCESSORS[job.name as JobName];
           if (!run) throw new UnrecoverableError(`unknown job ${job.name}`);
+          const labels = { queue, name: job.name };
+          const timer = app.metrics.jobSeconds.startTimer(labels);
+          let outcome = 'completed';
           try {
             return await run(app, job, token);
           } catch (err) {
             // An account that needs reconnecting is not a job failure to retry: the job ends
             // and the account's status says why. Reconnecting plans everything again.
-            if (err instanceof AccountUnavailable) return { skipped: err.message };
+            if (err instanceof AccountUnavailable) {
+              outcome = 'skipped';
+              return { skipped: err.message };
+            }
+            outcome = jobOutcome(job, err);
             throw err;
+          } finally {
+            timer();
+            app.metrics.jobs.inc({ ...labels, outcome });
           }
         },
         {
@@ -126,6 +136,13 @@ function watchForLostQueues(app: App): NodeJS.Timeout {
   }, every);
   timer.unref();
   return timer;
+}
+
+/** For the jobs counter: how a throwing job ends (BullMQ decides the same way after we return). */
+function jobOutcome(job: Job, err: unknown): string {
+  if (err instanceof DelayedError) return 'delayed';
+  if (err instanceof UnrecoverableError) return 'failed';
+  return job.attemptsMade + 1 >= (job.opts.attempts ?? 1) ? 'failed' : 'retrying';
 }
 
 /** A job that used up its attempts (or cannot succeed) leaves a visible trace on its row. */

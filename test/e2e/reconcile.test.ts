@@ -125,7 +125,7 @@ describe('the reconciler rebuilds the queues from Postgres', () => {
     const server = await startWebServer(app, { port: 0 });
     web = server;
     const healthz = async () => {
-      const r = await fetch(new URL('healthz', server.url));
+      const r = await fetch(new URL('readyz', server.url));
       expect(r.status).toBe(200);
       return (await r.json()) as { scheduled: { mismatch: number } };
     };
@@ -186,5 +186,36 @@ describe('the reconciler rebuilds the queues from Postgres', () => {
     );
     expect(inesDrafts()).toHaveLength(1);
     expect(f.createdEvents().filter((e) => /Kenji/.test(e.title))).toHaveLength(1);
+
+    // What an operator scrapes from the same run: the worker's /metrics counts what it did, and
+    // the state gauges read Postgres and the queues.
+    const metrics = await (await fetch(stack.workerMetricsUrl()!)).text();
+    const sample = (name: string, labels: Record<string, string>) => {
+      const line = metrics
+        .split('\n')
+        .find(
+          (l) =>
+            (l.startsWith(`${name}{`) || l.startsWith(`${name} `)) &&
+            Object.entries(labels).every(([k, v]) => l.includes(`${k}="${v}"`)),
+        );
+      return line === undefined ? undefined : Number(line.slice(line.lastIndexOf(' ') + 1));
+    };
+    expect(sample('coffee_chat_jobs_total', { name: 'sync-account', outcome: 'completed' })).toBeGreaterThan(
+      1,
+    );
+    expect(sample('coffee_chat_jobs_total', { name: 'create-draft', outcome: 'completed' })).toBeGreaterThan(
+      0,
+    );
+    expect(sample('coffee_chat_job_duration_seconds_count', { name: 'sync-account' })).toBeGreaterThan(1);
+    expect(sample('coffee_chat_provider_calls_total', { provider: 'google' })).toBeGreaterThan(0);
+    expect(sample('coffee_chat_accounts', { provider: 'google', status: 'active' })).toBe(1);
+    expect(sample('coffee_chat_drafts', { kind: 'thank_you', status: 'created' })).toBe(1);
+    expect(sample('coffee_chat_queue_jobs', { queue: 'actions', state: 'delayed' })).toBeGreaterThan(0);
+    expect(sample('coffee_chat_queue_lag_seconds', { queue: 'sync' })).toBeGreaterThanOrEqual(0);
+    expect(sample('coffee_chat_sync_lag_seconds_count', { provider: 'google' })).toBe(1);
+    expect(sample('coffee_chat_process_resident_memory_bytes', {})).toBeGreaterThan(0);
+    // The review page serves the same state gauges (its own process, the same database).
+    const pageMetrics = await (await fetch(new URL('metrics', server.url))).text();
+    expect(pageMetrics).toMatch(/^coffee_chat_accounts\{[^}]*status="active"[^}]*\} 1$/m);
   });
 });

@@ -23,6 +23,8 @@ export interface Stack {
   app: App;
   /** Starts `coffee-chat worker` as a child process; output is kept in `workerOutput`. */
   startWorker(): Promise<ChildProcess>;
+  /** The running worker's /metrics URL (it listens on a free loopback port). */
+  workerMetricsUrl(): string | undefined;
   stopWorker(signal?: NodeJS.Signals): Promise<number | null>;
   workerOutput(): string;
   close(): Promise<void>;
@@ -70,7 +72,7 @@ export async function startStack(
     config,
     app,
     async startWorker() {
-      const c = spawn(process.execPath, [join(ROOT, 'bin/coffee-chat.js'), 'worker'], {
+      const c = spawn(process.execPath, [join(ROOT, 'bin/coffee-chat.js'), 'worker', '--metrics-port', '0'], {
         cwd: ROOT,
         env: { ...process.env, ...env },
         stdio: ['ignore', 'pipe', 'pipe'],
@@ -94,6 +96,7 @@ export async function startStack(
       return exited;
     },
     workerOutput: () => output,
+    workerMetricsUrl: () => /metrics: (http:\S+)/.exec(output)?.[1],
     async close() {
       await stack.stopWorker('SIGKILL').catch(() => undefined);
       await app.close();

@@ -178,6 +178,8 @@ function routes(): [string, string, string?][] {
   return [
     ['GET', '/'],
     ['GET', '/healthz'],
+    ['GET', '/readyz'],
+    ['GET', '/metrics'],
     ['GET', '/api/status'],
     ['GET', '/queues'],
     ['GET', '/queues/api/queues'],

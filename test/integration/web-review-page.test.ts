@@ -418,7 +418,7 @@ describe('the review page', () => {
     );
   });
 
-  test('/queues shows bull-board with every queue; /healthz and /api/status answer JSON', async () => {
+  test('/queues shows bull-board with every queue; /healthz, /readyz and /api/status answer JSON, /metrics Prometheus text', async () => {
     const board = await fetch(`${server.url}queues`);
     expect(board.status).toBe(200);
     expect(await board.text()).toContain('<div id="root">');
@@ -428,7 +428,13 @@ describe('the review page', () => {
     expect(api.queues.map((q) => q.name).sort()).toEqual(['actions', 'plan', 'sync']);
     const health = await fetch(`${server.url}healthz`);
     expect(health.status).toBe(200);
-    expect(await health.json()).toMatchObject({ status: 'ok', db: 'ok', redis: 'ok' });
+    expect(await health.json()).toMatchObject({ status: 'ok' });
+    const ready = await fetch(`${server.url}readyz`);
+    expect(ready.status).toBe(200);
+    expect(await ready.json()).toMatchObject({ status: 'ok', db: 'ok', redis: 'ok', migrations: 'ok' });
+    const metrics = await fetch(`${server.url}metrics`);
+    expect(metrics.headers.get('content-type')).toMatch(/^text\/plain; version=0\.0\.4/);
+    expect(await metrics.text()).toMatch(/^coffee_chat_accounts\{provider="google",status="active"\} 1$/m);
     const status = (await (await fetch(`${server.url}api/status`)).json()) as { chats: { id: string }[] };
     expect(status.chats.map((c) => c.id)).toContain(ids.upcomingChat);
   });
@@ -442,7 +448,7 @@ describe('the review page', () => {
   test('a request that came through a proxy or tunnel is remote: without a token nothing private answers', async () => {
     const host = new URL(server.url).host; // what nginx's default proxy_pass sends
     for (const headers of PROXY_HEADERS) {
-      for (const path of ['', 'api/status', 'healthz', 'queues', 'queues/api/queues']) {
+      for (const path of ['', 'api/status', 'healthz', 'readyz', 'metrics', 'queues', 'queues/api/queues']) {
         const res = await rawRequest(`${server.url}${path}`, { headers: { host, ...headers } });
         expect([path, headers, res.status]).toEqual([path, headers, 403]);
         expect(res.body).not.toContain('Aiko');
@@ -497,7 +503,7 @@ describe('the review page with WEB_AUTH_TOKEN', () => {
   });
 
   test('every route needs the token', async () => {
-    for (const path of ['', 'queues', 'healthz', 'api/status']) {
+    for (const path of ['', 'queues', 'healthz', 'readyz', 'metrics', 'api/status']) {
       const res = await fetch(`${guarded.url}${path}`, { redirect: 'manual' });
       expect([path, res.status]).toEqual([path, 401]);
     }

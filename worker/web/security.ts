@@ -26,7 +26,8 @@ export function isProxied(req: Pick<FastifyRequest, 'headers'>): boolean {
   );
 }
 
-function sameSecret(a: string, b: string): boolean {
+/** Constant-time comparison of two secrets. */
+export function sameSecret(a: string, b: string): boolean {
   const x = Buffer.from(a);
   const y = Buffer.from(b);
   return x.length === y.length && timingSafeEqual(x, y);
@@ -104,6 +105,8 @@ export function createGuard(opts: {
       const wantsJson =
         url.pathname.startsWith('/api/') ||
         url.pathname === '/healthz' ||
+        url.pathname === '/readyz' ||
+        url.pathname === '/metrics' ||
         url.pathname.startsWith('/queues/api/');
 
       if (!token && (!isLoopbackHost(hostName(req.headers.host)) || isProxied(req))) {

@@ -3,7 +3,7 @@
 //   POST /chats/:id/note | /chats/:id/exclude | /events/:id/include
 //   POST /contacts/:id/time-zone | /contacts/:id/stop | /contacts/:id/resume | /contacts/:id/snooze
 //   GET  /queues      bull-board
-//   GET  /healthz     database and Redis reachable
+//   GET  /healthz /readyz /metrics   alive; ready (database, Redis, migrations, scheduled work); Prometheus (health.ts)
 //   GET  /api/status  the status report as JSON
 // Local by default (127.0.0.1); with WEB_AUTH_TOKEN every route requires the token. The provider
 // webhooks are not here: they have their own listener (webhook-server.ts), so this page never
@@ -11,7 +11,6 @@
 import formbody from '@fastify/formbody';
 import Fastify, { LogController, type FastifyBaseLogger, type FastifyInstance } from 'fastify';
 import type { App } from '../app.ts';
-import { auditQueuesWithin } from '../core/scheduled-work.ts';
 import { getStatus } from '../core/status.ts';
 import { registerActions } from './actions.ts';
 import { html } from './html.ts';
@@ -22,6 +21,7 @@ import { renderOverview } from './overview-page.ts';
 import { QUEUES_PATH, registerQueuesBoard } from './queues-board.ts';
 import { createGuard, isLoopbackHost } from './security.ts';
 import { listenOn } from './listen.ts';
+import { registerHealthRoutes } from './health.ts';
 
 export interface WebServerOptions {
   port: number;
@@ -111,7 +111,7 @@ export async function buildWebServer(app: App): Promise<FastifyInstance> {
       status >= 500
         ? 'Something went wrong on our side; the details are in the worker log.'
         : (err instanceof Error ? err.message : String(err)).split('\n')[0];
-    if (req.url.startsWith('/api/') || req.url === '/healthz')
+    if (req.url.startsWith('/api/') || req.url === '/healthz' || req.url === '/readyz')
       return reply.code(status).send({ error: line });
     return reply
       .code(status)
@@ -133,20 +133,7 @@ export async function buildWebServer(app: App): Promise<FastifyInstance> {
       .send(renderOverview(data, flash, guard.csrfToken));
   });
 
-  server.get('/healthz', async (_req, reply) => {
-    const [db, redis] = await Promise.all([
-      probe(() => app.prisma.$queryRaw`SELECT 1`),
-      // Queue commands wait for a reconnect forever (maxRetriesPerRequest: null): bound it.
-      probe(() => app.queues.plan.getJobCounts('waiting')),
-    ]);
-    const ok = db === 'ok' && redis === 'ok';
-    // What Postgres says is scheduled against what the queues hold (the reconciler mends a mismatch).
-    const scheduled = ok ? await auditQueuesWithin(app) : undefined;
-    return reply
-      .code(ok ? 200 : 503)
-      .header('cache-control', 'no-store')
-      .send({ status: ok ? 'ok' : 'degraded', db, redis, scheduled, time: app.now().toISOString() });
-  });
+  registerHealthRoutes(server, app);
 
   server.get('/api/status', async (_req, reply) => {
     return reply.header('cache-control', 'no-store').send(await getStatus(app.prisma, app.now()));
@@ -160,21 +147,4 @@ export async function buildWebServer(app: App): Promise<FastifyInstance> {
 
   await registerQueuesBoard(server, app.queues, { admin: app.config.QUEUES_ADMIN });
   return server;
-}
-
-const PROBE_TIMEOUT_MS = 2_000;
-
-async function probe(check: () => Promise<unknown>): Promise<string> {
-  let timer: NodeJS.Timeout | undefined;
-  const timeout = new Promise<never>((_, reject) => {
-    timer = setTimeout(() => reject(new Error(`no answer in ${PROBE_TIMEOUT_MS} ms`)), PROBE_TIMEOUT_MS);
-  });
-  try {
-    await Promise.race([check(), timeout]);
-    return 'ok';
-  } catch (e) {
-    return `error: ${(e instanceof Error ? e.message : String(e)).split('\n')[0]}`;
-  } finally {
-    clearTimeout(timer);
-  }
 }

@@ -1,0 +1,147 @@
+// Prometheus metrics (prom-client), one registry per app. Counters are counted where things
+// happen (jobs in runtime.ts, provider calls in providers.ts, provider errors in
+// provider-policy.ts); the state gauges (accounts, drafts, queue depth and lag, sync lag) are read
+// from Postgres and the queues when /metrics is scraped, so every process reports the same truth.
+import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
+import type { PrismaClient } from './db/generated/client.ts';
+import type { Queues } from './queues/queues.ts';
+
+export interface Metrics {
+  registry: Registry;
+  jobs: Counter<'queue' | 'name' | 'outcome'>;
+  jobSeconds: Histogram<'queue' | 'name'>;
+  providerCalls: Counter<'provider' | 'endpoint'>;
+  providerErrors: Counter<'provider' | 'kind' | 'status'>;
+  retryAfterSeconds: Counter<'provider'>;
+  tokenRefreshes: Counter<'provider' | 'outcome'>;
+}
+
+export function createMetrics(): Metrics {
+  const registry = new Registry();
+  collectDefaultMetrics({ register: registry, prefix: 'coffee_chat_' });
+  const registers = [registry];
+  return {
+    registry,
+    jobs: new Counter({
+      name: 'coffee_chat_jobs_total',
+      help: 'Jobs run, by queue, job name and outcome (completed, failed, retrying, delayed, skipped)',
+      labelNames: ['queue', 'name', 'outcome'],
+      registers,
+    }),
+    jobSeconds: new Histogram({
+      name: 'coffee_chat_job_duration_seconds',
+      help: 'How long a job ran, by queue and job name',
+      labelNames: ['queue', 'name'],
+      buckets: [0.01, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60],
+      registers,
+    }),
+    providerCalls: new Counter({
+      name: 'coffee_chat_provider_calls_total',
+      help: 'HTTP calls to Google and Microsoft (token refreshes and SDK retries included), by endpoint pattern',
+      labelNames: ['provider', 'endpoint'],
+      registers,
+    }),
+    providerErrors: new Counter({
+      name: 'coffee_chat_provider_errors_total',
+      help: 'Provider errors reaching the job policy, by kind (rate_limited = 429/503 with Retry-After) and HTTP status',
+      labelNames: ['provider', 'kind', 'status'],
+      registers,
+    }),
+    retryAfterSeconds: new Counter({
+      name: 'coffee_chat_provider_retry_after_seconds_total',
+      help: 'Seconds of waiting the providers asked for (Retry-After), summed',
+      labelNames: ['provider'],
+      registers,
+    }),
+    tokenRefreshes: new Counter({
+      name: 'coffee_chat_token_refreshes_total',
+      help: 'Access-token refreshes (outcome attempted) and refresh tokens refused (outcome revoked)',
+      labelNames: ['provider', 'outcome'],
+      registers,
+    }),
+  };
+}
+
+/** What the state gauges read; kept narrow so this file needs neither the app nor a provider. */
+export interface StateSource {
+  prisma: PrismaClient;
+  queues: Queues;
+  now: () => Date;
+}
+
+const SYNC_LAG_BUCKETS = [30, 60, 120, 300, 600, 900, 1800, 3600, 4 * 3600, 24 * 3600];
+
+/** Gauges read at scrape time from Postgres (the record) and the queues. */
+export function addStateGauges(metrics: Metrics, source: StateSource): void {
+  const registers = [metrics.registry];
+  new Gauge({
+    name: 'coffee_chat_accounts',
+    help: 'Connected accounts by provider and status (needs_reconnect: the user must connect again)',
+    labelNames: ['provider', 'status'],
+    registers,
+    async collect() {
+      this.reset();
+      const rows = await source.prisma.account.groupBy({
+        by: ['provider', 'status'],
+        _count: { _all: true },
+      });
+      for (const r of rows) this.set({ provider: r.provider, status: r.status }, r._count._all);
+    },
+  });
+  new Gauge({
+    name: 'coffee_chat_drafts',
+    help: 'Drafts by kind and status (failed: gave up; the review page says why)',
+    labelNames: ['kind', 'status'],
+    registers,
+    async collect() {
+      this.reset();
+      const rows = await source.prisma.draft.groupBy({ by: ['kind', 'status'], _count: { _all: true } });
+      for (const r of rows) this.set({ kind: r.kind, status: r.status }, r._count._all);
+    },
+  });
+  new Gauge({
+    name: 'coffee_chat_queue_jobs',
+    help: 'Jobs in each queue by state',
+    labelNames: ['queue', 'state'],
+    registers,
+    async collect() {
+      this.reset();
+      for (const [queue, q] of Object.entries(source.queues)) {
+        const counts = await q.getJobCounts('waiting', 'active', 'delayed', 'prioritized', 'failed');
+        for (const [state, n] of Object.entries(counts)) this.set({ queue, state }, n);
+      }
+    },
+  });
+  new Gauge({
+    name: 'coffee_chat_queue_lag_seconds',
+    help: 'How long the oldest waiting job of each queue has been due (0: nothing waits)',
+    labelNames: ['queue'],
+    registers,
+    async collect() {
+      this.reset();
+      const now = source.now().getTime();
+      for (const [queue, q] of Object.entries(source.queues)) {
+        const [oldest] = await q.getJobs(['wait', 'prioritized'], 0, 0, true);
+        const due = oldest ? oldest.timestamp + (oldest.delay ?? 0) : now;
+        this.set({ queue }, Math.max(0, (now - due) / 1000));
+      }
+    },
+  });
+  new Histogram({
+    name: 'coffee_chat_sync_lag_seconds',
+    help: 'Per active account: time since its calendars were last synced',
+    labelNames: ['provider'],
+    buckets: SYNC_LAG_BUCKETS,
+    registers,
+    async collect() {
+      this.reset();
+      const now = source.now().getTime();
+      const accounts = await source.prisma.account.findMany({
+        where: { status: 'active' },
+        select: { provider: true, lastSyncAt: true, createdAt: true },
+      });
+      for (const a of accounts)
+        this.observe({ provider: a.provider }, (now - (a.lastSyncAt ?? a.createdAt).getTime()) / 1000);
+    },
+  });
+}
