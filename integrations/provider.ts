@@ -202,6 +202,8 @@ export interface DraftLookup extends Pick<DraftRef, 'draftId' | 'internetMessage
   madeAfter?: Date | null;
   /** The draft's recipient: a message in the same conversation to someone else is not its copy. */
   to?: string | null;
+  /** DraftInput.marker (Graph keeps our extended property on the sent copy). */
+  marker?: string | null;
 }
 
 export type DraftState =
