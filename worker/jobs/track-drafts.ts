@@ -28,7 +28,8 @@ export async function trackDrafts(app: App, accountId: string, job?: Job, token?
       if (!lookup) continue;
       const state = await mailbox.draftState(lookup);
       if (state.state === 'draft') {
-        // Gmail moves a draft whose subject the user edits to another thread: follow it.
+        // A draft whose subject the user edits moves to another thread (Gmail) or conversation
+        // (Outlook): follow it, the sent copy will be there.
         if (state.threadId && state.threadId !== d.threadId) {
           await app.prisma.draft.update({ where: { id: d.id }, data: { threadId: state.threadId } });
         }
