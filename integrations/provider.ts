@@ -176,8 +176,16 @@ export interface DraftInput {
 
 export interface DraftRef {
   draftId: string;
-  /** RFC 5322 Message-ID of the draft's message (what a sent copy keeps). */
+  /**
+   * RFC 5322 Message-ID of the draft's message. A sent copy keeps it only sometimes: mail sent
+   * from Gmail's own composer and from classic Outlook desktop carries a new one.
+   */
   internetMessageId: string;
+  /**
+   * The conversation the draft is in (Gmail threadId / Graph conversationId): the sent copy stays
+   * in it. Send detection falls back to it when the Message-ID did not survive the send.
+   */
+  threadId?: string;
   /**
    * Changes whenever the draft's content changes (Gmail: the draft's message id; Graph:
    * changeKey). A draft whose version differs from the one we stored was edited by the user.
@@ -186,8 +194,21 @@ export interface DraftRef {
   webLink?: string;
 }
 
+/** What draftState() needs to know about a draft we made. */
+export interface DraftLookup extends Pick<DraftRef, 'draftId' | 'internetMessageId'> {
+  /** DraftRef.threadId as last seen (null for drafts recorded before it was kept). */
+  threadId?: string | null;
+  /** The draft was made at or after this instant: an older message is never its sent copy. */
+  madeAfter?: Date | null;
+  /** The draft's recipient: a message in the same conversation to someone else is not its copy. */
+  to?: string | null;
+  /** DraftInput.marker (Graph keeps our extended property on the sent copy). */
+  marker?: string | null;
+}
+
 export type DraftState =
-  | { state: 'draft'; version: string }
+  /** threadId: the conversation it is in now (Gmail moves a draft whose subject the user edits). */
+  | { state: 'draft'; version: string; threadId?: string }
   | { state: 'sent'; sentAt: Date }
   /** Gone without a sent copy: the user deleted (discarded) it. */
   | { state: 'deleted' };
@@ -195,7 +216,10 @@ export type DraftState =
 export interface MailboxProvider {
   readonly provider: ProviderKind;
   createDraft(draft: DraftInput): Promise<DraftRef>;
-  /** Finds a draft we created earlier by its marker (a retried create must not make a second). */
+  /**
+   * Finds a draft we created earlier by its marker (a retried create must not make a second),
+   * including one made a second ago: never through a search index that may not hold it yet.
+   */
   findDraftByMarker(marker: string): Promise<DraftRef | null>;
   updateDraft(draftId: string, draft: DraftInput): Promise<DraftRef>;
   /**
@@ -211,7 +235,7 @@ export interface MailboxProvider {
   /** Deleting a draft that is already gone is not an error. */
   deleteDraft(draftId: string): Promise<void>;
   /** Is it still a draft, was it sent, or was it deleted unsent? */
-  draftState(ref: Pick<DraftRef, 'draftId' | 'internetMessageId'>): Promise<DraftState>;
+  draftState(ref: DraftLookup): Promise<DraftState>;
   /** Latest mail (sent or received, drafts excluded) exchanged with an address since an instant. */
   lastMailExchanged(address: string, since: Date): Promise<Date | null>;
 }

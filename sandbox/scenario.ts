@@ -92,8 +92,11 @@ export interface Mailbox {
   receiveMail(m: { from: string; subject: string; at: Date; text?: string }): Promise<void>;
   /** Drafts in the mailbox. */
   drafts(): MailboxDraft[];
-  /** The user sends a draft from the provider's own UI. */
-  sendDraft(id: string): Promise<void>;
+  /**
+   * The user sends a draft from the provider's own mail client: Gmail's composer (Gmail's own
+   * Message-ID); Outlook, as classic Outlook desktop when `newInternetMessageId` is set.
+   */
+  sendDraft(id: string, opts?: { newInternetMessageId?: boolean }): Promise<void>;
   /** Events made through the API (by the worker: prep blocks, invites), cancelled ones left out. */
   createdEvents(): CreatedEvent[];
 }
@@ -300,8 +303,8 @@ function microsoftMailbox(sandbox: Sandbox, seed: MailboxSeed): Mailbox {
       m
         .drafts(email)
         .map((d) => ({ id: d.id, to: d.to.join(','), subject: d.subject, text: d.text, html: d.html ?? '' })),
-    async sendDraft(id) {
-      m.sendDraft(email, id);
+    async sendDraft(id, opts) {
+      m.sendDraft(email, id, opts);
     },
     createdEvents: () =>
       m.createdEvents(email).map((e) => {

@@ -5,16 +5,17 @@
 import { createHash } from 'node:crypto';
 import MailComposer from 'nodemailer/lib/mail-composer/index.js';
 import type { gmail_v1 } from '@googleapis/gmail';
-import type { DraftInput, DraftRef, DraftState, MailboxProvider, Person } from '../provider.ts';
+import type { DraftInput, DraftLookup, DraftRef, DraftState, MailboxProvider, Person } from '../provider.ts';
 import { ProviderError } from '../provider.ts';
 import type { GoogleSession } from './session.ts';
 
 export const MARKER_HEADER = 'X-Coffee-Chat-Key';
 
 /**
- * The draft's Message-ID is derived from its marker, so a retried create can find the draft it
- * already made with ONE `drafts.list q=rfc822msgid:` call (Gmail cannot search custom headers).
- * Gmail keeps the Message-ID when the draft is sent, which is how send detection finds the copy.
+ * The draft's Message-ID is derived from its marker. Only drafts.send through the API keeps it:
+ * mail sent from Gmail's own composer carries Gmail's `<…@mail.gmail.com>` id, so send detection
+ * goes by the draft's thread (draftState); this id only serves rows recorded before threads were
+ * kept.
  */
 export function messageIdFor(marker: string): string {
   const h = createHash('sha256').update(marker).digest('base64url').slice(0, 32);
@@ -41,6 +42,27 @@ export async function buildRaw(draft: DraftInput): Promise<string> {
 
 const bare = (id: string) => id.replace(/^<|>$/g, '');
 
+/** Drafts read to find one by marker: one drafts.list page. */
+const MARKER_SCAN = 100;
+
+/**
+ * The link we show for a draft. Gmail web opens a draft with `#drafts?compose=<message id>` (or
+ * inbox-zero's `#inbox?compose=<message id>`, elie222/inbox-zero apps/web/utils/url.ts, which notes
+ * that "the message id changes on every draft edit" and resolves it at link time), but that id
+ * changes on every edit (guides/drafts: "the underlying message IDs change every time"), and a
+ * thread link (`#all/<threadId>`) changes when the user edits the subject (Gmail re-threads,
+ * taylorwilsdon/google_workspace_mcp#920). Nothing Google documents survives edits, so the link
+ * opens the account's Drafts folder (`?authuser=` picks the account, as inbox-zero does).
+ */
+export function draftsFolderLink(email: string): string {
+  return `https://mail.google.com/mail/u/?authuser=${encodeURIComponent(email)}#drafts`;
+}
+
+/** The lower-cased addresses in an address header ("Ana <ana@x.org>, b@y.org"). */
+function addressesOf(value: string | null | undefined): string[] {
+  return (value?.match(/[^\s<>,;"]+@[^\s<>,;"]+/g) ?? []).map((a) => a.toLowerCase());
+}
+
 /** Gmail `after:` takes epoch seconds exactly (YYYY/MM/DD would mean midnight Pacific). */
 const epochSeconds = (d: Date) => Math.floor(d.getTime() / 1000);
 
@@ -56,7 +78,8 @@ export class GmailMailbox implements MailboxProvider {
       draftId: d.id ?? '',
       internetMessageId,
       version: d.message?.id ?? '',
-      webLink: `https://mail.google.com/mail/#drafts?compose=${d.message?.id ?? ''}`,
+      ...(d.message?.threadId ? { threadId: d.message.threadId } : {}),
+      webLink: draftsFolderLink(this.s.email),
     };
   }
 
@@ -85,14 +108,47 @@ export class GmailMailbox implements MailboxProvider {
     }
   }
 
+  /**
+   * Not through search (`q`): Gmail's search index can lag behind a draft made seconds ago
+   * (anthropics/claude-code#82548: search misses recent mail that get-by-id returns), and a miss
+   * here makes a second draft. drafts.list without `q` lists the DRAFT-labelled messages
+   * (https://developers.google.com/gmail/api/reference/rest/v1/users.drafts/list); each one's
+   * marker header is read with messages.get format=metadata&metadataHeaders=X-Coffee-Chat-Key
+   * (https://developers.google.com/gmail/api/reference/rest/v1/users.messages/get). 1 call + 1 per
+   * draft read, up to the one page of MARKER_SCAN drafts; only retried creates pay it.
+   */
   async findDraftByMarker(marker: string): Promise<DraftRef | null> {
-    const mid = messageIdFor(marker);
-    // https://developers.google.com/gmail/api/reference/rest/v1/users.drafts/list (q: Gmail search, rfc822msgid:)
     const page = await this.s.call(() =>
-      this.s.gmail.users.drafts.list({ userId: 'me', q: `rfc822msgid:${bare(mid)}`, maxResults: 5 }),
+      this.s.gmail.users.drafts.list({ userId: 'me', maxResults: MARKER_SCAN }),
     );
-    const d = page.drafts?.[0];
-    return d ? this.ref(d, mid) : null;
+    for (const d of page.drafts ?? []) {
+      const messageId = d.message?.id;
+      if (!d.id || !messageId) continue;
+      let msg: gmail_v1.Schema$Message;
+      try {
+        msg = await this.s.call(() =>
+          this.s.gmail.users.messages.get({
+            userId: 'me',
+            id: messageId,
+            format: 'metadata',
+            metadataHeaders: [MARKER_HEADER],
+          }),
+        );
+      } catch (e) {
+        if (e instanceof ProviderError && e.kind === 'not_found') continue; // edited or sent meanwhile
+        throw e;
+      }
+      const value = msg.payload?.headers?.find(
+        (h) => h.name?.toLowerCase() === MARKER_HEADER.toLowerCase(),
+      )?.value;
+      if (value?.trim() === marker) {
+        return this.ref(
+          { id: d.id, message: { id: messageId, threadId: msg.threadId } },
+          messageIdFor(marker),
+        );
+      }
+    }
+    return null;
   }
 
   async updateDraft(draftId: string, draft: DraftInput): Promise<DraftRef> {
@@ -120,19 +176,29 @@ export class GmailMailbox implements MailboxProvider {
   }
 
   /**
-   * Still a draft: 1 call (drafts.get). Gone: a SENT message with the draft's Message-ID means it
-   * was sent (drafts.send deletes the draft and creates a new SENT message, guides/drafts), else
-   * the user discarded it.
+   * Still a draft: 1 call (drafts.get), which also gives the draft's current thread. Gone: sending
+   * deletes the draft and creates "a new message with an updated ID ... with the SENT system label"
+   * (guides/drafts) in the draft's thread; mail sent from Gmail's composer carries Gmail's own
+   * Message-ID, so the copy is found by thread (as inbox-zero's reply tracker matches sent mail to
+   * drafts, utils/reply-tracker/draft-tracking.ts): threads.get, read by id and not through the
+   * search index, a SENT message made after the draft, to its recipient. 2 calls. No such message
+   * (or no thread left: a draft-only thread goes with its draft) → the user discarded it.
    */
-  async draftState(ref: Pick<DraftRef, 'draftId' | 'internetMessageId'>): Promise<DraftState> {
+  async draftState(ref: DraftLookup): Promise<DraftState> {
     try {
       const d = await this.s.call(() =>
         this.s.gmail.users.drafts.get({ userId: 'me', id: ref.draftId, format: 'minimal' }),
       );
-      return { state: 'draft', version: d.message?.id ?? '' };
+      return {
+        state: 'draft',
+        version: d.message?.id ?? '',
+        ...(d.message?.threadId ? { threadId: d.message.threadId } : {}),
+      };
     } catch (e) {
       if (!(e instanceof ProviderError && e.kind === 'not_found')) throw e;
     }
+    if (ref.threadId) return this.sentInThread(ref.threadId, ref);
+    // Drafts recorded before threads were kept: the Message-ID, which survives drafts.send only.
     const sent = await this.s.call(() =>
       this.s.gmail.users.messages.list({
         userId: 'me',
@@ -146,6 +212,31 @@ export class GmailMailbox implements MailboxProvider {
       this.s.gmail.users.messages.get({ userId: 'me', id, format: 'minimal' }),
     );
     return { state: 'sent', sentAt: new Date(Number(msg.internalDate ?? Date.now())) };
+  }
+
+  private async sentInThread(threadId: string, ref: DraftLookup): Promise<DraftState> {
+    let thread: gmail_v1.Schema$Thread;
+    try {
+      // https://developers.google.com/gmail/api/reference/rest/v1/users.threads/get
+      thread = await this.s.call(() =>
+        this.s.gmail.users.threads.get({
+          userId: 'me',
+          id: threadId,
+          format: 'metadata',
+          metadataHeaders: ['To', 'Cc', 'Bcc'],
+        }),
+      );
+    } catch (e) {
+      if (e instanceof ProviderError && e.kind === 'not_found') return { state: 'deleted' };
+      throw e;
+    }
+    const to = ref.to?.trim().toLowerCase();
+    const copy = (thread.messages ?? [])
+      .filter((m) => m.labelIds?.includes('SENT') && !m.labelIds.includes('DRAFT'))
+      .filter((m) => !ref.madeAfter || Number(m.internalDate) >= ref.madeAfter.getTime())
+      .filter((m) => !to || (m.payload?.headers ?? []).some((h) => addressesOf(h.value).includes(to)))
+      .sort((a, b) => Number(a.internalDate) - Number(b.internalDate))[0];
+    return copy ? { state: 'sent', sentAt: new Date(Number(copy.internalDate)) } : { state: 'deleted' };
   }
 
   /**

@@ -100,6 +100,11 @@ export class GoogleSession {
     this.gmail = gmail({ version: 'v1', auth: this.oauth, rootUrl: gmailRoot, retry: false });
   }
 
+  /** The account's address, as the caller gave it. */
+  get email(): string {
+    return this.creds.email;
+  }
+
   /** Runs an operation and reports how many HTTP calls it made (token refreshes included). */
   async counted<T>(fn: () => Promise<T>): Promise<{ result: T; calls: number }> {
     const store = { calls: 0 };

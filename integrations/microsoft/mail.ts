@@ -2,23 +2,26 @@
 // - Drafts: POST /me/messages (https://learn.microsoft.com/en-us/graph/api/user-post-messages) with an
 //   HTML body (a message has ONE body, text or HTML: no multipart alternative, so the text version
 //   stays ours for previews), toRecipients and our marker extended property. version = changeKey.
-// - Send detection: the draft leaves Drafts when sent and a copy with the same internetMessageId
-//   lands in Sent Items (https://learn.microsoft.com/en-us/graph/api/message-send).
+// - Send detection: the draft leaves Drafts when sent and a copy lands in Sent Items
+//   (https://learn.microsoft.com/en-us/graph/api/message-send), with the same internetMessageId
+//   except from classic Outlook desktop (office-js #2659, #6066): then by our marker, then by
+//   conversation + recipient + time (see draftState).
 // - "Mail exchanged with X": $search participants:X (https://learn.microsoft.com/en-us/graph/search-query-parameter),
 //   which also finds drafts (as Graph does): those are left out here.
-import type { DraftInput, DraftRef, DraftState, MailboxProvider } from '../provider.ts';
+import type { DraftInput, DraftLookup, DraftRef, DraftState, MailboxProvider } from '../provider.ts';
 import { ProviderError } from '../provider.ts';
 import type { GraphHandle } from './graph-client.ts';
 import { COFFEE_CHAT_MARKER_ID, markerFilter, odataString } from './markers.ts';
 
 type Json = Record<string, any>; // eslint-disable-line @typescript-eslint/no-explicit-any
 
-const REF_FIELDS = 'id,internetMessageId,changeKey,webLink,isDraft';
+const REF_FIELDS = 'id,internetMessageId,conversationId,changeKey,webLink,isDraft';
 
 function ref(m: Json): DraftRef {
   return {
     draftId: String(m.id),
     internetMessageId: String(m.internetMessageId ?? ''),
+    ...(m.conversationId ? { threadId: String(m.conversationId) } : {}),
     version: String(m.changeKey ?? ''),
     ...(m.webLink ? { webLink: String(m.webLink) } : {}),
   };
@@ -129,27 +132,78 @@ export class MicrosoftMailbox implements MailboxProvider {
     }
   }
 
-  async draftState(r: Pick<DraftRef, 'draftId' | 'internetMessageId'>): Promise<DraftState> {
+  /**
+   * Still there: 1 call. Gone from Drafts (the item id changes with the folder), the Sent Items
+   * copy is looked for, one call each, until found:
+   * 1. the same internetMessageId (Graph and Outlook on the web keep it);
+   * 2. our marker extended property (classic Outlook desktop gives the copy a new
+   *    internetMessageId, office-js #2659 / #6066; its reporters name custom properties as what
+   *    still identifies the item);
+   * 3. the draft's conversationId, sent to the draft's recipient after the draft was made
+   *    (conversationId alone can also name earlier or later mail of the same conversation).
+   * None → the user discarded it: 4 calls.
+   */
+  async draftState(r: DraftLookup): Promise<DraftState> {
     try {
       const m: Json = await this.graph.call('draft state', (c) =>
-        c.api(`/me/messages/${r.draftId}`).select('isDraft,changeKey,sentDateTime').get(),
+        c.api(`/me/messages/${r.draftId}`).select('isDraft,changeKey,sentDateTime,conversationId').get(),
       );
-      if (m.isDraft !== false) return { state: 'draft', version: String(m.changeKey ?? '') };
+      if (m.isDraft !== false) {
+        return {
+          state: 'draft',
+          version: String(m.changeKey ?? ''),
+          ...(m.conversationId ? { threadId: String(m.conversationId) } : {}),
+        };
+      }
       return { state: 'sent', sentAt: new Date(String(m.sentDateTime ?? Date.now())) };
     } catch (e) {
       if (!(e instanceof ProviderError && e.kind === 'not_found')) throw e;
     }
-    if (!r.internetMessageId) return { state: 'deleted' };
-    const sent: Json = await this.graph.call('sent copy', (c) =>
-      c
-        .api('/me/mailFolders/sentitems/messages')
-        .filter(encodeURIComponent(`internetMessageId eq ${odataString(r.internetMessageId)}`))
-        .select('id,sentDateTime')
-        .top(1)
-        .get(),
-    );
-    const copy = sent.value?.[0];
-    return copy ? { state: 'sent', sentAt: new Date(String(copy.sentDateTime)) } : { state: 'deleted' };
+    const sentCopies = async (what: string, filter: string, top: number): Promise<Json[]> => {
+      const res: Json = await this.graph.call(what, (c) =>
+        c
+          .api('/me/mailFolders/sentitems/messages')
+          .filter(encodeURIComponent(filter))
+          .select('id,sentDateTime,toRecipients,ccRecipients,bccRecipients')
+          .top(top)
+          .get(),
+      );
+      return (res.value ?? []) as Json[];
+    };
+    const sent = (m: Json): DraftState => ({ state: 'sent', sentAt: new Date(String(m.sentDateTime)) });
+    if (r.internetMessageId) {
+      const [copy] = await sentCopies(
+        'sent copy',
+        `internetMessageId eq ${odataString(r.internetMessageId)}`,
+        1,
+      );
+      if (copy) return sent(copy);
+    }
+    if (r.marker) {
+      const [copy] = await sentCopies('sent copy by marker', markerFilter(r.marker), 1);
+      if (copy) return sent(copy);
+    }
+    if (r.threadId) {
+      const to = r.to?.trim().toLowerCase();
+      const after = r.madeAfter?.getTime();
+      const copies = await sentCopies(
+        'sent copy by conversation',
+        `conversationId eq ${odataString(r.threadId)}`,
+        25,
+      );
+      const copy = copies
+        .filter((m) => after === undefined || new Date(String(m.sentDateTime)).getTime() >= after)
+        .filter(
+          (m) =>
+            !to ||
+            [...(m.toRecipients ?? []), ...(m.ccRecipients ?? []), ...(m.bccRecipients ?? [])].some(
+              (x: Json) => String(x?.emailAddress?.address ?? '').toLowerCase() === to,
+            ),
+        )
+        .sort((a, b) => String(a.sentDateTime).localeCompare(String(b.sentDateTime)))[0];
+      if (copy) return sent(copy);
+    }
+    return { state: 'deleted' };
   }
 
   async lastMailExchanged(address: string, since: Date): Promise<Date | null> {

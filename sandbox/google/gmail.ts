@@ -115,6 +115,7 @@ export async function storeMessage(
     rfc822MsgId: p.rfc822MsgId,
     references: p.references,
     headers: p.headers,
+    storedAt: opts.now.getTime(),
   };
   account.messages.set(id, msg);
   account.history.push({
@@ -213,10 +214,22 @@ export async function createDraft(
   return id;
 }
 
-export async function updateDraft(account: Account, draftId: string, raw: Buffer, now: Date): Promise<void> {
+/**
+ * Replaces the draft's message (new message id). The new message joins `threadId` only when one is
+ * given: "To add a message or draft to a thread ... the requested threadId must be specified on
+ * the Message or Draft.Message you supply with your request" (Message.threadId,
+ * https://developers.google.com/gmail/api/reference/rest/v1/users.messages#Message), so an API
+ * update without it starts a new thread.
+ */
+export async function updateDraft(
+  account: Account,
+  draftId: string,
+  raw: Buffer,
+  now: Date,
+  threadId: string | undefined,
+): Promise<void> {
   const old = account.drafts.get(draftId);
   if (!old) throw gmailNotFound();
-  const threadId = account.messages.get(old)?.threadId;
   const msg = await storeMessage(account, raw, ['DRAFT'], { now, threadId });
   removeMessage(account, old);
   account.drafts.set(draftId, msg.id);
@@ -229,19 +242,52 @@ export function deleteDraft(account: Account, draftId: string): void {
   removeMessage(account, old);
 }
 
-/** Sends a draft as the user would: draft gone, a new SENT message (same Message-ID), delivered locally. */
+/**
+ * Sends a draft: the draft is deleted and "a new message with an updated ID is created with the
+ * SENT system label" (guides/drafts), in the draft's thread (the drafts.send response carries the
+ * threadId; inbox-zero's reply tracker, utils/reply-tracker/draft-tracking.ts, matches a sent
+ * message to its draft by thread). `rewrite` changes the bytes that go out (see
+ * `asSentFromGmailWeb`); drafts.send keeps them as they are.
+ */
 export async function sendDraft(
   state: GoogleState,
   account: Account,
   draftId: string,
   now: Date,
+  rewrite: (raw: Buffer) => Buffer = (r) => r,
 ): Promise<StoredMessage> {
   const old = account.drafts.get(draftId);
   const draftMsg = old ? account.messages.get(old) : undefined;
   if (!old || !draftMsg) throw gmailNotFound();
+  // stored while the draft still holds the thread, so the sent message stays in it
+  const sent = await sendRaw(state, account, rewrite(draftMsg.raw), now, draftMsg.threadId);
   account.drafts.delete(draftId);
   removeMessage(account, old);
-  return sendRaw(state, account, draftMsg.raw, now, draftMsg.threadId);
+  return sent;
+}
+
+/**
+ * What Gmail's own composer sends when the user presses Send on a draft: the message as Gmail
+ * web composes it, with Gmail's Message-ID (`<CA…@mail.gmail.com>`) and none of the headers the
+ * API client put on the draft. Sources disagree on whether a Message-ID set through the API
+ * survives the web composer (dipseth/google_workspace_fastmcp2#71 says it does; issue 11 reports
+ * sent mail carrying Gmail's own id), and the composer is reported to rewrite drafts it opens
+ * (same issue: the HTML body is re-wrapped and comments stripped on autosave/send): the sandbox
+ * takes the less forgiving reading, a new Message-ID and no `X-` headers.
+ */
+export function asSentFromGmailWeb(raw: Buffer): Buffer {
+  const text = raw.toString('utf8');
+  const m = /\r?\n\r?\n/.exec(text);
+  const head = m ? text.slice(0, m.index) : text;
+  const rest = m ? text.slice(m.index) : '';
+  const fields: string[] = [];
+  for (const line of head.split(/\r?\n/)) {
+    if (/^[ \t]/.test(line) && fields.length) fields[fields.length - 1] += `\r\n${line}`;
+    else fields.push(line);
+  }
+  const kept = fields.filter((f) => !/^(message-id|x-[^:]*):/i.test(f));
+  const id = `<CA${randomBytes(18).toString('base64url')}@mail.gmail.com>`;
+  return Buffer.from([`Message-ID: ${id}`, ...kept].join('\r\n') + rest, 'utf8');
 }
 
 export async function sendRaw(
@@ -260,12 +306,18 @@ export async function sendRaw(
   return sent;
 }
 
+/**
+ * messages.list / drafts.list. With `q`, only messages the search index already holds: stored at
+ * least `indexDelayMs` ago (mail seeded with an earlier date arrived then and is indexed). See
+ * GoogleState.searchIndexDelayMs.
+ */
 export function searchMessages(
   account: Account,
   q: string | undefined,
   labelIds: string[],
   includeSpamTrash: boolean,
   now: Date,
+  indexDelayMs = 0,
 ): StoredMessage[] {
   const node = q ? parseGmailQuery(q) : undefined;
   const explicitSpamTrash =
@@ -276,6 +328,7 @@ export function searchMessages(
     if (!includeSpamTrash && !explicitSpamTrash && (m.labelIds.has('SPAM') || m.labelIds.has('TRASH')))
       continue;
     if (labelIds.some((l) => !m.labelIds.has(l))) continue;
+    if (node && Math.min(m.storedAt, m.internalDate) + indexDelayMs > now.getTime()) continue;
     if (node && !evaluate(node, m, now)) continue;
     out.push(m);
   }
@@ -344,6 +397,7 @@ export function registerGmail(app: FastifyInstance, state: GoogleState, ctx: San
       ['DRAFT'],
       query.includeSpamTrash === 'true',
       ctx.now(),
+      state.searchIndexDelayMs,
     );
     const { page, next } = paginate(msgs, query, 100, 500);
     return {
@@ -377,7 +431,8 @@ export function registerGmail(app: FastifyInstance, state: GoogleState, ctx: San
   app.put('/users/:userId/drafts/:id', async (req) => {
     const account = await guard(req);
     const { id } = req.params as P;
-    await updateDraft(account, id, rawFrom(req.body), ctx.now());
+    const threadId = (req.body as { message?: { threadId?: string } }).message?.threadId;
+    await updateDraft(account, id, rawFrom(req.body), ctx.now(), threadId);
     return draftResource(account, id, 'minimal');
   });
 
@@ -398,6 +453,7 @@ export function registerGmail(app: FastifyInstance, state: GoogleState, ctx: San
       qArray(query.labelIds),
       query.includeSpamTrash === 'true',
       ctx.now(),
+      state.searchIndexDelayMs,
     );
     const { page, next } = paginate(msgs, query, 100, 500);
     return {
@@ -430,6 +486,28 @@ export function registerGmail(app: FastifyInstance, state: GoogleState, ctx: San
     if (!['full', 'metadata', 'minimal', 'raw'].includes(format))
       throw badRequest(`Invalid value at 'format' (${format})`, 'invalidArgument', 'format');
     return messageResource(msg, format, qArray((req.query as Json).metadataHeaders));
+  });
+
+  // https://developers.google.com/gmail/api/reference/rest/v1/users.threads/get — the thread's
+  // messages, oldest first; 404 once it has none (a draft-only thread goes with its draft). Read by
+  // id, not through search: no index delay.
+  app.get('/users/:userId/threads/:id', async (req) => {
+    const account = await guard(req);
+    const { id } = req.params as P;
+    const msgs = [...account.messages.values()]
+      .filter((m) => m.threadId === id && !m.labelIds.has('SPAM') && !m.labelIds.has('TRASH'))
+      .sort((a, b) => a.internalDate - b.internalDate || a.historyId - b.historyId);
+    if (!msgs.length) throw gmailNotFound();
+    const format = fmt(req);
+    if (!['full', 'metadata', 'minimal'].includes(format))
+      throw badRequest(`Invalid value at 'format' (${format})`, 'invalidArgument', 'format');
+    const headers = qArray((req.query as Json).metadataHeaders);
+    return {
+      id,
+      snippet: snippet(msgs[msgs.length - 1]!),
+      historyId: String(Math.max(...msgs.map((m) => m.historyId))),
+      messages: msgs.map((m) => messageResource(m, format, headers)),
+    };
   });
 
   // https://developers.google.com/gmail/api/reference/rest/v1/users.history/list

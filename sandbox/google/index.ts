@@ -10,7 +10,14 @@ import { eventResource, newCalendar, resolveCalendar } from './calendar-model.ts
 import { deleteEvent, insertEvent, patchEvent } from './calendar-mutations.ts';
 import { PushDispatcher } from './calendar-push.ts';
 import { GoogleApiError, sendGoogleError } from './errors.ts';
-import { deleteDraft, registerGmail, sendDraft, storeMessage, updateDraft } from './gmail.ts';
+import {
+  asSentFromGmailWeb,
+  deleteDraft,
+  registerGmail,
+  sendDraft,
+  storeMessage,
+  updateDraft,
+} from './gmail.ts';
 import { registerOAuth } from './oauth.ts';
 import { GoogleState, newToken, type Account, type StoredMessage } from './state.ts';
 
@@ -229,15 +236,22 @@ export function googleSandbox() {
         ...decode(account.messages.get(msgId)!),
       }));
     },
-    /** The user presses Send in Gmail. */
+    /**
+     * The user presses Send in Gmail: a new SENT message in the draft's thread, with Gmail's own
+     * Message-ID and without the API's `X-` headers (asSentFromGmailWeb).
+     */
     async sendDraftAsUser(email: string, draftId: string): Promise<DecodedMessage> {
-      return decode(await sendDraft(state, need(email), draftId, now()));
+      return decode(await sendDraft(state, need(email), draftId, now(), asSentFromGmailWeb));
     },
     /** The user discards the draft. */
     deleteDraftAsUser(email: string, draftId: string): void {
       deleteDraft(need(email), draftId);
     },
-    /** The user edits the draft (Gmail gives the draft a new message id). */
+    /**
+     * The user edits the draft (Gmail gives the draft a new message id). A changed subject moves
+     * the draft to a new thread: "editing the subject re-threads the draft (Gmail threads by
+     * subject) → new thread_id", seen live in taylorwilsdon/google_workspace_mcp#920.
+     */
     async editDraftAsUser(
       email: string,
       draftId: string,
@@ -264,11 +278,16 @@ export function googleSandbox() {
       })
         .compile()
         .build();
-      await updateDraft(account, draftId, raw, now());
+      const sameSubject = edit.subject === undefined || edit.subject === cur.subject;
+      await updateDraft(account, draftId, raw, now(), sameSubject ? cur.threadId : undefined);
       return api.drafts(email).find((d) => d.draftId === draftId)!;
     },
     revoke(email: string): void {
       revokeAccount(state, need(email));
+    },
+    /** How long Gmail search (`q`) takes to see a new message (GoogleState.searchIndexDelayMs). */
+    setSearchIndexDelay(ms: number): void {
+      state.searchIndexDelayMs = Math.max(0, ms);
     },
     /** Every sync token minted so far for the calendar(s) answers 410 fullSyncRequired. */
     invalidateSyncTokens(email: string, calendarId?: string): void {
@@ -403,6 +422,10 @@ function registerAdmin(app: FastifyInstance, api: GoogleApi): void {
     return { messages: api.messages((req.params as P).email, { label: label ? String(label) : undefined }) };
   });
   app.get('/accounts/:email/drafts', async (req) => ({ drafts: api.drafts((req.params as P).email) }));
+  app.post('/search-index-delay', async (req, reply) => {
+    api.setSearchIndexDelay(Number((body(req) as { ms?: unknown }).ms ?? 0));
+    return reply.code(204).send();
+  });
   app.post('/accounts/:email/drafts/:draftId/send', async (req) => {
     const { email, draftId } = req.params as P;
     return api.sendDraftAsUser(email, draftId);

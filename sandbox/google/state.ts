@@ -107,6 +107,8 @@ export interface StoredMessage {
   rfc822MsgId: string;
   references: string[];
   headers: { name: string; value: string }[];
+  /** When the sandbox stored it (search sees it SEARCH_INDEX_DELAY later; see searchMessages). */
+  storedAt: number;
 }
 
 export interface HistoryRecord {
@@ -151,6 +153,8 @@ export function newEventId(): string {
 export const newHexId = () => randomBytes(8).toString('hex');
 export const newToken = (prefix: string) => `${prefix}${randomBytes(24).toString('base64url')}`;
 
+export const DEFAULT_SEARCH_INDEX_DELAY_MS = 1500;
+
 export class GoogleState {
   accounts = new Map<string, Account>();
   refreshTokens = new Map<string, string>();
@@ -162,8 +166,17 @@ export class GoogleState {
     { email: string; codeChallenge?: string; redirectUri?: string; scope: string }
   >();
   private draftCounter = 0;
+  /**
+   * How long after a message is stored Gmail search (`q`) starts to find it. Nothing in Google's
+   * reference promises that search sees a message as soon as it exists, and users report the
+   * search index lagging while get-by-id is immediate (anthropics/claude-code#82548: "recently
+   * delivered mail is invisible to every search variant, while get_thread / get_message by ID
+   * return it instantly"). Listing by label (`labelIds`, no `q`) and get-by-id are immediate.
+   */
+  searchIndexDelayMs = DEFAULT_SEARCH_INDEX_DELAY_MS;
 
   reset(): void {
+    this.searchIndexDelayMs = DEFAULT_SEARCH_INDEX_DELAY_MS;
     this.accounts.clear();
     this.refreshTokens.clear();
     this.accessTokens.clear();

@@ -104,6 +104,7 @@ export interface DecodedMessage {
   text: string;
   html: string | null;
   internetMessageId: string;
+  conversationId: string;
   changeKey: string;
   markers: Record<string, string>;
   receivedDateTime: string;
@@ -131,6 +132,7 @@ function decode(m: StoredMessage): DecodedMessage {
     text: bodyText(m.body),
     html: m.body.contentType === 'html' ? m.body.content : null,
     internetMessageId: m.internetMessageId,
+    conversationId: m.conversationId,
     changeKey: m.changeKey,
     markers: Object.fromEntries(m.extendedProperties.map((p) => [p.id, p.value])),
     // Graph's message timestamps have second precision.
@@ -353,9 +355,16 @@ export function createAdminApi(store: MicrosoftStore, ops: Operations, ctx: Sand
     messages(email: string, folder?: FolderName) {
       return [...acc(email).messages.values()].filter((m) => !folder || m.folder === folder).map(decode);
     },
-    /** The user presses Send in Outlook. Returns the sent copy. */
-    sendDraft(email: string, id: string) {
-      return decode(ops.sendDraft(acc(email), id));
+    /**
+     * The user presses Send in Outlook. Returns the sent copy (new id, same conversationId).
+     * `newInternetMessageId`: as classic Outlook desktop does (see Operations.sendDraft).
+     */
+    sendDraft(
+      email: string,
+      id: string,
+      opts: { newInternetMessageId?: boolean; dropExtendedProperties?: boolean } = {},
+    ) {
+      return decode(ops.sendDraft(acc(email), id, opts));
     },
     /** The user discards a draft. */
     deleteDraft(email: string, id: string) {
@@ -455,7 +464,11 @@ export function registerAdmin(app: FastifyInstance, api: MicrosoftAdminApi) {
   }));
   app.get<E>(`${p}/accounts/:email/drafts`, async (req) => ({ drafts: api.drafts(req.params.email) }));
   app.post<EI>(`${p}/accounts/:email/drafts/:id/send`, async (req) =>
-    api.sendDraft(req.params.email, req.params.id),
+    api.sendDraft(
+      req.params.email,
+      req.params.id,
+      (req.body ?? {}) as { newInternetMessageId?: boolean; dropExtendedProperties?: boolean },
+    ),
   );
   app.patch<EI>(`${p}/accounts/:email/drafts/:id`, async (req) =>
     api.editDraft(

@@ -349,9 +349,23 @@ export class Operations {
 
   /**
    * POST /me/messages/{id}/send: the draft leaves Drafts and a copy (new id, same
-   * internetMessageId) is saved in Sent Items. https://learn.microsoft.com/en-us/graph/api/message-send
+   * internetMessageId and conversationId) is saved in Sent Items.
+   * https://learn.microsoft.com/en-us/graph/api/message-send ; the item id changes with the folder
+   * ("a separate copy of the message is created in the Sent Items folder",
+   * microsoftgraph/microsoft-graph-docs#6250).
+   *
+   * `opts` are for a send from a mail client rather than the API: classic Outlook desktop gives
+   * the Sent Items copy a NEW internetMessageId (OfficeDev/office-js#2659 "on Outlook Desktop both
+   * these ids change", #6066 "after the item is sent we don't get any results from querying Graph
+   * with the internetMessageId of the draft"; #1244 the same on Mac). `dropExtendedProperties`:
+   * no source says a client drops our extended property (#2659 points to custom properties as the
+   * way that works); it is there to exercise the last fallback (conversation + recipient + time).
    */
-  sendDraft(acc: Account, id: string): StoredMessage {
+  sendDraft(
+    acc: Account,
+    id: string,
+    opts: { newInternetMessageId?: boolean; dropExtendedProperties?: boolean } = {},
+  ): StoredMessage {
     const m = acc.messages.get(id);
     if (!m) throw notFound();
     if (!m.isDraft) throw badRequest('The message has already been sent.', 'ErrorInvalidOperation');
@@ -374,6 +388,10 @@ export class Operations {
       receivedMs: nowMs,
       modifiedMs: nowMs,
       isRead: true,
+      ...(opts.newInternetMessageId
+        ? { internetMessageId: `<${randomBytes(12).toString('hex').toUpperCase()}@sandbox.prod.outlook.com>` }
+        : {}),
+      ...(opts.dropExtendedProperties ? { extendedProperties: [] } : {}),
     });
     // Deliver to recipients who are sandbox accounts too.
     for (const r of [...m.toRecipients, ...m.ccRecipients, ...m.bccRecipients]) {

@@ -70,7 +70,9 @@ export function fixture(sandbox: Sandbox, kind: Kind, who: string): Fixture {
     move: (id, start, minutes) => mb.moveEvent(id, start, minutes),
     cancel: (id) => mb.cancelEvent(id),
     drafts: () => mb.drafts(),
-    sendDraft: (id) => mb.sendDraft(id),
+    // The less forgiving client: Outlook as classic Outlook desktop (a new internetMessageId);
+    // Gmail's composer always sends with Gmail's own Message-ID.
+    sendDraft: (id) => mb.sendDraft(id, { newInternetMessageId: true }),
     receiveMail: (from, subject, at) => mb.receiveMail({ from, subject, at }),
     createdEvents: () => mb.createdEvents(),
   };

@@ -341,12 +341,17 @@ describe('gmail mailbox provider', () => {
     expect(sandbox.google.drafts(EMAIL).map((d) => d.draftId)).toEqual([ref.draftId]);
 
     // A previous attempt whose response was lost (the job died after Gmail stored the draft):
-    // the retried job finds it by marker in one call instead of creating a second one.
+    // the retried job, a second later, finds it by marker instead of creating a second one, although
+    // Gmail search does not hold the draft yet (the sandbox's search index lags 1.5 s by default).
     const first = await clients().c.mailbox.createDraft(draft('once-2'));
     const retry = clients();
     const found = await retry.c.mailbox.findDraftByMarker('once-2');
     expect(found).toEqual(first);
-    expect(retry.calls.filter((x) => !x.includes('/token'))).toEqual(['GET /gmail/v1/users/:userId/drafts']);
+    // drafts.list (no q) + the marker header of each draft read, newest first
+    expect(retry.calls.filter((x) => !x.includes('/token'))).toEqual([
+      'GET /gmail/v1/users/:userId/drafts',
+      'GET /gmail/v1/users/:userId/messages/:id',
+    ]);
     expect(sandbox.google.drafts(EMAIL)).toHaveLength(2);
     expect(await retry.c.mailbox.findDraftByMarker('never-made')).toBeNull();
   });
@@ -355,7 +360,11 @@ describe('gmail mailbox provider', () => {
     const { c, calls } = clients();
     const ref = await c.mailbox.createDraft(draft('s-1'));
     calls.length = 0;
-    expect(await c.mailbox.draftState(ref)).toEqual({ state: 'draft', version: ref.version });
+    expect(await c.mailbox.draftState(ref)).toEqual({
+      state: 'draft',
+      version: ref.version,
+      threadId: ref.threadId,
+    });
     expect(calls).toHaveLength(1);
 
     await sandbox.google.editDraftAsUser(EMAIL, ref.draftId, { text: 'Thank you so much!' });
@@ -366,14 +375,50 @@ describe('gmail mailbox provider', () => {
     expect(updated.draftId).toBe(ref.draftId);
     expect(updated.internetMessageId).toBe(ref.internetMessageId);
 
+    // Sent from Gmail's composer: Gmail's own Message-ID, so the copy is found in the draft's thread.
+    const lookup = { ...updated, madeAfter: new Date(Date.now() - 60_000), to: 'grace@example.org' };
     const sent = await sandbox.google.sendDraftAsUser(EMAIL, ref.draftId);
-    const state = await c.mailbox.draftState(ref);
+    expect(sent.messageId).not.toBe(ref.internetMessageId);
+    calls.length = 0;
+    const state = await c.mailbox.draftState(lookup);
     expect(state).toEqual({ state: 'sent', sentAt: new Date(sent.internalDate) });
+    expect(calls).toHaveLength(2);
 
     const other = await c.mailbox.createDraft(draft('s-2'));
     sandbox.google.deleteDraftAsUser(EMAIL, other.draftId);
     expect(await c.mailbox.draftState(other)).toEqual({ state: 'deleted' });
     await c.mailbox.deleteDraft(other.draftId); // already gone: not an error
+  });
+
+  test('send detection follows a draft the user moved to another thread (new subject), and only its own send', async () => {
+    const { c } = clients();
+    const madeAfter = new Date(Date.now() - 60_000);
+    const ref = await c.mailbox.createDraft(draft('s-3'));
+    expect(ref.threadId).toBeTruthy();
+    await sandbox.google.editDraftAsUser(EMAIL, ref.draftId, { subject: 'Thanks, and one more thing' });
+    const seen = await c.mailbox.draftState({ ...ref, madeAfter });
+    expect(seen.state === 'draft' && seen.threadId).toBeTruthy();
+    expect(seen.state === 'draft' && seen.threadId).not.toBe(ref.threadId);
+    const sent = await sandbox.google.sendDraftAsUser(EMAIL, ref.draftId);
+    const lookup = { ...ref, threadId: seen.state === 'draft' ? seen.threadId : undefined, madeAfter };
+    expect(await c.mailbox.draftState({ ...lookup, to: 'grace@example.org' })).toEqual({
+      state: 'sent',
+      sentAt: new Date(sent.internalDate),
+    });
+    // a copy older than the draft, or to someone else, is not this draft's send
+    expect(await c.mailbox.draftState({ ...lookup, madeAfter: new Date(Date.now() + 60_000) })).toEqual({
+      state: 'deleted',
+    });
+    expect(await c.mailbox.draftState({ ...lookup, to: 'someone@else.org' })).toEqual({ state: 'deleted' });
+  });
+
+  test('the draft link opens the Drafts folder of the account and survives edits', async () => {
+    const { c } = clients();
+    const ref = await c.mailbox.createDraft(draft('l-1'));
+    expect(ref.webLink).toBe(`https://mail.google.com/mail/u/?authuser=${encodeURIComponent(EMAIL)}#drafts`);
+    await sandbox.google.editDraftAsUser(EMAIL, ref.draftId, { text: 'edited' });
+    const updated = await c.mailbox.updateDraft(ref.draftId, draft('l-1', 'Thanks again'));
+    expect(updated.webLink).toBe(ref.webLink);
   });
 
   test('lastMailExchanged: newest sent or received since an instant, drafts excluded; 1 call when none', async () => {

@@ -350,7 +350,8 @@ describe('microsoft provider on the sandbox', () => {
     expect(retried.draftId).toBeTruthy();
 
     const state = await mailbox.draftState(ref);
-    expect(state).toEqual({ state: 'draft', version: ref.version });
+    expect(ref.threadId).toBeTruthy();
+    expect(state).toEqual({ state: 'draft', version: ref.version, threadId: ref.threadId });
     const updated = await mailbox.updateDraft(ref.draftId, { ...draft('thanks-1'), subject: 'Thanks again' });
     expect(updated.version).not.toBe(ref.version);
     sandbox.microsoft.editDraft(EMAIL, ref.draftId, { html: '<p>edited by Ada</p>' });
@@ -367,8 +368,49 @@ describe('microsoft provider on the sandbox', () => {
     calls.length = 0;
     expect(await mailbox.draftState(a)).toEqual({ state: 'sent', sentAt: new Date(sentCopy.sentDateTime!) });
     expect(await mailbox.draftState(b)).toEqual({ state: 'deleted' });
-    expect(graphCalls()).toHaveLength(4);
+    // a: get (404) + the copy by internetMessageId; b: get + internetMessageId + conversation
+    expect(graphCalls()).toHaveLength(5);
     await mailbox.deleteDraft(b.draftId); // already gone: fine
+  });
+
+  test('send detection when the copy has a new internetMessageId (classic Outlook): by marker, then by conversation + recipient + time', async () => {
+    const { mailbox } = clients();
+    const madeAfter = new Date(Date.now() - 60_000);
+    const lookup = (ref: Awaited<ReturnType<typeof mailbox.createDraft>>, marker: string) => ({
+      ...ref,
+      marker,
+      madeAfter,
+      to: 'grace@example.org',
+    });
+    const c = await mailbox.createDraft(draft('classic-c'));
+    const cCopy = sandbox.microsoft.sendDraft(EMAIL, c.draftId, { newInternetMessageId: true });
+    expect(cCopy.internetMessageId).not.toBe(c.internetMessageId);
+    expect(cCopy.conversationId).toBe(c.threadId);
+    calls.length = 0;
+    expect(await mailbox.draftState(lookup(c, 'classic-c'))).toEqual({
+      state: 'sent',
+      sentAt: new Date(cCopy.sentDateTime!),
+    });
+    expect(graphCalls()).toHaveLength(3);
+
+    const d = await mailbox.createDraft(draft('classic-d'));
+    const dCopy = sandbox.microsoft.sendDraft(EMAIL, d.draftId, {
+      newInternetMessageId: true,
+      dropExtendedProperties: true,
+    });
+    calls.length = 0;
+    expect(await mailbox.draftState(lookup(d, 'classic-d'))).toEqual({
+      state: 'sent',
+      sentAt: new Date(dCopy.sentDateTime!),
+    });
+    expect(graphCalls()).toHaveLength(4);
+    // the same conversation, but to someone else or before the draft was made: not its send
+    expect(await mailbox.draftState({ ...lookup(d, 'classic-d'), to: 'someone@else.org' })).toEqual({
+      state: 'deleted',
+    });
+    expect(
+      await mailbox.draftState({ ...lookup(d, 'classic-d'), madeAfter: new Date(Date.now() + 60_000) }),
+    ).toEqual({ state: 'deleted' });
   });
 
   test('lastMailExchanged: latest sent or received, drafts left out', async () => {

@@ -75,8 +75,9 @@ describe('gmail sandbox (real @googleapis/gmail)', () => {
     expect(gone.status).toBe(404);
   });
 
-  test('send removes the draft and adds a SENT message under a new id, findable by rfc822msgid:', async () => {
+  test('send removes the draft and adds a SENT message under a new id, in its thread, findable by rfc822msgid:', async () => {
     const { gmail } = fx.client();
+    fx.sandbox.google.setSearchIndexDelay(0); // the query language, not the index delay (tested below)
     const d = await gmail.users.drafts.create({
       userId: 'me',
       requestBody: {
@@ -93,6 +94,7 @@ describe('gmail sandbox (real @googleapis/gmail)', () => {
     const sent = await gmail.users.drafts.send({ userId: 'me', requestBody: { id: d.data.id! } });
     expect(sent.data.labelIds).toEqual(['SENT']);
     expect(sent.data.id).not.toBe(d.data.message?.id);
+    expect(sent.data.threadId).toBe(d.data.message?.threadId);
     const missing = await errorOf(gmail.users.drafts.get({ userId: 'me', id: d.data.id! }));
     expect(missing.status).toBe(404);
     expect(missing.response?.data.error?.errors?.[0]?.reason).toBe('notFound');
@@ -105,6 +107,7 @@ describe('gmail sandbox (real @googleapis/gmail)', () => {
 
   test('messages.list q: drafts are listed unless excluded; from/to groups, after:, newer_than:, OR', async () => {
     const { gmail } = fx.client();
+    fx.sandbox.google.setSearchIndexDelay(0); // the query language, not the index delay (tested below)
     const g = fx.sandbox.google;
     await g.seedMail(fx.email, {
       direction: 'received',
@@ -164,6 +167,87 @@ describe('gmail sandbox (real @googleapis/gmail)', () => {
     });
     expect(meta.data.payload?.headers).toEqual([{ name: 'From', value: 'grace@example.org' }]);
     expect(Number(meta.data.internalDate)).toBe(new Date(recent.internalDate).getTime());
+  });
+
+  test('search (q) sees a new draft only after the index delay; drafts.list without q, messages.get and threads.get at once', async () => {
+    const { gmail } = fx.client();
+    fx.sandbox.google.setSearchIndexDelay(400);
+    const raw = await mime({
+      to: 'grace@example.org',
+      subject: 'Hi',
+      text: 'b',
+      messageId: '<lag-1@coffee.chat>',
+    });
+    const d = await gmail.users.drafts.create({ userId: 'me', requestBody: { message: { raw } } });
+    const byQuery = () => gmail.users.drafts.list({ userId: 'me', q: 'rfc822msgid:lag-1@coffee.chat' });
+    expect((await byQuery()).data.drafts).toBeUndefined();
+    const listed = await gmail.users.drafts.list({ userId: 'me' });
+    expect(listed.data.drafts?.map((x) => x.id)).toEqual([d.data.id]);
+    const labelled = await gmail.users.messages.list({ userId: 'me', labelIds: ['DRAFT'] });
+    expect(labelled.data.messages?.map((x) => x.id)).toEqual([d.data.message?.id]);
+    const meta = await gmail.users.messages.get({
+      userId: 'me',
+      id: d.data.message!.id!,
+      format: 'metadata',
+      metadataHeaders: ['Message-ID'],
+    });
+    expect(meta.data.payload?.headers).toEqual([{ name: 'Message-ID', value: '<lag-1@coffee.chat>' }]);
+    const thread = await gmail.users.threads.get({
+      userId: 'me',
+      id: d.data.message!.threadId!,
+      format: 'minimal',
+    });
+    expect(thread.data.messages?.map((m) => m.labelIds)).toEqual([['DRAFT']]);
+    await new Promise((r) => setTimeout(r, 450));
+    expect((await byQuery()).data.drafts?.map((x) => x.id)).toEqual([d.data.id]);
+  });
+
+  test("the user sends from Gmail: Gmail's own Message-ID, no X- headers, same thread; a discarded draft takes its thread along", async () => {
+    const { gmail } = fx.client();
+    const g = fx.sandbox.google;
+    const raw = await mime({
+      to: 'grace@example.org',
+      subject: 'Thanks',
+      text: 'b',
+      messageId: '<ours-1@coffee.chat>',
+      headers: { 'X-Coffee-Chat-Key': 'k-9' },
+    });
+    const d = await gmail.users.drafts.create({ userId: 'me', requestBody: { message: { raw } } });
+    const sent = await g.sendDraftAsUser(fx.email, d.data.id!);
+    expect(sent.messageId).toMatch(/^<CA[^@]+@mail\.gmail\.com>$/);
+    expect(sent.headers['x-coffee-chat-key']).toBeUndefined();
+    expect(sent.subject).toBe('Thanks');
+    expect(sent.threadId).toBe(d.data.message?.threadId);
+    const thread = await gmail.users.threads.get({ userId: 'me', id: sent.threadId, format: 'minimal' });
+    expect(thread.data.messages?.map((m) => [m.id, m.labelIds])).toEqual([[sent.id, ['SENT']]]);
+
+    const other = await gmail.users.drafts.create({ userId: 'me', requestBody: { message: { raw } } });
+    g.deleteDraftAsUser(fx.email, other.data.id!);
+    const gone = await errorOf(gmail.users.threads.get({ userId: 'me', id: other.data.message!.threadId! }));
+    expect(gone.status).toBe(404);
+  });
+
+  test('a draft keeps its thread through an API update that names it and a body edit in Gmail; a new subject or no threadId moves it', async () => {
+    const { gmail } = fx.client();
+    const g = fx.sandbox.google;
+    const raw = await mime({ to: 'grace@example.org', subject: 'Thanks', text: 'b' });
+    const d = await gmail.users.drafts.create({ userId: 'me', requestBody: { message: { raw } } });
+    const t0 = d.data.message!.threadId!;
+    const kept = await gmail.users.drafts.update({
+      userId: 'me',
+      id: d.data.id!,
+      requestBody: { message: { raw, threadId: t0 } },
+    });
+    expect(kept.data.message?.threadId).toBe(t0);
+    expect((await g.editDraftAsUser(fx.email, d.data.id!, { text: 'longer' })).threadId).toBe(t0);
+    const moved = await g.editDraftAsUser(fx.email, d.data.id!, { subject: 'Thanks again' });
+    expect(moved.threadId).not.toBe(t0);
+    const unnamed = await gmail.users.drafts.update({
+      userId: 'me',
+      id: d.data.id!,
+      requestBody: { message: { raw } },
+    });
+    expect(unnamed.data.message?.threadId).not.toBe(moved.threadId);
   });
 
   test('history.list returns changes since a historyId, 404 when it is too old', async () => {

@@ -355,8 +355,37 @@ describe('microsoft graph sandbox (real @microsoft/microsoft-graph-client)', () 
       internetMessageId: draft.internetMessageId,
     });
     expect(sent.value[0].id).not.toBe(draft.id);
+    expect(sent.value[0].conversationId).toBe(draft.conversationId);
     const drafts = await graph.api('/me/mailFolders/drafts/messages').get();
     expect(drafts.value).toEqual([]);
+  });
+
+  test('sent from classic Outlook: the Sent Items copy has a new internetMessageId, the same conversationId (and our marker unless dropped)', async () => {
+    const { graph } = fx.client();
+    const m = fx.sandbox.microsoft;
+    const make = (marker: string) =>
+      graph.api('/me/messages').post({
+        subject: 'Thank you, Grace',
+        body: { contentType: 'html', content: '<p>Thanks</p>' },
+        toRecipients: [{ emailAddress: { address: 'grace@example.org' } }],
+        singleValueExtendedProperties: [{ id: MARKER_ID, value: marker }],
+      });
+    const sentItems = (filter: string) =>
+      graph.api('/me/mailFolders/sentitems/messages').filter(encodeURIComponent(filter)).get();
+    const a = await make('classic-a');
+    const copyA = m.sendDraft(fx.email, a.id, { newInternetMessageId: true });
+    expect(copyA.internetMessageId).not.toBe(a.internetMessageId);
+    expect((await sentItems(`internetMessageId eq '${a.internetMessageId}'`)).value).toEqual([]);
+    const byMarker = await sentItems(
+      `singleValueExtendedProperties/any(ep: ep/id eq '${MARKER_ID}' and ep/value eq 'classic-a')`,
+    );
+    expect(byMarker.value.map((x: Json) => x.id)).toEqual([copyA.id]);
+
+    const b = await make('classic-b');
+    const copyB = m.sendDraft(fx.email, b.id, { newInternetMessageId: true, dropExtendedProperties: true });
+    const byConversation = await sentItems(`conversationId eq '${b.conversationId}'`);
+    expect(byConversation.value.map((x: Json) => x.id)).toEqual([copyB.id]);
+    expect(copyB.markers).toEqual({});
   });
 
   test('messages: $search participants/from/to and $filter leave drafts out when asked', async () => {

@@ -76,6 +76,8 @@ export async function createDraft(
     data: { attempts: { increment: 1 } },
   });
   const content = await composeDraft(app, draft);
+  // Before the provider call: a draft made (or still there to be found) by it is not older.
+  const draftedAt = app.now();
   const { ref, found } = await withProvider(app, job, token, draft.account, async ({ mailbox }) => {
     if (attempt.attempts > 1) {
       const existing = await mailbox.findDraftByMarker(key);
@@ -91,6 +93,8 @@ export async function createDraft(
       status: 'created',
       providerDraftId: ref.draftId,
       internetMessageId: ref.internetMessageId,
+      threadId: ref.threadId ?? null,
+      draftedAt,
       version: ref.version,
       webLink: ref.webLink ?? null,
       subject: content.subject,

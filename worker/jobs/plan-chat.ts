@@ -105,6 +105,8 @@ async function planChatLocked(app: App, chatId: string): Promise<PlanResult> {
               lastError: null,
               providerDraftId: null,
               internetMessageId: null,
+              threadId: null,
+              draftedAt: null,
               version: null,
             },
           });

@@ -4,6 +4,7 @@
 import type { Job } from 'bullmq';
 import type { App } from '../app.ts';
 import { composeDraft, contentHash } from '../core/compose-draft.ts';
+import { draftLookup } from '../core/draft-lookup.ts';
 import { jobSchemas } from '../queues/queues.ts';
 import { withProvider } from '../provider-policy.ts';
 
@@ -17,7 +18,8 @@ export async function refreshDraft(app: App, key: string, job?: Job, token?: str
     where: { idempotencyKey: key },
     include: { account: true, user: true, contact: true, chat: { include: { contact: true } } },
   });
-  if (!draft || draft.status !== 'created' || !draft.providerDraftId || !draft.internetMessageId) {
+  const lookup = draft && draftLookup(draft, draft.contact?.email);
+  if (!draft || draft.status !== 'created' || !lookup) {
     return { key, outcome: 'skipped' };
   }
   if (draft.chat?.status === 'cancelled') return { key, outcome: 'skipped', why: 'chat cancelled' };
@@ -31,16 +33,10 @@ export async function refreshDraft(app: App, key: string, job?: Job, token?: str
       const ref = await mailbox.updateDraftIfUnchanged(draft.providerDraftId!, draft.version, input);
       if (ref) return { outcome: 'updated', ref } as const;
       // Refused: find out why (edited, sent or gone) only on this rare path.
-      const state = await mailbox.draftState({
-        draftId: draft.providerDraftId!,
-        internetMessageId: draft.internetMessageId!,
-      });
+      const state = await mailbox.draftState(lookup);
       return { outcome: state.state === 'draft' ? 'edited' : state.state } as const;
     }
-    const state = await mailbox.draftState({
-      draftId: draft.providerDraftId!,
-      internetMessageId: draft.internetMessageId!,
-    });
+    const state = await mailbox.draftState(lookup);
     if (state.state !== 'draft') return { outcome: state.state } as const;
     if (state.version !== draft.version) return { outcome: 'edited' } as const;
     const ref = await mailbox.updateDraft(draft.providerDraftId!, input);
@@ -52,6 +48,8 @@ export async function refreshDraft(app: App, key: string, job?: Job, token?: str
       data: {
         providerDraftId: result.ref.draftId,
         internetMessageId: result.ref.internetMessageId,
+        // Gmail: an update may start a new thread (we do not name the old one)
+        threadId: result.ref.threadId ?? draft.threadId,
         version: result.ref.version,
         webLink: result.ref.webLink ?? draft.webLink,
         subject: content.subject,

@@ -7,6 +7,7 @@ import type { App } from '../app.ts';
 import { withProvider } from '../provider-policy.ts';
 import { jobSchemas } from '../queues/queues.ts';
 import { withLock } from '../core/locks.ts';
+import { draftLookup } from '../core/draft-lookup.ts';
 
 export async function retractChatJob(
   app: App,
@@ -26,7 +27,7 @@ async function retractLocked(app: App, chatId: string, job?: Job, token?: string
     where: { id: chatId },
     include: {
       account: true,
-      drafts: { where: { status: 'created' } },
+      drafts: { where: { status: 'created' }, include: { contact: { select: { email: true } } } },
       entries: { where: { deleted: false } },
     },
   });
@@ -36,13 +37,11 @@ async function retractLocked(app: App, chatId: string, job?: Job, token?: string
   const retracted: string[] = [];
   await withProvider(app, job, token, chat.account, async ({ mailbox, calendar }) => {
     for (const d of chat.drafts) {
-      if (!d.providerDraftId || !d.internetMessageId) continue;
-      const state = await mailbox.draftState({
-        draftId: d.providerDraftId,
-        internetMessageId: d.internetMessageId,
-      });
+      const lookup = draftLookup(d, d.contact?.email);
+      if (!lookup) continue;
+      const state = await mailbox.draftState(lookup);
       if (state.state === 'draft' && state.version === d.version) {
-        await mailbox.deleteDraft(d.providerDraftId);
+        await mailbox.deleteDraft(lookup.draftId);
         await app.prisma.draft.update({
           where: { id: d.id },
           data: { status: 'set_aside', lastError: 'chat cancelled' },

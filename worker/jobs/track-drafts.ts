@@ -4,6 +4,7 @@
 import type { Job } from 'bullmq';
 import type { App } from '../app.ts';
 import { reanchorCheckIn } from '../core/check-in-plans.ts';
+import { draftLookup } from '../core/draft-lookup.ts';
 import { requestContactPlan } from '../core/request-plan.ts';
 import { jobSchemas } from '../queues/queues.ts';
 import { withProvider } from '../provider-policy.ts';
@@ -15,17 +16,25 @@ export async function trackDraftsJob(app: App, job: Job | undefined, token?: str
 
 export async function trackDrafts(app: App, accountId: string, job?: Job, token?: string) {
   const account = await app.prisma.account.findUniqueOrThrow({ where: { id: accountId } });
-  const drafts = await app.prisma.draft.findMany({ where: { accountId, status: 'created' } });
+  const drafts = await app.prisma.draft.findMany({
+    where: { accountId, status: 'created' },
+    include: { contact: { select: { email: true } } },
+  });
   const counts = { checked: drafts.length, sent: 0, deleted: 0 };
   if (drafts.length === 0 || account.status !== 'active') return counts;
   await withProvider(app, job, token, account, async ({ mailbox }) => {
     for (const d of drafts) {
-      if (!d.providerDraftId || !d.internetMessageId) continue;
-      const state = await mailbox.draftState({
-        draftId: d.providerDraftId,
-        internetMessageId: d.internetMessageId,
-      });
-      if (state.state === 'draft') continue;
+      const lookup = draftLookup(d, d.contact?.email);
+      if (!lookup) continue;
+      const state = await mailbox.draftState(lookup);
+      if (state.state === 'draft') {
+        // A draft whose subject the user edits moves to another thread (Gmail) or conversation
+        // (Outlook): follow it, the sent copy will be there.
+        if (state.threadId && state.threadId !== d.threadId) {
+          await app.prisma.draft.update({ where: { id: d.id }, data: { threadId: state.threadId } });
+        }
+        continue;
+      }
       if (state.state === 'sent') {
         counts.sent += 1;
         await app.prisma.draft.update({

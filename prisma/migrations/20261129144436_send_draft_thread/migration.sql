@@ -1,0 +1,3 @@
+-- AlterTable
+ALTER TABLE "Draft" ADD COLUMN     "draftedAt" TIMESTAMPTZ(3),
+ADD COLUMN     "threadId" TEXT;
