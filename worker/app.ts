@@ -1,6 +1,6 @@
 // The worker's context: configuration, database, queues, provider factory, logger and clock.
 // Jobs, CLI commands and the review page all receive one of these.
-import { Redis } from 'ioredis';
+import type { Cluster, Redis } from 'ioredis';
 import type { Logger } from 'pino';
 import type { Config } from './config.ts';
 import { config as loadConfig } from './config.ts';
@@ -8,7 +8,7 @@ import { openDatabase, type Db } from './db/client.ts';
 import type { PrismaClient } from './db/generated/client.ts';
 import { logger as rootLogger } from './logger.ts';
 import { addStateGauges, createMetrics, type Metrics } from './metrics.ts';
-import { redisConnection } from './queues/connection.ts';
+import { lockClient, queueConnection, queuePrefix } from './queues/connection.ts';
 import { closeQueues, createQueues, type Queues } from './queues/queues.ts';
 import type { Policy } from './pipeline/types.ts';
 import type { ProviderFactory } from './providers.ts';
@@ -18,8 +18,8 @@ export interface App {
   db: Db;
   prisma: PrismaClient;
   queues: Queues;
-  /** A plain Redis connection for locks (BullMQ keeps its own). */
-  redis: Redis;
+  /** A plain Redis connection for locks (BullMQ keeps its own); a Cluster on REDIS_CLUSTER_NODES. */
+  redis: Redis | Cluster;
   providers: ProviderFactory;
   log: Logger;
   now: () => Date;
@@ -58,8 +58,9 @@ export async function createApp(opts: CreateAppOptions = {}): Promise<App> {
       migrate: config.DATABASE_URL ? 'check' : true,
     }));
   const log = opts.log ?? rootLogger();
-  const queues = createQueues(redisConnection(config.REDIS_URL), config.QUEUE_PREFIX);
-  const redis = new Redis(config.REDIS_URL, { maxRetriesPerRequest: 3, lazyConnect: true });
+  const bull = queueConnection(config);
+  const queues = createQueues(bull.connection, queuePrefix(config));
+  const redis = lockClient(config);
   // Connection errors are reported once, clearly, by whoever needs Redis (the CLI's check, the
   // worker's own 'error' log); without listeners every reconnect attempt prints a stack trace.
   const quiet = (what: string) => (err: Error) =>
@@ -92,6 +93,7 @@ export async function createApp(opts: CreateAppOptions = {}): Promise<App> {
     metrics,
     close: async () => {
       await closeQueues(queues);
+      bull.disconnect();
       redis.disconnect();
       if (!opts.db) await db.close();
     },

@@ -99,6 +99,34 @@ export const configSchema = z.object({
     .string()
     .default('redis://127.0.0.1:6379')
     .refine((v) => /^rediss?:\/\//.test(v), { message: 'REDIS_URL must be a redis:// or rediss:// URL' }),
+  /**
+   * A Redis Cluster instead of one server: comma-separated seed nodes, `host:port` or
+   * redis[s]://[user:password@]host:port (credentials and TLS of the first apply to all).
+   */
+  REDIS_CLUSTER_NODES: z
+    .string()
+    .optional()
+    .transform((v, ctx) => {
+      if (v === undefined || v.trim() === '') return undefined;
+      const nodes = v
+        .split(',')
+        .map((n) => n.trim())
+        .filter(Boolean)
+        .map((n) => (/^rediss?:\/\//.test(n) ? n : `redis://${n}`));
+      for (const n of nodes) {
+        let ok = false;
+        try {
+          ok = new URL(n).port !== '';
+        } catch {
+          ok = false;
+        }
+        if (!ok) {
+          ctx.addIssue({ code: 'custom', message: `REDIS_CLUSTER_NODES: "${n}" is not host:port` });
+          return z.NEVER;
+        }
+      }
+      return nodes;
+    }),
   /** Redis key prefix of the queues (lets several installations or test runs share one Redis). */
   QUEUE_PREFIX: z
     .string()

@@ -7,7 +7,7 @@
 // close() drains in-flight jobs (the CLI calls it on SIGTERM/SIGINT).
 import { DelayedError, UnrecoverableError, Worker, type Job } from 'bullmq';
 import type { App } from './app.ts';
-import { redisConnection } from './queues/connection.ts';
+import { queueConnection, queuePrefix } from './queues/connection.ts';
 import { QUEUE_NAMES, type JobName, type QueueName } from './queues/queues.ts';
 import { syncAccountJob } from './jobs/sync-account.ts';
 import { trackDraftsJob } from './jobs/track-drafts.ts';
@@ -52,7 +52,7 @@ export async function startWorker(
   app: App,
   opts: { concurrency?: Partial<Record<QueueName, number>> } = {},
 ): Promise<RunningWorker> {
-  const connection = redisConnection(app.config.REDIS_URL);
+  const { connection, disconnect } = queueConnection(app.config);
   const workers = QUEUE_NAMES.map(
     (queue) =>
       new Worker(
@@ -81,7 +81,7 @@ export async function startWorker(
         },
         {
           connection,
-          prefix: app.config.QUEUE_PREFIX,
+          prefix: queuePrefix(app.config),
           concurrency: opts.concurrency?.[queue] ?? CONCURRENCY[queue],
           // A crashed worker's jobs come back within ~20 s rather than BullMQ's default ~30-60 s.
           lockDuration: 20_000,
@@ -104,6 +104,7 @@ export async function startWorker(
     close: async () => {
       clearInterval(watchdog);
       await Promise.all(workers.map((w) => w.close()));
+      disconnect();
     },
   };
 }

@@ -5,6 +5,7 @@
 import { randomUUID } from 'node:crypto';
 import { DelayedError, type Job } from 'bullmq';
 import type { App } from '../app.ts';
+import { queuePrefix } from '../queues/connection.ts';
 
 const RELEASE = `if redis.call('get', KEYS[1]) == ARGV[1] then return redis.call('del', KEYS[1]) else return 0 end`;
 const RENEW = `if redis.call('get', KEYS[1]) == ARGV[1] then return redis.call('pexpire', KEYS[1], ARGV[2]) else return 0 end`;
@@ -17,7 +18,7 @@ export async function withLock<T>(
   fn: () => Promise<T>,
   opts: { ttlMs?: number; waitMs?: number } = {},
 ): Promise<T> {
-  const name = `${app.config.QUEUE_PREFIX}:lock:${key}`;
+  const name = `${queuePrefix(app.config)}:lock:${key}`;
   const mine = randomUUID();
   // Short enough that a crashed holder (kill -9) frees the key quickly; renewed while held.
   const ttl = opts.ttlMs ?? 15_000;
