@@ -25,6 +25,8 @@ export const accountInput = z.object({
   /** Windows zone name, as mailboxSettings reports it ("Tokyo Standard Time"). */
   windowsTimeZone: z.string().optional(),
   refreshToken: z.string().optional(),
+  /** Other SMTP addresses of the mailbox (proxyAddresses `smtp:alias@x`). */
+  aliases: z.array(z.string()).optional(),
 });
 
 const time = z.union([z.string(), z.object({ dateTime: z.string(), timeZone: z.string() })]);

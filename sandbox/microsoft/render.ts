@@ -8,6 +8,7 @@ import {
   type ExtendedProperty,
   type GraphResponse,
   type Instance,
+  isOwnAddress,
   type StoredEvent,
   type StoredMessage,
 } from './store.ts';
@@ -60,9 +61,10 @@ function preview(text: string): string {
 }
 
 function ownResponse(acc: Account, ev: StoredEvent): { response: GraphResponse; time: string } {
-  if (ev.organizer.address.toLowerCase() === acc.email)
-    return { response: 'organizer', time: '0001-01-01T00:00:00Z' };
-  const me = ev.attendees.find((a) => a.emailAddress.address.toLowerCase() === acc.email);
+  // The mailbox answers for every one of its addresses: an invitation sent to an alias is the
+  // user's own (https://learn.microsoft.com/en-us/graph/api/resources/user, proxyAddresses).
+  if (isOwnAddress(acc, ev.organizer.address)) return { response: 'organizer', time: '0001-01-01T00:00:00Z' };
+  const me = ev.attendees.find((a) => isOwnAddress(acc, a.emailAddress.address));
   return me
     ? { response: me.status.response, time: me.status.time }
     : { response: 'none', time: '0001-01-01T00:00:00Z' };
@@ -102,7 +104,7 @@ export function renderEvent(acc: Account, inst: Instance, opts: RenderOptions): 
     sensitivity: 'normal',
     isAllDay: ev.isAllDay,
     isCancelled: ev.isCancelled,
-    isOrganizer: ev.organizer.address.toLowerCase() === acc.email,
+    isOrganizer: isOwnAddress(acc, ev.organizer.address),
     responseRequested: true,
     // Occurrences point at their series; the pattern lives on the master only
     // (https://learn.microsoft.com/en-us/graph/api/resources/event: seriesMasterId, recurrence, type).

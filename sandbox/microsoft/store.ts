@@ -122,6 +122,12 @@ export interface Account {
   userId: string;
   name: string;
   windowsTimeZone: string;
+  /**
+   * Other SMTP addresses of the mailbox (Exchange proxy addresses): mail sent to any of them lands
+   * in this mailbox, and an invitation to one shows that address among the attendees.
+   * https://learn.microsoft.com/en-us/graph/api/resources/user (proxyAddresses)
+   */
+  aliases: string[];
   revoked: boolean;
   /** Bumped to invalidate every delta token issued before. */
   deltaEpoch: number;
@@ -245,6 +251,12 @@ export function instancesInView(ev: StoredEvent, fromMs: number, toMs: number): 
   return [];
 }
 
+/** The mailbox's primary address or one of its aliases. */
+export function isOwnAddress(acc: Account, address: string): boolean {
+  const a = address.toLowerCase();
+  return a === acc.email || acc.aliases.includes(a);
+}
+
 export class MicrosoftStore {
   accounts = new Map<string, Account>();
   /** refresh token -> email (rotated tokens stay valid until revoked, as on the identity platform) */
@@ -269,6 +281,7 @@ export class MicrosoftStore {
     name?: string;
     windowsTimeZone?: string;
     refreshToken?: string;
+    aliases?: string[];
   }): Account {
     const email = input.email.toLowerCase();
     let acc = this.accounts.get(email);
@@ -279,6 +292,7 @@ export class MicrosoftStore {
         userId: randomUUID(),
         name: input.name ?? email.split('@')[0]!,
         windowsTimeZone: input.windowsTimeZone ?? 'UTC',
+        aliases: (input.aliases ?? []).map((x) => x.toLowerCase()),
         revoked: false,
         deltaEpoch: 1,
         seq: 0,
@@ -291,6 +305,7 @@ export class MicrosoftStore {
     } else {
       if (input.name) acc.name = input.name;
       if (input.windowsTimeZone) acc.windowsTimeZone = input.windowsTimeZone;
+      if (input.aliases) acc.aliases = input.aliases.map((x) => x.toLowerCase());
       acc.revoked = false;
     }
     const token = input.refreshToken ?? `M.R3_${randomBytes(24).toString('base64url')}`;
@@ -334,6 +349,11 @@ export class MicrosoftStore {
     ev.seq = ++acc.seq;
     ev.changeKey = newChangeKey();
     ev.modifiedMs = nowMs;
+  }
+
+  /** One of the mailbox's own addresses (primary or alias)? */
+  isOwnAddress(acc: Account, address: string): boolean {
+    return isOwnAddress(acc, address);
   }
 
   findEvent(acc: Account, id: string): StoredEvent | undefined {
