@@ -25,7 +25,8 @@ import {
  * calendarView and GET return full occurrences. Not in the reference pages; reported from live
  * tenants in https://github.com/microsoftgraph/microsoft-graph-docs/issues/7632,
  * https://github.com/microsoftgraph/microsoft-graph-docs/issues/1716 and
- * https://github.com/microsoftgraph/microsoft-graph-docs/issues/22197.
+ * https://github.com/microsoftgraph/microsoft-graph-docs/issues/22197. Those threads show
+ * occurrences; exceptions (type "exception") are served as stubs too, the less forgiving reading.
  */
 function occurrenceStub(full: Record<string, unknown>): Record<string, unknown> {
   return {
@@ -135,7 +136,7 @@ export function registerCalendarRoutes(
     const path = calendarId ? `/me/calendars/${calendarId}/calendarView/delta` : '/me/calendarView/delta';
     const value = slice.map((x) =>
       x.kind === 'changed'
-        ? x.inst.type === 'occurrence'
+        ? x.inst.type === 'occurrence' || x.inst.type === 'exception'
           ? occurrenceStub(renderEvent(acc, x.inst, opts))
           : renderEvent(acc, x.inst, opts)
         : { '@odata.type': '#microsoft.graph.event', id: x.id, '@removed': { reason: 'deleted' } },

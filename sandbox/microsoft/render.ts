@@ -82,8 +82,25 @@ function eventTime(ms: number, ev: StoredEvent, which: 'start' | 'end', opts: Re
 }
 
 export function renderEvent(acc: Account, inst: Instance, opts: RenderOptions): Record<string, unknown> {
-  const ev = inst.event;
-  const isOcc = inst.type === 'occurrence';
+  const series = inst.event;
+  const isOcc = inst.type === 'occurrence' || inst.type === 'exception';
+  // An exception is its series with its own changes (cancelled, or answered on its own).
+  const exc = inst.type === 'exception' ? series.exceptions?.get(inst.id) : undefined;
+  const ev: StoredEvent = exc
+    ? {
+        ...series,
+        changeKey: exc.changeKey,
+        modifiedMs: exc.modifiedMs,
+        isCancelled: exc.isCancelled ?? series.isCancelled,
+        attendees: exc.response
+          ? series.attendees.map((a) =>
+              isOwnAddress(acc, a.emailAddress.address)
+                ? { ...a, status: { response: exc.response!, time: isoUtc(exc.modifiedMs) } }
+                : a,
+            )
+          : series.attendees,
+      }
+    : series;
   const out: Record<string, unknown> = {
     '@odata.etag': `W/"${ev.changeKey}"`,
     id: inst.id,

@@ -73,8 +73,23 @@ export interface StoredEvent {
   extendedProperties: ExtendedProperty[];
   /** Set once deleted: a tombstone kept for delta rounds. */
   deleted: boolean;
+  /**
+   * Occurrences of this series changed on their own (exceptions), by occurrence id: cancelled by
+   * the organizer, or answered on their own by the user.
+   * https://learn.microsoft.com/en-us/graph/api/resources/event (type: exception)
+   */
+  exceptions?: Map<string, OccurrenceException>;
   /** Who made it: the admin API (seeded, "the user's calendar") or a Graph client. */
   origin: 'admin' | 'graph';
+}
+
+export interface OccurrenceException {
+  isCancelled?: boolean;
+  /** The user's own answer to this occurrence. */
+  response?: GraphResponse;
+  seq: number;
+  changeKey: string;
+  modifiedMs: number;
 }
 
 export type FolderName = 'drafts' | 'sentitems' | 'inbox';
@@ -165,7 +180,7 @@ export function parseOccurrenceId(id: string): { masterId: string; date: string 
 export interface Instance {
   event: StoredEvent;
   id: string;
-  type: 'singleInstance' | 'occurrence' | 'seriesMaster';
+  type: 'singleInstance' | 'occurrence' | 'exception' | 'seriesMaster';
   startMs: number;
   endMs: number;
 }
@@ -226,10 +241,11 @@ export function expandSeries(ev: StoredEvent, fromMs: number, toMs: number): Ins
     const s = start.toMillis();
     const e = s + duration;
     if (e > fromMs && s < toMs) {
+      const id = occurrenceId(ev.id, day.toISODate()!);
       out.push({
         event: ev,
-        id: occurrenceId(ev.id, day.toISODate()!),
-        type: 'occurrence',
+        id,
+        type: ev.exceptions?.has(id) ? 'exception' : 'occurrence',
         startMs: s,
         endMs: e,
       });

@@ -232,6 +232,43 @@ describe('microsoft provider on the sandbox', () => {
     expect(inc.changed.map((e) => e.status)).toEqual(['cancelled', 'cancelled']);
   });
 
+  test('an occurrence declined or cancelled on its own (an exception) is read once; its siblings keep the master', async () => {
+    sandbox.microsoft.addEvent(EMAIL, {
+      subject: 'Coffee chat #coffeechat',
+      start: '2030-01-07T10:00:00Z',
+      end: '2030-01-07T10:30:00Z',
+      recurrence: { frequency: 'weekly', count: 3 },
+      organizer: { email: 'grace@example.org' },
+      attendees: [
+        { email: 'grace@example.org', response: 'organizer' },
+        { email: EMAIL, response: 'accepted' },
+      ],
+    });
+    const { calendar } = clients();
+    const full = await calendar.syncCalendar(calendarId, null, WINDOW);
+    const [a, b, c] = full.changed.map((e) => e.providerEventId);
+    sandbox.microsoft.changeOccurrence(EMAIL, b!, { response: 'declined' });
+    sandbox.microsoft.changeOccurrence(EMAIL, c!, { isCancelled: true });
+    calls.length = 0;
+    const inc = await calendar.syncCalendar(calendarId, full.cursor, WINDOW);
+    const own = (id: string) => inc.changed.find((e) => e.providerEventId === id)!;
+    expect(inc.changed.map((e) => e.providerEventId)).toEqual([b, c]);
+    expect(own(b!).attendees.find((x) => x.self)?.response).toBe('declined');
+    expect(own(b!).status).toBe('confirmed');
+    expect(own(c!).status).toBe('cancelled');
+    // delta, the master once, each exception once
+    expect(graphCalls()).toEqual([
+      'GET /me/calendars/{id}/calendarView/delta',
+      'GET /me/events/{id}',
+      'GET /me/events/{id}',
+      'GET /me/events/{id}',
+    ]);
+    const again = await calendar.syncCalendar(calendarId, null, WINDOW);
+    expect(again.changed.find((e) => e.providerEventId === a)?.attendees.find((x) => x.self)?.response).toBe(
+      'accepted',
+    );
+  });
+
   test('every address of the mailbox is the user: an invitation to an alias has one other person', async () => {
     sandbox.microsoft.seedAccount({ email: EMAIL, aliases: ['ada.l@contoso.example'] });
     sandbox.microsoft.addEvent(EMAIL, {

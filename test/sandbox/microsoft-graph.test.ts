@@ -241,6 +241,43 @@ describe('microsoft graph sandbox (real @microsoft/microsoft-graph-client)', () 
     });
   });
 
+  test('an occurrence changed on its own is an exception: delta reports it alone (a stub), GET gives its own state', async () => {
+    const series = fx.sandbox.microsoft.addEvent(fx.email, {
+      subject: 'Weekly coffee',
+      start: '2030-01-07T10:00:00Z',
+      end: '2030-01-07T10:30:00Z',
+      timeZone: 'UTC',
+      recurrence: { frequency: 'weekly', count: 3 },
+      organizer: { email: 'grace@example.org' },
+      attendees: [
+        { email: 'grace@example.org', response: 'organizer' },
+        { email: fx.email, response: 'accepted' },
+      ],
+    });
+    const { graph } = fx.client();
+    const first = await graph.api('/me/calendarView/delta').query(WINDOW).get();
+    const [, second, third] = first.value.map((o: { id: string }) => o.id);
+    fx.sandbox.microsoft.changeOccurrence(fx.email, second, { response: 'declined' });
+    fx.sandbox.microsoft.changeOccurrence(fx.email, third, { isCancelled: true });
+    const next = await graph.api(first['@odata.deltaLink']).get();
+    expect(next.value.map((o: { id: string; type: string }) => [o.id, o.type])).toEqual([
+      [second, 'exception'],
+      [third, 'exception'],
+    ]);
+    expect(next.value[0].responseStatus).toBeUndefined();
+    expect(await graph.api(`/me/events/${second}`).get()).toMatchObject({
+      type: 'exception',
+      seriesMasterId: series.id,
+      isCancelled: false,
+      responseStatus: { response: 'declined' },
+    });
+    expect(await graph.api(`/me/events/${third}`).get()).toMatchObject({ isCancelled: true });
+    expect(await graph.api(`/me/events/${series.id}`).get()).toMatchObject({
+      isCancelled: false,
+      responseStatus: { response: 'accepted' },
+    });
+  });
+
   test('events: create with Teams meeting and an extended property, find it by $filter, $expand it, patch, delete', async () => {
     const { graph } = fx.client();
     const created = await graph.api('/me/events').post({
