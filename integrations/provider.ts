@@ -93,8 +93,21 @@ export interface SyncPage {
   removed: string[];
   /** The cursor to store for the next incremental sync (Google syncToken / Graph deltaLink). */
   cursor: string;
-  /** True when this was a full sync (no cursor given). */
+  /** True when this was a full sync (no cursor given, or the provider started a new round). */
   full: boolean;
+  /**
+   * The window the changes were tracked in. A removal counts only for a stored event whose start
+   * lies inside it: Graph's `@removed` also means "changed outside the window"
+   * (https://learn.microsoft.com/en-us/graph/api/event-delta). Absent: every removal counts.
+   */
+  window?: SyncWindow;
+  /**
+   * Set when `changed` lists EVERY event of the calendar in this window (a full round): a stored
+   * event starting inside it that is neither in `changed` nor in `removed` is gone. A full round
+   * lists only what exists now, so this is the only way a deletion made while no cursor was held
+   * (window roll, refused cursor) is seen.
+   */
+  fullWindow?: SyncWindow;
   /** How many provider HTTP calls the sync took (for the benchmark and logs). */
   calls: number;
 }

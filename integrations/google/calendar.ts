@@ -21,6 +21,27 @@ import { conferenceUrl, rruleFrequency, toNeutralEvent } from './neutral-event.t
 import { stopChannel, watchEvents } from './push.ts';
 import type { GoogleSession } from './session.ts';
 
+/** Sync the window in full again once the asked window ends this far past the last full sync's. */
+const WINDOW_ROLL_MS = 7 * 86_400_000;
+
+/** Our cursor: Google's sync token plus the end of the window of the full sync it came from. */
+function parseCursor(cursor: string): { syncToken: string; windowEnd?: number } {
+  if (cursor.startsWith('{')) {
+    try {
+      const c = JSON.parse(cursor) as { syncToken?: unknown; windowEnd?: unknown };
+      if (typeof c.syncToken === 'string')
+        return {
+          syncToken: c.syncToken,
+          ...(typeof c.windowEnd === 'number' ? { windowEnd: c.windowEnd } : {}),
+        };
+    } catch {
+      // fall through
+    }
+    throw new ProviderError('google', 'cursor_expired', 'Google calendar sync: unreadable sync cursor');
+  }
+  return { syncToken: cursor };
+}
+
 /** Name of the private extended property holding our idempotency marker. */
 export const MARKER_PROPERTY = MARKER_KEY;
 const PAGE_SIZE = 250;
@@ -63,6 +84,28 @@ export class GoogleCalendarProvider implements CalendarProvider {
   }
 
   async syncCalendar(calendarId: string, cursor: string | null, window: SyncWindow): Promise<SyncPage> {
+    // Incremental sync only reports events modified since the token ("Incremental sync lets you
+    // retrieve all the resources that have been modified since the last sync request",
+    // https://developers.google.com/calendar/api/guides/sync), and the token comes from a full
+    // sync bounded by timeMax. An event that already lay beyond the window then, and does not
+    // change, is never reported as the window rolls forward. So once the asked window ends a week
+    // past the one of the last full sync, sync the window in full again (one full sync per
+    // calendar and week), and let the caller reconcile it. A cursor without its window (older
+    // ones were the bare token) counts as rolled.
+    const stored = cursor ? parseCursor(cursor) : null;
+    const rolled =
+      !stored || stored.windowEnd === undefined || window.to.getTime() - stored.windowEnd > WINDOW_ROLL_MS;
+    const token = rolled ? null : stored!.syncToken;
+    const windowEnd = rolled ? window.to.getTime() : stored!.windowEnd!;
+    const page = await this.syncRound(calendarId, token, window);
+    return {
+      ...page,
+      cursor: JSON.stringify({ syncToken: page.cursor, windowEnd }),
+      ...(token === null ? { fullWindow: window } : {}),
+    };
+  }
+
+  private async syncRound(calendarId: string, cursor: string | null, window: SyncWindow): Promise<SyncPage> {
     const { result, calls } = await this.s.counted(async () => {
       const changed: NeutralEvent[] = [];
       const removed: string[] = [];

@@ -18,11 +18,12 @@ import type {
   WatchOptions,
 } from '../provider.ts';
 import { ProviderError } from '../provider.ts';
+import type { Client } from '@microsoft/microsoft-graph-client';
 import type { GraphHandle } from './graph-client.ts';
 import { COFFEE_CHAT_MARKER_ID, markerFilter } from './markers.ts';
 import { ianaToWindows, windowsToIana } from './time-zones.ts';
 import { deleteSubscription, subscribeToEvents } from './push.ts';
-import { TX_PREFIX, toNeutralEvent } from './neutral-event.ts';
+import { TX_PREFIX, addressesOf, toNeutralEvent, utcMillis } from './neutral-event.ts';
 
 type Json = Record<string, any>; // eslint-disable-line @typescript-eslint/no-explicit-any
 
@@ -32,14 +33,24 @@ const MAX_PAGES = 2000;
 /** Start a new round once the asked window reaches this far past the stored one. */
 const WINDOW_ROLL_MS = 7 * 86_400_000;
 
-/** Our cursor: the deltaLink plus the end of the window it tracks. A bare deltaLink is accepted too. */
-function parseCursor(cursor: string): { deltaLink: string; windowEnd?: number } {
+/**
+ * Our cursor: the deltaLink plus the window its round tracks. A bare deltaLink, or one stored
+ * without its window start (older cursors), is read to its end and then replaced by a new round.
+ */
+interface Cursor {
+  deltaLink: string;
+  windowStart?: number;
+  windowEnd?: number;
+}
+
+function parseCursor(cursor: string): Cursor {
   if (cursor.startsWith('{')) {
     try {
-      const c = JSON.parse(cursor) as { deltaLink?: unknown; windowEnd?: unknown };
+      const c = JSON.parse(cursor) as { deltaLink?: unknown; windowStart?: unknown; windowEnd?: unknown };
       if (typeof c.deltaLink === 'string')
         return {
           deltaLink: c.deltaLink,
+          ...(typeof c.windowStart === 'number' ? { windowStart: c.windowStart } : {}),
           ...(typeof c.windowEnd === 'number' ? { windowEnd: c.windowEnd } : {}),
         };
     } catch {
@@ -53,6 +64,22 @@ function parseCursor(cursor: string): { deltaLink: string; windowEnd?: number } 
   }
   return { deltaLink: cursor };
 }
+
+/** One delta round read to its deltaLink: entries in page order (a later entry for an id wins). */
+interface Round {
+  changed: Map<string, Json>;
+  removed: Set<string>;
+  deltaLink: string;
+  calls: number;
+}
+
+/** The fields of an occurrence that delta leaves out (it sends stubs) and the master holds. */
+const MASTER_FIELDS =
+  'id,type,recurrence,subject,body,attendees,organizer,onlineMeeting,location,' +
+  'responseStatus,isCancelled,isAllDay,originalStartTimeZone,isOrganizer';
+/** An exception (one occurrence changed on its own) differs from its master: read it itself. */
+const EXCEPTION_FIELDS = `${MASTER_FIELDS},seriesMasterId,start,end,iCalUId,webLink,lastModifiedDateTime,transactionId`;
+
 // UTC times, plain-text bodies (Graph converts HTML itself), pages of 50.
 // https://learn.microsoft.com/en-us/graph/api/event-get#request-headers
 const PREFER = `outlook.timezone="UTC", outlook.body-content-type="text", odata.maxpagesize=${PAGE_SIZE}`;
@@ -67,8 +94,9 @@ export class MicrosoftCalendar implements CalendarProvider {
   /** https://learn.microsoft.com/en-us/graph/api/user-get + user-get-mailboxsettings (Windows zone). */
   async getProfile(): Promise<AccountProfile> {
     const me = await this.graph.call('profile', (c) =>
-      c.api('/me').select('displayName,mail,userPrincipalName').get(),
+      c.api('/me').select('displayName,mail,userPrincipalName,proxyAddresses').get(),
     );
+    this.selfAddresses = Promise.resolve(addressesOf(me, this.accountEmail()));
     const settings = await this.graph.call('mailbox settings', (c) => c.api('/me/mailboxSettings').get());
     const email = String(me.mail ?? me.userPrincipalName ?? '').toLowerCase();
     return {
@@ -100,50 +128,44 @@ export class MicrosoftCalendar implements CalendarProvider {
     }
   }
 
-  async syncCalendar(calendarId: string, cursor: string | null, window: SyncWindow): Promise<SyncPage> {
-    // A delta token keeps the window of its first request, while the caller's window rolls forward
-    // with time: once the stored window ends a week before the asked one, start a new round (a
-    // full sync of the new window) so events far ahead are not missed.
-    const stored = cursor ? parseCursor(cursor) : null;
-    const rolled = stored?.windowEnd !== undefined && window.to.getTime() - stored.windowEnd > WINDOW_ROLL_MS;
-    const full = !stored || rolled;
-    const windowEnd = full ? window.to.getTime() : stored!.windowEnd;
-    let calls = 0;
-    // In page order: a later entry for the same id wins (changed, then removed, or the reverse).
-    const changedById = new Map<string, Json>();
+  /**
+   * The mailbox's own addresses: `mail`, `userPrincipalName` and every `proxyAddresses` entry
+   * ("SMTP:primary@x", "smtp:alias@x"), https://learn.microsoft.com/en-us/graph/api/resources/user.
+   * An invitation sent to an alias names the alias among the attendees. Read once per client, and
+   * only when a sync has events to convert.
+   */
+  private selfAddresses: Promise<string[]> | null = null;
+  private ownAddresses(): Promise<string[]> {
+    this.selfAddresses ??= this.graph
+      .call('profile', (c) => c.api('/me').select('mail,userPrincipalName,proxyAddresses').get())
+      .then((me: Json) => addressesOf(me, this.accountEmail()))
+      .catch((e: unknown) => {
+        this.selfAddresses = null;
+        throw e;
+      });
+    return this.selfAddresses;
+  }
+
+  /** Reads a delta round from its first request (or a stored deltaLink) to its deltaLink. */
+  private async readRound(first: (c: Client) => Promise<Json>): Promise<Round> {
+    const changed = new Map<string, Json>();
     const removed = new Set<string>();
-    let deltaLink: string;
-    let page: Json;
-    if (full) {
-      page = await this.graph.call('calendar delta', (c) =>
-        c
-          .api(`/me/calendars/${calendarId}/calendarView/delta`)
-          .query({ startDateTime: window.from.toISOString(), endDateTime: window.to.toISOString() })
-          .header('Prefer', PREFER)
-          .get(),
-      );
-    } else {
-      const link = stored!.deltaLink;
-      page = await this.graph.call('calendar delta', (c) => c.api(link).header('Prefer', PREFER).get());
-    }
-    calls++;
+    let page: Json = await this.graph.call('calendar delta', first);
+    let calls = 1;
     for (let pages = 1; ; pages++) {
       for (const item of page.value ?? []) {
         const id = String(item.id);
         if (item['@removed']) {
-          changedById.delete(id);
+          changed.delete(id);
           removed.add(id);
         } else {
           removed.delete(id);
-          changedById.set(id, item);
+          changed.set(id, item);
         }
       }
       const next: string | undefined = page['@odata.nextLink'];
       const delta: string | undefined = page['@odata.deltaLink'];
-      if (delta) {
-        deltaLink = delta;
-        break;
-      }
+      if (delta) return { changed, removed, deltaLink: delta, calls };
       if (!next || pages >= MAX_PAGES) {
         throw new ProviderError(
           'microsoft',
@@ -154,47 +176,122 @@ export class MicrosoftCalendar implements CalendarProvider {
       page = await this.graph.call('calendar delta', (c) => c.api(next).header('Prefer', PREFER).get());
       calls++;
     }
-    const changed = [...changedById.values()];
+  }
 
-    // Series masters, once per series and only for occurrences (their recurrence is on the master).
-    const masters = new Map<string, Json | null>();
-    for (const ev of changed) {
-      const mid = ev.seriesMasterId;
-      if (!mid || masters.has(mid) || ev.recurrence) continue;
+  async syncCalendar(calendarId: string, cursor: string | null, window: SyncWindow): Promise<SyncPage> {
+    // A delta round keeps the window of its first request, while the caller's window rolls forward
+    // with time: once the stored window ends a week before the asked one, start a new round (a
+    // full sync of the new window) so events far ahead are not missed. The old round is read to
+    // its end first: a new round's pages list only what exists now, never what was deleted
+    // (https://learn.microsoft.com/en-us/graph/delta-query-events), so its deletions would be lost.
+    const stored = cursor ? parseCursor(cursor) : null;
+    const storedWindow =
+      stored?.windowStart !== undefined && stored.windowEnd !== undefined
+        ? { from: new Date(stored.windowStart), to: new Date(stored.windowEnd) }
+        : null;
+    const full = !storedWindow || window.to.getTime() - storedWindow.to.getTime() > WINDOW_ROLL_MS;
+    let calls = 0;
+    let changed = new Map<string, Json>();
+    let removed = new Set<string>();
+    let deltaLink = '';
+    let tracked: SyncWindow = storedWindow ?? window;
+    if (stored) {
+      const link = stored.deltaLink;
+      const old = await this.readRound((c) => c.api(link).header('Prefer', PREFER).get());
+      ({ changed, removed, deltaLink } = old);
+      calls += old.calls;
+    }
+    if (full) {
+      const round = await this.readRound((c) =>
+        c
+          .api(`/me/calendars/${calendarId}/calendarView/delta`)
+          .query({ startDateTime: window.from.toISOString(), endDateTime: window.to.toISOString() })
+          .header('Prefer', PREFER)
+          .get(),
+      );
+      calls += round.calls;
+      // The new round is the later truth. What the old one reported inside the new window must
+      // have come back in it; outside, the old round's word stands.
+      const inNew = (ev: Json) => {
+        const start = utcMillis(ev.start);
+        return start !== null && start >= window.from.getTime() && start < window.to.getTime();
+      };
+      for (const [id, ev] of changed) if (!round.changed.has(id) && inNew(ev)) changed.delete(id);
+      for (const [id, ev] of round.changed) {
+        removed.delete(id);
+        changed.set(id, ev);
+      }
+      deltaLink = round.deltaLink;
+      tracked = storedWindow
+        ? {
+            from: new Date(Math.min(storedWindow.from.getTime(), window.from.getTime())),
+            to: new Date(Math.max(storedWindow.to.getTime(), window.to.getTime())),
+          }
+        : window;
+    }
+    const events = [...changed.values()];
+    const fetched = await this.completeOccurrences(events);
+    calls += fetched.calls;
+    if (events.length && !this.selfAddresses) calls++;
+    const self = events.length ? await this.ownAddresses() : [];
+    const page: SyncPage = {
+      changed: fetched.events.map(({ ev, master }) => toNeutralEvent(ev, calendarId, master, self)),
+      removed: [...removed],
+      cursor: JSON.stringify({
+        deltaLink,
+        windowStart: (full ? window : storedWindow!).from.getTime(),
+        windowEnd: (full ? window : storedWindow!).to.getTime(),
+      }),
+      full,
+      // Removals count only for events stored inside the windows these rounds tracked.
+      window: tracked,
+      ...(full ? { fullWindow: window } : {}),
+      calls,
+    };
+    return page;
+  }
+
+  /**
+   * Occurrences come from delta as stubs (id, type, seriesMasterId, start, end:
+   * microsoft-graph-docs#7632, #22197). A plain occurrence is its master at another time, so one
+   * GET of the master per series and sync gives its subject, attendees, responseStatus,
+   * isCancelled, isAllDay and zone. An exception (one occurrence changed, declined or cancelled on
+   * its own) differs from its master: each one delta reports without its own fields is read once
+   * (GET /me/events/{id}); there are few (usually 0 or 1 per incremental sync), fewer calls than
+   * listing the series' instances.
+   */
+  private async completeOccurrences(
+    events: Json[],
+  ): Promise<{ events: { ev: Json; master: Json | null }[]; calls: number }> {
+    let calls = 0;
+    const get = async (id: string, select: string): Promise<Json | null> => {
       try {
-        masters.set(
-          mid,
-          await this.graph.call('series master', (c) =>
-            c
-              .api(`/me/events/${mid}`)
-              .select('id,recurrence,subject,body,attendees,organizer,onlineMeeting,location')
-              .header('Prefer', PREFER)
-              .get(),
-          ),
+        return await this.graph.call('series master', (c) =>
+          c.api(`/me/events/${id}`).select(select).header('Prefer', PREFER).get(),
         );
       } catch (e) {
-        if (e instanceof ProviderError && e.kind === 'not_found') masters.set(mid, null);
-        else throw e;
+        if (e instanceof ProviderError && e.kind === 'not_found') return null;
+        throw e;
       } finally {
         calls++;
       }
-    }
-
-    const events = changed.map((ev) =>
-      toNeutralEvent(
-        ev,
-        calendarId,
-        ev.seriesMasterId ? (masters.get(ev.seriesMasterId) ?? null) : null,
-        this.accountEmail(),
-      ),
-    );
-    return {
-      changed: events,
-      removed: [...removed],
-      cursor: JSON.stringify({ deltaLink, windowEnd }),
-      full,
-      calls,
     };
+    const masters = new Map<string, Json | null>();
+    const out: { ev: Json; master: Json | null }[] = [];
+    for (let ev of events) {
+      const mid: string | undefined = ev.seriesMasterId ?? undefined;
+      if (!mid) {
+        out.push({ ev, master: null });
+        continue;
+      }
+      if (!masters.has(mid)) masters.set(mid, await get(mid, MASTER_FIELDS));
+      if (ev.type === 'exception' && ev.responseStatus === undefined) {
+        const own = await get(String(ev.id), EXCEPTION_FIELDS);
+        if (own) ev = { ...own, ...ev };
+      }
+      out.push({ ev, master: masters.get(mid) ?? null });
+    }
+    return { events: out, calls };
   }
 
   private body(event: NewEvent): Json {

@@ -40,6 +40,30 @@ function toUtc(v: { dateTime?: string; timeZone?: string } | undefined): string 
   return dt.isValid ? dt.toUTC().toISO({ suppressMilliseconds: true }) : null;
 }
 
+/** A Graph dateTimeTimeZone as epoch milliseconds, or null. */
+export function utcMillis(v: { dateTime?: string; timeZone?: string } | undefined): number | null {
+  const utc = toUtc(v);
+  return utc ? Date.parse(utc) : null;
+}
+
+/**
+ * Every address of the mailbox, lower-cased: `mail`, `userPrincipalName` and the SMTP entries of
+ * `proxyAddresses` ("SMTP:primary@x" / "smtp:alias@x"; other types such as "SIP:" or "X500:" are not
+ * mail addresses). https://learn.microsoft.com/en-us/graph/api/resources/user
+ */
+export function addressesOf(
+  me: { mail?: unknown; userPrincipalName?: unknown; proxyAddresses?: unknown },
+  accountEmail: string,
+): string[] {
+  const out = new Set<string>([accountEmail.toLowerCase()]);
+  for (const v of [me.mail, me.userPrincipalName]) if (typeof v === 'string' && v) out.add(v.toLowerCase());
+  for (const p of Array.isArray(me.proxyAddresses) ? me.proxyAddresses : []) {
+    const m = /^smtp:(.+)$/i.exec(String(p));
+    if (m) out.add(m[1]!.trim().toLowerCase());
+  }
+  return [...out];
+}
+
 function eventTime(v: Json | undefined, allDay: boolean, zone: string | null): EventTime {
   if (allDay) return { kind: 'allDay', date: String(v?.dateTime ?? '').slice(0, 10) };
   const utc = toUtc(v);
@@ -56,18 +80,20 @@ export function toNeutralEvent(
   ev: Json,
   calendarId: string,
   master: Json | null,
-  accountEmail: string,
+  selfAddresses: string[],
 ): NeutralEvent {
-  const me = accountEmail.toLowerCase();
-  // Occurrences may come thin: take missing content from the series master.
+  const mine = new Set(selfAddresses.map((a) => a.toLowerCase()));
+  const isMe = (address: string) => mine.has(address.trim().toLowerCase());
+  // Occurrences come from delta as stubs (id, type, seriesMasterId, start, end): everything else,
+  // the user's response, cancellation, all-day flag and zone included, is the series master's.
   const src = (k: string) => (ev[k] !== undefined && ev[k] !== null ? ev[k] : master?.[k]);
   const organizerAddr: string | undefined = src('organizer')?.emailAddress?.address;
-  const zone = windowsToIana(ev.originalStartTimeZone);
-  const allDay = ev.isAllDay === true;
-  const ownResponse: ResponseStatus = RESPONSE[ev.responseStatus?.response ?? 'none'] ?? 'unknown';
+  const zone = windowsToIana(src('originalStartTimeZone'));
+  const allDay = src('isAllDay') === true;
+  const ownResponse: ResponseStatus = RESPONSE[src('responseStatus')?.response ?? 'none'] ?? 'unknown';
   const attendees: NeutralAttendee[] = ((src('attendees') as Json[] | undefined) ?? []).map((a) => {
     const email = String(a.emailAddress?.address ?? '');
-    const self = email.toLowerCase() === me;
+    const self = isMe(email);
     return {
       email,
       ...(a.emailAddress?.name ? { name: String(a.emailAddress.name) } : {}),
@@ -95,7 +121,7 @@ export function toNeutralEvent(
     providerEventId: String(ev.id),
     ...(ev.iCalUId ? { iCalUid: String(ev.iCalUId) } : {}),
     calendarId,
-    status: ev.isCancelled ? 'cancelled' : 'confirmed',
+    status: src('isCancelled') === true ? 'cancelled' : 'confirmed',
     title: String(src('subject') ?? ''),
     description: body
       ? body.contentType === 'html'
@@ -111,7 +137,7 @@ export function toNeutralEvent(
             ...(src('organizer')?.emailAddress?.name
               ? { name: String(src('organizer').emailAddress.name) }
               : {}),
-            self: organizerAddr.toLowerCase() === me || ev.isOrganizer === true,
+            self: isMe(organizerAddr) || src('isOrganizer') === true,
           },
         }
       : {}),

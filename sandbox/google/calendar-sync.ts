@@ -125,6 +125,14 @@ export function listEvents(account: Account, cal: Calendar, query: Record<string
     }
     since = tok.s;
     showDeleted = true;
+    // The token keeps the window of the full sync it came from. The reference only says the other
+    // parameters "should be the same as for the initial synchronization to avoid undefined
+    // behavior" (events/list#syncToken) and the sync guide that incremental sync returns "the
+    // resources that have been modified since the last sync request"
+    // (https://developers.google.com/calendar/api/guides/sync): either way an event lying beyond
+    // the window and left unchanged is never reported. A client thread reports changes beyond
+    // timeMax arriving in increments (https://github.com/kidd/org-gcal.el/pull/82); keeping the
+    // window is the less forgiving reading (a client must sync in full again to see further ahead).
     from = tok.mn !== undefined ? DateTime.fromMillis(tok.mn) : undefined;
     to = tok.mx !== undefined ? DateTime.fromMillis(tok.mx) : undefined;
   } else {

@@ -25,6 +25,13 @@ export const accountInput = z.object({
   /** Windows zone name, as mailboxSettings reports it ("Tokyo Standard Time"). */
   windowsTimeZone: z.string().optional(),
   refreshToken: z.string().optional(),
+  /** Other SMTP addresses of the mailbox (proxyAddresses `smtp:alias@x`). */
+  aliases: z.array(z.string()).optional(),
+});
+
+const occurrenceInput = z.object({
+  isCancelled: z.boolean().optional(),
+  response: z.enum(['accepted', 'tentativelyAccepted', 'declined']).optional(),
 });
 
 const time = z.union([z.string(), z.object({ dateTime: z.string(), timeZone: z.string() })]);
@@ -304,6 +311,17 @@ export function createAdminApi(store: MicrosoftStore, ops: Operations, ctx: Sand
         parsed.timeZone = ev.originalStartTimeZone;
       return renderUtc(a, ops.updateEvent(a, id, toGraphBody(a, parsed)));
     },
+    /**
+     * One occurrence of a series changes on its own (it becomes an exception): the organizer
+     * cancels it (`isCancelled`), or the user answers it alone (`response`).
+     */
+    changeOccurrence(
+      email: string,
+      occurrenceId: string,
+      change: { isCancelled?: boolean; response?: 'accepted' | 'tentativelyAccepted' | 'declined' },
+    ) {
+      ops.changeOccurrence(acc(email), occurrenceId, occurrenceInput.parse(change));
+    },
     deleteEvent(email: string, id: string) {
       const a = acc(email);
       if (!store.findEvent(a, id)) throw new AdminError(404, `no event ${id}`);
@@ -446,6 +464,10 @@ export function registerAdmin(app: FastifyInstance, api: MicrosoftAdminApi) {
   app.patch<EI>(`${p}/accounts/:email/events/:id`, async (req) =>
     api.updateEvent(req.params.email, req.params.id, req.body as Partial<EventInput>),
   );
+  app.patch<EI>(`${p}/accounts/:email/occurrences/:id`, async (req, reply) => {
+    api.changeOccurrence(req.params.email, req.params.id, req.body as { isCancelled?: boolean });
+    return reply.code(204).send();
+  });
   app.delete<EI>(`${p}/accounts/:email/events/:id`, async (req, reply) => {
     api.deleteEvent(req.params.email, req.params.id);
     return reply.code(204).send();

@@ -75,7 +75,15 @@ export function roundEntries(acc: Account, st: DeltaState, snap: number): DeltaE
       for (const inst of instancesInView(ev, st.s, st.e)) out.set(inst.id, { kind: 'changed', inst });
       continue;
     }
-    if (ev.seq <= st.b) continue;
+    if (ev.seq <= st.b) {
+      // Only some occurrences changed on their own (exceptions): those are reported.
+      for (const [id, exc] of ev.exceptions ?? []) {
+        if (exc.seq <= st.b || exc.seq > snap || ev.deleted) continue;
+        const inst = instancesInView(ev, st.s, st.e).find((i) => i.id === id);
+        if (inst) out.set(id, { kind: 'changed', inst });
+      }
+      continue;
+    }
     if (ev.deleted) {
       const ids = ev.recurrence ? expandSeries(ev, st.s, st.e).map((i) => i.id) : [ev.id];
       for (const id of ids) out.set(id, { kind: 'removed', id });

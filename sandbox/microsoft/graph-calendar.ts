@@ -17,6 +17,29 @@ import {
   renderOptions,
 } from './graph-request.ts';
 
+/**
+ * An occurrence of a series as calendarView/delta returns it: a stub with only @odata.type,
+ * @odata.etag, id, seriesMasterId, type, start and end. Subject, attendees, responseStatus,
+ * isCancelled, isAllDay, originalStartTimeZone... live on the series master
+ * (GET /me/events/{seriesMasterId}) or on the occurrence itself (GET /me/events/{id}); plain
+ * calendarView and GET return full occurrences. Not in the reference pages; reported from live
+ * tenants in https://github.com/microsoftgraph/microsoft-graph-docs/issues/7632,
+ * https://github.com/microsoftgraph/microsoft-graph-docs/issues/1716 and
+ * https://github.com/microsoftgraph/microsoft-graph-docs/issues/22197. Those threads show
+ * occurrences; exceptions (type "exception") are served as stubs too, the less forgiving reading.
+ */
+function occurrenceStub(full: Record<string, unknown>): Record<string, unknown> {
+  return {
+    '@odata.type': '#microsoft.graph.event',
+    '@odata.etag': full['@odata.etag'],
+    id: full.id,
+    seriesMasterId: full.seriesMasterId,
+    type: full.type,
+    start: full.start,
+    end: full.end,
+  };
+}
+
 export function registerCalendarRoutes(
   app: FastifyInstance,
   ctx: SandboxContext,
@@ -113,7 +136,9 @@ export function registerCalendarRoutes(
     const path = calendarId ? `/me/calendars/${calendarId}/calendarView/delta` : '/me/calendarView/delta';
     const value = slice.map((x) =>
       x.kind === 'changed'
-        ? renderEvent(acc, x.inst, opts)
+        ? x.inst.type === 'occurrence' || x.inst.type === 'exception'
+          ? occurrenceStub(renderEvent(acc, x.inst, opts))
+          : renderEvent(acc, x.inst, opts)
         : { '@odata.type': '#microsoft.graph.event', id: x.id, '@removed': { reason: 'deleted' } },
     );
     const out: Json = { '@odata.context': ctxUrl('/$metadata#Collection(event)') };

@@ -8,11 +8,15 @@ export function registerProfileRoutes(app: FastifyInstance, ctx: SandboxContext)
   const ctxUrl = (p: string) => `${ctx.httpsUrl()}${base}${p}`;
 
   // ---- profile ---------------------------------------------------------------------------
-  // https://learn.microsoft.com/en-us/graph/api/user-get
+  // https://learn.microsoft.com/en-us/graph/api/user-get: "By default, only a limited set of
+  // properties are returned (businessPhones, displayName, givenName, id, jobTitle, mail,
+  // mobilePhone, officeLocation, preferredLanguage, surname, userPrincipalName)"; any other property
+  // (proxyAddresses among them) only with $select, which then returns just what was selected.
+  // proxyAddresses (https://learn.microsoft.com/en-us/graph/api/resources/user): "SMTP:" marks the
+  // primary address, "smtp:" the aliases; every one of them delivers to this mailbox.
   app.get(`${base}/me`, async (req) => {
     const acc = account(req);
-    return {
-      '@odata.context': ctxUrl('/$metadata#users/$entity'),
+    const all: Record<string, unknown> = {
       businessPhones: [],
       displayName: acc.name,
       givenName: acc.name.split(' ')[0] ?? null,
@@ -24,7 +28,18 @@ export function registerProfileRoutes(app: FastifyInstance, ctx: SandboxContext)
       surname: acc.name.split(' ').slice(1).join(' ') || null,
       userPrincipalName: acc.email,
       id: acc.userId,
+      proxyAddresses: [`SMTP:${acc.email}`, ...acc.aliases.map((a) => `smtp:${a}`)],
     };
+    const select = (req.query as { $select?: string }).$select;
+    const keys = select
+      ? select.split(',').map((k) => k.trim())
+      : Object.keys(all).filter((k) => k !== 'proxyAddresses');
+    const out: Record<string, unknown> = { '@odata.context': ctxUrl('/$metadata#users/$entity') };
+    for (const k of keys) {
+      const key = Object.keys(all).find((x) => x.toLowerCase() === k.toLowerCase());
+      if (key) out[key] = all[key];
+    }
+    return out;
   });
 
   // https://learn.microsoft.com/en-us/graph/api/user-get-mailboxsettings (timeZone is a Windows name by default)

@@ -3,8 +3,10 @@
 import { createHash, randomBytes } from 'node:crypto';
 import { badRequest, GraphHttpError, notFound } from './graph-errors.ts';
 import {
+  expandSeries,
   newChangeKey,
   newId,
+  parseOccurrenceId,
   type Account,
   type AttendeeType,
   type EmailAddress,
@@ -240,6 +242,33 @@ export class Operations {
     this.store.touch(acc, ev, this.now().getTime());
     this.emitEvent(acc, ev, 'updated');
     return ev;
+  }
+
+  /**
+   * One occurrence changed on its own: the organizer cancelled it, or the user answered it alone.
+   * It becomes an exception of its series (https://learn.microsoft.com/en-us/graph/api/resources/event,
+   * type "exception"; https://learn.microsoft.com/en-us/graph/api/event-decline on an occurrence id).
+   */
+  changeOccurrence(acc: Account, id: string, change: { isCancelled?: boolean; response?: GraphResponse }) {
+    const occ = parseOccurrenceId(id);
+    const master = occ ? this.store.findEvent(acc, occ.masterId) : undefined;
+    const day = occ ? Date.parse(`${occ.date}T00:00:00Z`) : 0;
+    if (
+      !occ ||
+      !master ||
+      !expandSeries(master, day - 2 * 86_400_000, day + 2 * 86_400_000).some((i) => i.id === id)
+    )
+      throw notFound();
+    master.exceptions ??= new Map();
+    const prev = master.exceptions.get(id);
+    master.exceptions.set(id, {
+      ...prev,
+      ...change,
+      seq: ++acc.seq,
+      changeKey: newChangeKey(),
+      modifiedMs: this.now().getTime(),
+    });
+    this.emitEvent(acc, master, 'updated');
   }
 
   deleteEvent(acc: Account, id: string): void {

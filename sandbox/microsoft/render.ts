@@ -8,6 +8,7 @@ import {
   type ExtendedProperty,
   type GraphResponse,
   type Instance,
+  isOwnAddress,
   type StoredEvent,
   type StoredMessage,
 } from './store.ts';
@@ -60,9 +61,10 @@ function preview(text: string): string {
 }
 
 function ownResponse(acc: Account, ev: StoredEvent): { response: GraphResponse; time: string } {
-  if (ev.organizer.address.toLowerCase() === acc.email)
-    return { response: 'organizer', time: '0001-01-01T00:00:00Z' };
-  const me = ev.attendees.find((a) => a.emailAddress.address.toLowerCase() === acc.email);
+  // The mailbox answers for every one of its addresses: an invitation sent to an alias is the
+  // user's own (https://learn.microsoft.com/en-us/graph/api/resources/user, proxyAddresses).
+  if (isOwnAddress(acc, ev.organizer.address)) return { response: 'organizer', time: '0001-01-01T00:00:00Z' };
+  const me = ev.attendees.find((a) => isOwnAddress(acc, a.emailAddress.address));
   return me
     ? { response: me.status.response, time: me.status.time }
     : { response: 'none', time: '0001-01-01T00:00:00Z' };
@@ -80,8 +82,25 @@ function eventTime(ms: number, ev: StoredEvent, which: 'start' | 'end', opts: Re
 }
 
 export function renderEvent(acc: Account, inst: Instance, opts: RenderOptions): Record<string, unknown> {
-  const ev = inst.event;
-  const isOcc = inst.type === 'occurrence';
+  const series = inst.event;
+  const isOcc = inst.type === 'occurrence' || inst.type === 'exception';
+  // An exception is its series with its own changes (cancelled, or answered on its own).
+  const exc = inst.type === 'exception' ? series.exceptions?.get(inst.id) : undefined;
+  const ev: StoredEvent = exc
+    ? {
+        ...series,
+        changeKey: exc.changeKey,
+        modifiedMs: exc.modifiedMs,
+        isCancelled: exc.isCancelled ?? series.isCancelled,
+        attendees: exc.response
+          ? series.attendees.map((a) =>
+              isOwnAddress(acc, a.emailAddress.address)
+                ? { ...a, status: { response: exc.response!, time: isoUtc(exc.modifiedMs) } }
+                : a,
+            )
+          : series.attendees,
+      }
+    : series;
   const out: Record<string, unknown> = {
     '@odata.etag': `W/"${ev.changeKey}"`,
     id: inst.id,
@@ -102,7 +121,7 @@ export function renderEvent(acc: Account, inst: Instance, opts: RenderOptions): 
     sensitivity: 'normal',
     isAllDay: ev.isAllDay,
     isCancelled: ev.isCancelled,
-    isOrganizer: ev.organizer.address.toLowerCase() === acc.email,
+    isOrganizer: isOwnAddress(acc, ev.organizer.address),
     responseRequested: true,
     // Occurrences point at their series; the pattern lives on the master only
     // (https://learn.microsoft.com/en-us/graph/api/resources/event: seriesMasterId, recurrence, type).

@@ -73,8 +73,23 @@ export interface StoredEvent {
   extendedProperties: ExtendedProperty[];
   /** Set once deleted: a tombstone kept for delta rounds. */
   deleted: boolean;
+  /**
+   * Occurrences of this series changed on their own (exceptions), by occurrence id: cancelled by
+   * the organizer, or answered on their own by the user.
+   * https://learn.microsoft.com/en-us/graph/api/resources/event (type: exception)
+   */
+  exceptions?: Map<string, OccurrenceException>;
   /** Who made it: the admin API (seeded, "the user's calendar") or a Graph client. */
   origin: 'admin' | 'graph';
+}
+
+export interface OccurrenceException {
+  isCancelled?: boolean;
+  /** The user's own answer to this occurrence. */
+  response?: GraphResponse;
+  seq: number;
+  changeKey: string;
+  modifiedMs: number;
 }
 
 export type FolderName = 'drafts' | 'sentitems' | 'inbox';
@@ -122,6 +137,12 @@ export interface Account {
   userId: string;
   name: string;
   windowsTimeZone: string;
+  /**
+   * Other SMTP addresses of the mailbox (Exchange proxy addresses): mail sent to any of them lands
+   * in this mailbox, and an invitation to one shows that address among the attendees.
+   * https://learn.microsoft.com/en-us/graph/api/resources/user (proxyAddresses)
+   */
+  aliases: string[];
   revoked: boolean;
   /** Bumped to invalidate every delta token issued before. */
   deltaEpoch: number;
@@ -159,7 +180,7 @@ export function parseOccurrenceId(id: string): { masterId: string; date: string 
 export interface Instance {
   event: StoredEvent;
   id: string;
-  type: 'singleInstance' | 'occurrence' | 'seriesMaster';
+  type: 'singleInstance' | 'occurrence' | 'exception' | 'seriesMaster';
   startMs: number;
   endMs: number;
 }
@@ -220,10 +241,11 @@ export function expandSeries(ev: StoredEvent, fromMs: number, toMs: number): Ins
     const s = start.toMillis();
     const e = s + duration;
     if (e > fromMs && s < toMs) {
+      const id = occurrenceId(ev.id, day.toISODate()!);
       out.push({
         event: ev,
-        id: occurrenceId(ev.id, day.toISODate()!),
-        type: 'occurrence',
+        id,
+        type: ev.exceptions?.has(id) ? 'exception' : 'occurrence',
         startMs: s,
         endMs: e,
       });
@@ -243,6 +265,12 @@ export function instancesInView(ev: StoredEvent, fromMs: number, toMs: number): 
     return [{ event: ev, id: ev.id, type: 'singleInstance', startMs: ev.startMs, endMs: ev.endMs }];
   }
   return [];
+}
+
+/** The mailbox's primary address or one of its aliases. */
+export function isOwnAddress(acc: Account, address: string): boolean {
+  const a = address.toLowerCase();
+  return a === acc.email || acc.aliases.includes(a);
 }
 
 export class MicrosoftStore {
@@ -269,6 +297,7 @@ export class MicrosoftStore {
     name?: string;
     windowsTimeZone?: string;
     refreshToken?: string;
+    aliases?: string[];
   }): Account {
     const email = input.email.toLowerCase();
     let acc = this.accounts.get(email);
@@ -279,6 +308,7 @@ export class MicrosoftStore {
         userId: randomUUID(),
         name: input.name ?? email.split('@')[0]!,
         windowsTimeZone: input.windowsTimeZone ?? 'UTC',
+        aliases: (input.aliases ?? []).map((x) => x.toLowerCase()),
         revoked: false,
         deltaEpoch: 1,
         seq: 0,
@@ -291,6 +321,7 @@ export class MicrosoftStore {
     } else {
       if (input.name) acc.name = input.name;
       if (input.windowsTimeZone) acc.windowsTimeZone = input.windowsTimeZone;
+      if (input.aliases) acc.aliases = input.aliases.map((x) => x.toLowerCase());
       acc.revoked = false;
     }
     const token = input.refreshToken ?? `M.R3_${randomBytes(24).toString('base64url')}`;
@@ -334,6 +365,11 @@ export class MicrosoftStore {
     ev.seq = ++acc.seq;
     ev.changeKey = newChangeKey();
     ev.modifiedMs = nowMs;
+  }
+
+  /** One of the mailbox's own addresses (primary or alias)? */
+  isOwnAddress(acc: Account, address: string): boolean {
+    return isOwnAddress(acc, address);
   }
 
   findEvent(acc: Account, id: string): StoredEvent | undefined {

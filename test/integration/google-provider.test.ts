@@ -166,6 +166,33 @@ describe('google calendar provider', () => {
     expect(again.changed).toHaveLength(1);
   });
 
+  test('an event beyond the window at the first sync: a week later the window is synced in full again', async () => {
+    seedChat(1);
+    sandbox.google.seedEvent(EMAIL, 'primary', {
+      summary: 'Far ahead',
+      start: { dateTime: '2030-07-05T15:00:00Z' },
+      end: { dateTime: '2030-07-05T15:30:00Z' },
+    });
+    const { c } = clients();
+    const full = await c.calendar.syncCalendar('primary', null, WINDOW);
+    expect(full).toMatchObject({ full: true, fullWindow: WINDOW });
+    expect(full.changed.map((e) => e.title)).toEqual(['Coffee chat 1']);
+    const days = (n: number) => ({
+      from: new Date(WINDOW.from.getTime() + n * 86_400_000),
+      to: new Date(WINDOW.to.getTime() + n * 86_400_000),
+    });
+    const soon = await c.calendar.syncCalendar('primary', full.cursor, days(6));
+    expect(soon).toMatchObject({ full: false, changed: [], calls: 1 }); // the token's window still holds
+    expect(soon.fullWindow).toBeUndefined();
+    const week = await c.calendar.syncCalendar('primary', soon.cursor, days(8));
+    expect(week).toMatchObject({ full: true, fullWindow: days(8) });
+    expect(week.changed.map((e) => e.title).sort()).toEqual(['Coffee chat 1', 'Far ahead']);
+    expect(await c.calendar.syncCalendar('primary', week.cursor, days(8))).toMatchObject({
+      full: false,
+      changed: [],
+    });
+  });
+
   test('403 rateLimitExceeded / 429 with Retry-After → rate_limited with retryAfterMs; no hidden retries or refreshes', async () => {
     const { c } = clients();
     await c.calendar.listCalendars();

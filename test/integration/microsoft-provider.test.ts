@@ -97,8 +97,8 @@ describe('microsoft provider on the sandbox', () => {
     const full = await calendar.syncCalendar(calendarId, null, WINDOW);
     expect(full.full).toBe(true);
     expect(full.changed).toHaveLength(120);
-    expect(full.calls).toBe(3); // pages of 50
-    expect(graphCalls()).toEqual(Array(3).fill('GET /me/calendars/{id}/calendarView/delta'));
+    expect(full.calls).toBe(4); // pages of 50, and the mailbox's addresses once per client
+    expect(graphCalls()).toEqual([...Array(3).fill('GET /me/calendars/{id}/calendarView/delta'), 'GET /me']);
     const ev = full.changed.find((e) => e.title === 'Coffee chat 0')!;
     expect(ev).toMatchObject({
       providerEventId: ids[0],
@@ -186,6 +186,112 @@ describe('microsoft provider on the sandbox', () => {
     });
   });
 
+  test('a window roll reads the old round to its end first (its deletions are kept) and says which window is complete', async () => {
+    const [keep, gone] = seed(2);
+    const { calendar } = clients();
+    const first = await calendar.syncCalendar(calendarId, null, WINDOW);
+    expect(first).toMatchObject({ full: true, fullWindow: WINDOW, window: WINDOW });
+    sandbox.microsoft.deleteEvent(EMAIL, gone!);
+    const week: SyncWindow = { from: new Date('2029-12-09T00:00:00Z'), to: new Date('2030-06-09T00:00:00Z') };
+    calls.length = 0;
+    const rolled = await calendar.syncCalendar(calendarId, first.cursor, week);
+    expect(rolled.full).toBe(true);
+    expect(rolled.removed).toEqual([gone]);
+    expect(rolled.changed.map((e) => e.providerEventId)).toEqual([keep]);
+    expect(rolled.fullWindow).toEqual(week);
+    // Removals count for events stored anywhere in the old round's window or the new one.
+    expect(rolled.window).toEqual({ from: WINDOW.from, to: week.to });
+    expect(graphCalls()).toEqual(Array(2).fill('GET /me/calendars/{id}/calendarView/delta'));
+    const next = await calendar.syncCalendar(calendarId, rolled.cursor, week);
+    expect(next).toMatchObject({ full: false, window: week, changed: [], removed: [] });
+    expect(next.fullWindow).toBeUndefined();
+  });
+
+  test('occurrences are stubs in delta: the response, cancellation and zone come from the master', async () => {
+    const series = sandbox.microsoft.addEvent(EMAIL, {
+      subject: 'Coffee chat #coffeechat',
+      start: '2030-01-07T10:00:00+09:00',
+      end: '2030-01-07T10:30:00+09:00',
+      timeZone: 'Tokyo Standard Time',
+      recurrence: { frequency: 'weekly', count: 2 },
+      organizer: { email: 'grace@example.org' },
+      attendees: [
+        { email: 'grace@example.org', response: 'organizer' },
+        { email: EMAIL, response: 'declined' },
+      ],
+    });
+    const { calendar } = clients();
+    const sync = await calendar.syncCalendar(calendarId, null, WINDOW);
+    expect(sync.changed).toHaveLength(2);
+    for (const e of sync.changed) {
+      expect(e.start).toMatchObject({ timeZone: 'Asia/Tokyo' });
+      expect(e.attendees.find((a) => a.self)).toMatchObject({ email: EMAIL, response: 'declined' });
+    }
+    sandbox.microsoft.updateEvent(EMAIL, String(series.id), { isCancelled: true });
+    const inc = await calendar.syncCalendar(calendarId, sync.cursor, WINDOW);
+    expect(inc.changed.map((e) => e.status)).toEqual(['cancelled', 'cancelled']);
+  });
+
+  test('an occurrence declined or cancelled on its own (an exception) is read once; its siblings keep the master', async () => {
+    sandbox.microsoft.addEvent(EMAIL, {
+      subject: 'Coffee chat #coffeechat',
+      start: '2030-01-07T10:00:00Z',
+      end: '2030-01-07T10:30:00Z',
+      recurrence: { frequency: 'weekly', count: 3 },
+      organizer: { email: 'grace@example.org' },
+      attendees: [
+        { email: 'grace@example.org', response: 'organizer' },
+        { email: EMAIL, response: 'accepted' },
+      ],
+    });
+    const { calendar } = clients();
+    const full = await calendar.syncCalendar(calendarId, null, WINDOW);
+    const [a, b, c] = full.changed.map((e) => e.providerEventId);
+    sandbox.microsoft.changeOccurrence(EMAIL, b!, { response: 'declined' });
+    sandbox.microsoft.changeOccurrence(EMAIL, c!, { isCancelled: true });
+    calls.length = 0;
+    const inc = await calendar.syncCalendar(calendarId, full.cursor, WINDOW);
+    const own = (id: string) => inc.changed.find((e) => e.providerEventId === id)!;
+    expect(inc.changed.map((e) => e.providerEventId)).toEqual([b, c]);
+    expect(own(b!).attendees.find((x) => x.self)?.response).toBe('declined');
+    expect(own(b!).status).toBe('confirmed');
+    expect(own(c!).status).toBe('cancelled');
+    // delta, the master once, each exception once
+    expect(graphCalls()).toEqual([
+      'GET /me/calendars/{id}/calendarView/delta',
+      'GET /me/events/{id}',
+      'GET /me/events/{id}',
+      'GET /me/events/{id}',
+    ]);
+    const again = await calendar.syncCalendar(calendarId, null, WINDOW);
+    expect(again.changed.find((e) => e.providerEventId === a)?.attendees.find((x) => x.self)?.response).toBe(
+      'accepted',
+    );
+  });
+
+  test('every address of the mailbox is the user: an invitation to an alias has one other person', async () => {
+    sandbox.microsoft.seedAccount({ email: EMAIL, aliases: ['ada.l@contoso.example'] });
+    sandbox.microsoft.addEvent(EMAIL, {
+      subject: 'Coffee',
+      start: at(2),
+      end: at(2, 10),
+      organizer: { email: 'grace@example.org' },
+      attendees: [
+        { email: 'grace@example.org', response: 'organizer' },
+        { email: 'ADA.L@contoso.example', response: 'accepted' },
+      ],
+    });
+    const { calendar } = clients();
+    const [ev] = (await calendar.syncCalendar(calendarId, null, WINDOW)).changed;
+    expect(ev!.attendees.map((a) => [a.email, a.self, a.response])).toEqual([
+      ['grace@example.org', false, 'accepted'],
+      ['ADA.L@contoso.example', true, 'accepted'],
+    ]);
+    expect(graphCalls().filter((c) => c === 'GET /me')).toHaveLength(1);
+    await calendar.syncCalendar(calendarId, null, WINDOW);
+    expect(graphCalls().filter((c) => c === 'GET /me')).toHaveLength(1); // once per client
+  });
+
   test('a refused delta token -> cursor_expired, and a full resync recovers', async () => {
     seed(3);
     const { calendar } = clients();
@@ -250,7 +356,7 @@ describe('microsoft provider on the sandbox', () => {
       sync.changed.every((e) => e.recurringEventId === series.id && e.recurrenceFrequency === 'WEEKLY'),
     ).toBe(true);
     expect(graphCalls().filter((c) => c === 'GET /me/events/{id}')).toHaveLength(1);
-    expect(sync.calls).toBe(2);
+    expect(sync.calls).toBe(3); // delta, the master, the mailbox's addresses (once per client)
   });
 
   test('events we create carry a marker, Teams link, are found again, and a retried create does not duplicate', async () => {

@@ -95,6 +95,32 @@ describe('microsoft graph sandbox (real @microsoft/microsoft-graph-client)', () 
     ]);
   });
 
+  test('/me lists proxyAddresses only when selected; an invitation to an alias is answered by the mailbox', async () => {
+    fx.sandbox.microsoft.seedAccount({ email: fx.email, aliases: ['ada.l@contoso.example'] });
+    const { graph } = fx.client();
+    const plain = await graph.api('/me').get();
+    expect(plain.mail).toBe(fx.email);
+    expect(plain.proxyAddresses).toBeUndefined();
+    const picked = await graph.api('/me').select('mail,userPrincipalName,proxyAddresses').get();
+    expect(picked).toEqual({
+      '@odata.context': expect.any(String),
+      mail: fx.email,
+      userPrincipalName: fx.email,
+      proxyAddresses: [`SMTP:${fx.email}`, 'smtp:ada.l@contoso.example'],
+    });
+    const ev = fx.sandbox.microsoft.addEvent(fx.email, {
+      subject: 'Coffee',
+      start: at(3),
+      end: at(3, 10),
+      organizer: { email: 'grace@example.org' },
+      attendees: [
+        { email: 'grace@example.org', response: 'organizer' },
+        { email: 'Ada.L@contoso.example', response: 'declined' },
+      ],
+    });
+    expect((await graph.api(`/me/events/${ev.id}`).get()).responseStatus.response).toBe('declined');
+  });
+
   test('calendarView delta pages to the deltaLink (PageIterator), then a round trip returns changes and @removed', async () => {
     const ids = seed(7);
     const { graph } = fx.client();
@@ -170,11 +196,22 @@ describe('microsoft graph sandbox (real @microsoft/microsoft-graph-client)', () 
     const utc = await graph.api('/me/calendarView/delta').query(WINDOW).get();
     expect(utc.value).toHaveLength(3);
     const occ = utc.value[0];
+    // In delta an occurrence is a stub (microsoft-graph-docs#7632): the rest is on the master or a GET.
+    expect(Object.keys(occ).sort()).toEqual(
+      ['@odata.etag', '@odata.type', 'end', 'id', 'seriesMasterId', 'start', 'type'].sort(),
+    );
     expect(occ).toMatchObject({
       type: 'occurrence',
       seriesMasterId: series.id,
-      recurrence: null,
       start: { dateTime: '2030-01-07T01:00:00.0000000', timeZone: 'UTC' },
+    });
+    expect(await graph.api(`/me/events/${occ.id}`).get()).toMatchObject({
+      type: 'occurrence',
+      subject: 'Weekly sync',
+      recurrence: null,
+      isCancelled: false,
+      responseStatus: { response: 'organizer' },
+      originalStartTimeZone: 'Tokyo Standard Time',
     });
     const pacific = await graph
       .api('/me/calendarView/delta')
@@ -201,6 +238,43 @@ describe('microsoft graph sandbox (real @microsoft/microsoft-graph-client)', () 
     expect(master).toMatchObject({
       type: 'seriesMaster',
       recurrence: { pattern: { type: 'weekly', interval: 1, daysOfWeek: ['monday'] } },
+    });
+  });
+
+  test('an occurrence changed on its own is an exception: delta reports it alone (a stub), GET gives its own state', async () => {
+    const series = fx.sandbox.microsoft.addEvent(fx.email, {
+      subject: 'Weekly coffee',
+      start: '2030-01-07T10:00:00Z',
+      end: '2030-01-07T10:30:00Z',
+      timeZone: 'UTC',
+      recurrence: { frequency: 'weekly', count: 3 },
+      organizer: { email: 'grace@example.org' },
+      attendees: [
+        { email: 'grace@example.org', response: 'organizer' },
+        { email: fx.email, response: 'accepted' },
+      ],
+    });
+    const { graph } = fx.client();
+    const first = await graph.api('/me/calendarView/delta').query(WINDOW).get();
+    const [, second, third] = first.value.map((o: { id: string }) => o.id);
+    fx.sandbox.microsoft.changeOccurrence(fx.email, second, { response: 'declined' });
+    fx.sandbox.microsoft.changeOccurrence(fx.email, third, { isCancelled: true });
+    const next = await graph.api(first['@odata.deltaLink']).get();
+    expect(next.value.map((o: { id: string; type: string }) => [o.id, o.type])).toEqual([
+      [second, 'exception'],
+      [third, 'exception'],
+    ]);
+    expect(next.value[0].responseStatus).toBeUndefined();
+    expect(await graph.api(`/me/events/${second}`).get()).toMatchObject({
+      type: 'exception',
+      seriesMasterId: series.id,
+      isCancelled: false,
+      responseStatus: { response: 'declined' },
+    });
+    expect(await graph.api(`/me/events/${third}`).get()).toMatchObject({ isCancelled: true });
+    expect(await graph.api(`/me/events/${series.id}`).get()).toMatchObject({
+      isCancelled: false,
+      responseStatus: { response: 'accepted' },
     });
   });
 

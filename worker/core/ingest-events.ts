@@ -3,7 +3,7 @@
 // chats whose plan must be recomputed. No provider calls here.
 import type { App } from '../app.ts';
 import type { Account, Calendar, Prisma } from '../db/generated/client.ts';
-import type { NeutralEvent, SyncPage } from '../../integrations/provider.ts';
+import type { NeutralEvent, SyncPage, SyncWindow } from '../../integrations/provider.ts';
 import { extractNoteFromDescription } from '../pipeline/thank-you-note.ts';
 import { detectChat, DEFAULT_CHAT_KEYWORDS } from '../pipeline/detect-chat.ts';
 import { eventZone, resolveContactZone } from '../pipeline/time-zones.ts';
@@ -71,12 +71,11 @@ export async function ingestSyncPage(
     }
   }
 
-  for (const providerEventId of page.removed) {
-    const ev = await app.prisma.event.findUnique({
-      where: { calendarId_providerEventId: { calendarId: calendar.id, providerEventId } },
-      include: { chat: true },
-    });
-    if (!ev) continue;
+  // Removed (or, for Graph, out of the round's window): only a stored event whose start lies in
+  // that window is gone; one outside it (a past chat the window slid past, then edited) stays.
+  const inWindow = (start: Date | null, w: SyncWindow | undefined) =>
+    !w || !start || (start.getTime() >= w.from.getTime() && start.getTime() < w.to.getTime());
+  const gone = async (ev: { id: string; chat: { id: string; status: string } | null }) => {
     await app.prisma.event.update({
       where: { id: ev.id },
       data: { cancelled: true, isChat: false, reasons: ['ignored: cancelled'] },
@@ -85,6 +84,29 @@ export async function ingestSyncPage(
       await app.prisma.chat.update({ where: { id: ev.chat.id }, data: { status: 'cancelled' } });
       changed.add(ev.chat.id);
     }
+  };
+  for (const providerEventId of page.removed) {
+    const ev = await app.prisma.event.findUnique({
+      where: { calendarId_providerEventId: { calendarId: calendar.id, providerEventId } },
+      include: { chat: true },
+    });
+    if (!ev || !inWindow(ev.startUtc, page.window)) continue;
+    await gone(ev);
+  }
+
+  // A full round lists what exists now: a stored event of its window that did not come back was
+  // deleted while no cursor was held.
+  if (page.fullWindow) {
+    const seen = new Set([...page.changed.map((e) => e.providerEventId), ...page.removed]);
+    const stored = await app.prisma.event.findMany({
+      where: {
+        calendarId: calendar.id,
+        cancelled: false,
+        startUtc: { gte: page.fullWindow.from, lt: page.fullWindow.to },
+      },
+      select: { id: true, providerEventId: true, chat: { select: { id: true, status: true } } },
+    });
+    for (const ev of stored) if (!seen.has(ev.providerEventId)) await gone(ev);
   }
 
   return { events: page.changed.length, chats, changedChatIds: [...changed] };

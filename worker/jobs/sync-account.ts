@@ -1,6 +1,7 @@
 // Job `sync-account`: incremental sync of every watched calendar of one account, then plan again
 // for every chat that changed. A refused cursor (Google 410 / Graph expired delta) drops the
-// cursor and resyncs the window in full, counted and logged.
+// cursor and resyncs the window in full, counted and logged; ingest then drops the stored events of
+// the window that did not come back (deleted while no cursor held them).
 import type { Job } from 'bullmq';
 import type { App } from '../app.ts';
 import { ingestSyncPage } from '../core/ingest-events.ts';
