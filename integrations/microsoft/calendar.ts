@@ -18,6 +18,7 @@ import type {
   WatchOptions,
 } from '../provider.ts';
 import { ProviderError } from '../provider.ts';
+import { isDuplicateTransactionId } from './errors.ts';
 import type { GraphHandle } from './graph-client.ts';
 import { COFFEE_CHAT_MARKER_ID, markerFilter } from './markers.ts';
 import { ianaToWindows, windowsToIana } from './time-zones.ts';
@@ -226,13 +227,39 @@ export class MicrosoftCalendar implements CalendarProvider {
     };
   }
 
-  /** https://learn.microsoft.com/en-us/graph/api/calendar-post-events */
+  /**
+   * https://learn.microsoft.com/en-us/graph/api/calendar-post-events, with transactionId
+   * `coffee-chat:{marker}`. Graph answers a reused transactionId with ErrorDuplicateTransactionId
+   * (400 or 409), never with the first event: the marker lookup finds it. When nothing carries the
+   * marker any more (the event was deleted), the id stays used: a final bad_request, and a
+   * re-created event needs a new marker (the worker's entries carry a generation for that).
+   * An ambiguous failure (timeout, 5xx: it may have been carried out) also looks before failing.
+   */
   async createEvent(calendarId: string, event: NewEvent): Promise<CreatedEvent> {
-    const body = { ...this.body(event), transactionId: `${TX_PREFIX}${event.marker}` };
-    const ev = await this.graph.call('create event', (c) =>
-      c.api(`/me/calendars/${calendarId}/events`).post(body),
-    );
-    return this.created(ev);
+    const transactionId = `${TX_PREFIX}${event.marker}`;
+    const body = { ...this.body(event), transactionId };
+    try {
+      const ev = await this.graph.call('create event', (c) =>
+        c.api(`/me/calendars/${calendarId}/events`).post(body),
+      );
+      return this.created(ev);
+    } catch (e) {
+      if (isDuplicateTransactionId(e)) {
+        const found = await this.findEventByMarker(calendarId, event.marker);
+        if (found) return found;
+        throw new ProviderError(
+          'microsoft',
+          'bad_request',
+          `Microsoft create event: ErrorDuplicateTransactionId: ${transactionId} was used by an event that is gone; a re-created event needs a new marker`,
+          { cause: e, ...(e instanceof ProviderError && e.status ? { status: e.status } : {}) },
+        );
+      }
+      if (e instanceof ProviderError && e.kind === 'transient') {
+        const found = await this.findEventByMarker(calendarId, event.marker).catch(() => null);
+        if (found) return found;
+      }
+      throw e;
+    }
   }
 
   /** https://learn.microsoft.com/en-us/graph/api/event-update */
