@@ -28,6 +28,8 @@ import { TX_PREFIX, toNeutralEvent } from './neutral-event.ts';
 type Json = Record<string, any>; // eslint-disable-line @typescript-eslint/no-explicit-any
 
 const PAGE_SIZE = 50;
+/** The one online meeting provider Graph makes links for on event create. */
+const TEAMS = 'teamsForBusiness';
 /** A runaway round (a server that never hands out a deltaLink) stops here. */
 const MAX_PAGES = 2000;
 /** Start a new round once the asked window reaches this far past the stored one. */
@@ -80,19 +82,32 @@ export class MicrosoftCalendar implements CalendarProvider {
     };
   }
 
-  /** https://learn.microsoft.com/en-us/graph/api/user-list-calendars */
+  /**
+   * https://learn.microsoft.com/en-us/graph/api/user-list-calendars. Graph has no `primary` alias:
+   * the default calendar is the one with isDefaultCalendar. allowedOnlineMeetingProviders says
+   * whether Teams meetings can be made here (https://learn.microsoft.com/en-us/graph/api/resources/calendar);
+   * a personal account offers `skypeForConsumer` at most, which makes no link on event create
+   * (https://github.com/elie222/inbox-zero/pull/3442).
+   */
   async listCalendars(): Promise<CalendarInfo[]> {
     const out: CalendarInfo[] = [];
     let page: Json = await this.graph.call('calendars', (c) =>
-      c.api('/me/calendars').select('id,name,isDefaultCalendar,canEdit').get(),
+      c
+        .api('/me/calendars')
+        .select(
+          'id,name,isDefaultCalendar,canEdit,allowedOnlineMeetingProviders,defaultOnlineMeetingProvider',
+        )
+        .get(),
     );
     for (;;) {
       for (const cal of page.value ?? []) {
+        const allowed: unknown = cal.allowedOnlineMeetingProviders;
         out.push({
           id: cal.id,
           name: cal.name,
           primary: cal.isDefaultCalendar === true,
           canWrite: cal.canEdit !== false,
+          ...(Array.isArray(allowed) ? { onlineMeetings: allowed.includes(TEAMS) } : {}),
         });
       }
       const next = page['@odata.nextLink'];
@@ -213,7 +228,7 @@ export class MicrosoftCalendar implements CalendarProvider {
         type: 'required',
         emailAddress: { address: p.email, ...(p.name ? { name: p.name } : {}) },
       })),
-      ...(event.withConference ? { isOnlineMeeting: true, onlineMeetingProvider: 'teamsForBusiness' } : {}),
+      ...(event.withConference ? { isOnlineMeeting: true, onlineMeetingProvider: TEAMS } : {}),
       singleValueExtendedProperties: [{ id: COFFEE_CHAT_MARKER_ID, value: event.marker }],
     };
   }
