@@ -212,7 +212,7 @@ export function createGraphHandle(
       const ra = res.headers.get('Retry-After');
       // The SDK's RetryHandler replays 429/503/504 for any buffered method, POST included, and
       // without Retry-After after its own back-off (RETRY_STATUS_CODES, isBuffered and getDelay in
-      // msgraph-sdk-javascript src/middleware/RetryHandler.ts). A 503 without Retry-After is no
+      // @microsoft/microsoft-graph-client 3.0.7 lib/src/middleware/RetryHandler.js). A 503 without Retry-After is no
       // throttling answer (https://learn.microsoft.com/en-us/graph/throttling: throttled requests
       // carry Retry-After): the POST may have been carried out, so it surfaces as transient and the
       // marker lookup decides (drafts: createDraft; events: the transactionId and the marker).

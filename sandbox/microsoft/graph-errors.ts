@@ -57,7 +57,7 @@ export const notFound = (
  * code with 409 Conflict ("the current state conflicts with what the request expects", same errors
  * page; ErrorIrresolvableConflict listed as a 409 in
  * https://riposte.co/provider-errors/microsoft-errorirresolvableconflict and in the concurrent-PATCH
- * report https://www.c-sharpcorner.com/blogs/errorcode-errorirresolvableconflict-graph-api-concurrency-issue-with-powershell):
+ * report https://test.c-sharpcorner.com/blogs/errorcode-errorirresolvableconflict-graph-api-concurrency-issue-with-powershell):
  * `status` picks which (admin setting `ifMatchConflictStatus`).
  */
 export const preconditionFailed = (status: 409 | 412 = 412) =>
