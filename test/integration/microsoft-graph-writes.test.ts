@@ -142,4 +142,27 @@ describe('what the worker writes to a Microsoft calendar', () => {
     expect(text).not.toMatch(/video link is attached/i);
     expect(text).toMatch(/#coffeechat/);
   });
+
+  it('the same invite scheduled again after the user deleted it is made anew (a new generation), and scheduling it twice makes one', async () => {
+    const { mb, accountId } = await account('again');
+    await syncAccount(stack.app, accountId);
+    const ask = {
+      with: 'ines@example.org',
+      name: 'Ines Duarte',
+      at: inTwoDays().toISO({ includeOffset: false })!,
+      duration: '20m',
+      from: mb.email,
+    };
+    const first = await scheduleChat(stack.app, ask);
+    expect((await scheduleChat(stack.app, ask)).eventId).toBe(first.eventId);
+    stack.sandbox.microsoft.deleteEvent(mb.email, first.eventId);
+    const again = await scheduleChat(stack.app, ask);
+    expect(again.eventId).not.toBe(first.eventId);
+    expect(events(mb.email).filter((e) => e.id === again.eventId)).toHaveLength(1);
+    expect((await scheduleChat(stack.app, ask)).eventId).toBe(again.eventId);
+    const entry = await stack.app.prisma.calendarEntry.findUniqueOrThrow({
+      where: { idempotencyKey: first.key },
+    });
+    expect(entry).toMatchObject({ generation: 1, providerEventId: again.eventId });
+  });
 });

@@ -9,6 +9,7 @@ import type { NewEvent } from '../../integrations/provider.ts';
 import { scheduleJob } from '../queues/schedule-job.ts';
 import { withProvider } from '../provider-policy.ts';
 import { formatBothZones, formatForContact, isValidZone } from '../pipeline/time-zones.ts';
+import { entryMarker } from './compose-prep.ts';
 
 const shortHash = (s: string) => createHash('sha256').update(s).digest('hex').slice(0, 12);
 
@@ -124,7 +125,8 @@ export async function scheduleChat(
         ? 'A video link is attached; happy to switch to a call if that is easier.'
         : 'Happy to meet by video or on a call, whichever is easier.',
     ].join('\n');
-  const { created, calendarId } = await withProvider(
+  const prior = await app.prisma.calendarEntry.findUnique({ where: { idempotencyKey: key } });
+  const { created, calendarId, generation } = await withProvider(
     app,
     undefined,
     undefined,
@@ -136,8 +138,16 @@ export async function scheduleChat(
         calendars.find((c) => c.primary) ??
         calendars[0];
       if (!target) throw new Error(`${account.email} has no calendar to put the invite on`);
-      const existing = await cal.findEventByMarker(target.id, key);
-      if (existing) return { created: existing, calendarId: target.id };
+      // Asked before: the same invite, found by its marker. Made before but gone (the user
+      // deleted it): made anew under the next generation's marker, as a provider may refuse the
+      // deleted one's for good (Graph's transactionId).
+      let generation = prior?.generation ?? 0;
+      const existing = await cal.findEventByMarker(
+        target.id,
+        entryMarker({ idempotencyKey: key, generation }),
+      );
+      if (existing) return { created: existing, calendarId: target.id, generation };
+      if (prior?.providerEventId) generation += 1;
       const withConference = target.onlineMeetings !== false;
       const event: NewEvent = {
         title: input.title ?? `Coffee chat: ${user.name.split(' ')[0]} / ${who}`,
@@ -148,7 +158,7 @@ export async function scheduleChat(
         attendees: [{ email, name: input.name }],
         withConference,
         showAs: 'busy',
-        marker: key,
+        marker: entryMarker({ idempotencyKey: key, generation }),
       };
       const made = await cal.createEvent(target.id, event);
       if (withConference && !made.conferenceUrl) {
@@ -160,7 +170,7 @@ export async function scheduleChat(
           withConference: false,
         });
       }
-      return { created: made, calendarId: target.id };
+      return { created: made, calendarId: target.id, generation };
     },
   );
   await app.prisma.calendarEntry.upsert({
@@ -173,8 +183,9 @@ export async function scheduleChat(
       providerEventId: created.providerEventId,
       startUtc: start.toJSDate(),
       endUtc: end.toJSDate(),
+      generation,
     },
-    update: { providerEventId: created.providerEventId },
+    update: { providerEventId: created.providerEventId, calendarId, generation },
   });
   const now = app.now();
   await scheduleJob(

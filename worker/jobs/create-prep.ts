@@ -1,6 +1,6 @@
 // Job `create-prep`: a prep block on the user's own calendar before a chat (no attendees, so
 // nobody is invited), or moves it when the chat moved. Exactly once, like drafts: the entry's
-// unique key (plus its generation, see prepMarker) is stored on the event as a marker and looked
+// unique key (plus its generation, see entryMarker) is stored on the event as a marker and looked
 // up on retry.
 import type { Job } from 'bullmq';
 import type { App } from '../app.ts';

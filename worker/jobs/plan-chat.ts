@@ -70,7 +70,7 @@ async function planChatLocked(app: App, chatId: string): Promise<PlanResult> {
         await app.prisma.calendarEntry.update({
           where: { id: entry.id },
           // A block taken back earlier (chat cancelled, then back) is made anew, as a new
-          // generation: its marker must not be the deleted event's (see prepMarker).
+          // generation: its marker must not be the deleted event's (see entryMarker).
           data: {
             startUtc: a.window.start,
             endUtc: a.window.end,
