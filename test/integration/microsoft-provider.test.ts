@@ -86,9 +86,12 @@ describe('microsoft provider on the sandbox', () => {
     });
     const cals = await calendar.listCalendars();
     expect(cals).toEqual([
-      { id: calendarId, name: 'Calendar', primary: true, canWrite: true },
-      { id: expect.any(String), name: 'Work', primary: false, canWrite: true },
+      { id: calendarId, name: 'Calendar', primary: true, canWrite: true, onlineMeetings: true },
+      { id: expect.any(String), name: 'Work', primary: false, canWrite: true, onlineMeetings: true },
     ]);
+    // A personal account: no Teams on its calendars.
+    sandbox.microsoft.seedAccount({ email: EMAIL, personal: true });
+    expect((await calendar.listCalendars()).map((c) => c.onlineMeetings)).toEqual([false, false]);
   });
 
   test('full sync pages to the deltaLink, an idle incremental sync is exactly one call, changes and removals come back', async () => {
