@@ -73,6 +73,12 @@ export interface CalendarInfo {
   /** IANA zone of the calendar, when the provider gives one. */
   timeZone?: string;
   canWrite: boolean;
+  /**
+   * Can an event made here get a video link from the provider (Teams / Meet)? false when the
+   * calendar says it cannot (e.g. a personal Microsoft account: no Teams); absent when the provider
+   * does not say. Even when true, only a link that actually comes back counts.
+   */
+  onlineMeetings?: boolean;
 }
 
 export interface AccountProfile {
@@ -121,7 +127,11 @@ export interface NewEvent {
   /** IANA zone to show the event in. */
   timeZone: string;
   attendees?: Person[];
-  /** Ask the provider for an online meeting link (Meet / Teams) where it can. */
+  /**
+   * Ask the provider for an online meeting link (Meet / Teams) where it can. Providers may create
+   * the event without one (Graph answers 201 with isOnlineMeeting false where Teams is not
+   * allowed): CreatedEvent.conferenceUrl says whether one came back.
+   */
   withConference?: boolean;
   /** Free/busy: a prep block is busy, but never invites anyone. */
   showAs?: 'busy' | 'free';

@@ -18,6 +18,11 @@ export const faultSchema = z.object({
   status: z.number().int().optional(),
   retryAfterSeconds: z.number().nonnegative().optional(),
   delayMs: z.number().int().nonnegative().optional(),
+  /**
+   * server_error only, Graph only: the request is carried out first and only its answer is replaced
+   * by the error (a write that happened behind a 5xx or a lost answer, which a blind replay repeats).
+   */
+  afterCommit: z.boolean().optional(),
   /** How many matching requests it hits (then it is removed). Default 1. */
   times: z.number().int().positive().default(1),
 });

@@ -32,6 +32,11 @@ export interface MailboxSeed {
   timeZone: string;
   /** The refresh token the account accepts. Generated when absent. */
   refreshToken?: string;
+  /**
+   * Microsoft only: a personal account (outlook.com), whose calendars cannot make Teams meetings
+   * (an invite asked to carry one comes back without a join link). Google ignores it.
+   */
+  personal?: boolean;
 }
 
 export interface EventSeed {
@@ -233,6 +238,7 @@ function microsoftMailbox(sandbox: Sandbox, seed: MailboxSeed): Mailbox {
     name: seed.name,
     windowsTimeZone: windowsZone(seed.timeZone),
     refreshToken: seed.refreshToken,
+    ...(seed.personal ? { personal: true } : {}),
   });
   // https://learn.microsoft.com/en-us/graph/api/resources/responsestatus
   const status = (r: Response | undefined): 'tentativelyAccepted' | 'accepted' | 'declined' | 'none' =>

@@ -19,6 +19,7 @@ import type {
 } from '../provider.ts';
 import { ProviderError } from '../provider.ts';
 import type { Client } from '@microsoft/microsoft-graph-client';
+import { isDuplicateTransactionId } from './errors.ts';
 import type { GraphHandle } from './graph-client.ts';
 import { COFFEE_CHAT_MARKER_ID, markerFilter } from './markers.ts';
 import { ianaToWindows, windowsToIana } from './time-zones.ts';
@@ -28,6 +29,8 @@ import { TX_PREFIX, addressesOf, toNeutralEvent, utcMillis } from './neutral-eve
 type Json = Record<string, any>; // eslint-disable-line @typescript-eslint/no-explicit-any
 
 const PAGE_SIZE = 50;
+/** The one online meeting provider Graph makes links for on event create. */
+const TEAMS = 'teamsForBusiness';
 /** A runaway round (a server that never hands out a deltaLink) stops here. */
 const MAX_PAGES = 2000;
 /** Start a new round once the asked window reaches this far past the stored one. */
@@ -107,19 +110,32 @@ export class MicrosoftCalendar implements CalendarProvider {
     };
   }
 
-  /** https://learn.microsoft.com/en-us/graph/api/user-list-calendars */
+  /**
+   * https://learn.microsoft.com/en-us/graph/api/user-list-calendars. Graph has no `primary` alias:
+   * the default calendar is the one with isDefaultCalendar. allowedOnlineMeetingProviders says
+   * whether Teams meetings can be made here (https://learn.microsoft.com/en-us/graph/api/resources/calendar);
+   * a personal account offers `skypeForConsumer` at most, which makes no link on event create
+   * (https://github.com/elie222/inbox-zero/pull/3442).
+   */
   async listCalendars(): Promise<CalendarInfo[]> {
     const out: CalendarInfo[] = [];
     let page: Json = await this.graph.call('calendars', (c) =>
-      c.api('/me/calendars').select('id,name,isDefaultCalendar,canEdit').get(),
+      c
+        .api('/me/calendars')
+        .select(
+          'id,name,isDefaultCalendar,canEdit,allowedOnlineMeetingProviders,defaultOnlineMeetingProvider',
+        )
+        .get(),
     );
     for (;;) {
       for (const cal of page.value ?? []) {
+        const allowed: unknown = cal.allowedOnlineMeetingProviders;
         out.push({
           id: cal.id,
           name: cal.name,
           primary: cal.isDefaultCalendar === true,
           canWrite: cal.canEdit !== false,
+          ...(Array.isArray(allowed) ? { onlineMeetings: allowed.includes(TEAMS) } : {}),
         });
       }
       const next = page['@odata.nextLink'];
@@ -309,7 +325,7 @@ export class MicrosoftCalendar implements CalendarProvider {
         type: 'required',
         emailAddress: { address: p.email, ...(p.name ? { name: p.name } : {}) },
       })),
-      ...(event.withConference ? { isOnlineMeeting: true, onlineMeetingProvider: 'teamsForBusiness' } : {}),
+      ...(event.withConference ? { isOnlineMeeting: true, onlineMeetingProvider: TEAMS } : {}),
       singleValueExtendedProperties: [{ id: COFFEE_CHAT_MARKER_ID, value: event.marker }],
     };
   }
@@ -323,13 +339,39 @@ export class MicrosoftCalendar implements CalendarProvider {
     };
   }
 
-  /** https://learn.microsoft.com/en-us/graph/api/calendar-post-events */
+  /**
+   * https://learn.microsoft.com/en-us/graph/api/calendar-post-events, with transactionId
+   * `coffee-chat:{marker}`. Graph answers a reused transactionId with ErrorDuplicateTransactionId
+   * (400 or 409), never with the first event: the marker lookup finds it. When nothing carries the
+   * marker any more (the event was deleted), the id stays used: a final bad_request, and a
+   * re-created event needs a new marker (the worker's entries carry a generation for that).
+   * An ambiguous failure (timeout, 5xx: it may have been carried out) also looks before failing.
+   */
   async createEvent(calendarId: string, event: NewEvent): Promise<CreatedEvent> {
-    const body = { ...this.body(event), transactionId: `${TX_PREFIX}${event.marker}` };
-    const ev = await this.graph.call('create event', (c) =>
-      c.api(`/me/calendars/${calendarId}/events`).post(body),
-    );
-    return this.created(ev);
+    const transactionId = `${TX_PREFIX}${event.marker}`;
+    const body = { ...this.body(event), transactionId };
+    try {
+      const ev = await this.graph.call('create event', (c) =>
+        c.api(`/me/calendars/${calendarId}/events`).post(body),
+      );
+      return this.created(ev);
+    } catch (e) {
+      if (isDuplicateTransactionId(e)) {
+        const found = await this.findEventByMarker(calendarId, event.marker);
+        if (found) return found;
+        throw new ProviderError(
+          'microsoft',
+          'bad_request',
+          `Microsoft create event: ErrorDuplicateTransactionId: ${transactionId} was used by an event that is gone; a re-created event needs a new marker`,
+          { cause: e, ...(e instanceof ProviderError && e.status ? { status: e.status } : {}) },
+        );
+      }
+      if (e instanceof ProviderError && e.kind === 'transient') {
+        const found = await this.findEventByMarker(calendarId, event.marker).catch(() => null);
+        if (found) return found;
+      }
+      throw e;
+    }
   }
 
   /** https://learn.microsoft.com/en-us/graph/api/event-update */

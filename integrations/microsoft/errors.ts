@@ -100,3 +100,31 @@ export function toProviderError(e: unknown, what = 'Microsoft Graph call'): unkn
   if (isNetworkError(e)) return p('transient', e instanceof Error ? `${e.name}: ${e.message}` : String(e));
   return e;
 }
+
+/** The Graph error code behind an error (the SDK's GraphError, or the cause of a mapped one), lower-cased. */
+export function graphErrorCode(e: unknown): string {
+  const direct = isGraphErrorLike(e) ? e.code : null;
+  const viaCause = isProviderError(e) ? (e.cause as { code?: unknown } | undefined)?.code : null;
+  const code = direct ?? viaCause;
+  return typeof code === 'string' ? code.toLowerCase() : '';
+}
+
+/**
+ * A create refused because its transactionId was used before (by the same create retried, or by
+ * an event since deleted): ErrorDuplicateTransactionId, seen as 400 and as 409
+ * (https://github.com/alcionai/corso/issues/2490). Never the first event: the caller looks it up.
+ */
+export function isDuplicateTransactionId(e: unknown): boolean {
+  return graphErrorCode(e) === 'errorduplicatetransactionid';
+}
+
+/**
+ * A conditional write (If-Match) refused because the item changed: 412 Precondition Failed
+ * (https://learn.microsoft.com/en-us/graph/errors), or Exchange's ErrorIrresolvableConflict at any
+ * status: some tenants answer it 409 Conflict
+ * (https://riposte.co/provider-errors/microsoft-errorirresolvableconflict).
+ */
+export function isEditConflict(e: unknown): boolean {
+  const status = isProviderError(e) ? e.status : isGraphErrorLike(e) ? e.statusCode : undefined;
+  return status === 412 || graphErrorCode(e) === 'errorirresolvableconflict';
+}

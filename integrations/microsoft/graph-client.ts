@@ -160,6 +160,12 @@ class CountingMiddleware implements Middleware {
   }
 }
 
+/** POST creates (and actions like /send) are not safe to replay without knowing whether they ran. */
+function isNonIdempotent(req: string | Request, opts: { method?: string } | undefined): boolean {
+  const method = (opts?.method ?? (typeof req === 'string' ? 'GET' : req.method)).toUpperCase();
+  return method === 'POST';
+}
+
 /** "GET /me/calendars/{id}/calendarView/delta": the path without ids, for logs and counts. */
 export function endpointOf(url: string): string {
   let path: string;
@@ -200,11 +206,17 @@ export function createGraphHandle(
 
   const auth = new AuthMiddleware(tokens, state);
   const retry = new RetryHandler(
-    new RetryHandlerOptions(1, opts.maxInlineRetries ?? 2, (_delay, _attempt, _req, _opts, res) => {
+    new RetryHandlerOptions(1, opts.maxInlineRetries ?? 2, (_delay, _attempt, req, reqOpts, res) => {
       // 504 may mean "done but slow": never replay it blindly (a POST could run twice).
       if (res.status !== 429 && res.status !== 503) return false;
       const ra = res.headers.get('Retry-After');
-      if (ra === null) return res.status === 503;
+      // The SDK's RetryHandler replays 429/503/504 for any buffered method, POST included, and
+      // without Retry-After after its own back-off (RETRY_STATUS_CODES, isBuffered and getDelay in
+      // @microsoft/microsoft-graph-client 3.0.7 lib/src/middleware/RetryHandler.js). A 503 without Retry-After is no
+      // throttling answer (https://learn.microsoft.com/en-us/graph/throttling: throttled requests
+      // carry Retry-After): the POST may have been carried out, so it surfaces as transient and the
+      // marker lookup decides (drafts: createDraft; events: the transactionId and the marker).
+      if (ra === null) return res.status === 503 && !isNonIdempotent(req, reqOpts);
       const secs = Number(ra);
       const ms = Number.isFinite(secs) ? secs * 1000 : Date.parse(ra) - Date.now();
       return ms <= maxInlineMs;

@@ -10,6 +10,7 @@
 //   which also finds drafts (as Graph does): those are left out here.
 import type { DraftInput, DraftLookup, DraftRef, DraftState, MailboxProvider } from '../provider.ts';
 import { ProviderError } from '../provider.ts';
+import { isEditConflict } from './errors.ts';
 import type { GraphHandle } from './graph-client.ts';
 import { COFFEE_CHAT_MARKER_ID, markerFilter, odataString } from './markers.ts';
 
@@ -96,7 +97,8 @@ export class MicrosoftMailbox implements MailboxProvider {
    * refused with 412 Precondition Failed ("a precondition provided in the request (such as an
    * if-match header) does not match the resource's current state",
    * https://learn.microsoft.com/en-us/graph/errors), code ErrorIrresolvableConflict as Exchange
-   * answers it. Not a change: 412 (edited), 404 (sent: the draft left Drafts, or discarded), and
+   * answers it, which some tenants send as 409 (errors.ts isEditConflict). Not a change: 412 or
+   * ErrorIrresolvableConflict at any status (edited), 404 (sent: the draft left Drafts, or discarded), and
    * ErrorInvalidPropertyUpdateSentMessage (the id now names a sent message, e.g. immutable ids).
    */
   async updateDraftIfUnchanged(
@@ -113,7 +115,7 @@ export class MicrosoftMailbox implements MailboxProvider {
     } catch (e) {
       if (
         e instanceof ProviderError &&
-        (e.status === 412 ||
+        (isEditConflict(e) ||
           e.kind === 'not_found' ||
           graphCode(e) === 'errorinvalidpropertyupdatesentmessage')
       ) {

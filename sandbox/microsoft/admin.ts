@@ -27,6 +27,8 @@ export const accountInput = z.object({
   refreshToken: z.string().optional(),
   /** Other SMTP addresses of the mailbox (proxyAddresses `smtp:alias@x`). */
   aliases: z.array(z.string()).optional(),
+  /** A personal Microsoft account (outlook.com): no Teams meetings (see operations.ts createEvent). */
+  personal: z.boolean().optional(),
 });
 
 const occurrenceInput = z.object({
@@ -421,6 +423,13 @@ export function createAdminApi(store: MicrosoftStore, ops: Operations, ctx: Sand
     setAccessTokenTtl(seconds: number) {
       store.accessTokenTtlSeconds = seconds;
     },
+    /** How reused transactionIds and stale If-Match headers are answered (see graph-errors.ts). */
+    setErrorStatuses(input: { duplicateTransactionIdStatus?: 400 | 409; ifMatchConflictStatus?: 409 | 412 }) {
+      if (input.duplicateTransactionIdStatus !== undefined)
+        store.duplicateTransactionIdStatus = input.duplicateTransactionIdStatus;
+      if (input.ifMatchConflictStatus !== undefined)
+        store.ifMatchConflictStatus = input.ifMatchConflictStatus;
+    },
     refreshTokenOf(email: string) {
       return store.refreshTokenFor(email);
     },
@@ -516,9 +525,16 @@ export function registerAdmin(app: FastifyInstance, api: MicrosoftAdminApi) {
     return reply.code(204).send();
   });
   app.put(`${p}/settings`, async (req) => {
-    const b = req.body as { accessTokenTtlSeconds?: number };
+    const b = z
+      .object({
+        accessTokenTtlSeconds: z.number().optional(),
+        duplicateTransactionIdStatus: z.union([z.literal(400), z.literal(409)]).optional(),
+        ifMatchConflictStatus: z.union([z.literal(409), z.literal(412)]).optional(),
+      })
+      .parse(req.body ?? {});
     if (typeof b.accessTokenTtlSeconds === 'number') api.setAccessTokenTtl(b.accessTokenTtlSeconds);
-    return { accessTokenTtlSeconds: b.accessTokenTtlSeconds };
+    api.setErrorStatuses(b);
+    return b;
   });
   app.get(`${p}/subscriptions`, async () => ({ subscriptions: api.subscriptions() }));
 }

@@ -2,11 +2,17 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import type { SandboxContext } from '../context.ts';
 import { decodeState, encodeState, roundEntries, type DeltaState } from './delta.ts';
-import { badRequest, ifMatchAccepts, notFound, preconditionFailed } from './graph-errors.ts';
+import { badRequest, ifMatchAccepts, malformedId, notFound, preconditionFailed } from './graph-errors.ts';
 import { parseFilter, type Predicate } from './odata-filter.ts';
 import type { Operations } from './operations.ts';
 import { renderEvent } from './render.ts';
-import { expandSeries, parseOccurrenceId, type Account, type MicrosoftStore } from './store.ts';
+import {
+  expandSeries,
+  parseOccurrenceId,
+  type Account,
+  type MicrosoftStore,
+  type StoredCalendar,
+} from './store.ts';
 import {
   type Json,
   type Query,
@@ -49,6 +55,18 @@ export function registerCalendarRoutes(
   const base = '/v1.0';
   const ctxUrl = (p: string) => `${ctx.httpsUrl()}${base}${p}`;
 
+  /**
+   * A calendar named by id in the path. Exchange ids are long base64 strings; anything else (a
+   * calendar name, Google's `primary`) is refused as malformed, an unknown well-formed id is 404
+   * ErrorItemNotFound (https://learn.microsoft.com/en-us/graph/errors; see graph-errors.ts).
+   */
+  const calendarById = (acc: Account, id: string): StoredCalendar => {
+    const c = acc.calendars.get(id);
+    if (c) return c;
+    if (!/^[A-Za-z0-9+/_=-]{24,}$/.test(id)) throw malformedId();
+    throw notFound();
+  };
+
   // ---- calendars --------------------------------------------------------------------------
   // https://learn.microsoft.com/en-us/graph/api/user-list-calendars
   const renderCalendar = (
@@ -64,8 +82,12 @@ export function registerCalendarRoutes(
     canShare: c.isDefault,
     canViewPrivateItems: true,
     canEdit: c.canEdit,
-    allowedOnlineMeetingProviders: ['teamsForBusiness'],
-    defaultOnlineMeetingProvider: 'teamsForBusiness',
+    // https://learn.microsoft.com/en-us/graph/api/resources/calendar: the providers a calendar can
+    // create online meetings with. A personal (outlook.com) account offers `skypeForConsumer` at most,
+    // and even that makes no link on event create
+    // (https://github.com/elie222/inbox-zero/pull/3442): see operations.ts createEvent.
+    allowedOnlineMeetingProviders: acc.personal ? ['skypeForConsumer'] : ['teamsForBusiness'],
+    defaultOnlineMeetingProvider: acc.personal ? 'skypeForConsumer' : 'teamsForBusiness',
     isTallyingResponses: true,
     isRemovable: !c.isDefault,
     owner: { name: acc.name, address: acc.email },
@@ -83,9 +105,7 @@ export function registerCalendarRoutes(
   });
   app.get<{ Params: { calendarId: string } }>(`${base}/me/calendars/:calendarId`, async (req) => {
     const acc = account(req);
-    const c = acc.calendars.get(req.params.calendarId);
-    if (!c) throw notFound();
-    return renderCalendar(acc, c);
+    return renderCalendar(acc, calendarById(acc, req.params.calendarId));
   });
 
   // ---- calendarView delta ------------------------------------------------------------------
@@ -122,8 +142,7 @@ export function registerCalendarRoutes(
       );
       if (Number.isNaN(s) || Number.isNaN(e))
         throw badRequest('The value of startDateTime or endDateTime is not valid.', 'ErrorInvalidParameter');
-      const cal = calendarId ? acc.calendars.get(calendarId) : store.defaultCalendar(acc);
-      if (!cal) throw notFound();
+      const cal = calendarId ? calendarById(acc, calendarId) : store.defaultCalendar(acc);
       st = { a: acc.email, c: cal.id, s, e, b: 0, p: acc.deltaEpoch, f: 1 };
       snap = acc.seq;
     }
@@ -173,8 +192,7 @@ export function registerCalendarRoutes(
     }
     const s = Date.parse(q.startDateTime);
     const e = Date.parse(q.endDateTime);
-    const cal = calendarId ? acc.calendars.get(calendarId) : store.defaultCalendar(acc);
-    if (!cal) throw notFound();
+    const cal = calendarId ? calendarById(acc, calendarId) : store.defaultCalendar(acc);
     const opts = renderOptions(req, ctx);
     const insts = [...acc.events.values()]
       .filter((ev) => !ev.deleted && ev.calendarId === cal.id)
@@ -214,7 +232,7 @@ export function registerCalendarRoutes(
     const acc = account(req);
     const q = req.query as Query;
     const opts = renderOptions(req, ctx);
-    if (calendarId && !acc.calendars.has(calendarId)) throw notFound();
+    if (calendarId) calendarById(acc, calendarId);
     let events = [...acc.events.values()].filter(
       (ev) => !ev.deleted && (!calendarId || ev.calendarId === calendarId),
     );
@@ -294,7 +312,8 @@ export function registerCalendarRoutes(
 
   const createEvent = async (req: FastifyRequest, reply: FastifyReply, calendarId: string | null) => {
     const acc = account(req);
-    const ev = ops.createEvent(acc, calendarId ?? store.defaultCalendar(acc).id, (req.body as Json) ?? {});
+    const calId = calendarId ? calendarById(acc, calendarId).id : store.defaultCalendar(acc).id;
+    const ev = ops.createEvent(acc, calId, (req.body as Json) ?? {});
     const out = renderStored(req, reply, acc, ev.id);
     return reply
       .code(201)
@@ -319,9 +338,10 @@ export function registerCalendarRoutes(
           'Changing a single occurrence is not supported by the sandbox.',
           'ErrorInvalidRequest',
         );
-      // If-Match: W/"<changeKey>" (the event's @odata.etag): a stale one is refused with 412.
+      // If-Match: W/"<changeKey>" (the event's @odata.etag): a stale one is refused with 412 (or 409).
       const ev = store.findEvent(acc, req.params.id);
-      if (ev && !ifMatchAccepts(req.headers['if-match'], ev.changeKey)) throw preconditionFailed();
+      if (ev && !ifMatchAccepts(req.headers['if-match'], ev.changeKey))
+        throw preconditionFailed(store.ifMatchConflictStatus);
       ops.updateEvent(acc, req.params.id, (req.body as Json) ?? {});
       return renderStored(req, reply, acc, req.params.id);
     });

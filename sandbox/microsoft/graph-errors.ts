@@ -53,14 +53,45 @@ export const notFound = (
  * request (such as an if-match header) does not match the resource's current state",
  * https://learn.microsoft.com/en-us/graph/errors) with Exchange's code and text as Graph relays them
  * (seen in e.g. https://github.com/mguessan/davmail/issues/491 and
- * https://github.com/microsoftgraph/msgraph-sdk-dotnet/issues/1201).
+ * https://github.com/microsoftgraph/msgraph-sdk-dotnet/issues/1201). Some tenants answer the same
+ * code with 409 Conflict ("the current state conflicts with what the request expects", same errors
+ * page; ErrorIrresolvableConflict listed as a 409 in
+ * https://riposte.co/provider-errors/microsoft-errorirresolvableconflict and in the concurrent-PATCH
+ * report https://test.c-sharpcorner.com/blogs/errorcode-errorirresolvableconflict-graph-api-concurrency-issue-with-powershell):
+ * `status` picks which (admin setting `ifMatchConflictStatus`).
  */
-export const preconditionFailed = () =>
+export const preconditionFailed = (status: 409 | 412 = 412) =>
   new GraphHttpError(
-    412,
+    status,
     'ErrorIrresolvableConflict',
     'The send or update operation could not be performed because the change key passed in the request does not match the current change key for the item.',
   );
+
+/**
+ * A create whose transactionId this mailbox has seen before. The docs only say the id lets the
+ * server "avoid redundant POST operations in case of client retries"
+ * (https://learn.microsoft.com/en-us/graph/api/resources/event, property transactionId); what
+ * clients get is an error, not the first event: ErrorDuplicateTransactionId "Your request can't be
+ * completed. The TransactionId specified in the request has already been used to create a different
+ * event." (https://github.com/alcionai/corso/issues/2490), handled as 400 by some clients and 409
+ * by others (the status is a setting, `duplicateTransactionIdStatus`).
+ */
+export const duplicateTransactionId = (status: 400 | 409 = 400) =>
+  new GraphHttpError(
+    status,
+    'ErrorDuplicateTransactionId',
+    "Your request can't be completed. The TransactionId specified in the request has already been used to create a different event.",
+  );
+
+/**
+ * An id that is not an Exchange id at all (a calendar name, Google's `primary`): 400
+ * ErrorInvalidIdMalformed "Id is malformed."
+ * (https://github.com/microsoftgraph/msgraph-sdk-javascript/issues/832 for `/me/calendars/{name}`,
+ * status 400 in https://github.com/invictus-ir/Microsoft-Extractor-Suite/issues/146). Graph has no
+ * `primary` alias: the default calendar is `/me/calendar`
+ * (https://learn.microsoft.com/en-us/graph/api/calendar-get).
+ */
+export const malformedId = () => badRequest('Id is malformed.', 'ErrorInvalidIdMalformed');
 
 /**
  * Does an If-Match header accept an Outlook item whose changeKey is `changeKey`? Its ETag is

@@ -164,7 +164,8 @@ export function registerMailRoutes(
   app.patch<{ Params: { id: string } }>(`${base}/me/messages/:id`, async (req) => {
     const acc = account(req);
     const current = acc.messages.get(req.params.id);
-    if (current && !ifMatchAccepts(req.headers['if-match'], current.changeKey)) throw preconditionFailed();
+    if (current && !ifMatchAccepts(req.headers['if-match'], current.changeKey))
+      throw preconditionFailed(store.ifMatchConflictStatus);
     const m = ops.updateMessage(acc, req.params.id, (req.body as Json) ?? {});
     return renderMessage(acc, m, renderOptions(req, ctx));
   });

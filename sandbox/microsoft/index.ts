@@ -4,12 +4,20 @@ import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import type { SandboxContext, SandboxModule } from '../context.ts';
 import { createAdminApi, registerAdmin } from './admin.ts';
 import { registerGraph } from './graph.ts';
-import { GraphHttpError, sendGraphError } from './graph-errors.ts';
+import { GraphHttpError, graphErrorBody, sendGraphError } from './graph-errors.ts';
+import type { Fault } from '../faults.ts';
 import { registerIdentity } from './identity.ts';
 import { Operations } from './operations.ts';
 import { MicrosoftStore } from './store.ts';
 
 export type { EventInput, MessageInput, DecodedMessage, MicrosoftAdminApi } from './admin.ts';
+
+declare module 'fastify' {
+  interface FastifyRequest {
+    /** A server_error fault with afterCommit: answered in place of this request's real answer. */
+    msFaultAfterCommit?: Fault;
+  }
+}
 
 const WWW_AUTH =
   'Bearer realm="", authorization_uri="https://login.microsoftonline.com/common/oauth2/authorize", client_id="00000003-0000-0000-c000-000000000000"';
@@ -74,20 +82,33 @@ export function microsoftSandbox() {
         });
       }
       case 'server_error': {
-        const status = fault.status ?? 503;
-        const headers: Record<string, string> =
-          fault.retryAfterSeconds !== undefined ? { 'Retry-After': String(fault.retryAfterSeconds) } : {};
-        throw new GraphHttpError(
-          status,
-          status === 503 ? 'serviceNotAvailable' : status === 504 ? 'gatewayTimeout' : 'generalException',
-          status === 503
-            ? 'The service is temporarily unavailable. Please retry later.'
-            : 'General exception while processing.',
-          headers,
-        );
+        if (fault.afterCommit) {
+          // Carried out normally; onSend swaps the answer for the error.
+          req.msFaultAfterCommit = fault;
+          return;
+        }
+        throw serverError(fault);
       }
     }
     void reply;
+  }
+
+  /**
+   * 5xx in Graph's shape, Retry-After when the fault sets one. https://learn.microsoft.com/en-us/graph/errors
+   * (503 serviceNotAvailable, 504 gatewayTimeout, 500 generalException).
+   */
+  function serverError(fault: Fault): GraphHttpError {
+    const status = fault.status ?? 503;
+    const headers: Record<string, string> =
+      fault.retryAfterSeconds !== undefined ? { 'Retry-After': String(fault.retryAfterSeconds) } : {};
+    return new GraphHttpError(
+      status,
+      status === 503 ? 'serviceNotAvailable' : status === 504 ? 'gatewayTimeout' : 'generalException',
+      status === 503
+        ? 'The service is temporarily unavailable. Please retry later.'
+        : 'General exception while processing.',
+      headers,
+    );
   }
 
   return {
@@ -133,6 +154,16 @@ export function microsoftSandbox() {
           );
         });
         scope.addHook('preHandler', authenticate);
+        scope.addHook('onSend', async (req, reply, payload) => {
+          const fault = req.msFaultAfterCommit;
+          if (!fault) return payload;
+          req.msFaultAfterCommit = undefined;
+          const err = serverError(fault);
+          for (const [k, v] of Object.entries(err.headers)) reply.header(k, v);
+          reply.code(err.status).header('content-type', 'application/json');
+          reply.removeHeader('location');
+          return JSON.stringify(graphErrorBody(err.code, err.message));
+        });
         registerIdentity(scope, ctx, store);
         registerGraph(scope, ctx, store, ops);
       });

@@ -1,7 +1,7 @@
 // Mutations shared by the Graph routes and the admin API: each one bumps the account's change
 // sequence (for delta rounds), renews the changeKey and notifies subscriptions.
 import { createHash, randomBytes } from 'node:crypto';
-import { badRequest, GraphHttpError, notFound } from './graph-errors.ts';
+import { badRequest, duplicateTransactionId, GraphHttpError, notFound } from './graph-errors.ts';
 import {
   expandSeries,
   newChangeKey,
@@ -150,10 +150,17 @@ export class Operations {
       );
     // transactionId: "A custom identifier specified by a client app for the server to avoid
     // redundant POST operations in case of client retries to create the same event."
-    // (https://learn.microsoft.com/en-us/graph/api/resources/event)
+    // (https://learn.microsoft.com/en-us/graph/api/resources/event). What a client sees on reuse is
+    // ErrorDuplicateTransactionId, not the first event (https://github.com/alcionai/corso/issues/2490;
+    // one older blog, https://blog.rykoma.net/2020/10/05/1559, saw a 201 for an identical retry: the
+    // less forgiving answer is kept). A deleted event's id counts too: no source says a delete frees
+    // it (a deleted Outlook item goes on living in Deleted Items / Recoverable Items), so the less
+    // forgiving reading again (not checked live).
     const transactionId = str(body.transactionId) ?? null;
     if (transactionId) {
-      for (const ev of acc.events.values()) if (!ev.deleted && ev.transactionId === transactionId) return ev;
+      for (const ev of acc.events.values())
+        if (ev.transactionId === transactionId)
+          throw duplicateTransactionId(this.store.duplicateTransactionIdStatus);
     }
     if (!body.start || !body.end)
       throw badRequest('Your request must have a start and an end.', 'ErrorInvalidRequest');
@@ -164,7 +171,11 @@ export class Operations {
     const endMs = timeOf(body.end, 'end');
     if (endMs < startMs)
       throw badRequest('The end of the event must come after its start.', 'ErrorInvalidRequest');
-    const isOnlineMeeting = body.isOnlineMeeting === true;
+    // A personal account cannot make Teams meetings: the create still answers 201, with
+    // isOnlineMeeting false, provider unknown and no join URL
+    // (https://github.com/microsoftgraph/microsoft-graph-docs/issues/9741,
+    // https://github.com/elie222/inbox-zero/pull/3442).
+    const isOnlineMeeting = body.isOnlineMeeting === true && !acc.personal;
     const bodyIn = (body.body as Json | undefined) ?? {};
     const ev: StoredEvent = {
       id,
@@ -230,7 +241,7 @@ export class Operations {
     if (body.isCancelled !== undefined) ev.isCancelled = body.isCancelled === true;
     if (body.recurrence !== undefined) ev.recurrence = (body.recurrence as Recurrence | null) ?? null;
     if (body.isOnlineMeeting !== undefined) {
-      ev.isOnlineMeeting = body.isOnlineMeeting === true;
+      ev.isOnlineMeeting = body.isOnlineMeeting === true && !acc.personal;
       ev.joinUrl = ev.isOnlineMeeting ? (ev.joinUrl ?? joinUrlFor(ev.id)) : null;
     }
     if (body.singleValueExtendedProperties !== undefined) {

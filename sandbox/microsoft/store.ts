@@ -151,6 +151,11 @@ export interface Account {
   events: Map<string, StoredEvent>;
   messages: Map<string, StoredMessage>;
   folderIds: Record<FolderName, string>;
+  /**
+   * A personal Microsoft account (outlook.com): its calendars offer no Teams meetings, and a create
+   * that asks for one is answered 201 with `isOnlineMeeting: false` (see operations.ts).
+   */
+  personal: boolean;
 }
 
 export function newId(prefix = 'AAMkAG'): string {
@@ -287,6 +292,13 @@ export class MicrosoftStore {
   >();
   subscriptions = new Map<string, Subscription>();
   accessTokenTtlSeconds = 3600;
+  /**
+   * Status of ErrorDuplicateTransactionId: threads show 400 and 409 for it (see operations.ts); 400
+   * by default, 409 to try the other.
+   */
+  duplicateTransactionIdStatus: 400 | 409 = 400;
+  /** Status of a stale If-Match (ErrorIrresolvableConflict): 412 by default, 409 as some tenants answer. */
+  ifMatchConflictStatus: 409 | 412 = 412;
 
   account(email: string): Account | undefined {
     return this.accounts.get(email.toLowerCase());
@@ -298,6 +310,7 @@ export class MicrosoftStore {
     windowsTimeZone?: string;
     refreshToken?: string;
     aliases?: string[];
+    personal?: boolean;
   }): Account {
     const email = input.email.toLowerCase();
     let acc = this.accounts.get(email);
@@ -316,12 +329,14 @@ export class MicrosoftStore {
         events: new Map(),
         messages: new Map(),
         folderIds: { drafts: newId('AQMkDrafts'), sentitems: newId('AQMkSent'), inbox: newId('AQMkInbox') },
+        personal: input.personal ?? false,
       };
       this.accounts.set(email, acc);
     } else {
       if (input.name) acc.name = input.name;
       if (input.windowsTimeZone) acc.windowsTimeZone = input.windowsTimeZone;
       if (input.aliases) acc.aliases = input.aliases.map((x) => x.toLowerCase());
+      if (input.personal !== undefined) acc.personal = input.personal;
       acc.revoked = false;
     }
     const token = input.refreshToken ?? `M.R3_${randomBytes(24).toString('base64url')}`;
@@ -385,5 +400,7 @@ export class MicrosoftStore {
     this.authCodes.clear();
     this.subscriptions.clear();
     this.accessTokenTtlSeconds = 3600;
+    this.duplicateTransactionIdStatus = 400;
+    this.ifMatchConflictStatus = 412;
   }
 }

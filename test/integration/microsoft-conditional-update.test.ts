@@ -101,6 +101,14 @@ describe('microsoft updateDraftIfUnchanged on the sandbox', () => {
     });
   });
 
+  test('a tenant that answers the stale If-Match with 409 ErrorIrresolvableConflict: also edited, null', async () => {
+    sandbox.microsoft.setErrorStatuses({ ifMatchConflictStatus: 409 });
+    const ref = await mailbox.createDraft(draft('chat-409'));
+    sandbox.microsoft.editDraft(EMAIL, ref.draftId, { html: '<p>my own words</p>' });
+    expect(await mailbox.updateDraftIfUnchanged!(ref.draftId, ref.version, moved('chat-409'))).toBeNull();
+    expect(sandbox.microsoft.drafts(EMAIL)[0]!.html).toBe('<p>my own words</p>');
+  });
+
   test('a sent draft: null, nothing changed in Sent Items', async () => {
     const ref = await mailbox.createDraft(draft('chat-3'));
     const sent = sandbox.microsoft.sendDraft(EMAIL, ref.draftId);

@@ -86,9 +86,12 @@ describe('microsoft provider on the sandbox', () => {
     });
     const cals = await calendar.listCalendars();
     expect(cals).toEqual([
-      { id: calendarId, name: 'Calendar', primary: true, canWrite: true },
-      { id: expect.any(String), name: 'Work', primary: false, canWrite: true },
+      { id: calendarId, name: 'Calendar', primary: true, canWrite: true, onlineMeetings: true },
+      { id: expect.any(String), name: 'Work', primary: false, canWrite: true, onlineMeetings: true },
     ]);
+    // A personal account: no Teams on its calendars.
+    sandbox.microsoft.seedAccount({ email: EMAIL, personal: true });
+    expect((await calendar.listCalendars()).map((c) => c.onlineMeetings)).toEqual([false, false]);
   });
 
   test('full sync pages to the deltaLink, an idle incremental sync is exactly one call, changes and removals come back', async () => {
@@ -373,8 +376,13 @@ describe('microsoft provider on the sandbox', () => {
     };
     const created = await calendar.createEvent(calendarId, input);
     expect(created.conferenceUrl).toMatch(/^https:\/\/teams\.microsoft\.com\//);
-    const again = await calendar.createEvent(calendarId, input); // a retried job: Graph's transactionId de-duplicates
+    // A retried job: Graph refuses the reused transactionId (ErrorDuplicateTransactionId, 400 or
+    // 409), and the marker lookup gives back the first event.
+    const again = await calendar.createEvent(calendarId, input);
     expect(again.providerEventId).toBe(created.providerEventId);
+    sandbox.microsoft.setErrorStatuses({ duplicateTransactionIdStatus: 409 });
+    const third = await calendar.createEvent(calendarId, input);
+    expect(third.providerEventId).toBe(created.providerEventId);
     expect(sandbox.microsoft.createdEvents(EMAIL)).toHaveLength(1);
     expect(sandbox.microsoft.createdEvents(EMAIL)[0]).toMatchObject({
       originalStartTimeZone: 'Tokyo Standard Time',
@@ -394,6 +402,40 @@ describe('microsoft provider on the sandbox', () => {
     await calendar.deleteEvent(calendarId, created.providerEventId);
     await calendar.deleteEvent(calendarId, created.providerEventId); // already gone: fine
     expect(sandbox.microsoft.createdEvents(EMAIL)).toEqual([]);
+    // The marker of a deleted event cannot be created again (its transactionId stays used): a
+    // clear, final refusal; the worker gives a re-created event a new marker (a new generation).
+    const burnt = await rejection(calendar.createEvent(calendarId, input));
+    expect(burnt).toMatchObject({ kind: 'bad_request' });
+    expect(burnt.message).toMatch(/ErrorDuplicateTransactionId/);
+    expect(burnt.message.split('\n')).toHaveLength(1);
+    const fresh = await calendar.createEvent(calendarId, { ...input, marker: 'prep-1~g1' });
+    expect(fresh.providerEventId).not.toBe(created.providerEventId);
+    expect(sandbox.microsoft.createdEvents(EMAIL)).toHaveLength(1);
+  });
+
+  test('a POST answered 503 without Retry-After is not replayed inline (it may have happened): one draft, found by its marker', async () => {
+    const { mailbox } = clients();
+    sandbox.faults.add({
+      provider: 'microsoft',
+      kind: 'server_error',
+      status: 503,
+      pathIncludes: '/me/messages',
+      method: 'POST',
+      afterCommit: true,
+    });
+    const ref = await mailbox.createDraft(draft('thanks-503'));
+    expect(sandbox.microsoft.drafts(EMAIL)).toHaveLength(1);
+    expect(sandbox.microsoft.drafts(EMAIL)[0]!.id).toBe(ref.draftId);
+    expect(graphCalls().filter((c) => c === 'POST /me/messages')).toHaveLength(1);
+    // A GET on a 503 without Retry-After is still retried inside the call (reading twice is harmless).
+    sandbox.faults.add({
+      provider: 'microsoft',
+      kind: 'server_error',
+      status: 503,
+      pathIncludes: '/me/calendars',
+    });
+    const { calendar } = clients();
+    expect((await calendar.listCalendars()).length).toBeGreaterThan(0);
   });
 
   const draft = (marker: string) => ({

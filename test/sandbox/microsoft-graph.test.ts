@@ -667,4 +667,99 @@ describe('microsoft graph sandbox (real @microsoft/microsoft-graph-client)', () 
     expect(badFilter.statusCode).toBe(400);
     expect(String(badFilter.body)).not.toMatch(/at .*\.ts:\d+/);
   });
+
+  test("a reused transactionId (a live or a deleted event's) is refused with ErrorDuplicateTransactionId, not answered with the first event", async () => {
+    const { graph } = fx.client();
+    const body = {
+      subject: 'Prep: coffee with Grace',
+      start: { dateTime: '2030-01-10T09:00:00', timeZone: 'UTC' },
+      end: { dateTime: '2030-01-10T09:30:00', timeZone: 'UTC' },
+      transactionId: 'coffee-chat:prep-7',
+    };
+    const first = await graph.api('/me/events').post(body);
+    const again = await graphErrorOf(graph.api('/me/events').post(body));
+    expect(again.statusCode).toBe(400);
+    expect(again.code).toBe('ErrorDuplicateTransactionId');
+    await graph.api(`/me/events/${first.id}`).delete();
+    fx.sandbox.microsoft.setErrorStatuses({ duplicateTransactionIdStatus: 409 });
+    const afterDelete = await graphErrorOf(graph.api('/me/events').post({ ...body, subject: 'Prep again' }));
+    expect(afterDelete.statusCode).toBe(409);
+    expect(afterDelete.code).toBe('ErrorDuplicateTransactionId');
+    expect(fx.sandbox.microsoft.createdEvents(fx.email)).toEqual([]);
+    // A new id is a new event.
+    await graph.api('/me/events').post({ ...body, transactionId: 'coffee-chat:prep-7-g1' });
+    expect(fx.sandbox.microsoft.createdEvents(fx.email)).toHaveLength(1);
+  });
+
+  test("Google's calendar id `primary` means nothing to Graph: 400 ErrorInvalidIdMalformed; an unknown real id is 404", async () => {
+    const { graph } = fx.client();
+    const ev = {
+      subject: 'Coffee',
+      start: { dateTime: '2030-01-10T09:00:00', timeZone: 'UTC' },
+      end: { dateTime: '2030-01-10T09:30:00', timeZone: 'UTC' },
+    };
+    const malformed = await graphErrorOf(graph.api('/me/calendars/primary/events').post(ev));
+    expect(malformed.statusCode).toBe(400);
+    expect(malformed.code).toBe('ErrorInvalidIdMalformed');
+    const list = await graphErrorOf(graph.api('/me/calendars/primary/events').get());
+    expect(list.code).toBe('ErrorInvalidIdMalformed');
+    const unknown = await graphErrorOf(
+      graph.api(`/me/calendars/${fx.calendarId.slice(0, -4)}AAAA/events`).post(ev),
+    );
+    expect(unknown.statusCode).toBe(404);
+    expect(unknown.code).toBe('ErrorItemNotFound');
+    // The default calendar is /me/calendar (or the isDefaultCalendar entry of /me/calendars).
+    const cal = await graph.api('/me/calendar').get();
+    expect(cal).toMatchObject({ id: fx.calendarId, isDefaultCalendar: true });
+    expect(fx.sandbox.microsoft.createdEvents(fx.email)).toEqual([]);
+  });
+
+  test('a personal account offers no Teams: the calendar says so, and an online-meeting create is a 201 without a join URL', async () => {
+    const personal = await microsoftFixture({ email: 'sam@outlook.example', personal: true });
+    try {
+      const { graph } = personal.client();
+      const cal = await graph.api('/me/calendar').get();
+      expect(cal.allowedOnlineMeetingProviders).not.toContain('teamsForBusiness');
+      expect(cal.defaultOnlineMeetingProvider).toBe('skypeForConsumer');
+      const ev = await graph.api('/me/events').post({
+        subject: 'Coffee',
+        start: { dateTime: '2030-01-10T09:00:00', timeZone: 'UTC' },
+        end: { dateTime: '2030-01-10T09:30:00', timeZone: 'UTC' },
+        isOnlineMeeting: true,
+        onlineMeetingProvider: 'teamsForBusiness',
+      });
+      expect(ev).toMatchObject({
+        isOnlineMeeting: false,
+        onlineMeetingProvider: 'unknown',
+        onlineMeeting: null,
+      });
+    } finally {
+      await personal.sandbox.close();
+    }
+    const work = await fx.client().graph.api('/me/calendar').get();
+    expect(work).toMatchObject({
+      allowedOnlineMeetingProviders: ['teamsForBusiness'],
+      defaultOnlineMeetingProvider: 'teamsForBusiness',
+    });
+  });
+
+  test('a server_error fault with afterCommit carries the POST out and answers 503: a blind replay writes twice', async () => {
+    const { graph } = fx.client({ maxRetries: 0 });
+    fx.sandbox.faults.add({
+      provider: 'microsoft',
+      kind: 'server_error',
+      pathIncludes: '/me/messages',
+      method: 'POST',
+      afterCommit: true,
+    });
+    const draft = {
+      subject: 'Hi',
+      body: { contentType: 'html', content: '<p>Hi</p>' },
+      toRecipients: [{ emailAddress: { address: 'grace@example.org' } }],
+    };
+    const err = await graphErrorOf(graph.api('/me/messages').post(draft));
+    expect(err.statusCode).toBe(503);
+    expect(err.code).toBe('serviceNotAvailable');
+    expect(fx.sandbox.microsoft.drafts(fx.email)).toHaveLength(1);
+  });
 });

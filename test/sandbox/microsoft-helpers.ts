@@ -43,13 +43,16 @@ export class RefreshGrantAuthProvider implements AuthenticationProvider {
   }
 }
 
-export async function microsoftFixture(opts: { email?: string; windowsTimeZone?: string } = {}) {
+export async function microsoftFixture(
+  opts: { email?: string; windowsTimeZone?: string; personal?: boolean } = {},
+) {
   const sandbox: Sandbox = await startSandbox();
   const email = opts.email ?? 'ada@contoso.example';
   const seeded = sandbox.microsoft.seedAccount({
     email,
     name: 'Ada Lovelace',
     windowsTimeZone: opts.windowsTimeZone ?? 'Tokyo Standard Time',
+    ...(opts.personal ? { personal: true } : {}),
   });
   const origin = new URL(sandbox.env.MICROSOFT_GRAPH_BASE_URL).origin;
   const client = (o: { retryDelaySeconds?: number; maxRetries?: number; refreshToken?: string } = {}) => {

@@ -120,4 +120,20 @@ describe('microsoft graph sandbox: If-Match on PATCH (real @microsoft/microsoft-
     expect(err.code).toBe('ErrorIrresolvableConflict');
     expect((await graph.api(`/me/events/${ev.id}`).get()).subject).toBe(moved.subject);
   });
+
+  test('a tenant set to answer 409 gives ErrorIrresolvableConflict with 409, the item unchanged', async () => {
+    fx.sandbox.microsoft.setErrorStatuses({ ifMatchConflictStatus: 409 });
+    const { graph, draft } = await newDraft();
+    await graph.api(`/me/messages/${draft.id}`).patch({ subject: 'edited by the user' });
+    const err = await graphErrorOf(
+      graph
+        .api(`/me/messages/${draft.id}`)
+        .header('If-Match', draft['@odata.etag'])
+        .patch({ subject: 'ours' }),
+    );
+    expect(err.statusCode).toBe(409);
+    expect(err.code).toBe('ErrorIrresolvableConflict');
+    expect(err.message).toBe(STALE_TEXT);
+    expect((await graph.api(`/me/messages/${draft.id}`).get()).subject).toBe('edited by the user');
+  });
 });

@@ -2,6 +2,8 @@
 import { GraphError } from '@microsoft/microsoft-graph-client';
 import {
   MicrosoftTokenError,
+  isDuplicateTransactionId,
+  isEditConflict,
   parseRetryAfter,
   toProviderError as mapError,
 } from '../../integrations/microsoft/errors.ts';
@@ -88,5 +90,21 @@ describe('toProviderError (Microsoft)', () => {
     expect(parseRetryAfter('2')).toBe(2000);
     expect(parseRetryAfter(new Date(Date.now() + 10_000).toUTCString())).toBeGreaterThan(8000);
     expect(parseRetryAfter(null)).toBeUndefined();
+  });
+
+  test('ErrorIrresolvableConflict is an edit conflict at 412 and at 409; other 409s are not', () => {
+    expect(isEditConflict(toProviderError(graphError(412, 'ErrorIrresolvableConflict')))).toBe(true);
+    expect(isEditConflict(toProviderError(graphError(409, 'ErrorIrresolvableConflict')))).toBe(true);
+    expect(isEditConflict(graphError(409, 'ErrorIrresolvableConflict'))).toBe(true);
+    expect(isEditConflict(toProviderError(graphError(409, 'ErrorDuplicateTransactionId')))).toBe(false);
+  });
+
+  test('ErrorDuplicateTransactionId is recognised at 400 and 409 (a bad_request either way)', () => {
+    for (const status of [400, 409]) {
+      const e = toProviderError(graphError(status, 'ErrorDuplicateTransactionId'));
+      expect(isDuplicateTransactionId(e)).toBe(true);
+      expect(e.kind).toBe('bad_request');
+    }
+    expect(isDuplicateTransactionId(toProviderError(graphError(400, 'BadRequest')))).toBe(false);
   });
 });

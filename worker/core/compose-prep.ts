@@ -5,11 +5,21 @@ import type { CalendarEntry, Chat, Contact, User } from '../db/generated/client.
 import type { NewEvent } from '../../integrations/provider.ts';
 import { renderPrepDescription, renderPrepTitle, type PrepModel } from '../pipeline/render-prep.ts';
 
+/**
+ * The marker (idempotency key at the provider) of a calendar entry (prep block, invite): the
+ * entry's key, plus its generation once it was made anew after being taken back or deleted. A provider may refuse a deleted event's
+ * key for good (Graph answers a reused transactionId with ErrorDuplicateTransactionId), while a
+ * retry of the same generation must find its own event again: the generation is stored on the
+ * entry and bumped only when the entry comes back after a delete.
+ */
+export function entryMarker(entry: Pick<CalendarEntry, 'idempotencyKey' | 'generation'>): string {
+  return entry.generation > 0 ? `${entry.idempotencyKey}-g${entry.generation}` : entry.idempotencyKey;
+}
+
 export function prepEvent(
   app: App,
   chat: Chat & { contact: Contact; user: User },
   entry: CalendarEntry,
-  key: string,
 ): NewEvent {
   const model: PrepModel = {
     contact: { name: chat.contact.name, email: chat.contact.email },
@@ -32,6 +42,6 @@ export function prepEvent(
     end: entry.endUtc,
     timeZone: chat.user.timeZone,
     showAs: 'busy',
-    marker: key,
+    marker: entryMarker(entry),
   };
 }

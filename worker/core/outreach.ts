@@ -5,9 +5,11 @@ import { createHash } from 'node:crypto';
 import { DateTime, Duration } from 'luxon';
 import type { App } from '../app.ts';
 import type { Account } from '../db/generated/client.ts';
+import type { NewEvent } from '../../integrations/provider.ts';
 import { scheduleJob } from '../queues/schedule-job.ts';
 import { withProvider } from '../provider-policy.ts';
 import { formatBothZones, formatForContact, isValidZone } from '../pipeline/time-zones.ts';
+import { entryMarker } from './compose-prep.ts';
 
 const shortHash = (s: string) => createHash('sha256').update(s).digest('hex').slice(0, 12);
 
@@ -103,8 +105,9 @@ export async function scheduleChat(
     update: input.name ? { name: input.name } : {},
   });
   if (contact.doNotContact) throw new Error(`${email} is marked do-not-contact`);
-  const calendar = await app.prisma.calendar.findFirst({ where: { accountId: account.id, primary: true } });
-  const calendarId = calendar?.providerCalendarId ?? 'primary';
+  // The calendar synced as primary; before the first sync, the provider's default calendar (each
+  // provider names its own: Graph has no `primary` alias, its default is the isDefaultCalendar one).
+  const stored = await app.prisma.calendar.findFirst({ where: { accountId: account.id, primary: true } });
   const end = start.plus(duration);
   const key = `invite-${shortHash(`${account.id}|${email}|${start.toUTC().toISO()}`)}`;
   const who = input.name ?? email;
@@ -112,26 +115,64 @@ export async function scheduleChat(
   // --zone only says how to read --at: "your time" / "for me" are the user's own zone.
   const senderZone = isValidZone(user.timeZone) ? user.timeZone : userZone;
   const when = formatBothZones(start.toJSDate(), senderZone, contact.timeZone, null);
-  const description = [
-    `Coffee chat: ${Math.round(duration.as('minutes'))} minutes, for advice. #coffeechat`,
-    `When: ${formatForContact(start.toJSDate(), senderZone, contact.timeZone)}`,
-    'A video link is attached; happy to switch to a call if that is easier.',
-  ].join('\n');
-  const created = await withProvider(app, undefined, undefined, account, async ({ calendar: cal }) => {
-    const existing = await cal.findEventByMarker(calendarId, key);
-    if (existing) return existing;
-    return cal.createEvent(calendarId, {
-      title: input.title ?? `Coffee chat: ${user.name.split(' ')[0]} / ${who}`,
-      description,
-      start: start.toJSDate(),
-      end: end.toJSDate(),
-      timeZone: userZone,
-      attendees: [{ email, name: input.name }],
-      withConference: true,
-      showAs: 'busy',
-      marker: key,
-    });
-  });
+  // "A video link is attached" only where one is: the calendar may not offer one (a personal
+  // Microsoft account has no Teams), and the provider may create the event without it anyway.
+  const description = (withLink: boolean) =>
+    [
+      `Coffee chat: ${Math.round(duration.as('minutes'))} minutes, for advice. #coffeechat`,
+      `When: ${formatForContact(start.toJSDate(), senderZone, contact.timeZone)}`,
+      withLink
+        ? 'A video link is attached; happy to switch to a call if that is easier.'
+        : 'Happy to meet by video or on a call, whichever is easier.',
+    ].join('\n');
+  const prior = await app.prisma.calendarEntry.findUnique({ where: { idempotencyKey: key } });
+  const { created, calendarId, generation } = await withProvider(
+    app,
+    undefined,
+    undefined,
+    account,
+    async ({ calendar: cal }) => {
+      const calendars = await cal.listCalendars();
+      const target =
+        calendars.find((c) => c.id === stored?.providerCalendarId) ??
+        calendars.find((c) => c.primary) ??
+        calendars[0];
+      if (!target) throw new Error(`${account.email} has no calendar to put the invite on`);
+      // Asked before: the same invite, found by its marker. Made before but gone (the user
+      // deleted it): made anew under the next generation's marker, as a provider may refuse the
+      // deleted one's for good (Graph's transactionId).
+      let generation = prior?.generation ?? 0;
+      const existing = await cal.findEventByMarker(
+        target.id,
+        entryMarker({ idempotencyKey: key, generation }),
+      );
+      if (existing) return { created: existing, calendarId: target.id, generation };
+      if (prior?.providerEventId) generation += 1;
+      const withConference = target.onlineMeetings !== false;
+      const event: NewEvent = {
+        title: input.title ?? `Coffee chat: ${user.name.split(' ')[0]} / ${who}`,
+        description: description(withConference),
+        start: start.toJSDate(),
+        end: end.toJSDate(),
+        timeZone: userZone,
+        attendees: [{ email, name: input.name }],
+        withConference,
+        showAs: 'busy',
+        marker: entryMarker({ idempotencyKey: key, generation }),
+      };
+      const made = await cal.createEvent(target.id, event);
+      if (withConference && !made.conferenceUrl) {
+        // Asked for a link, none came back (Graph answers 201 with isOnlineMeeting false where
+        // Teams is not allowed): the invite must not promise one.
+        await cal.updateEvent(target.id, made.providerEventId, {
+          ...event,
+          description: description(false),
+          withConference: false,
+        });
+      }
+      return { created: made, calendarId: target.id, generation };
+    },
+  );
   await app.prisma.calendarEntry.upsert({
     where: { idempotencyKey: key },
     create: {
@@ -142,8 +183,9 @@ export async function scheduleChat(
       providerEventId: created.providerEventId,
       startUtc: start.toJSDate(),
       endUtc: end.toJSDate(),
+      generation,
     },
-    update: { providerEventId: created.providerEventId },
+    update: { providerEventId: created.providerEventId, calendarId, generation },
   });
   const now = app.now();
   await scheduleJob(

@@ -1,6 +1,7 @@
 // Job `create-prep`: a prep block on the user's own calendar before a chat (no attendees, so
 // nobody is invited), or moves it when the chat moved. Exactly once, like drafts: the entry's
-// unique key is stored on the event as a marker and looked up on retry.
+// unique key (plus its generation, see entryMarker) is stored on the event as a marker and looked
+// up on retry.
 import type { Job } from 'bullmq';
 import type { App } from '../app.ts';
 import { prepEvent } from '../core/compose-prep.ts';
@@ -25,14 +26,14 @@ export async function createPrep(app: App, key: string, job?: Job, token?: strin
   if (chat.account.status !== 'active')
     return { key, outcome: 'skipped', why: `account ${chat.account.status}` };
 
-  const event = prepEvent(app, chat, entry, key);
+  const event = prepEvent(app, chat, entry);
   const outcome = await withProvider(app, job, token, chat.account, async ({ calendar }) => {
     if (entry.providerEventId) {
       await calendar.updateEvent(entry.calendarId, entry.providerEventId, event);
       return { id: entry.providerEventId, outcome: 'moved' as const };
     }
     const existing =
-      job && job.attemptsMade > 0 ? await calendar.findEventByMarker(entry.calendarId, key) : null;
+      job && job.attemptsMade > 0 ? await calendar.findEventByMarker(entry.calendarId, event.marker) : null;
     if (existing) return { id: existing.providerEventId, outcome: 'found' as const };
     const created = await calendar.createEvent(entry.calendarId, event);
     return { id: created.providerEventId, outcome: 'created' as const };

@@ -69,11 +69,12 @@ async function planChatLocked(app: App, chatId: string): Promise<PlanResult> {
       if (moved || entry.deleted) {
         await app.prisma.calendarEntry.update({
           where: { id: entry.id },
-          // A block taken back earlier (chat cancelled, then back) is made anew.
+          // A block taken back earlier (chat cancelled, then back) is made anew, as a new
+          // generation: its marker must not be the deleted event's (see entryMarker).
           data: {
             startUtc: a.window.start,
             endUtc: a.window.end,
-            ...(entry.deleted ? { deleted: false, providerEventId: null } : {}),
+            ...(entry.deleted ? { deleted: false, providerEventId: null, generation: { increment: 1 } } : {}),
           },
         });
       }

@@ -36,7 +36,7 @@ export function registerSchedule(program: Command): void {
   program
     .command('schedule')
     .description(
-      'create a chat invite on your calendar (video link, both time zones); it then flows through the pipeline',
+      'create a chat invite on your calendar (video link where the calendar offers one, both time zones); it then flows through the pipeline',
     )
     .requiredOption('--with <address>', 'their email address')
     .option('--name <name>', 'their name')
@@ -61,7 +61,7 @@ export function registerSchedule(program: Command): void {
           const r = await scheduleChat(app, opts);
           if (opts.json) return printJson(r);
           process.stdout.write(
-            `invite created (${r.when})${r.conferenceUrl ? `, link ${r.conferenceUrl}` : ''}; the invitation goes out from your calendar\n`,
+            `invite created (${r.when})${r.conferenceUrl ? `, video link ${r.conferenceUrl}` : ', no video link (this calendar cannot attach one: add yours to the event)'}; the invitation goes out from your calendar\n`,
           );
         });
       },

@@ -1,0 +1,2 @@
+-- AlterTable
+ALTER TABLE "CalendarEntry" ADD COLUMN     "generation" INTEGER NOT NULL DEFAULT 0;
