@@ -151,6 +151,20 @@ export function newEventId(): string {
 export const newHexId = () => randomBytes(8).toString('hex');
 export const newToken = (prefix: string) => `${prefix}${randomBytes(24).toString('base64url')}`;
 
+/** An OAuth client as created in the Google Cloud console (APIs & Services → Credentials). */
+export interface GoogleOAuthClient {
+  clientId: string;
+  clientSecret: string;
+  /** "Desktop app": loopback redirects on any port; "Web application": its listed redirect URIs only. */
+  type: 'desktop' | 'web';
+  redirectUris?: string[];
+  /**
+   * The consent screen (OAuth consent screen → Audience): External in Testing (refresh tokens expire
+   * after 7 days), External in production, or Internal (Workspace users of the organization only).
+   */
+  publishing: 'testing' | 'production' | 'internal';
+}
+
 export class GoogleState {
   accounts = new Map<string, Account>();
   refreshTokens = new Map<string, string>();
@@ -159,11 +173,24 @@ export class GoogleState {
   /** Authorization codes from the sandbox consent endpoint. */
   authCodes = new Map<
     string,
-    { email: string; codeChallenge?: string; redirectUri?: string; scope: string }
+    { email: string; clientId: string; codeChallenge?: string; redirectUri?: string; scope: string }
   >();
+  /**
+   * OAuth clients registered in the "Google Cloud console" (oauth.ts). While none is registered, any
+   * client id is accepted unchecked; once one is, the token and consent endpoints check every request
+   * against them as Google does.
+   */
+  clients = new Map<string, GoogleOAuthClient>();
+  /** What each refresh token from the consent flow was granted: client, when, scopes. */
+  grants = new Map<string, { clientId: string; issuedAtMs: number; scope: string }>();
+  /** Scopes an account's user unticks on the granular consent screen (until changed). */
+  withheldScopes = new Map<string, string[]>();
   private draftCounter = 0;
 
   reset(): void {
+    this.clients.clear();
+    this.grants.clear();
+    this.withheldScopes.clear();
     this.accounts.clear();
     this.refreshTokens.clear();
     this.accessTokens.clear();
