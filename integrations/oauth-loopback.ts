@@ -1,11 +1,16 @@
 // The OAuth loopback redirect both providers use for `accounts connect`: a one-shot listener on
-// http://127.0.0.1:<any free port>/ receives ?code&state, checks the state, and hands the code to
-// the provider's exchange (with its PKCE verifier). Loopback IP redirects with any port are what
-// both platforms document for native apps:
-// https://developers.google.com/identity/protocols/oauth2/native-app#redirect-uri_loopback
-// https://learn.microsoft.com/en-us/entra/identity-platform/reply-url#localhost-exceptions
+// a free loopback port receives ?code&state, checks the state, and hands the code to the provider's
+// exchange (with its PKCE verifier). Both platforms accept any port on a loopback redirect, but not
+// any host:
+// - Google: http://127.0.0.1:PORT (the loopback IP it recommends for Desktop clients)
+//   https://developers.google.com/identity/protocols/oauth2/native-app#redirect-uri_loopback
+// - Microsoft: the host must be the registered one ("http://localhost", what the README and the
+//   Entra portal use); Entra ignores only the port of a loopback redirect (AADSTS50011 otherwise):
+//   https://learn.microsoft.com/en-us/entra/identity-platform/reply-url#localhost-exceptions
+//   `localhost` resolves to 127.0.0.1 or ::1 depending on the browser and the OS, so the listener
+//   takes the same port on both.
 import { randomBytes } from 'node:crypto';
-import { createServer } from 'node:http';
+import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { ProviderError, type ProviderKind } from './provider.ts';
 
@@ -23,6 +28,8 @@ export async function startLoopback<T>(opts: {
   /** "Google", "Microsoft 365": for the page the browser shows. */
   label: string;
   port?: number;
+  /** The redirect's host: 127.0.0.1 (default) or localhost (listens on 127.0.0.1 and ::1). */
+  host?: '127.0.0.1' | 'localhost';
   timeoutMs?: number;
   buildUrl: (redirectUri: string, state: string) => string;
   exchange: (code: string, redirectUri: string) => Promise<T>;
@@ -34,7 +41,11 @@ export async function startLoopback<T>(opts: {
   let redirectUri = '';
   // eslint-disable-next-line prefer-const -- assigned once the listener has its port
   let timer: NodeJS.Timeout | undefined;
-  const server = createServer((req, res) => {
+  const servers: Server[] = [];
+  const closeAll = () => {
+    for (const s of servers) s.close();
+  };
+  const handler: Parameters<typeof createServer>[1] = (req, res) => {
     const u = new URL(req.url ?? '/', 'http://127.0.0.1');
     if (u.pathname !== '/') {
       res.writeHead(404).end();
@@ -45,7 +56,7 @@ export async function startLoopback<T>(opts: {
         .writeHead(status, { 'content-type': 'text/html; charset=utf-8' })
         .end(`<!doctype html><p>${text}</p>`);
       clearTimeout(timer);
-      server.close();
+      closeAll();
     };
     if (u.searchParams.get('state') !== state) {
       finish(400, 'State mismatch: start again from coffee-chat.');
@@ -70,15 +81,13 @@ export async function startLoopback<T>(opts: {
         settle.reject(e);
       },
     );
-  });
-  await new Promise<void>((resolve, reject) => {
-    server.once('error', reject);
-    server.listen(opts.port ?? 0, '127.0.0.1', () => resolve());
-  });
-  redirectUri = `http://127.0.0.1:${(server.address() as AddressInfo).port}/`;
+  };
+  const port = await listenLoopback(servers, handler, opts.port ?? 0, opts.host === 'localhost');
+  // Microsoft: no trailing slash, so it is the registered "http://localhost" plus a port.
+  redirectUri = opts.host === 'localhost' ? `http://localhost:${port}` : `http://127.0.0.1:${port}/`;
   timer = setTimeout(
     () => {
-      server.close();
+      closeAll();
       settle.reject(new ProviderError(opts.provider, 'bad_request', 'timed out waiting for the browser'));
     },
     opts.timeoutMs ?? 5 * 60_000,
@@ -90,7 +99,48 @@ export async function startLoopback<T>(opts: {
     result,
     close: () => {
       clearTimeout(timer);
-      server.close();
+      closeAll();
     },
   };
+}
+
+function listen(server: Server, port: number, host: string): Promise<number> {
+  return new Promise<number>((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(port, host, () => {
+      server.off('error', reject);
+      resolve((server.address() as AddressInfo).port);
+    });
+  });
+}
+
+/**
+ * Listens on 127.0.0.1 (and, for `localhost`, on ::1 at the same port when this machine has IPv6),
+ * pushing the servers into `servers`. Returns the port.
+ */
+async function listenLoopback(
+  servers: Server[],
+  handler: Parameters<typeof createServer>[1],
+  wanted: number,
+  alsoIpv6: boolean,
+): Promise<number> {
+  for (let attempt = 0; ; attempt++) {
+    const v4 = createServer(handler);
+    const port = await listen(v4, wanted, '127.0.0.1');
+    servers.push(v4);
+    if (!alsoIpv6) return port;
+    const v6 = createServer(handler);
+    try {
+      await listen(v6, port, '::1');
+      servers.push(v6);
+      return port;
+    } catch (e) {
+      const code = (e as NodeJS.ErrnoException).code;
+      if (code === 'EADDRNOTAVAIL' || code === 'EAFNOSUPPORT') return port; // no IPv6 loopback here
+      // The port is taken on ::1 only: with any free port, try another one; a chosen one stays an error.
+      v4.close();
+      servers.length = 0;
+      if (wanted !== 0 || attempt >= 5) throw e;
+    }
+  }
 }

@@ -309,6 +309,13 @@ export interface ProviderEndpoints {
   microsoftClientSecret?: string;
 }
 
+/** An endpoint on this machine (the sandbox, or another local emulator) rather than the provider. */
+export function isLoopbackUrl(url: string): boolean {
+  if (!URL.canParse(url)) return false;
+  const host = new URL(url).hostname;
+  return host === 'localhost' || host === '[::1]' || /^127\.\d+\.\d+\.\d+$/.test(host);
+}
+
 export interface AccountCredentials {
   provider: ProviderKind;
   email: string;
@@ -331,8 +338,11 @@ export interface ConsentInProgress {
   /** Open this in a browser. */
   url: string;
   redirectUri: string;
-  /** Resolves once the browser came back and the code was exchanged. */
-  result: Promise<{ refreshToken: string }>;
+  /**
+   * Resolves once the browser came back, the code was exchanged and every scope the worker needs
+   * was granted (a consent that granted fewer rejects, naming what is missing).
+   */
+  result: Promise<{ refreshToken: string; grantedScopes: string[] }>;
   close(): void;
 }
 
@@ -350,13 +360,19 @@ export interface ProviderModule {
   createClients(creds: AccountCredentials, endpoints: ProviderEndpoints): ProviderClients;
   /**
    * Checks a refresh token by using it (refresh, then read the profile and the time zone). Returns
-   * the token to store: the rotated one where the provider rotates. Throws ProviderError
-   * (auth_revoked for a bad token) with a one-line message.
+   * the token to store (the rotated one where the provider rotates) and the scopes its grant holds.
+   * Throws ProviderError (auth_revoked for a bad token, or one lacking a needed scope) with a
+   * one-line message.
    */
   validateRefreshToken(
     refreshToken: string,
     endpoints: ProviderEndpoints,
-  ): Promise<{ profile: AccountProfile; refreshToken: string }>;
+  ): Promise<{ profile: AccountProfile; refreshToken: string; grantedScopes: string[] }>;
+  /**
+   * The client credentials the provider's token endpoint will insist on, when they are missing
+   * (one line naming the variable), or null. A local emulator (loopback endpoints) is not checked.
+   */
+  credentialsProblem(endpoints: ProviderEndpoints): string | null;
   /** A problem that would only show after the consent screen (no OAuth client configured), or null. */
   consentProblem(endpoints: ProviderEndpoints): string | null;
   /** Starts the browser consent for installed apps (loopback redirect + PKCE). */

@@ -109,6 +109,20 @@ export async function validateRefreshToken(
   provider: ProviderKind,
   refreshToken: string,
   config: Config,
-): Promise<{ profile: AccountProfile; refreshToken: string }> {
+): Promise<{ profile: AccountProfile; refreshToken: string; grantedScopes: string[] }> {
   return providerModule(provider).validateRefreshToken(refreshToken, endpointsFrom(config));
+}
+
+/**
+ * The client credentials missing for providers that have accounts (one line each, naming the
+ * variable): against the real endpoints every token refresh of those accounts would be refused.
+ */
+export function credentialsProblems(config: Config, kinds: Iterable<ProviderKind>): string[] {
+  const endpoints = endpointsFrom(config);
+  const out: string[] = [];
+  for (const kind of new Set(kinds)) {
+    const problem = providerModule(kind).credentialsProblem(endpoints);
+    if (problem) out.push(problem);
+  }
+  return out;
 }

@@ -33,6 +33,9 @@ interface ErrorLike {
   response?: { status?: number; headers?: unknown; data?: unknown };
 }
 
+const TESTING_HINT =
+  '(if the OAuth consent screen of your Google Cloud project is in Testing, Google expires refresh tokens after 7 days: publish the app (In production) or make it Internal, then run: coffee-chat accounts connect google)';
+
 export interface GoogleErrorFacts {
   status?: number;
   /** errors[0].reason (API) or error (OAuth token endpoint) */
@@ -102,8 +105,22 @@ export function toProviderError(e: unknown, opts: MapOptions = {}): unknown {
       cause: e,
     });
 
-  // OAuth token endpoint: "invalid_grant" = refresh token expired, revoked or unknown.
-  if (f.reason === 'invalid_grant') return mk('auth_revoked');
+  // OAuth token endpoint: "invalid_grant" = refresh token expired, revoked or unknown. Google gives
+  // the same words when a consent screen left in Testing lets the token die after 7 days
+  // (https://developers.google.com/identity/protocols/oauth2#expiration), the usual cause for a
+  // self-hosted install, so the message says so (it becomes the account's needs_reconnect reason).
+  if (f.reason === 'invalid_grant')
+    return new ProviderError('google', 'auth_revoked', `invalid_grant: ${f.message} ${TESTING_HINT}`, {
+      status: f.status,
+      cause: e,
+    });
+  if (f.reason === 'invalid_client' || (f.reason === 'invalid_request' && /client_secret/.test(f.message)))
+    return new ProviderError(
+      'google',
+      'bad_request',
+      `${f.reason}: ${f.message} (check GOOGLE_CLIENT_ID and GOOGLE_CLIENT_SECRET: the id and secret of one OAuth client of type "Desktop app")`,
+      { status: f.status, cause: e },
+    );
   if (f.status === undefined) return isNetworkError(e) ? mk('transient') : e;
   const retryAfterMs = parseRetryAfter(f.retryAfterHeader);
   const s = f.status;

@@ -2,6 +2,7 @@
 // refresh-token check and the consent, as one ProviderModule for the worker's registry.
 import {
   ProviderError,
+  isLoopbackUrl,
   type AccountCredentials,
   type AccountProfile,
   type ProviderClients,
@@ -11,11 +12,12 @@ import {
 import { GoogleCalendarProvider } from './calendar.ts';
 import { toProviderError } from './errors.ts';
 import { GmailMailbox } from './gmail.ts';
-import { GOOGLE_SCOPES, startLoopbackConsent } from './oauth.ts';
+import { GOOGLE_SCOPES, checkGrantedScopes, startLoopbackConsent } from './oauth.ts';
 import { GoogleSession } from './session.ts';
 
 export {
   GOOGLE_SCOPES,
+  checkGrantedScopes,
   buildConsentUrl,
   createPkcePair,
   exchangeCode,
@@ -48,7 +50,7 @@ export function createGoogleClients(
 export async function validateGoogleRefreshToken(
   refreshToken: string,
   endpoints: ProviderEndpoints,
-): Promise<{ profile: AccountProfile; refreshToken: string }> {
+): Promise<{ profile: AccountProfile; refreshToken: string; grantedScopes: string[] }> {
   const session = new GoogleSession({ refreshToken, email: '' }, endpoints);
   try {
     await session.oauth.getAccessToken();
@@ -62,9 +64,23 @@ export async function validateGoogleRefreshToken(
     }
     throw pe;
   }
+  // The refresh answers with the scopes the grant holds (granular consent may have left some out).
+  const grantedScopes = checkGrantedScopes(session.oauth.credentials.scope);
   const profile = await new GoogleCalendarProvider(session, '').getProfile();
-  return { profile, refreshToken };
+  return { profile, refreshToken, grantedScopes };
 }
+
+/** The token endpoint needs the client id and, for a "Desktop app" client too, its secret. */
+function googleCredentialsProblem(endpoints: ProviderEndpoints): string | null {
+  if (isLoopbackUrl(endpoints.googleTokenUrl)) return null;
+  if (!endpoints.googleClientId) return `GOOGLE_CLIENT_ID is not set: ${CREATE_CLIENT}`;
+  if (!endpoints.googleClientSecret)
+    return `GOOGLE_CLIENT_SECRET is not set: Google's token endpoint requires the secret of the "Desktop app" client too (Google Cloud console → Credentials → your client → Client secret)`;
+  return null;
+}
+
+const CREATE_CLIENT =
+  'create an OAuth client of type "Desktop app" in the Google Cloud console and set GOOGLE_CLIENT_ID and GOOGLE_CLIENT_SECRET';
 
 export const googleProvider: ProviderModule = {
   kind: 'google',
@@ -72,9 +88,14 @@ export const googleProvider: ProviderModule = {
   scopes: GOOGLE_SCOPES,
   createClients: createGoogleClients,
   validateRefreshToken: validateGoogleRefreshToken,
+  credentialsProblem: googleCredentialsProblem,
+  // The consent URL needs the client id even against a local emulator; the code exchange needs the
+  // secret wherever the emulator checks it as Google does.
   consentProblem: (endpoints) =>
-    endpoints.googleClientId
-      ? null
-      : 'GOOGLE_CLIENT_ID is not set: create an OAuth client of type "Desktop app" in the Google Cloud console and set GOOGLE_CLIENT_ID and GOOGLE_CLIENT_SECRET',
+    !endpoints.googleClientId
+      ? `GOOGLE_CLIENT_ID is not set: ${CREATE_CLIENT}`
+      : !endpoints.googleClientSecret
+        ? `GOOGLE_CLIENT_SECRET is not set: Google's token endpoint requires the secret of the "Desktop app" client too (Google Cloud console → Credentials → your client → Client secret)`
+        : null,
   startConsent: startLoopbackConsent,
 };

@@ -20,6 +20,39 @@ export const GOOGLE_SCOPES = [
   'https://www.googleapis.com/auth/gmail.readonly',
 ] as const;
 
+/** What each scope is for, to name a missing one in words. */
+const SCOPE_PURPOSE: Record<string, string> = {
+  'https://www.googleapis.com/auth/calendar.events': 'create and move your prep events',
+  'https://www.googleapis.com/auth/calendar.readonly': 'read your calendars',
+  'https://www.googleapis.com/auth/gmail.compose': 'leave drafts in your mailbox',
+  'https://www.googleapis.com/auth/gmail.readonly': 'see whether a draft was sent',
+};
+
+/**
+ * Granular consent: the user may untick any of the scopes, and the token response's `scope` lists
+ * only what was granted; the app must check it.
+ * https://developers.google.com/identity/protocols/oauth2/resources/granular-permissions
+ * Returns the granted scopes; throws ProviderError (auth_revoked) naming what is missing. A response
+ * without `scope` (Google always sends it) is taken as granting what was asked.
+ */
+export function checkGrantedScopes(scope: string | undefined | null): string[] {
+  if (!scope) return [...GOOGLE_SCOPES];
+  const granted = scope.split(/\s+/).filter(Boolean);
+  const have = new Set(granted);
+  const missing = GOOGLE_SCOPES.filter((s) => !have.has(s));
+  if (missing.length > 0) {
+    const names = missing.map(
+      (s) => `${s.replace('https://www.googleapis.com/auth/', '')} (${SCOPE_PURPOSE[s]})`,
+    );
+    throw new ProviderError(
+      'google',
+      'auth_revoked',
+      `Google granted only part of the access coffee-chat needs; missing: ${names.join(', ')}. Connect again and leave every box ticked on the consent screen (if the boxes were not offered, a Workspace admin may have restricted this app)`,
+    );
+  }
+  return granted;
+}
+
 export interface PkcePair {
   verifier: string;
   challenge: string;
@@ -89,7 +122,7 @@ export async function exchangeCode(input: {
   }
 }
 
-export type LoopbackConsent = Loopback<{ refreshToken: string }>;
+export type LoopbackConsent = Loopback<{ refreshToken: string; grantedScopes: string[] }>;
 
 /**
  * Starts a one-shot loopback listener (integrations/oauth-loopback.ts), builds the consent URL
@@ -118,7 +151,14 @@ export async function startLoopbackConsent(opts: {
         codeChallenge: pkce.challenge,
         loginHint: opts.loginHint,
       }),
-    exchange: (code, redirectUri) =>
-      exchangeCode({ endpoints: opts.endpoints, code, codeVerifier: pkce.verifier, redirectUri }),
+    exchange: async (code, redirectUri) => {
+      const r = await exchangeCode({
+        endpoints: opts.endpoints,
+        code,
+        codeVerifier: pkce.verifier,
+        redirectUri,
+      });
+      return { refreshToken: r.refreshToken, grantedScopes: checkGrantedScopes(r.scope) };
+    },
   });
 }

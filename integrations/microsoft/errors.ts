@@ -25,6 +25,26 @@ export class MicrosoftTokenError extends Error {
   }
 }
 
+/**
+ * invalid_client says the app registration and the configuration disagree on client
+ * authentication; the AADSTS code says which way
+ * (https://learn.microsoft.com/en-us/entra/identity-platform/reference-error-codes):
+ * - 700025: the app is a public client ("Mobile and desktop applications" platform) and a secret was
+ *   sent anyway;
+ * - 7000218: the app is a confidential client (only "Web" redirect URIs) and no secret was sent;
+ * - 7000215 / 7000222: the secret is wrong or expired.
+ */
+function clientHint(e: MicrosoftTokenError): string {
+  const d = e.description;
+  if (/AADSTS700025\b/.test(d))
+    return `${e.message} (the app registration is a public client, platform "Mobile and desktop applications": unset MICROSOFT_CLIENT_SECRET)`;
+  if (/AADSTS7000218\b/.test(d))
+    return `${e.message} (the app registration is a confidential client, platform "Web": set MICROSOFT_CLIENT_SECRET to one of its client secrets, or add the "Mobile and desktop applications" platform with redirect http://localhost and unset it)`;
+  if (/AADSTS7000215\b|AADSTS7000222\b/.test(d))
+    return `${e.message} (MICROSOFT_CLIENT_SECRET is wrong or expired: use the secret's Value, not its ID, from Certificates & secrets)`;
+  return `${e.message} (check MICROSOFT_CLIENT_ID and MICROSOFT_CLIENT_SECRET against the app registration)`;
+}
+
 interface GraphErrorLike {
   statusCode: number;
   code: string | null;
@@ -63,6 +83,13 @@ export function toProviderError(e: unknown, what = 'Microsoft Graph call'): unkn
     if (e.error === 'invalid_grant' || e.error === 'interaction_required' || e.error === 'consent_required') {
       return p('auth_revoked', e.message, { status: e.status });
     }
+    if (e.error === 'invalid_client') return p('bad_request', clientHint(e), { status: e.status });
+    if (e.error === 'unauthorized_client' && /AADSTS700016/.test(e.description))
+      return p(
+        'bad_request',
+        `${e.message} (MICROSOFT_CLIENT_ID must be the Application (client) ID of your app registration, and the app must allow accounts of this kind)`,
+        { status: e.status },
+      );
     if (e.status === 429)
       return p('rate_limited', e.message, {
         status: 429,

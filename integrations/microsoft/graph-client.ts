@@ -36,6 +36,8 @@ export class TokenManager {
   private expiresAt = 0;
   private inflight: Promise<string> | null = null;
   private refreshToken: string;
+  /** The `scope` of the last token response: the permissions the grant holds. */
+  grantedScope: string | null = null;
 
   constructor(
     private creds: AccountCredentials,
@@ -76,6 +78,7 @@ export class TokenManager {
           }
         }
         this.accessToken = t.accessToken;
+        this.grantedScope = t.scope;
         this.expiresAt = this.opts.now() + t.expiresInSeconds * 1000;
         return t.accessToken;
       } catch (e) {

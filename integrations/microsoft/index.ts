@@ -8,13 +8,20 @@ import type {
   ProviderModule,
 } from '../provider.ts';
 import { toProviderError } from './errors.ts';
-import { MICROSOFT_SCOPES, startLoopbackConsent } from './oauth.ts';
+import {
+  MICROSOFT_SCOPES,
+  checkGrantedScopes,
+  microsoftCredentialsProblem,
+  startLoopbackConsent,
+} from './oauth.ts';
 import { MicrosoftCalendar } from './calendar.ts';
 import { createGraphHandle, type GraphClientOptions } from './graph-client.ts';
 import { MicrosoftMailbox } from './mail.ts';
 
 export {
   MICROSOFT_SCOPES,
+  checkGrantedScopes,
+  microsoftCredentialsProblem,
   connectWithLoopback,
   startLoopbackConsent,
   buildAuthorizeUrl,
@@ -48,16 +55,17 @@ export function createMicrosoftClients(
 
 /**
  * For `accounts add --provider microsoft --refresh-token -`: proves the token works by refreshing
- * it and reading /me and /me/mailboxSettings. Returns the profile (Windows zone mapped to IANA) and
- * the ROTATED refresh token, which is the one to store. Throws ProviderError (auth_revoked for a
- * bad token) with a one-line message.
+ * it and reading /me and /me/mailboxSettings. Returns the profile (Windows zone mapped to IANA), the
+ * ROTATED refresh token, which is the one to store, and the granted scopes (the refresh's `scope`).
+ * Throws ProviderError (auth_revoked for a bad token or one lacking a permission) with a one-line
+ * message.
  */
 export async function validateMicrosoftRefreshToken(
   token: string,
   endpoints: ProviderEndpoints,
-): Promise<{ profile: AccountProfile; refreshToken: string }> {
+): Promise<{ profile: AccountProfile; refreshToken: string; grantedScopes: string[] }> {
   let latest = token;
-  const clients = createMicrosoftClients(
+  const graph = createGraphHandle(
     {
       provider: 'microsoft',
       email: '',
@@ -69,15 +77,14 @@ export async function validateMicrosoftRefreshToken(
     endpoints,
   );
   try {
-    const profile = await clients.calendar.getProfile();
-    return { profile, refreshToken: latest };
+    await graph.tokens.get();
+    const grantedScopes = checkGrantedScopes(graph.tokens.grantedScope ?? '');
+    const profile = await new MicrosoftCalendar(graph, () => '').getProfile();
+    return { profile, refreshToken: latest, grantedScopes };
   } catch (e) {
     throw toProviderError(e, 'Microsoft refresh token check');
   }
 }
-
-/** The sign-in authority the built-in client id is refused by (it only works against the sandbox). */
-const DEFAULT_AUTHORITY = 'login.microsoftonline.com';
 
 export const microsoftProvider: ProviderModule = {
   kind: 'microsoft',
@@ -85,9 +92,7 @@ export const microsoftProvider: ProviderModule = {
   scopes: MICROSOFT_SCOPES,
   createClients: (creds, endpoints) => createMicrosoftClients(creds, endpoints),
   validateRefreshToken: validateMicrosoftRefreshToken,
-  consentProblem: (endpoints) =>
-    !endpoints.microsoftClientId && new URL(endpoints.microsoftAuthUrl).hostname === DEFAULT_AUTHORITY
-      ? 'MICROSOFT_CLIENT_ID is not set: register an app in Microsoft Entra (public client, redirect http://localhost) and set MICROSOFT_CLIENT_ID'
-      : null,
+  credentialsProblem: microsoftCredentialsProblem,
+  consentProblem: microsoftCredentialsProblem,
   startConsent: startLoopbackConsent,
 };

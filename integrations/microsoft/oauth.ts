@@ -8,7 +8,7 @@
 //   https://learn.microsoft.com/en-us/entra/identity-platform/refresh-tokens
 import { createHash, randomBytes } from 'node:crypto';
 import { startLoopback, type Loopback } from '../oauth-loopback.ts';
-import type { ProviderEndpoints } from '../provider.ts';
+import { ProviderError, isLoopbackUrl, type ProviderEndpoints } from '../provider.ts';
 import { MicrosoftTokenError, parseRetryAfter, toProviderError } from './errors.ts';
 
 /** Minimal delegated scopes: profile, calendars (read/write own events), drafts, mailbox time zone. */
@@ -20,8 +20,56 @@ export const MICROSOFT_SCOPES = [
   'MailboxSettings.Read',
 ] as const;
 
-/** The public client id used when none is configured (the sandbox accepts any). */
+/**
+ * The client id used when none is configured, against a local emulator only (loopback endpoints):
+ * real Entra refuses it (AADSTS700016), so there a missing MICROSOFT_CLIENT_ID is an error
+ * (`microsoftCredentialsProblem`, checked before the browser opens and when the worker starts).
+ */
 export const DEFAULT_CLIENT_ID = 'coffee-chat-local';
+
+export const MISSING_CLIENT_ID =
+  'MICROSOFT_CLIENT_ID is not set: register an app in Microsoft Entra (platform "Mobile and desktop applications", redirect URI http://localhost) and set MICROSOFT_CLIENT_ID to its Application (client) ID';
+
+/** Null, or the one line saying which variable the identity platform will miss. */
+export function microsoftCredentialsProblem(endpoints: ProviderEndpoints): string | null {
+  if (endpoints.microsoftClientId) return null;
+  return isLoopbackUrl(endpoints.microsoftTokenUrl) && isLoopbackUrl(endpoints.microsoftAuthUrl)
+    ? null
+    : MISSING_CLIENT_ID;
+}
+
+function clientId(endpoints: ProviderEndpoints): string {
+  if (endpoints.microsoftClientId) return endpoints.microsoftClientId;
+  if (microsoftCredentialsProblem(endpoints))
+    throw new ProviderError('microsoft', 'bad_request', MISSING_CLIENT_ID);
+  return DEFAULT_CLIENT_ID;
+}
+
+/** Permissions a consent may leave out that the worker cannot do without (all but offline_access, which the refresh token itself proves). */
+const NEEDED = MICROSOFT_SCOPES.filter((s) => s !== 'offline_access');
+const shortScope = (s: string) => s.replace(/^https:\/\/graph\.microsoft\.com\//i, '').toLowerCase();
+
+/**
+ * The token response's `scope` lists the permissions granted, which can be fewer than asked (user or
+ * admin consent settings); Graph short names or full URIs, any case. Returns the granted scopes;
+ * throws ProviderError (auth_revoked) naming what is missing. An empty `scope` (not documented) is
+ * taken as granting what was asked.
+ * https://learn.microsoft.com/en-us/entra/identity-platform/v2-oauth2-auth-code-flow#successful-response-2
+ * https://learn.microsoft.com/en-us/entra/identity-platform/permissions-consent-overview
+ */
+export function checkGrantedScopes(scope: string): string[] {
+  const granted = scope.split(/\s+/).filter(Boolean);
+  if (granted.length === 0) return [...NEEDED];
+  const have = new Set(granted.map(shortScope));
+  const missing = NEEDED.filter((s) => !have.has(s.toLowerCase()));
+  if (missing.length > 0)
+    throw new ProviderError(
+      'microsoft',
+      'auth_revoked',
+      `Microsoft granted only part of the access coffee-chat needs; missing: ${missing.join(', ')}. Connect again and accept every permission; if your organization requires admin consent, ask an admin to grant these delegated Microsoft Graph permissions to the app`,
+    );
+  return granted;
+}
 
 export interface TokenResponse {
   accessToken: string;
@@ -32,7 +80,7 @@ export interface TokenResponse {
 }
 
 function clientFields(endpoints: ProviderEndpoints): Record<string, string> {
-  const out: Record<string, string> = { client_id: endpoints.microsoftClientId ?? DEFAULT_CLIENT_ID };
+  const out: Record<string, string> = { client_id: clientId(endpoints) };
   if (endpoints.microsoftClientSecret) out.client_secret = endpoints.microsoftClientSecret;
   return out;
 }
@@ -111,7 +159,7 @@ export function buildAuthorizeUrl(opts: {
   loginHint?: string;
 }): string {
   const u = new URL(opts.endpoints.microsoftAuthUrl);
-  u.searchParams.set('client_id', opts.endpoints.microsoftClientId ?? DEFAULT_CLIENT_ID);
+  u.searchParams.set('client_id', clientId(opts.endpoints));
   u.searchParams.set('response_type', 'code');
   u.searchParams.set('redirect_uri', opts.redirectUri);
   u.searchParams.set('response_mode', 'query');
@@ -139,7 +187,7 @@ export function exchangeCode(opts: {
   });
 }
 
-export type LoopbackConsent = Loopback<TokenResponse>;
+export type LoopbackConsent = Loopback<TokenResponse & { grantedScopes: string[] }>;
 
 /**
  * Starts a one-shot loopback listener (integrations/oauth-loopback.ts), builds the consent URL,
@@ -156,15 +204,26 @@ export async function startLoopbackConsent(opts: {
     provider: 'microsoft',
     label: 'Microsoft 365',
     port: opts.port,
+    // http://localhost:PORT: the registered http://localhost with its port ignored (reply-url doc).
+    host: 'localhost',
     timeoutMs: opts.timeoutMs,
     buildUrl: (redirectUri, state) =>
       buildAuthorizeUrl({ endpoints: opts.endpoints, redirectUri, state, pkce, loginHint: opts.loginHint }),
-    exchange: (code, redirectUri) =>
-      exchangeCode({ endpoints: opts.endpoints, code, redirectUri, verifier: pkce.verifier }).catch(
-        (e: unknown) => {
-          throw toProviderError(e, 'Microsoft code exchange');
-        },
-      ),
+    exchange: async (code, redirectUri) => {
+      let t: TokenResponse;
+      try {
+        t = await exchangeCode({ endpoints: opts.endpoints, code, redirectUri, verifier: pkce.verifier });
+      } catch (e) {
+        throw toProviderError(e, 'Microsoft code exchange');
+      }
+      if (!t.refreshToken)
+        throw new ProviderError(
+          'microsoft',
+          'auth_revoked',
+          'Microsoft returned no refresh token (offline_access was not granted): connect again and accept every permission',
+        );
+      return { ...t, grantedScopes: checkGrantedScopes(t.scope) };
+    },
   });
 }
 
@@ -173,7 +232,7 @@ export async function connectWithLoopback(opts: {
   open: (url: string) => void | Promise<void>;
   loginHint?: string;
   timeoutMs?: number;
-}): Promise<TokenResponse> {
+}): Promise<TokenResponse & { grantedScopes: string[] }> {
   const consent = await startLoopbackConsent(opts);
   try {
     await opts.open(consent.url);

@@ -19,7 +19,7 @@ import {
   updateDraft,
 } from './gmail.ts';
 import { registerOAuth } from './oauth.ts';
-import { GoogleState, newToken, type Account, type StoredMessage } from './state.ts';
+import { GoogleState, newToken, type Account, type GoogleOAuthClient, type StoredMessage } from './state.ts';
 
 type Json = Record<string, unknown>;
 
@@ -289,6 +289,19 @@ export function googleSandbox() {
     setSearchIndexDelay(ms: number): void {
       state.searchIndexDelayMs = Math.max(0, ms);
     },
+    /**
+     * Registers an OAuth client (Google Cloud console → Credentials). From the first one on, the
+     * consent and token endpoints check client id, secret and redirect URI (oauth.ts).
+     */
+    registerClient(
+      client: Omit<GoogleOAuthClient, 'publishing'> & Partial<Pick<GoogleOAuthClient, 'publishing'>>,
+    ) {
+      state.clients.set(client.clientId, { publishing: 'production', ...client });
+    },
+    /** Granular consent: at the account's next consents the user unticks these scopes ([] = none). */
+    withholdScopesAtConsent(email: string, scopes: string[]): void {
+      state.withheldScopes.set(need(email).email, [...scopes]);
+    },
     /** Every sync token minted so far for the calendar(s) answers 410 fullSyncRequired. */
     invalidateSyncTokens(email: string, calendarId?: string): void {
       const account = need(email);
@@ -441,6 +454,19 @@ function registerAdmin(app: FastifyInstance, api: GoogleApi): void {
   });
   app.post('/accounts/:email/revoke', async (req, reply) => {
     api.revoke((req.params as P).email);
+    return reply.code(204).send();
+  });
+  app.post('/clients', async (req, reply) => {
+    const b = body(req);
+    if (typeof b.clientId !== 'string' || typeof b.clientSecret !== 'string')
+      throw new GoogleApiError(400, 'invalid', 'clientId and clientSecret are required');
+    api.registerClient(b as unknown as GoogleOAuthClient);
+    return reply.code(204).send();
+  });
+  app.post('/accounts/:email/withhold-scopes', async (req, reply) => {
+    const scopes = body(req).scopes;
+    if (!Array.isArray(scopes)) throw new GoogleApiError(400, 'invalid', 'scopes (an array) is required');
+    api.withholdScopesAtConsent((req.params as P).email, scopes.map(String));
     return reply.code(204).send();
   });
   app.post('/accounts/:email/invalidate-sync-tokens', async (req, reply) => {

@@ -155,6 +155,20 @@ export const newToken = (prefix: string) => `${prefix}${randomBytes(24).toString
 
 export const DEFAULT_SEARCH_INDEX_DELAY_MS = 1500;
 
+/** An OAuth client as created in the Google Cloud console (APIs & Services → Credentials). */
+export interface GoogleOAuthClient {
+  clientId: string;
+  clientSecret: string;
+  /** "Desktop app": loopback redirects on any port; "Web application": its listed redirect URIs only. */
+  type: 'desktop' | 'web';
+  redirectUris?: string[];
+  /**
+   * The consent screen (OAuth consent screen → Audience): External in Testing (refresh tokens expire
+   * after 7 days), External in production, or Internal (Workspace users of the organization only).
+   */
+  publishing: 'testing' | 'production' | 'internal';
+}
+
 export class GoogleState {
   accounts = new Map<string, Account>();
   refreshTokens = new Map<string, string>();
@@ -163,8 +177,18 @@ export class GoogleState {
   /** Authorization codes from the sandbox consent endpoint. */
   authCodes = new Map<
     string,
-    { email: string; codeChallenge?: string; redirectUri?: string; scope: string }
+    { email: string; clientId: string; codeChallenge?: string; redirectUri?: string; scope: string }
   >();
+  /**
+   * OAuth clients registered in the "Google Cloud console" (oauth.ts). While none is registered, any
+   * client id is accepted unchecked; once one is, the token and consent endpoints check every request
+   * against them as Google does.
+   */
+  clients = new Map<string, GoogleOAuthClient>();
+  /** What each refresh token from the consent flow was granted: client, when, scopes. */
+  grants = new Map<string, { clientId: string; issuedAtMs: number; scope: string }>();
+  /** Scopes an account's user unticks on the granular consent screen (until changed). */
+  withheldScopes = new Map<string, string[]>();
   private draftCounter = 0;
   /**
    * How long after a message is stored Gmail search (`q`) starts to find it. Nothing in Google's
@@ -177,6 +201,9 @@ export class GoogleState {
 
   reset(): void {
     this.searchIndexDelayMs = DEFAULT_SEARCH_INDEX_DELAY_MS;
+    this.clients.clear();
+    this.grants.clear();
+    this.withheldScopes.clear();
     this.accounts.clear();
     this.refreshTokens.clear();
     this.accessTokens.clear();

@@ -11,6 +11,7 @@ import {
   newId,
   type Account,
   type FolderName,
+  type EntraApp,
   type MicrosoftStore,
   type StoredEvent,
   type StoredMessage,
@@ -411,6 +412,19 @@ export function createAdminApi(store: MicrosoftStore, ops: Operations, ctx: Sand
       acc(email);
       store.revoke(email);
     },
+    /**
+     * Registers an app (Entra → App registrations). From the first one on, authorize and token
+     * check client id, redirect URI and client authentication as Entra does (identity.ts).
+     */
+    registerApp(app: EntraApp) {
+      if (app.kind === 'confidential' && !app.clientSecret)
+        throw new Error('a confidential (Web platform) app needs a clientSecret');
+      store.apps.set(app.clientId, { ...app, redirectUris: [...app.redirectUris] });
+    },
+    /** The account's next consents leave out these permissions ([] = none), e.g. Mail.ReadWrite. */
+    withholdScopesAtConsent(email: string, scopes: string[]) {
+      store.withheldScopes.set(acc(email).email, [...scopes]);
+    },
     /** Every delta token issued so far is refused (410 syncStateNotFound) from now on. */
     expireDeltaTokens(email: string) {
       acc(email).deltaEpoch += 1;
@@ -510,6 +524,16 @@ export function registerAdmin(app: FastifyInstance, api: MicrosoftAdminApi) {
   );
   app.delete<EI>(`${p}/accounts/:email/drafts/:id`, async (req, reply) => {
     api.deleteDraft(req.params.email, req.params.id);
+    return reply.code(204).send();
+  });
+  app.post(`${p}/apps`, async (req, reply) => {
+    api.registerApp(req.body as EntraApp);
+    return reply.code(204).send();
+  });
+  app.post<E>(`${p}/accounts/:email/withhold-scopes`, async (req, reply) => {
+    const scopes = (req.body as { scopes?: unknown } | undefined)?.scopes;
+    if (!Array.isArray(scopes)) return reply.code(400).send({ error: 'scopes (an array) is required' });
+    api.withholdScopesAtConsent(req.params.email, scopes.map(String));
     return reply.code(204).send();
   });
   app.post<E>(`${p}/accounts/:email/revoke`, async (req, reply) => {

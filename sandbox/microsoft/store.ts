@@ -278,6 +278,19 @@ export function isOwnAddress(acc: Account, address: string): boolean {
   return a === acc.email || acc.aliases.includes(a);
 }
 
+/** An app registration in Microsoft Entra (App registrations → Authentication). */
+export interface EntraApp {
+  clientId: string;
+  /**
+   * 'public': redirect URIs on the "Mobile and desktop applications" platform (a public client: it
+   * must not present a secret). 'confidential': redirect URIs on the "Web" platform with a client
+   * secret (it must present it).
+   */
+  kind: 'public' | 'confidential';
+  clientSecret?: string;
+  redirectUris: string[];
+}
+
 export class MicrosoftStore {
   accounts = new Map<string, Account>();
   /** refresh token -> email (rotated tokens stay valid until revoked, as on the identity platform) */
@@ -290,6 +303,15 @@ export class MicrosoftStore {
     string,
     { email: string; challenge?: string; method?: string; redirectUri?: string; scope: string }
   >();
+  /**
+   * App registrations (identity.ts). While none is registered, any client id is accepted unchecked;
+   * once one is, authorize and token check every request against them as Entra does.
+   */
+  apps = new Map<string, EntraApp>();
+  /** Delegated permissions an account's consent leaves out (user or admin restriction), by email. */
+  withheldScopes = new Map<string, string[]>();
+  /** What each account consented to at its last code exchange (refreshes are limited to it). */
+  consented = new Map<string, string>();
   subscriptions = new Map<string, Subscription>();
   accessTokenTtlSeconds = 3600;
   /**
@@ -398,6 +420,9 @@ export class MicrosoftStore {
     this.seededRefreshToken.clear();
     this.accessTokens.clear();
     this.authCodes.clear();
+    this.apps.clear();
+    this.withheldScopes.clear();
+    this.consented.clear();
     this.subscriptions.clear();
     this.accessTokenTtlSeconds = 3600;
     this.duplicateTransactionIdStatus = 400;

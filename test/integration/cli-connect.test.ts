@@ -20,6 +20,7 @@ jest.setTimeout(120_000);
 let sandbox: Sandbox;
 let dataDir: string;
 let env: Record<string, string>;
+const children: ChildProcess[] = [];
 
 interface Run {
   child: ChildProcess;
@@ -37,6 +38,7 @@ function cli(args: string[], extraEnv: Record<string, string | undefined> = {}):
     env: childEnv,
     stdio: ['ignore', 'pipe', 'pipe'],
   });
+  children.push(child);
   let out = '';
   let err = '';
   child.stdout!.on('data', (b) => (out += String(b)));
@@ -70,6 +72,19 @@ beforeAll(async () => {
   // A second account on each side: the login hint must pick the right one.
   sandbox.google.seedAccount({ email: 'someone.else@example.com', timeZone: 'UTC' });
   sandbox.microsoft.seedAccount({ email: 'someone.else@contoso.example' });
+  // The registrations the README tells the user to make: a Google "Desktop app" client, and an
+  // Entra app with the "Mobile and desktop applications" platform and redirect http://localhost.
+  sandbox.google.registerClient({
+    clientId: 'connect-test.apps.googleusercontent.com',
+    clientSecret: 'connect-secret',
+    type: 'desktop',
+    publishing: 'production',
+  });
+  sandbox.microsoft.registerApp({
+    clientId: '00000000-0000-0000-0000-0000000c0111',
+    kind: 'public',
+    redirectUris: ['http://localhost'],
+  });
   dataDir = mkdtempSync(join(tmpdir(), 'coffee-chat-connect-'));
   env = {
     ...sandbox.env,
@@ -89,6 +104,7 @@ beforeAll(async () => {
 });
 
 afterAll(async () => {
+  for (const c of children) if (c.exitCode === null && c.signalCode === null) c.kill('SIGKILL');
   await sandbox?.close();
   if (dataDir) rmSync(dataDir, { recursive: true, force: true });
 });
@@ -105,6 +121,7 @@ interface Listed {
   email: string;
   provider: string;
   status: string;
+  scopes: string[];
 }
 
 async function listAccounts(): Promise<Listed[]> {
@@ -142,6 +159,13 @@ describe('coffee-chat accounts connect', () => {
 
     const listed = await listAccounts();
     expect(listed).toEqual([expect.objectContaining({ email: MAYA, provider: 'google', status: 'active' })]);
+    // What Google granted (the token response's scope), stored on the account.
+    expect([...listed[0]!.scopes].sort()).toEqual([
+      'https://www.googleapis.com/auth/calendar.events',
+      'https://www.googleapis.com/auth/calendar.readonly',
+      'https://www.googleapis.com/auth/gmail.compose',
+      'https://www.googleapis.com/auth/gmail.readonly',
+    ]);
     mayaUserId = listed[0]!.userId;
   });
 
@@ -151,6 +175,8 @@ describe('coffee-chat accounts connect', () => {
     expect(url.origin + url.pathname).toBe(`${sandbox.httpsUrl}/common/oauth2/v2.0/authorize`);
     expect(url.searchParams.get('code_challenge_method')).toBe('S256');
     expect(url.searchParams.get('login_hint')).toBe(SAM);
+    // Entra ignores only the port of a loopback redirect: the host must be the registered localhost.
+    expect(url.searchParams.get('redirect_uri')).toMatch(/^http:\/\/localhost:\d+$/);
     expect(run.stdout()).toBe(''); // with --json the instructions go to stderr
 
     const page = await approve(url.toString());
@@ -217,6 +243,12 @@ describe('coffee-chat accounts connect', () => {
     expect(noMsClient.code).toBe(1);
     expect(noMsClient.stderr).toMatch(/^coffee-chat: MICROSOFT_CLIENT_ID is not set: [^\n]+\n$/);
 
+    // The Google token endpoint needs the Desktop client's secret: say so before the browser opens.
+    const noSecret = await cli(['accounts', 'connect', 'google'], { GOOGLE_CLIENT_SECRET: undefined }).done;
+    expect(noSecret.code).toBe(1);
+    expect(noSecret.stderr).toMatch(/^coffee-chat: GOOGLE_CLIENT_SECRET is not set: [^\n]+\n$/);
+    expect(noSecret.stdout).toBe('');
+
     const noKey = await cli(['accounts', 'connect', 'google'], { TOKEN_ENCRYPTION_KEY: undefined }).done;
     expect(noKey.code).toBe(1);
     expect(noKey.stderr).toMatch(/^coffee-chat: TOKEN_ENCRYPTION_KEY is required [^\n]+\n$/);
@@ -233,5 +265,70 @@ describe('coffee-chat accounts connect', () => {
     expect(badProvider.stderr).toMatch(
       /'yahoo' is invalid for argument 'provider'. Allowed choices are google, microsoft/,
     );
+  });
+
+  test('a secret sent for a public client (Mobile and desktop platform): one line saying which', async () => {
+    const run = cli(['accounts', 'connect', 'microsoft', '--email', SAM], {
+      MICROSOFT_CLIENT_SECRET: 'sekrit',
+    });
+    await approve(await run.waitForUrl());
+    const r = await run.done;
+    expect(r.code).toBe(1);
+    expect(r.stderr).toMatch(/^coffee-chat: Microsoft 365 sign-in failed: [^\n]*AADSTS700025[^\n]*\n$/);
+    expect(r.stderr).toMatch(/public client[^\n]*unset MICROSOFT_CLIENT_SECRET/);
+  });
+
+  test('consent that leaves a scope out is refused, naming it', async () => {
+    sandbox.google.withholdScopesAtConsent(MAYA, ['https://www.googleapis.com/auth/gmail.compose']);
+    try {
+      const run = cli(['accounts', 'connect', 'google', '--email', MAYA]);
+      await approve(await run.waitForUrl());
+      const r = await run.done;
+      expect(r.code).toBe(1);
+      expect(r.stderr).toMatch(/^coffee-chat: Google sign-in failed: [^\n]*gmail\.compose[^\n]*\n$/);
+      expect(r.stderr).not.toMatch(/calendar\.events/);
+    } finally {
+      sandbox.google.withholdScopesAtConsent(MAYA, []);
+    }
+
+    sandbox.microsoft.withholdScopesAtConsent(SAM, ['Mail.ReadWrite']);
+    try {
+      const run = cli(['accounts', 'connect', 'microsoft', '--email', SAM]);
+      await approve(await run.waitForUrl());
+      const r = await run.done;
+      expect(r.code).toBe(1);
+      expect(r.stderr).toMatch(/^coffee-chat: Microsoft 365 sign-in failed: [^\n]*Mail\.ReadWrite[^\n]*\n$/);
+    } finally {
+      sandbox.microsoft.withholdScopesAtConsent(SAM, []);
+    }
+  });
+
+  test('the worker refuses to start against the real endpoints without the client credentials', async () => {
+    // Accounts of both providers exist (connected above). Pointed at the real Microsoft endpoints
+    // with no MICROSOFT_CLIENT_ID, every token refresh would be refused (bad_request) forever.
+    const real = {
+      MICROSOFT_TOKEN_URL: undefined,
+      MICROSOFT_AUTH_URL: undefined,
+      MICROSOFT_GRAPH_BASE_URL: undefined,
+    };
+    // Refusing means exiting at once; a worker that started is stopped after 20 s (and fails here).
+    const exits = (run: Run) => {
+      const t = setTimeout(() => run.child.kill('SIGTERM'), 20_000);
+      return run.done.finally(() => clearTimeout(t));
+    };
+    const ms = await exits(cli(['worker'], { ...real, MICROSOFT_CLIENT_ID: undefined }));
+    expect(ms.code).toBe(1);
+    expect(ms.stderr).toMatch(/^coffee-chat: MICROSOFT_CLIENT_ID is not set: [^\n]+\n$/);
+
+    const google = await exits(
+      cli(['worker'], {
+        GOOGLE_TOKEN_URL: undefined,
+        GOOGLE_AUTH_URL: undefined,
+        GOOGLE_API_ROOT_URL: undefined,
+        GOOGLE_CLIENT_SECRET: undefined,
+      }),
+    );
+    expect(google.code).toBe(1);
+    expect(google.stderr).toMatch(/^coffee-chat: GOOGLE_CLIENT_SECRET is not set: [^\n]+\n$/);
   });
 });

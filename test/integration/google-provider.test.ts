@@ -2,6 +2,7 @@
 import { startSandbox, type Sandbox } from '../../sandbox/server.ts';
 import {
   createGoogleClients,
+  GOOGLE_SCOPES,
   startLoopbackConsent,
   validateGoogleRefreshToken,
 } from '../../integrations/google/index.ts';
@@ -313,11 +314,15 @@ describe('google calendar provider', () => {
       { id: secondary, name: 'Team', primary: false, timeZone: 'Asia/Tokyo', canWrite: false },
     ]);
     const ok = await validateGoogleRefreshToken(TOKEN, endpoints);
-    expect(ok).toEqual({ profile: { email: EMAIL, timeZone: 'Europe/London' }, refreshToken: TOKEN });
+    expect(ok).toEqual({
+      profile: { email: EMAIL, timeZone: 'Europe/London' },
+      refreshToken: TOKEN,
+      grantedScopes: [...GOOGLE_SCOPES],
+    });
     const bad = await rejection(validateGoogleRefreshToken('not-a-token', endpoints));
     expect(bad.kind).toBe('auth_revoked');
-    expect(bad.message).toBe(
-      'Google refused the refresh token (invalid_grant: Token has been expired or revoked.)',
+    expect(bad.message).toMatch(
+      /^Google refused the refresh token \(invalid_grant: Token has been expired or revoked\. \(if the OAuth consent screen [^\n]+ 7 days[^\n]+\)\)$/,
     );
   });
 

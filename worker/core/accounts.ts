@@ -5,7 +5,7 @@ import type { App } from '../app.ts';
 import type { Account, Provider } from '../db/generated/client.ts';
 import { seal } from '../crypto.ts';
 import { activeKey } from '../token-keys.ts';
-import { providerModule, validateRefreshToken } from '../providers.ts';
+import { validateRefreshToken } from '../providers.ts';
 import { scheduleAccount, unscheduleAccount } from '../queues/account-schedulers.ts';
 import { scheduleJob } from '../queues/schedule-job.ts';
 import { requestChatPlan, requestContactPlan } from './request-plan.ts';
@@ -36,7 +36,8 @@ export async function addAccount(app: App, input: AddAccountInput) {
   const existing = await app.prisma.account.findUnique({
     where: { provider_email: { provider: input.provider, email } },
   });
-  const scopes = [...providerModule(input.provider).scopes];
+  // What the provider granted (checked to cover what the worker needs), not what was asked.
+  const scopes = checked.grantedScopes;
   let account;
   if (existing) {
     account = await app.prisma.account.update({

@@ -85,6 +85,7 @@ export function registerAccounts(program: Command): void {
             email: a.email,
             provider: a.provider,
             status: a.status,
+            scopes: a.scopes,
             lastSyncAt: a.lastSyncAt?.toISOString() ?? null,
             lastError: a.lastError,
           }));

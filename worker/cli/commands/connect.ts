@@ -1,7 +1,9 @@
 // `coffee-chat accounts connect google|microsoft`: the OAuth consent for installed apps. A one-shot
-// listener on 127.0.0.1 receives the redirect (loopback IP redirect, any free port), the code is
-// exchanged with the PKCE verifier, and the refresh token goes through the same `addAccount` as
-// `accounts add` (checked by using it, stored encrypted, first sync queued).
+// loopback listener (any free port) receives the redirect: http://127.0.0.1:PORT/ for Google,
+// http://localhost:PORT for Microsoft (the host Entra has registered), the code is exchanged with
+// the PKCE verifier, the granted scopes are checked, and the refresh token goes through the same
+// `addAccount` as `accounts add` (checked by using it, stored encrypted with the granted scopes,
+// first sync queued).
 // https://developers.google.com/identity/protocols/oauth2/native-app
 // https://learn.microsoft.com/en-us/entra/identity-platform/v2-oauth2-auth-code-flow
 import { spawn } from 'node:child_process';
@@ -43,7 +45,10 @@ export function registerConnect(accounts: Command): void {
     });
 }
 
-/** Problems that would only surface after the user went through the consent screen. */
+/**
+ * Problems that would only surface after the user went through the consent screen: no encryption
+ * key, no client id, or (Google) no client secret for the token endpoint.
+ */
 function preflight(provider: ProviderKind, config: Config): void {
   activeKey(config); // TOKEN_ENCRYPTION_KEY: one line from MissingKeyError
   const problem = providerModule(provider).consentProblem(endpointsFrom(config));
@@ -77,7 +82,7 @@ async function connect(provider: ProviderKind, opts: ConnectOptions): Promise<vo
     const code = (e as NodeJS.ErrnoException).code;
     if (code === 'EADDRINUSE')
       throw new Error(
-        `port ${opts.port} on 127.0.0.1 is in use: pick another with --port, or 0 for any free one`,
+        `port ${opts.port} on the loopback interface is in use: pick another with --port, or 0 for any free one`,
       );
     throw e;
   }
