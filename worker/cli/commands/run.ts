@@ -13,6 +13,7 @@ import { startLocalRedis, type LocalRedis } from '../../services/local-redis.ts'
 import { watchForWake } from '../../services/wake-watch.ts';
 import { startWebServer, type WebServer } from '../../web/server.ts';
 import { startWebhookServer, webhookListen, type WebhookServer } from '../../web/webhook-server.ts';
+import { refuseWithoutCredentials } from '../credentials-check.ts';
 import { parsePort } from '../parse.ts';
 
 interface RunOptions {
@@ -53,6 +54,7 @@ export function registerRun(program: Command): void {
         }
         app = await createApp();
         stopAll.push(() => app.close());
+        await refuseWithoutCredentials(app);
         worker = await startWorker(app);
         stopAll.push(() => worker.close());
         web = await startWebServer(app, { port: opts.port, host: opts.host });

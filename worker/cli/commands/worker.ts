@@ -1,9 +1,9 @@
 import type { Command } from 'commander';
 import { createApp } from '../../app.ts';
-import { credentialsProblems } from '../../providers.ts';
 import { startWorker } from '../../runtime.ts';
 import { startOpsServer } from '../../web/ops-server.ts';
 import type { Listening } from '../../web/listen.ts';
+import { refuseWithoutCredentials } from '../credentials-check.ts';
 import { parsePort } from '../parse.ts';
 
 export function registerWorker(program: Command): void {
@@ -19,16 +19,11 @@ export function registerWorker(program: Command): void {
     )
     .action(async (opts: { metricsPort?: number }) => {
       const app = await createApp();
-      // Without the OAuth client credentials the real token endpoints refuse every refresh, and
-      // every job would fail (bad_request) forever: refuse to start, naming the variable.
-      const kinds = await app.prisma.account.findMany({ distinct: ['provider'], select: { provider: true } });
-      const problems = credentialsProblems(
-        app.config,
-        kinds.map((k) => k.provider),
-      );
-      if (problems.length > 0) {
+      try {
+        await refuseWithoutCredentials(app);
+      } catch (err) {
         await app.close();
-        throw new Error(problems[0]);
+        throw err;
       }
       const running = await startWorker(app);
       let ops: Listening | undefined;
