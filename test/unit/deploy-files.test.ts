@@ -4,6 +4,7 @@ import { existsSync, readFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { spawnSync } from 'node:child_process';
 import { parse } from 'yaml';
+import { addStateGauges, createMetrics } from '../../worker/metrics.ts';
 import { configSchema } from '../../worker/config.ts';
 
 const ROOT = resolve(import.meta.dirname, '../..');
@@ -130,5 +131,45 @@ describe('Dockerfile', () => {
         expect([src, existsSync(join(ROOT, src))]).toEqual([src, true]);
     const ignored = read('.dockerignore').split('\n');
     for (const p of ['node_modules', '.env', '.data', 'dist']) expect(ignored).toContain(p);
+  });
+});
+
+describe('deploy/: the Grafana dashboard and the alert rules', () => {
+  const metrics = createMetrics();
+  addStateGauges(metrics, { prisma: {} as never, queues: {} as never, now: () => new Date() });
+  const families = metrics.registry.getMetricsAsArray().map((m) => ({ name: m.name, type: m.type }));
+  const exported = new Set(
+    families.flatMap(({ name, type }) =>
+      String(type) === 'histogram' ? [`${name}_bucket`, `${name}_count`, `${name}_sum`] : [name],
+    ),
+  );
+  const used = (text: string) => [...new Set(text.match(/coffee_chat_[a-z_]+/g) ?? [])];
+
+  it('the alert rules cover reconnects, sync lag and failed drafts, on metrics the app exports', () => {
+    const rules = parse(read('deploy/alerts.yml')) as {
+      groups: { rules: { alert: string; expr: string }[] }[];
+    };
+    const all = rules.groups.flatMap((g) => g.rules);
+    expect(all.map((r) => r.alert)).toEqual([
+      'CoffeeChatAccountNeedsReconnect',
+      'CoffeeChatSyncLagging',
+      'CoffeeChatDraftsFailed',
+    ]);
+    for (const r of all)
+      for (const name of used(r.expr))
+        expect([r.alert, name, exported.has(name)]).toEqual([r.alert, name, true]);
+  });
+
+  it('every dashboard panel queries metrics the app exports', () => {
+    const dash = JSON.parse(read('deploy/grafana-dashboard.json')) as {
+      panels: { title: string; targets: { expr: string }[] }[];
+    };
+    expect(dash.panels.length).toBeGreaterThanOrEqual(10);
+    for (const p of dash.panels)
+      for (const t of p.targets) {
+        expect([p.title, used(t.expr).length > 0]).toEqual([p.title, true]);
+        for (const name of used(t.expr))
+          expect([p.title, name, exported.has(name)]).toEqual([p.title, name, true]);
+      }
   });
 });
