@@ -56,6 +56,7 @@ describe('coffee-chat CLI', () => {
     expect(r.code).toBe(0);
     for (const c of [
       'run',
+      'doctor',
       'accounts',
       'worker',
       'sync',

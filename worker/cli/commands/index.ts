@@ -5,6 +5,7 @@ import { registerChats } from './chats.ts';
 import { registerContacts } from './contacts.ts';
 import { registerDb } from './db.ts';
 import { registerDemo } from './demo.ts';
+import { registerDoctor } from './doctor.ts';
 import { registerOutreach, registerSchedule } from './outreach.ts';
 import { registerRun } from './run.ts';
 import { registerSandbox } from './sandbox.ts';
@@ -20,6 +21,7 @@ export function registerCommands(program: Command): void {
   registerSync(program);
   registerStatus(program);
   registerDb(program);
+  registerDoctor(program);
   registerDemo(program);
   registerSandbox(program);
   registerChats(program);
