@@ -23,8 +23,8 @@ export interface Stack {
   app: App;
   /** Starts `coffee-chat worker` as a child process; output is kept in `workerOutput`. */
   startWorker(): Promise<ChildProcess>;
-  /** The running worker's /metrics URL (it listens on a free loopback port). */
-  workerMetricsUrl(): string | undefined;
+  /** A worker's /metrics URL (each listens on a free loopback port): the last started, or the i-th. */
+  workerMetricsUrl(i?: number): string | undefined;
   stopWorker(signal?: NodeJS.Signals): Promise<number | null>;
   workerOutput(): string;
   close(): Promise<void>;
@@ -63,7 +63,9 @@ export async function startStack(
   // process reaches it through the loopback socket (so kill -9 of the worker loses nothing here).
   const db = await openDatabase({ databaseUrl, dataDir });
   const app = await createApp({ config, db, log: pino({ level: 'silent' }) });
-  let child: ChildProcess | undefined;
+  // Worker processes started so far (the last one is "the" worker of stopWorker).
+  const children: ChildProcess[] = [];
+  const outputs: (() => string)[] = [];
   let output = '';
 
   const stack: Stack = {
@@ -77,28 +79,42 @@ export async function startStack(
         env: { ...process.env, ...env },
         stdio: ['ignore', 'pipe', 'pipe'],
       });
-      c.stdout!.on('data', (b) => (output += String(b)));
-      c.stderr!.on('data', (b) => (output += String(b)));
-      child = c;
+      let mine = '';
+      const take = (b: Buffer) => {
+        mine += String(b);
+        output += String(b);
+      };
+      c.stdout!.on('data', take);
+      c.stderr!.on('data', take);
+      children.push(c);
+      outputs.push(() => mine);
       const deadline = Date.now() + 30_000;
-      while (!output.includes('worker running')) {
-        if (c.exitCode !== null) throw new Error(`worker exited (${c.exitCode}): ${output}`);
-        if (Date.now() > deadline) throw new Error(`worker did not start: ${output}`);
+      while (!mine.includes('worker running')) {
+        if (c.exitCode !== null) throw new Error(`worker exited (${c.exitCode}): ${mine}`);
+        if (Date.now() > deadline) throw new Error(`worker did not start: ${mine}`);
         await new Promise((r) => setTimeout(r, 100));
       }
       return c;
     },
     async stopWorker(signal: NodeJS.Signals = 'SIGTERM') {
-      const c = child;
+      const c = children.at(-1);
       if (!c || c.exitCode !== null || c.signalCode !== null) return c?.exitCode ?? null;
       const exited = new Promise<number | null>((r) => c.once('exit', (code) => r(code)));
       c.kill(signal);
       return exited;
     },
     workerOutput: () => output,
-    workerMetricsUrl: () => /metrics: (http:\S+)/.exec(output)?.[1],
+    workerMetricsUrl: (i?: number) => /metrics: (http:\S+)/.exec(outputs.at(i ?? -1)?.() ?? '')?.[1],
     async close() {
-      await stack.stopWorker('SIGKILL').catch(() => undefined);
+      await Promise.all(
+        children
+          .filter((c) => c.exitCode === null && c.signalCode === null)
+          .map((c) => {
+            const exited = new Promise((r) => c.once('exit', r));
+            c.kill('SIGKILL');
+            return exited;
+          }),
+      );
       await app.close();
       await db.close();
       await sandbox.close();
