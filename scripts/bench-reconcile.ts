@@ -1,6 +1,7 @@
-// `npx tsx scripts/bench-reconcile.ts [--drafts N]`: what the reconciler costs (not a test). On the
-// embedded database (fresh temp DATA_DIR) and a throwaway Redis, N scheduled drafts (default
-// 1,000) are put in Postgres; then, measured by Redis's own command counter and the clock:
+// `npx tsx scripts/bench-reconcile.ts [--drafts N] [--accounts M]`: what the reconciler costs (not a
+// test). On the embedded database (fresh temp DATA_DIR) and a throwaway Redis, N scheduled drafts
+// (default 1,000) and M active accounts (default 1; each has three job schedulers) are put in
+// Postgres; then, measured by Redis's own command counter and the clock:
 //   1. a reconcile over empty queues (everything put back: Redis lost it all);
 //   2. a reconcile over full queues (nothing to do: the cost of the periodic run);
 //   3. the health audit (Postgres against the queues).
@@ -18,8 +19,11 @@ import { auditQueues } from '../worker/core/scheduled-work.ts';
 import { reconcile } from '../worker/jobs/reconcile.ts';
 import { startLocalRedis } from '../worker/services/local-redis.ts';
 
-const { values: args } = parseArgs({ options: { drafts: { type: 'string', default: '1000' } } });
+const { values: args } = parseArgs({
+  options: { drafts: { type: 'string', default: '1000' }, accounts: { type: 'string', default: '1' } },
+});
 const N = Number(args.drafts);
+const M = Math.max(1, Number(args.accounts));
 
 const redisServer = await startLocalRedis();
 const dataDir = mkdtempSync(join(tmpdir(), 'coffee-chat-bench-reconcile-'));
@@ -56,6 +60,17 @@ try {
       scopes: [],
     },
   });
+  if (M > 1)
+    await app.prisma.account.createMany({
+      data: Array.from({ length: M - 1 }, (_, i) => ({
+        userId: user.id,
+        provider: 'google' as const,
+        email: `bench${i}@gmail.example`,
+        refreshTokenEnc: 'x',
+        tokenKeyId: 'bench',
+        scopes: [],
+      })),
+    });
   const dueAt = new Date(Date.now() + 24 * 3600_000);
   await app.prisma.draft.createMany({
     data: Array.from({ length: N }, (_, i) => ({
@@ -84,7 +99,9 @@ try {
   const audit = await auditQueues(app);
   rows.push([`health audit (mismatch ${audit.mismatch})`, await commands(), performance.now() - t]);
 
-  process.stdout.write(`reconciler cost for N=${N} scheduled drafts (embedded database, local Redis)\n`);
+  process.stdout.write(
+    `reconciler cost for N=${N} scheduled drafts and ${M} accounts (embedded database, local Redis)\n`,
+  );
   for (const [what, cmds, ms] of rows) {
     process.stdout.write(
       `  ${what.padEnd(48)} ${String(cmds).padStart(7)} Redis commands (${(cmds / N).toFixed(2)}/draft)  ${ms.toFixed(0).padStart(6)} ms\n`,

@@ -95,14 +95,19 @@ export async function startWorker(
     w.on('failed', (job, err) => void onFailed(app, job, err));
     w.on('error', (err) => app.log.error({ err: err.message }, 'worker error'));
   }
-  await runReconcile(app, 'start');
   await Promise.all(workers.map((w) => w.waitUntilReady()));
+  // Postgres is put back into the queues while the workers already run (every put-back is
+  // idempotent): with 10,000 accounts a reconcile takes seconds, and the start need not wait.
+  const started = runReconcile(app, 'start').catch((err: unknown) =>
+    app.log.error({ err: err instanceof Error ? err.message : String(err) }, 'reconcile at start failed'),
+  );
   const watchdog = watchForLostQueues(app);
   app.log.info({ queues: QUEUE_NAMES }, 'worker started');
   return {
     workers,
     close: async () => {
       clearInterval(watchdog);
+      await started;
       await Promise.all(workers.map((w) => w.close()));
       disconnect();
     },

@@ -13,7 +13,7 @@ import type { App } from '../app.ts';
 import { withLock } from '../core/locks.ts';
 import { requestContactPlan } from '../core/request-plan.ts';
 import { QUEUE_OF_EXPECTED, expectedWork, pendingIds, usefulUntil } from '../core/scheduled-work.ts';
-import { scheduleAccount, scheduleReconciler } from '../queues/account-schedulers.ts';
+import { scheduleAccounts, scheduleReconciler } from '../queues/account-schedulers.ts';
 import { jobSchemas } from '../queues/queues.ts';
 import { scheduleJob } from '../queues/schedule-job.ts';
 
@@ -67,7 +67,10 @@ export async function reconcile(app: App, reason: string): Promise<ReconcileResu
   await scheduleReconciler(app);
 
   const accounts = await app.prisma.account.findMany({ where: { status: 'active' }, select: { id: true } });
-  for (const a of accounts) await scheduleAccount(app, a.id);
+  await scheduleAccounts(
+    app,
+    accounts.map((a) => a.id),
+  );
   result.accounts = accounts.length;
 
   result.retried = await retryTransientFailures(app, now);

@@ -21,25 +21,56 @@ export async function scheduleReconciler(app: App): Promise<void> {
   );
 }
 
-/** Per account: calendar sync and send detection every SYNC_INTERVAL, push channels hourly (idempotent). */
+interface SchedulerSpec {
+  id: string;
+  every: number;
+  template: { name: 'sync-account' | 'track-drafts' | 'watch-calendars'; data: Record<string, string> };
+}
+
+/** Per account: calendar sync and send detection every SYNC_INTERVAL, push channels hourly. */
+function schedulerSpecs(accountId: string, every: number): SchedulerSpec[] {
+  return [
+    {
+      id: `sync-${accountId}`,
+      every,
+      template: { name: 'sync-account', data: { accountId, reason: 'schedule' } },
+    },
+    { id: `track-${accountId}`, every, template: { name: 'track-drafts', data: { accountId } } },
+    // Push channels (a no-op without PUBLIC_WEBHOOK_URL): opened at once, renewed a day before expiry.
+    {
+      id: `watch-${accountId}`,
+      every: 3_600_000,
+      template: { name: 'watch-calendars', data: { accountId } },
+    },
+  ];
+}
+
+const upsert = (app: App, spec: SchedulerSpec) =>
+  app.queues.sync.upsertJobScheduler(spec.id, { every: spec.every }, spec.template);
+
+/** One account's schedulers (idempotent): at connect and reconnect. */
 export async function scheduleAccount(app: App, accountId: string): Promise<void> {
+  for (const spec of schedulerSpecs(accountId, app.config.SYNC_INTERVAL.toMillis())) await upsert(app, spec);
+}
+
+/**
+ * The schedulers of many accounts (the reconciler, at every worker start and every 10 minutes):
+ * reads the queue's schedulers once and upserts only those missing or with another interval.
+ * Upserting one that exists costs ~25 Redis commands, so doing it for every account made a
+ * reconcile of 10,000 accounts take minutes. Returns how many were (re)created.
+ */
+export async function scheduleAccounts(app: App, accountIds: string[]): Promise<number> {
   const every = app.config.SYNC_INTERVAL.toMillis();
-  await app.queues.sync.upsertJobScheduler(
-    `sync-${accountId}`,
-    { every },
-    { name: 'sync-account', data: { accountId, reason: 'schedule' } },
+  const have = new Map(
+    (await app.queues.sync.getJobSchedulers(0, -1, true)).map((s) => [s.key, Number(s.every)]),
   );
-  await app.queues.sync.upsertJobScheduler(
-    `track-${accountId}`,
-    { every },
-    { name: 'track-drafts', data: { accountId } },
-  );
-  // Push channels (a no-op without PUBLIC_WEBHOOK_URL): opened at once, renewed a day before expiry.
-  await app.queues.sync.upsertJobScheduler(
-    `watch-${accountId}`,
-    { every: 3_600_000 },
-    { name: 'watch-calendars', data: { accountId } },
-  );
+  const missing = accountIds
+    .flatMap((id) => schedulerSpecs(id, every))
+    .filter((spec) => have.get(spec.id) !== spec.every);
+  // A few at a time: each is one Lua script; in parallel they share the round trips.
+  for (let i = 0; i < missing.length; i += 32)
+    await Promise.all(missing.slice(i, i + 32).map((s) => upsert(app, s)));
+  return missing.length;
 }
 
 export async function unscheduleAccount(app: App, accountId: string): Promise<void> {
