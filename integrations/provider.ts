@@ -375,6 +375,8 @@ export interface ProviderModule {
   credentialsProblem(endpoints: ProviderEndpoints): string | null;
   /** A problem that would only show after the consent screen (no OAuth client configured), or null. */
   consentProblem(endpoints: ProviderEndpoints): string | null;
+  /** What a stored grant (the scopes recorded at connect) lacks, as one line naming it, or null. */
+  grantProblem(grantedScopes: readonly string[]): string | null;
   /** Starts the browser consent for installed apps (loopback redirect + PKCE). */
   startConsent(opts: {
     endpoints: ProviderEndpoints;
@@ -382,4 +384,15 @@ export interface ProviderModule {
     port?: number;
     timeoutMs?: number;
   }): Promise<ConsentInProgress>;
+}
+
+/** A provider's scope check (throws ProviderError naming what is missing) as a one-line answer. */
+export function grantProblemOf(check: (scope: string) => unknown, granted: readonly string[]): string | null {
+  try {
+    check(granted.join(' '));
+    return null;
+  } catch (err) {
+    if (isProviderError(err)) return err.message;
+    throw err;
+  }
 }

@@ -2,6 +2,7 @@
 // refresh-token check and the consent, as one ProviderModule for the worker's registry.
 import {
   ProviderError,
+  grantProblemOf,
   isLoopbackUrl,
   type AccountCredentials,
   type AccountProfile,
@@ -91,6 +92,7 @@ export const googleProvider: ProviderModule = {
   credentialsProblem: googleCredentialsProblem,
   // The consent URL needs the client id even against a local emulator; the code exchange needs the
   // secret wherever the emulator checks it as Google does.
+  grantProblem: (granted) => grantProblemOf(checkGrantedScopes, granted),
   consentProblem: (endpoints) =>
     !endpoints.googleClientId
       ? `GOOGLE_CLIENT_ID is not set: ${CREATE_CLIENT}`

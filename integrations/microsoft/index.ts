@@ -1,11 +1,12 @@
 // Microsoft 365 behind the provider-neutral contract (../provider.ts): the clients, the
 // refresh-token check and the consent, as one ProviderModule for the worker's registry.
-import type {
-  AccountCredentials,
-  AccountProfile,
-  ProviderClients,
-  ProviderEndpoints,
-  ProviderModule,
+import {
+  grantProblemOf,
+  type AccountCredentials,
+  type AccountProfile,
+  type ProviderClients,
+  type ProviderEndpoints,
+  type ProviderModule,
 } from '../provider.ts';
 import { toProviderError } from './errors.ts';
 import {
@@ -93,6 +94,7 @@ export const microsoftProvider: ProviderModule = {
   createClients: (creds, endpoints) => createMicrosoftClients(creds, endpoints),
   validateRefreshToken: validateMicrosoftRefreshToken,
   credentialsProblem: microsoftCredentialsProblem,
+  grantProblem: (granted) => grantProblemOf(checkGrantedScopes, granted),
   consentProblem: microsoftCredentialsProblem,
   startConsent: startLoopbackConsent,
 };

@@ -65,7 +65,7 @@ describe('coffee-chat doctor', () => {
     expect(r.code).toBe(0);
   });
 
-  it('names a Redis without AOF and a token sealed with another key, each with its fix, and exits 1', async () => {
+  it('names a Redis without AOF, a token sealed with another key and a grant missing a scope, each with its fix, and exits 1', async () => {
     const db = await openDatabase({ databaseUrl: '', dataDir });
     try {
       const user = await db.prisma.user.create({ data: { name: 'Maya' } });
@@ -81,6 +81,19 @@ describe('coffee-chat doctor', () => {
           scopes: [],
         },
       });
+      // A Microsoft grant recorded at connect without Mail.ReadWrite (the user unticked it).
+      const msKey = { id: 'k1', key: Buffer.from(env.TOKEN_ENCRYPTION_KEY!, 'base64') };
+      const ms = seal('ms-refresh-token', msKey);
+      await db.prisma.account.create({
+        data: {
+          userId: user.id,
+          provider: 'microsoft',
+          email: 'maya@contoso.example',
+          refreshTokenEnc: ms.data,
+          tokenKeyId: ms.keyId,
+          scopes: ['openid', 'User.Read', 'Calendars.ReadWrite', 'MailboxSettings.Read'],
+        },
+      });
     } finally {
       await db.close();
     }
@@ -92,8 +105,11 @@ describe('coffee-chat doctor', () => {
       expect.stringMatching(
         /^✗ tokens: google maya@example\.com: its refresh token does not open \(key "old": .*\); restore the TOKEN_ENCRYPTION_KEY it was sealed with, or reconnect the account$/,
       ),
+      expect.stringMatching(
+        /^✗ accounts: microsoft maya@contoso\.example: Microsoft granted only part of the access coffee-chat needs; missing: Mail\.ReadWrite\b/,
+      ),
     ]);
-    expect(r.stdout).toMatch(/2 problems found\n$/);
+    expect(r.stdout).toMatch(/3 problems found\n$/);
     expect(r.code).toBe(1);
   });
 });

@@ -3,7 +3,7 @@
 import type { App } from '../app.ts';
 import { open } from '../crypto.ts';
 import { activeKey } from '../token-keys.ts';
-import { credentialsProblems, endpointsFrom, PROVIDER_KINDS } from '../providers.ts';
+import { credentialsProblems, endpointsFrom, PROVIDER_KINDS, providerModule } from '../providers.ts';
 import type { ProviderKind } from '../../integrations/provider.ts';
 
 export interface Finding {
@@ -73,6 +73,7 @@ export async function checkTokens(app: App): Promise<Finding[]> {
       refreshTokenEnc: true,
       status: true,
       lastError: true,
+      scopes: true,
     },
   });
   if (accounts.length === 0)
@@ -95,6 +96,8 @@ export async function checkTokens(app: App): Promise<Finding[]> {
         ),
       );
     }
+    const grant = providerModule(a.provider).grantProblem(a.scopes);
+    if (grant) out.push(bad('accounts', `${a.provider} ${a.email}: ${grant}`));
     if (a.status !== 'active')
       out.push(
         bad(
@@ -104,7 +107,12 @@ export async function checkTokens(app: App): Promise<Finding[]> {
       );
   }
   if (out.length === 0)
-    out.push(ok('accounts', `${accounts.length} connected, every refresh token opens with key "${key.id}"`));
+    out.push(
+      ok(
+        'accounts',
+        `${accounts.length} connected, every refresh token opens with key "${key.id}", every grant holds the scopes needed`,
+      ),
+    );
   return out;
 }
 
