@@ -78,7 +78,14 @@ describe.each<Kind>(['google', 'microsoft'])('drafts the user edited, on %s', (k
     for (const c of [untouched, edited]) f.move(c.eventId, new Date(c.start.getTime() + 2 * HOUR), 30);
     await syncAccount(stack.app, accountId);
 
+    const mark = stack.sandbox.requests.length;
     expect(await refreshDraft(stack.app, untouched.key)).toMatchObject({ outcome: 'updated' });
+    const calls = stack.sandbox.requests
+      .slice(mark)
+      .filter((r) => r.provider === kind && !/token/.test(r.endpoint))
+      .map((r) => r.method);
+    // Graph updates conditionally in one call (If-Match); Gmail has no such update: read, then write.
+    expect(calls).toEqual(kind === 'microsoft' ? ['PATCH'] : ['GET', 'PUT']);
     const refreshed = f.drafts().filter((d) => d.to.includes('ines@example.org'));
     expect(refreshed).toHaveLength(1);
     expect(refreshed[0]!.text).not.toBe(untouched.text); // the new time is in it
