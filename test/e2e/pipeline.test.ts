@@ -199,15 +199,32 @@ describe.each<Kind>(['google', 'microsoft'])('the coffee-chat pipeline on %s', (
     );
     expect(draftsTo('ana@example.com')).toHaveLength(0);
 
-    // Do-not-contact: the cadence stops and nothing new is drafted.
+    // Do-not-contact: Priya is marked, then her check-in is sent. Sent, it would bring the next one
+    // PT6S later (as Ana's cadence, not stopped, drafts hers); marked, nothing more is drafted.
     await stopContact(stack.app, 'priya@example.org');
-    const before = draftsTo('priya@example.org').length;
-    await new Promise((r) => setTimeout(r, 8_000));
-    expect(draftsTo('priya@example.org')).toHaveLength(before);
-    const plan = await stack.app.prisma.checkInPlan.findFirst({
-      where: { contact: { email: 'priya@example.org' } },
-    });
-    expect(plan?.status).toBe('stopped');
+    await f.sendDraft(checkIn.id);
+    const priyaSent = await waitFor(
+      'Priya check-in seen as sent',
+      () =>
+        stack.app.prisma.draft.findFirst({
+          where: { kind: 'check_in', status: 'sent', contact: { email: 'priya@example.org' } },
+        }),
+      40_000,
+    );
+    await waitFor(
+      'Ana check-in drafted (her cadence goes on)',
+      () => draftsTo('ana@example.com').length === 1,
+      40_000,
+    );
+    // Twice the cadence after the send, and more: the next check-in would be in the mailbox by now.
+    await new Promise((r) => setTimeout(r, Math.max(0, priyaSent.sentAt!.getTime() + 14_000 - Date.now())));
+    expect(draftsTo('priya@example.org')).toHaveLength(0);
+    expect(
+      await stack.app.prisma.draft.findMany({
+        where: { kind: 'check_in', contact: { email: 'priya@example.org' } },
+        select: { status: true },
+      }),
+    ).toEqual([{ status: 'sent' }]);
   });
 });
 

@@ -6,6 +6,7 @@ import {
   validateMicrosoftRefreshToken,
   type GraphClientOptions,
 } from '../../integrations/microsoft/index.ts';
+import { COFFEE_CHAT_MARKER_ID } from '../../integrations/microsoft/markers.ts';
 import type { ProviderEndpoints, SyncWindow } from '../../integrations/provider.ts';
 import { sandboxEndpoints, rejection } from '../helpers/sandbox-endpoints.ts';
 
@@ -461,7 +462,7 @@ describe('microsoft provider on the sandbox', () => {
         to: ['grace@example.org'],
         html: '<p>Thanks for the coffee.</p>',
         text: 'Thanks for the coffee.',
-        markers: expect.objectContaining({}),
+        markers: { [COFFEE_CHAT_MARKER_ID]: 'thanks-1' },
       }),
     ]);
 
