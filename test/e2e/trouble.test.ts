@@ -84,7 +84,16 @@ describe('an account in trouble', () => {
       () => (google.drafts().some((d) => d.to.includes('ines@')) ? Date.now() : 0),
       60_000,
     );
-    expect(inesAt).toBeGreaterThan(omarAt);
+    // Waited as asked: each refused create was tried again no sooner than its Retry-After (3 s),
+    // and the Microsoft thank-you came while the Google account was still waiting.
+    const creates = stack.sandbox.requests.filter(
+      (r) => r.provider === 'google' && r.method === 'POST' && /\/drafts/.test(r.endpoint),
+    );
+    expect(creates.map((r) => r.status)).toEqual([429, 429, 429, 200]);
+    const times = creates.map((r) => Date.parse(r.at));
+    for (let i = 1; i < times.length; i++) expect(times[i]! - times[i - 1]!).toBeGreaterThanOrEqual(2_500);
+    expect(omarAt).toBeLessThan(times[3]!);
+    expect(inesAt).toBeGreaterThanOrEqual(times[3]!);
     // Exactly one draft, although the provider refused the create several times.
     expect(google.drafts().filter((d) => d.to.includes('ines@'))).toHaveLength(1);
     const ok = await stack.app.prisma.account.findFirstOrThrow({ where: { email: google.email } });
