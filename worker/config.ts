@@ -66,6 +66,48 @@ const encryptionKey = z
     return buf;
   });
 
+/**
+ * Keys that sealed tokens before a rotation, `id:base64[,id:base64...]`: tokens stored under one
+ * of these ids still open, and are sealed again with the active key (on use, and by `accounts
+ * reseal`).
+ */
+const previousKeys = z
+  .string()
+  .optional()
+  .transform((value, ctx) => {
+    const out: { id: string; key: Buffer }[] = [];
+    for (const entry of (value ?? '')
+      .split(',')
+      .map((e) => e.trim())
+      .filter(Boolean)) {
+      const m = /^([A-Za-z0-9_.-]+):(.+)$/.exec(entry);
+      if (!m) {
+        ctx.addIssue({
+          code: 'custom',
+          message: `TOKEN_ENCRYPTION_PREVIOUS_KEYS: "${entry.slice(0, 12)}…" is not id:base64 (for example k0:<the old TOKEN_ENCRYPTION_KEY>)`,
+        });
+        return z.NEVER;
+      }
+      const key = Buffer.from(m[2]!, 'base64');
+      if (key.length !== 32) {
+        ctx.addIssue({
+          code: 'custom',
+          message: `TOKEN_ENCRYPTION_PREVIOUS_KEYS: key "${m[1]}" must be 32 bytes encoded as base64 (got ${key.length} bytes)`,
+        });
+        return z.NEVER;
+      }
+      if (out.some((k) => k.id === m[1])) {
+        ctx.addIssue({
+          code: 'custom',
+          message: `TOKEN_ENCRYPTION_PREVIOUS_KEYS: key id "${m[1]}" is listed twice`,
+        });
+        return z.NEVER;
+      }
+      out.push({ id: m[1]!, key });
+    }
+    return out;
+  });
+
 /** An optional port number variable (0: any free one). */
 function portVar(name: string) {
   return z
@@ -134,6 +176,7 @@ export const configSchema = z.object({
     .default('coffee-chat'),
   TOKEN_ENCRYPTION_KEY: encryptionKey,
   TOKEN_ENCRYPTION_KEY_ID: z.string().min(1).default('k1'),
+  TOKEN_ENCRYPTION_PREVIOUS_KEYS: previousKeys,
   GOOGLE_CLIENT_ID: z.string().optional(),
   GOOGLE_CLIENT_SECRET: z.string().optional(),
   GOOGLE_API_ROOT_URL: url('GOOGLE_API_ROOT_URL').default('https://www.googleapis.com/'),
@@ -215,6 +258,11 @@ export function parseConfig(env: NodeJS.ProcessEnv = process.env): Config {
     });
     throw new ConfigError([...new Set(lines)]);
   }
+  const active = result.data.TOKEN_ENCRYPTION_KEY_ID;
+  if (result.data.TOKEN_ENCRYPTION_PREVIOUS_KEYS.some((k) => k.id === active))
+    throw new ConfigError([
+      `TOKEN_ENCRYPTION_PREVIOUS_KEYS: key id "${active}" is the active TOKEN_ENCRYPTION_KEY_ID; give the new key a new id`,
+    ]);
   return result.data;
 }
 

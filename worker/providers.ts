@@ -5,8 +5,8 @@
 import type { Logger } from 'pino';
 import type { Config } from './config.ts';
 import type { Account, PrismaClient } from './db/generated/client.ts';
-import { open, seal } from './crypto.ts';
-import { activeKey } from './token-keys.ts';
+import { seal, TokenDecryptError } from './crypto.ts';
+import { activeKey, openStoredToken, unreadableTokenError } from './token-keys.ts';
 import type {
   AccountProfile,
   ProviderClients,
@@ -79,7 +79,34 @@ export function createProviderFactory(
       return hit.clients;
     }
     const key = activeKey(config);
-    const refreshToken = open({ keyId: account.tokenKeyId, data: account.refreshTokenEnc }, [key]);
+    let opened: { token: string; stale: boolean };
+    try {
+      opened = openStoredToken(config, account);
+    } catch (err) {
+      if (!(err instanceof TokenDecryptError)) throw err;
+      // Shown on the account (status, review page) instead of an account that looks fine.
+      const lastError = unreadableTokenError(config, account.tokenKeyId, err.message);
+      await prisma.account.update({
+        where: { id: account.id },
+        data: { lastError, lastErrorAt: new Date() },
+      });
+      throw new TokenDecryptError(`${account.email}: ${lastError}`);
+    }
+    const refreshToken = opened.token;
+    let enc = account.refreshTokenEnc;
+    if (opened.stale) {
+      // Sealed with a previous key: store it sealed with the active one (unless it changed meanwhile).
+      const sealed = seal(refreshToken, key);
+      const done = await prisma.account.updateMany({
+        where: { id: account.id, refreshTokenEnc: account.refreshTokenEnc },
+        data: { refreshTokenEnc: sealed.data, tokenKeyId: sealed.keyId },
+      });
+      if (done.count === 1) enc = sealed.data;
+      log.info(
+        { account: account.email, from: account.tokenKeyId, to: key.id },
+        'token sealed again with the active key',
+      );
+    }
     const creds = {
       provider: account.provider as ProviderKind,
       email: account.email,
@@ -99,7 +126,7 @@ export function createProviderFactory(
         : undefined,
     };
     const clients = providerModule(account.provider).createClients(creds, endpoints);
-    remember(account.id, { enc: account.refreshTokenEnc, clients });
+    remember(account.id, { enc, clients });
     return clients;
   };
 }

@@ -1,6 +1,9 @@
 // The keys that encrypt refresh tokens at rest. Outside the demo TOKEN_ENCRYPTION_KEY is required.
+// Rotation: the new key becomes TOKEN_ENCRYPTION_KEY with a new TOKEN_ENCRYPTION_KEY_ID, the old
+// one moves to TOKEN_ENCRYPTION_PREVIOUS_KEYS (`id:base64,...`). Tokens sealed with an old key
+// still open and are sealed again with the active one when used or by `accounts reseal`.
 import type { Config } from './config.ts';
-import type { EncryptionKey } from './crypto.ts';
+import { open, type EncryptionKey } from './crypto.ts';
 
 export class MissingKeyError extends Error {
   constructor() {
@@ -14,4 +17,28 @@ export class MissingKeyError extends Error {
 export function activeKey(config: Config): EncryptionKey {
   if (!config.TOKEN_ENCRYPTION_KEY) throw new MissingKeyError();
   return { id: config.TOKEN_ENCRYPTION_KEY_ID, key: config.TOKEN_ENCRYPTION_KEY };
+}
+
+/** Every key a stored token may be sealed with: the active one first, then the previous ones. */
+export function keyring(config: Config): EncryptionKey[] {
+  return [activeKey(config), ...config.TOKEN_ENCRYPTION_PREVIOUS_KEYS];
+}
+
+/**
+ * Opens an account's stored token with the keyring. `stale`: it was sealed with a previous key
+ * and should be sealed again with the active one. Throws TokenDecryptError.
+ */
+export function openStoredToken(
+  config: Config,
+  account: { tokenKeyId: string; refreshTokenEnc: string },
+): { token: string; stale: boolean } {
+  const keys = keyring(config);
+  const token = open({ keyId: account.tokenKeyId, data: account.refreshTokenEnc }, keys);
+  return { token, stale: account.tokenKeyId !== keys[0]!.id };
+}
+
+/** The account's lastError when its token opens with no configured key (one line). */
+export function unreadableTokenError(config: Config, keyId: string, reason: string): string {
+  const known = keyring(config).map((k) => `"${k.id}"`);
+  return `stored refresh token cannot be opened (key id "${keyId}"; configured: ${known.join(', ')}): ${reason}; add the old key to TOKEN_ENCRYPTION_PREVIOUS_KEYS as ${keyId}:<base64>, or reconnect the account`;
 }

@@ -4,7 +4,6 @@
 // master. Times come in UTC (we ask for it) and are mapped with originalStartTimeZone.
 import { DateTime } from 'luxon';
 import type { EventTime, NeutralAttendee, NeutralEvent, ResponseStatus } from '../provider.ts';
-import { ProviderError } from '../provider.ts';
 import { htmlToText } from '../html-text.ts';
 import { MARKER_NAME } from './markers.ts';
 import { windowsToIana } from './time-zones.ts';
@@ -66,14 +65,9 @@ export function addressesOf(
 
 function eventTime(v: Json | undefined, allDay: boolean, zone: string | null): EventTime {
   if (allDay) return { kind: 'allDay', date: String(v?.dateTime ?? '').slice(0, 10) };
-  const utc = toUtc(v);
-  if (!utc)
-    throw new ProviderError(
-      'microsoft',
-      'bad_request',
-      `Microsoft event has an unreadable time: ${JSON.stringify(v)}`,
-    );
-  return { kind: 'timed', utc, timeZone: zone };
+  // An unreadable time is handed on empty: ingest skips that one event with the reason
+  // (worker/pipeline/event-check.ts) rather than this failing the whole sync page every time.
+  return { kind: 'timed', utc: toUtc(v) ?? '', timeZone: zone };
 }
 
 export function toNeutralEvent(

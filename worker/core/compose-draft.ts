@@ -4,6 +4,7 @@ import type { App } from '../app.ts';
 import type { Account, Chat, Contact, Draft, User } from '../db/generated/client.ts';
 import { renderDraft } from '../pipeline/render-draft.ts';
 import { effectiveNote } from '../pipeline/thank-you-note.ts';
+import { isMailAddress } from '../pipeline/mail-address.ts';
 import type { DraftInput } from '../../integrations/provider.ts';
 
 type DraftRows = Draft & {
@@ -17,6 +18,12 @@ export async function composeDraft(app: App, draft: DraftRows): Promise<Omit<Dra
   const contact = draft.contact ?? draft.chat?.contact;
   if (!contact) throw new Error(`draft ${draft.idempotencyKey} has no contact`);
   const from = { name: draft.user.name, email: draft.account.email, signature: draft.user.signature || null };
+  // A draft goes to one plain address, the one ingest took from the chat's own attendees; a
+  // contact stored before addresses were checked at ingest never becomes a list of recipients.
+  if (!isMailAddress(contact.email))
+    throw new Error(
+      `draft ${draft.idempotencyKey}: ${JSON.stringify(contact.email)} is not one mail address`,
+    );
   const to = { name: contact.name, email: contact.email };
   const opts = { templatesDir: app.config.TEMPLATES_DIR ?? null };
   const userZone = draft.user.timeZone;

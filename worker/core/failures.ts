@@ -1,6 +1,7 @@
 // What a job that failed for good leaves on its row: the draft becomes `failed` with the error,
 // marked retryable when another try may fix it (the reconciler takes those up again while the
-// draft is still useful).
+// draft is still useful); a prep block's entry keeps when and why. The row is the record: the
+// failed job itself is trimmed from Redis after a while (queues.ts KEEP_FAILED).
 import type { App } from '../app.ts';
 import { isRetryableFailure } from '../provider-policy.ts';
 
@@ -10,9 +11,44 @@ export async function recordFinalFailure(
   err: Error,
 ): Promise<void> {
   const key = (job.data as { key?: string } | undefined)?.key;
+  if (key && job.name === 'create-prep') {
+    // A prep block not made: the row says so, and the reconciler stops putting its job back.
+    await app.prisma.calendarEntry.updateMany({
+      where: { idempotencyKey: key, providerEventId: null },
+      data: { failedAt: app.now(), lastError: err.message },
+    });
+    return;
+  }
   if (!key || (job.name !== 'create-draft' && job.name !== 'check-in')) return;
-  await app.prisma.draft.updateMany({
+  const failed = { status: 'failed' as const, lastError: err.message, retryable: isRetryableFailure(err) };
+  const done = await app.prisma.draft.updateMany({
     where: { idempotencyKey: key, status: 'scheduled' },
-    data: { status: 'failed', lastError: err.message, retryable: isRetryableFailure(err) },
+    data: failed,
   });
+  if (done.count > 0 || job.name !== 'check-in') return;
+  // A check-in that failed before its draft row was made (asking the mailbox for exchanged mail):
+  // the failed draft row records it, so the reconciler does not put the job back once trimmed.
+  const contactId = (job.data as { contactId?: string } | undefined)?.contactId;
+  if (!contactId || (await app.prisma.draft.findUnique({ where: { idempotencyKey: key } }))) return;
+  const contact = await app.prisma.contact.findUnique({ where: { id: contactId } });
+  const account = contact
+    ? await app.prisma.account.findFirst({
+        where: { userId: contact.userId },
+        orderBy: [{ status: 'asc' }, { createdAt: 'asc' }],
+      })
+    : null;
+  if (!contact || !account) return;
+  await app.prisma.draft
+    .create({
+      data: {
+        idempotencyKey: key,
+        kind: 'check_in',
+        userId: contact.userId,
+        accountId: account.id,
+        contactId,
+        dueAt: app.now(),
+        ...failed,
+      },
+    })
+    .catch(() => undefined); // made meanwhile: that row is the record
 }

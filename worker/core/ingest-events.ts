@@ -7,6 +7,7 @@ import type { NeutralEvent, SyncPage, SyncWindow } from '../../integrations/prov
 import { extractNoteFromDescription } from '../pipeline/thank-you-note.ts';
 import { detectChat, DEFAULT_CHAT_KEYWORDS } from '../pipeline/detect-chat.ts';
 import { eventZone, resolveContactZone } from '../pipeline/time-zones.ts';
+import { eventInstant, unreadableReason } from '../pipeline/event-check.ts';
 
 const DAY_MS = 86_400_000;
 
@@ -28,46 +29,25 @@ export async function ingestSyncPage(
   const keywords = app.config.CHAT_KEYWORDS ?? DEFAULT_CHAT_KEYWORDS;
 
   for (const ev of page.changed) {
-    const existing = await app.prisma.event.findUnique({
-      where: { calendarId_providerEventId: { calendarId: calendar.id, providerEventId: ev.providerEventId } },
-      include: { chat: true },
-    });
-    const override = (existing?.override as 'include' | 'exclude' | null | undefined) ?? null;
-    const decision = detectChat(ev, {
-      selfEmails: [account.email],
-      keywords,
-      override,
-      seriesIsWeeklyOneOnOne: ev.recurringEventId !== undefined && ev.recurrenceFrequency === 'WEEKLY',
-    });
-    const times = eventTimes(ev, calendar.timeZone ?? account.user.timeZone);
-    const row = {
-      iCalUid: ev.iCalUid ?? null,
-      title: ev.title,
-      startUtc: times.start,
-      endUtc: times.end,
-      timeZone: times.zone,
-      allDay: ev.start.kind === 'allDay',
-      cancelled: ev.status === 'cancelled',
-      payload: ev as unknown as Prisma.InputJsonValue,
-      notes: extractNoteFromDescription(ev.description),
-      isChat: decision.isChat,
-      reasons: decision.reasons,
-    };
-    const eventRow = await app.prisma.event.upsert({
-      where: { calendarId_providerEventId: { calendarId: calendar.id, providerEventId: ev.providerEventId } },
-      create: { calendarId: calendar.id, providerEventId: ev.providerEventId, ...row },
-      update: row,
-    });
-
-    if (decision.isChat && decision.contact && times.start && times.end) {
-      chats += 1;
-      const timed = { start: times.start, end: times.end, zone: times.zone };
-      const chatId = await upsertChat(app, account, eventRow.id, ev, decision, timed, now);
-      changed.add(chatId);
-    } else if (existing?.chat && existing.chat.status !== 'cancelled') {
-      // Was a chat; now cancelled, declined, excluded or no longer 1:1.
-      await app.prisma.chat.update({ where: { id: existing.chat.id }, data: { status: 'cancelled' } });
-      changed.add(existing.chat.id);
+    // One event that cannot be taken in is skipped with its reason, never the page: the cursor
+    // moves on and the rest of the calendar stays in sync.
+    const unreadable = unreadableReason(ev);
+    if (unreadable) {
+      await skipEvent(app, calendar, ev, unreadable, changed);
+      continue;
+    }
+    try {
+      chats += await ingestEvent(app, account, calendar, ev, keywords, now, changed);
+    } catch (err) {
+      if (!eventAtFault(err)) throw err;
+      const message = (err instanceof Error ? err.message : String(err)).trim().split('\n').pop() ?? '';
+      app.log.warn({ event: ev.providerEventId, err: message }, 'event skipped: it could not be stored');
+      // If even the skip cannot be written, the database is at fault: the page fails and retries.
+      await skipEvent(app, calendar, ev, `ignored: unreadable: ${message.slice(0, 200)}`, changed).catch(
+        () => {
+          throw err;
+        },
+      );
     }
   }
 
@@ -110,6 +90,113 @@ export async function ingestSyncPage(
   }
 
   return { events: page.changed.length, chats, changedChatIds: [...changed] };
+}
+
+/** Takes in one readable event: its row with the detector's decision, and its chat. Returns 1 for a chat. */
+async function ingestEvent(
+  app: App,
+  account: Account & { user: { id: string; timeZone: string } },
+  calendar: Calendar,
+  ev: NeutralEvent,
+  keywords: readonly string[],
+  now: Date,
+  changed: Set<string>,
+): Promise<number> {
+  const existing = await app.prisma.event.findUnique({
+    where: { calendarId_providerEventId: { calendarId: calendar.id, providerEventId: ev.providerEventId } },
+    include: { chat: true },
+  });
+  const override = (existing?.override as 'include' | 'exclude' | null | undefined) ?? null;
+  const decision = detectChat(ev, {
+    selfEmails: [account.email],
+    keywords,
+    override,
+    seriesIsWeeklyOneOnOne: ev.recurringEventId !== undefined && ev.recurrenceFrequency === 'WEEKLY',
+  });
+  const times = eventTimes(ev, calendar.timeZone ?? account.user.timeZone);
+  const row = {
+    iCalUid: ev.iCalUid ?? null,
+    title: ev.title,
+    startUtc: times.start,
+    endUtc: times.end,
+    timeZone: times.zone,
+    allDay: ev.start.kind === 'allDay',
+    cancelled: ev.status === 'cancelled',
+    payload: ev as unknown as Prisma.InputJsonValue,
+    notes: extractNoteFromDescription(ev.description),
+    isChat: decision.isChat,
+    reasons: decision.reasons,
+  };
+  const eventRow = await app.prisma.event.upsert({
+    where: { calendarId_providerEventId: { calendarId: calendar.id, providerEventId: ev.providerEventId } },
+    create: { calendarId: calendar.id, providerEventId: ev.providerEventId, ...row },
+    update: row,
+  });
+
+  if (decision.isChat && decision.contact && times.start && times.end) {
+    const timed = { start: times.start, end: times.end, zone: times.zone };
+    const chatId = await upsertChat(app, account, eventRow.id, ev, decision, timed, now);
+    changed.add(chatId);
+    return 1;
+  } else if (existing?.chat && existing.chat.status !== 'cancelled') {
+    // Was a chat; now cancelled, declined, excluded or no longer 1:1.
+    await app.prisma.chat.update({ where: { id: existing.chat.id }, data: { status: 'cancelled' } });
+    changed.add(existing.chat.id);
+  }
+  return 0;
+}
+
+/**
+ * Stores an event that cannot be taken in as ignored, with the reason; a chat it was is dropped
+ * (its drafts are retracted by the plan): nothing is ever addressed from an event we cannot read.
+ */
+async function skipEvent(
+  app: App,
+  calendar: Calendar,
+  ev: NeutralEvent,
+  reason: string,
+  changed: Set<string>,
+): Promise<void> {
+  const instant = (t: NeutralEvent['start']) => {
+    const ms = eventInstant(t);
+    return ms === null ? null : new Date(ms);
+  };
+  const row = {
+    iCalUid: ev.iCalUid ?? null,
+    title: String(ev.title ?? '').replace(/\0/g, ''),
+    startUtc: instant(ev.start),
+    endUtc: instant(ev.end),
+    timeZone: null,
+    allDay: ev.start?.kind === 'allDay',
+    cancelled: ev.status === 'cancelled',
+    // What was sent, as far as Postgres can hold it (jsonb refuses \u0000).
+    payload: JSON.parse(JSON.stringify(ev).replace(/\\u0000/g, '')) as Prisma.InputJsonValue,
+    notes: null,
+    isChat: false,
+    reasons: [reason],
+  };
+  const stored = await app.prisma.event.upsert({
+    where: { calendarId_providerEventId: { calendarId: calendar.id, providerEventId: ev.providerEventId } },
+    create: { calendarId: calendar.id, providerEventId: ev.providerEventId, ...row },
+    update: row,
+    include: { chat: true },
+  });
+  if (stored.chat && stored.chat.status !== 'cancelled') {
+    await app.prisma.chat.update({ where: { id: stored.chat.id }, data: { status: 'cancelled' } });
+    changed.add(stored.chat.id);
+  }
+}
+
+/**
+ * Did storing the event fail because of the event (a value Postgres refuses, say) rather than the
+ * database being unreachable or busy? Connection (P1xxx) and write-conflict (P2034) errors fail
+ * the page, which the job retries.
+ */
+function eventAtFault(err: unknown): boolean {
+  const code = (err as { code?: unknown } | null)?.code;
+  if (typeof code === 'string' && (/^P1\d{3}$/.test(code) || code === 'P2034')) return false;
+  const name = (err as { name?: unknown } | null)?.name;
+  return name !== 'PrismaClientInitializationError' && name !== 'PrismaClientRustPanicError';
 }
 
 function eventTimes(

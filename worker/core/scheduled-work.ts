@@ -64,12 +64,14 @@ export async function expectedWork(app: App, now: Date): Promise<ExpectedWork> {
     });
   }
 
-  // Prep blocks not made yet, for chats still ahead (the prep job is due at once).
+  // Prep blocks not made yet, for chats still ahead (the prep job is due at once); not one whose
+  // job failed for good (its row records it; the failed job may be trimmed from Redis by now).
   const entries = await app.prisma.calendarEntry.findMany({
     where: {
       kind: 'prep',
       providerEventId: null,
       deleted: false,
+      failedAt: null,
       chat: { status: 'upcoming', startUtc: { gt: now }, account: { status: 'active' } },
     },
     select: { idempotencyKey: true },
@@ -153,10 +155,11 @@ export interface QueueAudit {
 
 /**
  * Job ids the queues hold, per queue: pending work (not finished), plus the prep and check-in jobs
- * that failed for good. Those have no draft row to carry the failure (a draft's final failure is
- * recorded on it, and a failed draft is not expected work), so the failed job is the record the
- * user sees; putting it back every reconcile would call the provider again every few minutes and
- * keep health reporting a mismatch. One range read per state.
+ * that failed for good. A final failure is recorded on its row (core/failures.ts: a failed draft, a
+ * prep entry's failedAt), which stops it being expected work; the failed job counts as held too
+ * until that record is written, and Redis trims it after a while (queues.ts KEEP_FAILED). Putting
+ * it back every reconcile would call the provider again every few minutes and keep health
+ * reporting a mismatch. One range read per state.
  */
 export async function pendingIds(app: App): Promise<Record<QueueName, Set<string>>> {
   const out = {} as Record<QueueName, Set<string>>;

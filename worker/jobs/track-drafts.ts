@@ -8,6 +8,7 @@ import { draftLookup } from '../core/draft-lookup.ts';
 import { requestContactPlan } from '../core/request-plan.ts';
 import { jobSchemas } from '../queues/queues.ts';
 import { withProvider } from '../provider-policy.ts';
+import { isProviderError, type ProviderErrorKind } from '../../integrations/provider.ts';
 
 export async function trackDraftsJob(app: App, job: Job | undefined, token?: string) {
   const { accountId } = jobSchemas['track-drafts'].parse(job?.data);
@@ -22,11 +23,29 @@ export async function trackDrafts(app: App, accountId: string, job?: Job, token?
   });
   const counts = { checked: drafts.length, sent: 0, deleted: 0 };
   if (drafts.length === 0 || account.status !== 'active') return counts;
+  const failures: string[] = [];
   await withProvider(app, job, token, account, async ({ mailbox }) => {
     for (const d of drafts) {
       const lookup = draftLookup(d, d.contact?.email);
       if (!lookup) continue;
-      const state = await mailbox.draftState(lookup);
+      // One draft whose check throws (an odd message, a bug) does not stop the others: its error
+      // is kept on the row and the job ends failed once the rest are done. A provider that is
+      // down, throttling or revoked fails them all: that stops the round at once.
+      let state: Awaited<ReturnType<typeof mailbox.draftState>>;
+      try {
+        state = await mailbox.draftState(lookup);
+      } catch (err) {
+        if (isProviderError(err) && ACCOUNT_WIDE.has(err.kind)) throw err;
+        const message = err instanceof Error ? err.message : String(err);
+        failures.push(`${d.subject ?? d.kind} (${d.idempotencyKey}): ${message}`);
+        await app.prisma.draft.update({
+          where: { id: d.id },
+          data: { lastError: `send detection failed: ${message}` },
+        });
+        continue;
+      }
+      if (d.lastError?.startsWith('send detection failed'))
+        await app.prisma.draft.update({ where: { id: d.id }, data: { lastError: null } });
       if (state.state === 'draft') {
         // A draft whose subject the user edits moves to another thread (Gmail) or conversation
         // (Outlook): follow it, the sent copy will be there.
@@ -70,5 +89,12 @@ export async function trackDrafts(app: App, accountId: string, job?: Job, token?
       }
     }
   });
+  if (failures.length > 0)
+    throw new Error(
+      `send detection failed for ${failures.length} of ${drafts.length} drafts: ${failures.join('; ')}`,
+    );
   return counts;
 }
+
+/** Provider errors that concern the whole account, not one draft. */
+const ACCOUNT_WIDE = new Set<ProviderErrorKind>(['auth_revoked', 'rate_limited', 'transient']);

@@ -41,15 +41,23 @@ export const QUEUE_OF: Record<JobName, QueueName> = {
 };
 
 /**
- * Every job retries with exponential backoff and jitter, and failed jobs stay in Redis (visible in
- * status and /queues). Completed ones are trimmed. Sync and plan jobs retry briefly: the next
- * scheduled sync is their retry.
+ * Failed jobs stay in Redis (visible in /queues) for a week, at most this many per queue: under
+ * `noeviction` an account that fails every few minutes would otherwise fill Redis until every write
+ * is refused. Postgres keeps what must outlast that (a draft's or a prep block's final failure is
+ * on its row, see core/failures.ts), so a trimmed failed job is neither put back nor missed.
+ */
+export const KEEP_FAILED = { age: 7 * 24 * 3600, count: 1_000 };
+
+/**
+ * Every job retries with exponential backoff and jitter; failed jobs are kept for a bounded time
+ * and count, completed ones for a day. Sync and plan jobs retry briefly: the next scheduled sync
+ * is their retry. (Job schedulers take these options too: queue defaults.)
  */
 export const DEFAULT_JOB_OPTIONS: JobsOptions = {
   attempts: 8,
   backoff: { type: 'exponential', delay: 2_000, jitter: 0.5 },
   removeOnComplete: { age: 24 * 3600, count: 5_000 },
-  removeOnFail: false,
+  removeOnFail: KEEP_FAILED,
 };
 
 /** The `capped` backoff: doubling from 2 s, capped at 30 minutes. */

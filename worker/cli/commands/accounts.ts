@@ -1,6 +1,7 @@
 import { Command, Option } from 'commander';
 import Table from 'cli-table3';
 import { addAccount, removeAccount } from '../../core/accounts.ts';
+import { resealTokens, unreadableTokensLine } from '../../core/token-reseal.ts';
 import { readRefreshToken } from '../secret-input.ts';
 import { PROVIDER_KINDS } from '../../providers.ts';
 import type { ProviderKind } from '../../../integrations/provider.ts';
@@ -96,6 +97,30 @@ export function registerAccounts(program: Command): void {
           for (const a of out)
             t.push([a.email, a.provider, a.status, a.lastSyncAt ?? 'never', a.userId, a.lastError ?? '']);
           process.stdout.write(`${t.toString()}\n`);
+        },
+        { needsRedis: false },
+      );
+    });
+
+  accounts
+    .command('reseal')
+    .description(
+      'after a key rotation: seal every stored refresh token made with a key of TOKEN_ENCRYPTION_PREVIOUS_KEYS again with TOKEN_ENCRYPTION_KEY (then the old key can go)',
+    )
+    .option('--json', 'print the result as JSON')
+    .action(async (opts: { json?: boolean }) => {
+      await withApp(
+        async (app) => {
+          const r = await resealTokens(app);
+          if (opts.json) printJson(r);
+          else
+            process.stdout.write(
+              `${r.resealed} token${r.resealed === 1 ? '' : 's'} sealed again with key "${app.config.TOKEN_ENCRYPTION_KEY_ID}", ${r.current} already sealed with it\n`,
+            );
+          if (r.unreadable.length > 0) {
+            process.stderr.write(`${unreadableTokensLine(r.unreadable)}\n`);
+            process.exitCode = 1;
+          }
         },
         { needsRedis: false },
       );

@@ -1,0 +1,140 @@
+// Failed jobs do not fill Redis (issue 12 item 4): they are kept for a bounded time and count,
+// the accounts' schedulers too, and a prep block whose job failed for good, once that job is
+// trimmed, is neither put back every reconcile nor reported missing: its row is the record.
+import { randomBytes } from 'node:crypto';
+import { jest } from '@jest/globals';
+import { pino } from 'pino';
+import { createApp, type App } from '../../worker/app.ts';
+import { parseConfig } from '../../worker/config.ts';
+import { recordFinalFailure } from '../../worker/core/failures.ts';
+import { auditQueues } from '../../worker/core/scheduled-work.ts';
+import { reconcile } from '../../worker/jobs/reconcile.ts';
+import { scheduleAccount } from '../../worker/queues/account-schedulers.ts';
+import { openTestDb, type TestDb } from '../helpers/db.ts';
+
+jest.setTimeout(60_000);
+const DAY = 86_400_000;
+const NOW = new Date('2031-03-04T09:00:00Z');
+
+let db: TestDb;
+let app: App;
+
+beforeAll(async () => {
+  db = await openTestDb('embedded');
+  const config = parseConfig({
+    REDIS_URL: process.env.REDIS_URL,
+    DATA_DIR: db.dataDir,
+    LOG_LEVEL: 'silent',
+    QUEUE_PREFIX: `trim-${randomBytes(4).toString('hex')}`,
+  });
+  app = await createApp({
+    config,
+    db,
+    log: pino({ level: 'silent' }),
+    now: () => NOW,
+    providers: async () => {
+      throw new Error('no providers in this test');
+    },
+  });
+});
+afterAll(async () => {
+  for (const q of Object.values(app?.queues ?? {}))
+    await q.obliterate({ force: true }).catch(() => undefined);
+  await app?.close();
+  await db?.dispose();
+});
+
+async function activeAccount(email: string) {
+  const user = await app.prisma.user.create({ data: { name: 'Sam', timeZone: 'UTC' } });
+  const account = await app.prisma.account.create({
+    data: {
+      userId: user.id,
+      provider: 'google',
+      email,
+      refreshTokenEnc: 'x',
+      tokenKeyId: 'k1',
+      scopes: [],
+      timeZone: 'UTC',
+    },
+  });
+  return { user, account };
+}
+
+test('failed jobs, the schedulers’ included, are kept for a bounded time and count', async () => {
+  const { account } = await activeAccount('trim@example.com');
+  await scheduleAccount(app, account.id);
+  const jobs = await app.queues.sync.getJobs(['delayed', 'waiting', 'prioritized']);
+  const scheduled = jobs.filter((j) => (j?.data as { accountId?: string }).accountId === account.id);
+  expect(scheduled.length).toBeGreaterThan(0);
+  for (const j of scheduled) {
+    expect(j.opts.removeOnFail).toEqual({ age: expect.any(Number), count: expect.any(Number) });
+    const keep = j.opts.removeOnFail as { age: number; count: number };
+    expect(keep.age).toBeLessThanOrEqual(30 * 24 * 3600);
+    expect(keep.count).toBeLessThanOrEqual(10_000);
+  }
+  const added = await app.queues.actions.add('create-draft', { key: 'trim-draft' }, { delay: DAY });
+  expect(added.opts.removeOnFail).toEqual({ age: expect.any(Number), count: expect.any(Number) });
+  await added.remove();
+});
+
+test('a prep block whose job failed for good and was trimmed is not put back nor reported missing', async () => {
+  const { user, account } = await activeAccount('prep@example.com');
+  const contact = await app.prisma.contact.create({ data: { userId: user.id, email: 'omar@example.org' } });
+  const chat = await app.prisma.chat.create({
+    data: {
+      userId: user.id,
+      accountId: account.id,
+      providerEventId: 'ev-1',
+      contactId: contact.id,
+      title: 'Coffee with Omar',
+      startUtc: new Date(NOW.getTime() + 2 * DAY),
+      endUtc: new Date(NOW.getTime() + 2 * DAY + 1_800_000),
+      timeZone: 'UTC',
+      detectionReasons: [],
+    },
+  });
+  const entry = await app.prisma.calendarEntry.create({
+    data: {
+      chatId: chat.id,
+      accountId: account.id,
+      kind: 'prep',
+      calendarId: 'primary',
+      idempotencyKey: `prep-${chat.id}`,
+      startUtc: new Date(NOW.getTime() + 2 * DAY - 900_000),
+      endUtc: new Date(NOW.getTime() + 2 * DAY),
+    },
+  });
+  // The job used up its attempts (the worker's `failed` handler), then Redis trimmed it.
+  await recordFinalFailure(
+    app,
+    { name: 'create-prep', data: { key: entry.idempotencyKey } },
+    new Error('calendar is read-only'),
+  );
+  const first = await reconcile(app, 'test');
+  expect(first.added.prep).toBe(0);
+  expect((await auditQueues(app)).missing.prep).toBe(0);
+  const row = await app.prisma.calendarEntry.findUniqueOrThrow({ where: { id: entry.id } });
+  expect(row.lastError).toBe('calendar is read-only');
+});
+
+test('a check-in whose job failed for good before its draft existed is not put back once trimmed', async () => {
+  const { user } = await activeAccount('checkin@example.com');
+  const contact = await app.prisma.contact.create({
+    data: { userId: user.id, email: 'lena@example.org', timeZone: 'UTC' },
+  });
+  await app.prisma.checkInPlan.create({
+    data: { contactId: contact.id, anchorAt: new Date(NOW.getTime() - 400 * DAY), nextAt: NOW },
+  });
+  const due = (await reconcile(app, 'test')).added.checkIns;
+  expect(due).toBe(1);
+  const job = (await app.queues.actions.getJobs(['delayed', 'waiting', 'prioritized'])).find(
+    (j) => j?.name === 'check-in' && (j.data as { contactId: string }).contactId === contact.id,
+  )!;
+  // The mailbox was never reached (the job failed before it drafted), then Redis trimmed the job.
+  await recordFinalFailure(app, job, new Error('mailbox refused the search'));
+  await job.remove();
+  expect((await reconcile(app, 'test')).added.checkIns).toBe(0);
+  expect((await auditQueues(app)).missing.checkIns).toBe(0);
+  const draft = await app.prisma.draft.findUniqueOrThrow({ where: { idempotencyKey: job.id! } });
+  expect([draft.status, draft.lastError]).toEqual(['failed', 'mailbox refused the search']);
+});
