@@ -103,7 +103,7 @@ describe('coffee-chat doctor', () => {
     expect(problems).toEqual([
       expect.stringMatching(/^✗ redis: appendonly is off: .*set `appendonly yes`/),
       expect.stringMatching(
-        /^✗ tokens: google maya@example\.com: its refresh token does not open \(key "old": .*\); restore the TOKEN_ENCRYPTION_KEY it was sealed with, or reconnect the account$/,
+        /^✗ tokens: google maya@example\.com: its refresh token does not open \(key "old": .*\); add the key it was sealed with to TOKEN_ENCRYPTION_PREVIOUS_KEYS as old:<base64>, or reconnect the account$/,
       ),
       expect.stringMatching(
         /^✗ accounts: microsoft maya@contoso\.example: Microsoft granted only part of the access coffee-chat needs; missing: Mail\.ReadWrite\b/,

@@ -1,8 +1,7 @@
 // `coffee-chat doctor`: what a person checks before trusting the worker with their mail, each
 // answered with one line: ✓ what is right, or ✗ what is wrong and the fix.
 import type { App } from '../app.ts';
-import { open } from '../crypto.ts';
-import { activeKey } from '../token-keys.ts';
+import { activeKey, openStoredToken } from '../token-keys.ts';
 import { credentialsProblems, endpointsFrom, PROVIDER_KINDS, providerModule } from '../providers.ts';
 import type { ProviderKind } from '../../integrations/provider.ts';
 
@@ -87,12 +86,18 @@ export async function checkTokens(app: App): Promise<Finding[]> {
   const out: Finding[] = [];
   for (const a of accounts) {
     try {
-      open({ keyId: a.tokenKeyId, data: a.refreshTokenEnc }, [key]);
+      if (openStoredToken(app.config, a).stale)
+        out.push(
+          bad(
+            'tokens',
+            `${a.provider} ${a.email}: sealed with the previous key "${a.tokenKeyId}": run \`coffee-chat accounts reseal\`, then drop that key`,
+          ),
+        );
     } catch (err) {
       out.push(
         bad(
           'tokens',
-          `${a.provider} ${a.email}: its refresh token does not open (key "${a.tokenKeyId}": ${message(err)}); restore the TOKEN_ENCRYPTION_KEY it was sealed with, or reconnect the account`,
+          `${a.provider} ${a.email}: its refresh token does not open (key "${a.tokenKeyId}": ${message(err)}); add the key it was sealed with to TOKEN_ENCRYPTION_PREVIOUS_KEYS as ${a.tokenKeyId}:<base64>, or reconnect the account`,
         ),
       );
     }
