@@ -5,7 +5,7 @@
 import type { Logger } from 'pino';
 import type { Config } from './config.ts';
 import type { Account, PrismaClient } from './db/generated/client.ts';
-import { open, seal } from './crypto.ts';
+import { accountAad, open, seal, TokenDecryptError } from './crypto.ts';
 import { activeKey } from './token-keys.ts';
 import type {
   AccountProfile,
@@ -79,13 +79,31 @@ export function createProviderFactory(
       return hit.clients;
     }
     const key = activeKey(config);
-    const refreshToken = open({ keyId: account.tokenKeyId, data: account.refreshTokenEnc }, [key]);
+    const aad = accountAad(account.provider, account.email);
+    const stored = { keyId: account.tokenKeyId, data: account.refreshTokenEnc };
+    let refreshToken: string;
+    let enc = account.refreshTokenEnc;
+    try {
+      refreshToken = open(stored, [key], aad);
+    } catch (e) {
+      if (!(e instanceof TokenDecryptError)) throw e;
+      // Sealed before tokens were bound to their account: open it the old way once and store it
+      // again bound (only if the row still holds it: a rotation in between wins).
+      refreshToken = open(stored, [key]);
+      const bound = seal(refreshToken, key, aad);
+      await prisma.account.updateMany({
+        where: { id: account.id, refreshTokenEnc: account.refreshTokenEnc },
+        data: { refreshTokenEnc: bound.data, tokenKeyId: bound.keyId },
+      });
+      enc = bound.data;
+      log.info({ account: account.email }, 'refresh token bound to its account');
+    }
     const creds = {
       provider: account.provider as ProviderKind,
       email: account.email,
       refreshToken,
       onRefreshTokenRotated: async (newToken: string) => {
-        const sealed = seal(newToken, key);
+        const sealed = seal(newToken, key, aad);
         await prisma.account.update({
           where: { id: account.id },
           data: { refreshTokenEnc: sealed.data, tokenKeyId: sealed.keyId },
@@ -99,7 +117,7 @@ export function createProviderFactory(
         : undefined,
     };
     const clients = providerModule(account.provider).createClients(creds, endpoints);
-    remember(account.id, { enc: account.refreshTokenEnc, clients });
+    remember(account.id, { enc, clients });
     return clients;
   };
 }
