@@ -42,6 +42,7 @@ export async function startLoopback<T>(opts: {
   // eslint-disable-next-line prefer-const -- assigned once the listener has its port
   let timer: NodeJS.Timeout | undefined;
   const servers: Server[] = [];
+  let done = false;
   const closeAll = () => {
     for (const s of servers) s.close();
   };
@@ -51,23 +52,36 @@ export async function startLoopback<T>(opts: {
       res.writeHead(404).end();
       return;
     }
-    const finish = (status: number, text: string) => {
+    const page = (status: number, text: string) =>
       res
-        .writeHead(status, { 'content-type': 'text/html; charset=utf-8' })
-        .end(`<!doctype html><p>${text}</p>`);
+        .writeHead(status, {
+          'content-type': 'text/html; charset=utf-8',
+          'content-security-policy': "default-src 'none'",
+          'x-content-type-options': 'nosniff',
+          'cache-control': 'no-store',
+        })
+        .end(`<!doctype html><p>${escapeHtml(text)}</p>`);
+    const finish = (status: number, text: string) => {
+      page(status, text);
       clearTimeout(timer);
       closeAll();
     };
-    if (u.searchParams.get('state') !== state) {
-      finish(400, 'State mismatch: start again from coffee-chat.');
-      settle.reject(new ProviderError(opts.provider, 'bad_request', 'OAuth state mismatch'));
+    // Only the provider's redirect carries our state. Anything else (a page the user visits that
+    // points the browser here, a stale tab) is answered and ignored: the sign-in goes on.
+    if (done || u.searchParams.get('state') !== state) {
+      page(400, 'Not the sign-in this listener is waiting for: start again from coffee-chat.');
       return;
     }
+    done = true;
     const error = u.searchParams.get('error');
     const code = u.searchParams.get('code');
+    const description = u.searchParams.get('error_description');
     if (error || !code) {
-      finish(400, `${opts.label} said: ${error ?? 'no code'}. You can close this tab.`);
-      const detail = `${error ?? 'no code'} ${u.searchParams.get('error_description') ?? ''}`.trim();
+      finish(
+        400,
+        `${opts.label} said: ${error ?? 'no code'}${description ? ` (${description})` : ''}. You can close this tab.`,
+      );
+      const detail = `${error ?? 'no code'} ${description ?? ''}`.trim().slice(0, 500);
       settle.reject(new ProviderError(opts.provider, 'auth_revoked', `consent refused: ${detail}`));
       return;
     }
@@ -102,6 +116,13 @@ export async function startLoopback<T>(opts: {
       closeAll();
     },
   };
+}
+
+function escapeHtml(text: string): string {
+  return text.replace(
+    /[&<>"']/g,
+    (c) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' })[c]!,
+  );
 }
 
 function listen(server: Server, port: number, host: string): Promise<number> {

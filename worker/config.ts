@@ -50,6 +50,31 @@ const durationList = (name: string, fallback: string) =>
 const url = (name: string) =>
   z.string().refine((v) => URL.canParse(v), { message: `${name} must be an absolute URL` });
 
+/** 127.0.0.0/8, ::1 and localhost: traffic that never leaves this machine. */
+export function isLoopbackHost(hostname: string): boolean {
+  const h = hostname.replace(/^\[|\]$/g, '').toLowerCase();
+  return h === 'localhost' || h === '::1' || /^127(\.\d{1,3}){3}$/.test(h);
+}
+
+/**
+ * A provider endpoint: tokens, client secrets and mail travel to it, so plain http is allowed
+ * only on loopback (the sandbox, a local proxy).
+ */
+const secureUrl = (name: string) =>
+  z.string().superRefine((v, ctx) => {
+    if (!URL.canParse(v)) {
+      ctx.addIssue({ code: 'custom', message: `${name} must be an absolute URL` });
+      return;
+    }
+    const u = new URL(v);
+    if (u.protocol === 'https:') return;
+    if (u.protocol === 'http:' && isLoopbackHost(u.hostname)) return;
+    ctx.addIssue({
+      code: 'custom',
+      message: `${name} must be an https:// URL (http:// only on 127.0.0.1, ::1 or localhost), got "${u.origin}"`,
+    });
+  });
+
 const encryptionKey = z
   .string()
   .optional()
@@ -179,16 +204,16 @@ export const configSchema = z.object({
   TOKEN_ENCRYPTION_PREVIOUS_KEYS: previousKeys,
   GOOGLE_CLIENT_ID: z.string().optional(),
   GOOGLE_CLIENT_SECRET: z.string().optional(),
-  GOOGLE_API_ROOT_URL: url('GOOGLE_API_ROOT_URL').default('https://www.googleapis.com/'),
-  GOOGLE_TOKEN_URL: url('GOOGLE_TOKEN_URL').default('https://oauth2.googleapis.com/token'),
-  GOOGLE_AUTH_URL: url('GOOGLE_AUTH_URL').default('https://accounts.google.com/o/oauth2/v2/auth'),
+  GOOGLE_API_ROOT_URL: secureUrl('GOOGLE_API_ROOT_URL').default('https://www.googleapis.com/'),
+  GOOGLE_TOKEN_URL: secureUrl('GOOGLE_TOKEN_URL').default('https://oauth2.googleapis.com/token'),
+  GOOGLE_AUTH_URL: secureUrl('GOOGLE_AUTH_URL').default('https://accounts.google.com/o/oauth2/v2/auth'),
   MICROSOFT_CLIENT_ID: z.string().optional(),
   MICROSOFT_CLIENT_SECRET: z.string().optional(),
-  MICROSOFT_GRAPH_BASE_URL: url('MICROSOFT_GRAPH_BASE_URL').default('https://graph.microsoft.com/v1.0'),
-  MICROSOFT_TOKEN_URL: url('MICROSOFT_TOKEN_URL').default(
+  MICROSOFT_GRAPH_BASE_URL: secureUrl('MICROSOFT_GRAPH_BASE_URL').default('https://graph.microsoft.com/v1.0'),
+  MICROSOFT_TOKEN_URL: secureUrl('MICROSOFT_TOKEN_URL').default(
     'https://login.microsoftonline.com/common/oauth2/v2.0/token',
   ),
-  MICROSOFT_AUTH_URL: url('MICROSOFT_AUTH_URL').default(
+  MICROSOFT_AUTH_URL: secureUrl('MICROSOFT_AUTH_URL').default(
     'https://login.microsoftonline.com/common/oauth2/v2.0/authorize',
   ),
   SYNC_INTERVAL: isoDuration('SYNC_INTERVAL', 'PT5M'),

@@ -8,6 +8,7 @@
 import { DelayedError, UnrecoverableError, type Job } from 'bullmq';
 import type { App } from './app.ts';
 import type { Account } from './db/generated/client.ts';
+import { guardProviderCalls } from './lock-context.ts';
 import { ProviderError, isProviderError, type ProviderClients } from '../integrations/provider.ts';
 
 export const MAX_RATE_LIMIT_WAITS = 6;
@@ -33,7 +34,8 @@ export async function withProvider<T>(
     throw new DelayedError();
   }
   try {
-    const clients = await app.providers(account);
+    // Every provider call first checks that the locks this job holds are still its own.
+    const clients = guardProviderCalls(await app.providers(account));
     const result = await fn(clients);
     if (account.lastError || account.rateLimitedUntil) {
       await app.prisma.account.update({

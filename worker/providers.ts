@@ -5,8 +5,8 @@
 import type { Logger } from 'pino';
 import type { Config } from './config.ts';
 import type { Account, PrismaClient } from './db/generated/client.ts';
-import { seal, TokenDecryptError } from './crypto.ts';
-import { activeKey, openStoredToken, unreadableTokenError } from './token-keys.ts';
+import { TokenDecryptError } from './crypto.ts';
+import { openStoredToken, sealAccountToken, unreadableTokenError } from './token-keys.ts';
 import type {
   AccountProfile,
   ProviderClients,
@@ -78,7 +78,6 @@ export function createProviderFactory(
       remember(account.id, hit);
       return hit.clients;
     }
-    const key = activeKey(config);
     let opened: { token: string; stale: boolean };
     try {
       opened = openStoredToken(config, account);
@@ -95,15 +94,16 @@ export function createProviderFactory(
     const refreshToken = opened.token;
     let enc = account.refreshTokenEnc;
     if (opened.stale) {
-      // Sealed with a previous key: store it sealed with the active one (unless it changed meanwhile).
-      const sealed = seal(refreshToken, key);
+      // Sealed with a previous key, or before tokens were bound to their account: store it sealed
+      // with the active key, bound (only if the row still holds it: a rotation in between wins).
+      const sealed = sealAccountToken(config, account, refreshToken);
       const done = await prisma.account.updateMany({
         where: { id: account.id, refreshTokenEnc: account.refreshTokenEnc },
         data: { refreshTokenEnc: sealed.data, tokenKeyId: sealed.keyId },
       });
       if (done.count === 1) enc = sealed.data;
       log.info(
-        { account: account.email, from: account.tokenKeyId, to: key.id },
+        { account: account.email, from: account.tokenKeyId, to: sealed.keyId },
         'token sealed again with the active key',
       );
     }
@@ -112,7 +112,7 @@ export function createProviderFactory(
       email: account.email,
       refreshToken,
       onRefreshTokenRotated: async (newToken: string) => {
-        const sealed = seal(newToken, key);
+        const sealed = sealAccountToken(config, account, newToken);
         await prisma.account.update({
           where: { id: account.id },
           data: { refreshTokenEnc: sealed.data, tokenKeyId: sealed.keyId },

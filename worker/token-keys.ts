@@ -3,7 +3,7 @@
 // one moves to TOKEN_ENCRYPTION_PREVIOUS_KEYS (`id:base64,...`). Tokens sealed with an old key
 // still open and are sealed again with the active one when used or by `accounts reseal`.
 import type { Config } from './config.ts';
-import { open, type EncryptionKey } from './crypto.ts';
+import { accountAad, open, seal, TokenDecryptError, type EncryptionKey, type Sealed } from './crypto.ts';
 
 export class MissingKeyError extends Error {
   constructor() {
@@ -25,16 +25,37 @@ export function keyring(config: Config): EncryptionKey[] {
 }
 
 /**
- * Opens an account's stored token with the keyring. `stale`: it was sealed with a previous key
- * and should be sealed again with the active one. Throws TokenDecryptError.
+ * Opens an account's stored token with the keyring. The token is bound to its account (AAD
+ * `provider:email`); one sealed before tokens were bound opens without it. `stale`: it was sealed
+ * with a previous key or without the binding, and should be sealed again (`sealAccountToken`).
+ * Throws TokenDecryptError.
  */
 export function openStoredToken(
   config: Config,
-  account: { tokenKeyId: string; refreshTokenEnc: string },
+  account: { provider: string; email: string; tokenKeyId: string; refreshTokenEnc: string },
 ): { token: string; stale: boolean } {
   const keys = keyring(config);
-  const token = open({ keyId: account.tokenKeyId, data: account.refreshTokenEnc }, keys);
-  return { token, stale: account.tokenKeyId !== keys[0]!.id };
+  const stored = { keyId: account.tokenKeyId, data: account.refreshTokenEnc };
+  const previousKey = account.tokenKeyId !== keys[0]!.id;
+  try {
+    return { token: open(stored, keys, accountAad(account.provider, account.email)), stale: previousKey };
+  } catch (err) {
+    if (!(err instanceof TokenDecryptError)) throw err;
+    try {
+      return { token: open(stored, keys), stale: true };
+    } catch {
+      throw err;
+    }
+  }
+}
+
+/** Seals an account's token with the active key, bound to the account. */
+export function sealAccountToken(
+  config: Config,
+  account: { provider: string; email: string },
+  token: string,
+): Sealed {
+  return seal(token, activeKey(config), accountAad(account.provider, account.email));
 }
 
 /** The account's lastError when its token opens with no configured key (one line). */

@@ -14,7 +14,7 @@ import { GoogleCalendarProvider } from './calendar.ts';
 import { toProviderError } from './errors.ts';
 import { GmailMailbox } from './gmail.ts';
 import { GOOGLE_SCOPES, checkGrantedScopes, startLoopbackConsent } from './oauth.ts';
-import { GoogleSession } from './session.ts';
+import { GoogleSession, type GoogleSessionOptions } from './session.ts';
 
 export {
   GOOGLE_SCOPES,
@@ -35,8 +35,9 @@ export { MARKER_HEADER, messageIdFor } from './gmail.ts';
 export function createGoogleClients(
   creds: AccountCredentials,
   endpoints: ProviderEndpoints,
+  options: GoogleSessionOptions = {},
 ): ProviderClients {
-  const session = new GoogleSession(creds, endpoints);
+  const session = new GoogleSession(creds, endpoints, options);
   return {
     calendar: new GoogleCalendarProvider(session, creds.email),
     mailbox: new GmailMailbox(session),

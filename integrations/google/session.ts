@@ -62,6 +62,16 @@ export function newOAuthClient(o: OAuthClientOptions): OAuth2Client {
   });
 }
 
+export interface GoogleSessionOptions {
+  /**
+   * Per HTTP request, token refreshes included (default 30 s). A hung call would otherwise hold a
+   * worker slot and the account's lock for minutes; given up, it is a network error (transient).
+   */
+  requestTimeoutMs?: number;
+}
+
+export const DEFAULT_GOOGLE_TIMEOUT_MS = 30_000;
+
 export class GoogleSession {
   readonly oauth: OAuth2Client;
   readonly calendar: calendar_v3.Calendar;
@@ -74,7 +84,9 @@ export class GoogleSession {
       ProviderEndpoints,
       'googleApiRootUrl' | 'googleTokenUrl' | 'googleClientId' | 'googleClientSecret'
     >,
+    opts: GoogleSessionOptions = {},
   ) {
+    const timeoutMs = opts.requestTimeoutMs ?? DEFAULT_GOOGLE_TIMEOUT_MS;
     const countingFetch: typeof fetch = (input, init) => {
       const url = typeof input === 'string' ? input : input instanceof URL ? input.href : input.url;
       const method = init?.method ?? (typeof input === 'object' && 'method' in input ? input.method : 'GET');
@@ -82,7 +94,11 @@ export class GoogleSession {
       if (store) store.calls += 1;
       const name = url.startsWith(endpoints.googleTokenUrl) ? 'POST /token' : endpointName(method, url);
       this.creds.onCall?.(name);
-      return fetch(input, init);
+      // Bounded here rather than with gaxios' `timeout`: every request passes through this fetch,
+      // the OAuth client's token refreshes as well as the Calendar and Gmail calls.
+      const limit = AbortSignal.timeout(timeoutMs);
+      const signal = init?.signal ? AbortSignal.any([init.signal, limit]) : limit;
+      return fetch(input, { ...init, signal });
     };
     this.oauth = newOAuthClient({
       clientId: endpoints.googleClientId,

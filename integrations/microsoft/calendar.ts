@@ -20,7 +20,7 @@ import type {
 import { ProviderError } from '../provider.ts';
 import type { Client } from '@microsoft/microsoft-graph-client';
 import { isDuplicateTransactionId } from './errors.ts';
-import type { GraphHandle } from './graph-client.ts';
+import { originOf, type GraphHandle } from './graph-client.ts';
 import { COFFEE_CHAT_MARKER_ID, markerFilter } from './markers.ts';
 import { ianaToWindows, windowsToIana } from './time-zones.ts';
 import { deleteSubscription, subscribeToEvents } from './push.ts';
@@ -46,7 +46,20 @@ interface Cursor {
   windowEnd?: number;
 }
 
-function parseCursor(cursor: string): Cursor {
+function parseCursor(cursor: string, graphOrigin: string): Cursor {
+  const c = readCursor(cursor);
+  // The cursor lives in the database; a deltaLink to another host would get the access token.
+  if (originOf(c.deltaLink) !== graphOrigin) {
+    throw new ProviderError(
+      'microsoft',
+      'cursor_expired',
+      `Microsoft calendar delta: the stored deltaLink is not on ${graphOrigin} (MICROSOFT_GRAPH_BASE_URL); starting over`,
+    );
+  }
+  return c;
+}
+
+function readCursor(cursor: string): Cursor {
   if (cursor.startsWith('{')) {
     try {
       const c = JSON.parse(cursor) as { deltaLink?: unknown; windowStart?: unknown; windowEnd?: unknown };
@@ -200,7 +213,7 @@ export class MicrosoftCalendar implements CalendarProvider {
     // full sync of the new window) so events far ahead are not missed. The old round is read to
     // its end first: a new round's pages list only what exists now, never what was deleted
     // (https://learn.microsoft.com/en-us/graph/delta-query-events), so its deletions would be lost.
-    const stored = cursor ? parseCursor(cursor) : null;
+    const stored = cursor ? parseCursor(cursor, this.graph.origin) : null;
     const storedWindow =
       stored?.windowStart !== undefined && stored.windowEnd !== undefined
         ? { from: new Date(stored.windowStart), to: new Date(stored.windowEnd) }

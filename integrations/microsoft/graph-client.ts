@@ -108,16 +108,39 @@ export interface ClientState {
   lastMiddlewareError: unknown;
 }
 
+/** The origin (scheme, host, port) of a URL, or null when it is not absolute. */
+export function originOf(url: string): string | null {
+  try {
+    return new URL(url).origin;
+  } catch {
+    return null;
+  }
+}
+
 class AuthMiddleware implements Middleware {
   private next!: Middleware;
   constructor(
     private tokens: TokenManager,
     private state: ClientState,
+    private graphOrigin: string,
   ) {}
   setNext(next: Middleware): void {
     this.next = next;
   }
   async execute(ctx: Context): Promise<void> {
+    // The bearer token goes to MICROSOFT_GRAPH_BASE_URL's origin only. nextLink/deltaLink URLs come
+    // from responses and from the database (the sync cursor): one pointing elsewhere would hand
+    // the access token to whoever wrote it.
+    const url = typeof ctx.request === 'string' ? ctx.request : ctx.request.url;
+    const origin = originOf(url);
+    if (origin !== this.graphOrigin) {
+      this.state.lastMiddlewareError = new ProviderError(
+        'microsoft',
+        'bad_request',
+        `refusing to send the access token to ${origin ?? 'a relative URL'}: not the origin of MICROSOFT_GRAPH_BASE_URL (${this.graphOrigin})`,
+      );
+      throw this.state.lastMiddlewareError;
+    }
     let token: string;
     try {
       token = await this.tokens.get();
@@ -192,6 +215,8 @@ export function endpointOf(url: string): string {
 
 export interface GraphHandle {
   client: Client;
+  /** MICROSOFT_GRAPH_BASE_URL's origin: the only one that gets the access token. */
+  origin: string;
   tokens: TokenManager;
   /** Runs one SDK call and maps any failure to ProviderError. */
   call<T>(what: string, fn: (client: Client) => Promise<T>): Promise<T>;
@@ -207,7 +232,9 @@ export function createGraphHandle(
   const state: ClientState = { lastMiddlewareError: null };
   const maxInlineMs = opts.maxInlineRetryAfterMs ?? 5_000;
 
-  const auth = new AuthMiddleware(tokens, state);
+  // MICROSOFT_GRAPH_BASE_URL is "https://host/v1.0": the SDK wants host and version apart.
+  const base = new URL(endpoints.microsoftGraphBaseUrl);
+  const auth = new AuthMiddleware(tokens, state, base.origin);
   const retry = new RetryHandler(
     new RetryHandlerOptions(1, opts.maxInlineRetries ?? 2, (_delay, _attempt, req, reqOpts, res) => {
       // 504 may mean "done but slow": never replay it blindly (a POST could run twice).
@@ -230,8 +257,6 @@ export function createGraphHandle(
   retry.setNext(counter);
   counter.setNext(new HTTPMessageHandler());
 
-  // MICROSOFT_GRAPH_BASE_URL is "https://host/v1.0": the SDK wants host and version apart.
-  const base = new URL(endpoints.microsoftGraphBaseUrl);
   const version = base.pathname.replace(/^\/+|\/+$/g, '') || 'v1.0';
   const client = Client.initWithMiddleware({
     baseUrl: base.origin,
@@ -243,6 +268,7 @@ export function createGraphHandle(
 
   return {
     client,
+    origin: base.origin,
     tokens,
     async call<T>(what: string, fn: (c: Client) => Promise<T>): Promise<T> {
       state.lastMiddlewareError = null;

@@ -408,7 +408,7 @@ describe('the webhook listener under attack', () => {
     const g = (headers: Record<string, string>) => ({
       method: 'POST',
       path: '/hooks/google',
-      headers: { 'x-goog-resource-state': 'exists', ...headers },
+      headers: { 'x-goog-resource-state': 'exists', 'x-goog-message-number': '7', ...headers },
     });
     const m = (body: string, headers: Record<string, string> = {}) => ({
       method: 'POST',
@@ -459,7 +459,7 @@ describe('the webhook listener under attack', () => {
         m(JSON.stringify({ value: [{ subscriptionId: ids.channel, clientState: 'wrong' }] })),
         (s) => s === 401,
       ],
-      ['microsoft: 2000 forged items', m(many), (s) => s === 404],
+      ['microsoft: 2000 forged items (over the cap)', m(many), (s) => s === 413],
       [
         'microsoft: items of the wrong type',
         m(JSON.stringify({ value: [null, 1, 'x', [], { subscriptionId: 5 }] })),

@@ -165,6 +165,7 @@ describe.each<Kind>(['google', 'microsoft'])('push sync on %s', (kind) => {
           headers: {
             'x-goog-resource-state': 'exists',
             'x-goog-resource-id': cal.watchResourceId!,
+            'x-goog-message-number': '999999',
             ...headers,
           },
         });
@@ -243,6 +244,8 @@ describe.each<Kind>(['google', 'microsoft'])('push sync on %s', (kind) => {
         ? await post(hook, {
             headers: {
               'x-goog-resource-state': 'exists',
+              'x-goog-message-number': '999999',
+              'x-goog-resource-id': old.watchResourceId!,
               'x-goog-channel-id': old.watchChannelId!,
               'x-goog-channel-token': old.watchToken!,
             },

@@ -82,3 +82,35 @@ describe('configuration', () => {
     expect(parseConfig({}).WEB_SESSION_TTL.as('hours')).toBe(12);
   });
 });
+
+describe('provider endpoints', () => {
+  const vars = [
+    'GOOGLE_API_ROOT_URL',
+    'GOOGLE_TOKEN_URL',
+    'GOOGLE_AUTH_URL',
+    'MICROSOFT_GRAPH_BASE_URL',
+    'MICROSOFT_TOKEN_URL',
+    'MICROSOFT_AUTH_URL',
+  ];
+  it.each(vars)('%s must be https unless it points at this machine', (name) => {
+    // A token endpoint over plain http sends the refresh token and client secret in clear.
+    expect(() => parseConfig({ [name]: 'http://tokens.example.com/token' })).toThrow(
+      new RegExp(`^${name} must be an https:// URL`),
+    );
+    let err: unknown;
+    try {
+      parseConfig({ [name]: 'http://tokens.example.com/token' });
+    } catch (e) {
+      err = e;
+    }
+    expect((err as ConfigError).lines).toHaveLength(1);
+    for (const ok of [
+      'https://tokens.example.com/token',
+      'http://127.0.0.1:4010/token',
+      'http://localhost:4010/',
+      'http://[::1]:4010/',
+    ]) {
+      expect(() => parseConfig({ [name]: ok })).not.toThrow();
+    }
+  });
+});

@@ -61,3 +61,14 @@ describe('logs', () => {
     expect(out).toContain('[redacted]');
   });
 });
+
+describe('a sealed token is bound to its account', () => {
+  it('opens only for the account it was sealed for', () => {
+    const sealed = seal('1//maya-token', k1, 'google:maya@example.com');
+    expect(open(sealed, [k1], 'google:maya@example.com')).toBe('1//maya-token');
+    // Copied into another account's row (database write access), it does not open there.
+    expect(() => open(sealed, [k1], 'google:eve@example.com')).toThrow(TokenDecryptError);
+    expect(() => open(sealed, [k1], 'microsoft:maya@example.com')).toThrow(TokenDecryptError);
+    expect(() => open(sealed, [k1])).toThrow(TokenDecryptError);
+  });
+});

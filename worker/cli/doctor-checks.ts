@@ -86,7 +86,8 @@ export async function checkTokens(app: App): Promise<Finding[]> {
   const out: Finding[] = [];
   for (const a of accounts) {
     try {
-      if (openStoredToken(app.config, a).stale)
+      // (A token sealed before tokens were bound to their account is re-sealed on first use.)
+      if (openStoredToken(app.config, a).stale && a.tokenKeyId !== key.id)
         out.push(
           bad(
             'tokens',

@@ -3,7 +3,7 @@
 // unless it is attached to an existing one (a work Outlook beside a Gmail).
 import type { App } from '../app.ts';
 import type { Account, Provider } from '../db/generated/client.ts';
-import { seal } from '../crypto.ts';
+import { accountAad, seal } from '../crypto.ts';
 import { activeKey } from '../token-keys.ts';
 import { validateRefreshToken } from '../providers.ts';
 import { scheduleAccount, unscheduleAccount } from '../queues/account-schedulers.ts';
@@ -32,7 +32,7 @@ export async function addAccount(app: App, input: AddAccountInput) {
   if (input.email && input.email.toLowerCase() !== email) {
     throw new Error(`that token belongs to ${email}, not ${input.email}`);
   }
-  const sealed = seal(checked.refreshToken, key);
+  const sealed = seal(checked.refreshToken, key, accountAad(input.provider, email));
   const existing = await app.prisma.account.findUnique({
     where: { provider_email: { provider: input.provider, email } },
   });

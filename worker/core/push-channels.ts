@@ -42,6 +42,12 @@ export async function closeChannel(
 export async function clearChannel(app: App, calendarId: string): Promise<void> {
   await app.prisma.calendar.update({
     where: { id: calendarId },
-    data: { watchChannelId: null, watchResourceId: null, watchExpiresAt: null, watchToken: null },
+    data: {
+      watchChannelId: null,
+      watchResourceId: null,
+      watchExpiresAt: null,
+      watchToken: null,
+      watchMessageNumber: null,
+    },
   });
 }

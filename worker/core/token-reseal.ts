@@ -2,8 +2,8 @@
 // with a previous key again with the active one; the worker's start refuses to run while a token
 // opens with no configured key (each such account shows why in lastError).
 import type { App } from '../app.ts';
-import { seal, TokenDecryptError } from '../crypto.ts';
-import { activeKey, openStoredToken, unreadableTokenError } from '../token-keys.ts';
+import { TokenDecryptError } from '../crypto.ts';
+import { openStoredToken, sealAccountToken, unreadableTokenError } from '../token-keys.ts';
 
 export interface UnreadableToken {
   email: string;
@@ -24,11 +24,17 @@ export interface ResealResult {
 async function walkTokens(app: App, reseal: boolean): Promise<ResealResult> {
   const result: ResealResult = { resealed: 0, current: 0, unreadable: [] };
   const accounts = await app.prisma.account.findMany({
-    select: { id: true, email: true, tokenKeyId: true, refreshTokenEnc: true, lastError: true },
+    select: {
+      id: true,
+      provider: true,
+      email: true,
+      tokenKeyId: true,
+      refreshTokenEnc: true,
+      lastError: true,
+    },
     orderBy: { createdAt: 'asc' },
   });
   if (accounts.length === 0) return result;
-  const key = activeKey(app.config);
   for (const a of accounts) {
     let opened: { token: string; stale: boolean };
     try {
@@ -53,7 +59,7 @@ async function walkTokens(app: App, reseal: boolean): Promise<ResealResult> {
       continue;
     }
     if (!reseal) continue;
-    const sealed = seal(opened.token, key);
+    const sealed = sealAccountToken(app.config, a, opened.token);
     const done = await app.prisma.account.updateMany({
       where: { id: a.id, refreshTokenEnc: a.refreshTokenEnc },
       data: { refreshTokenEnc: sealed.data, tokenKeyId: sealed.keyId },

@@ -11,8 +11,15 @@
 // in-process client bypasses that queue, so its queries would land inside a socket client's open
 // transaction (and vanish with its ROLLBACK), and vice versa. One door keeps transactions apart;
 // loopback costs a fraction of a millisecond per query.
-import { mkdirSync } from 'node:fs';
-import { resolve } from 'node:path';
+//
+// Who may connect: pglite-socket 0.2 has no authentication (it hands the startup message to
+// PGlite, which answers AuthenticationOk to any user and password), so on a TCP port any local
+// user could read every event or rewrite a stored sync cursor. The socket is therefore a unix
+// socket inside a 0700 directory (DATA_DIR itself is made 0700): the kernel lets only this user
+// (and root) reach it. A password in a file would not help: nothing on the server side checks it.
+import { chmodSync, mkdirSync, mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
 import { PGlite } from '@electric-sql/pglite';
 import { PGLiteSocketServer } from '@electric-sql/pglite-socket';
 import { serializeExchanges } from './socket-queue.ts';
@@ -161,11 +168,31 @@ function once(fn: () => Promise<void>): () => Promise<void> {
   return () => (p ??= fn());
 }
 
-function socketPrisma(port: number, max: number): PrismaClient {
-  // pglite-socket accepts any user and password (trust), one database.
+/** pg's name for a unix socket: <dir>/.s.PGSQL.<port>; a host starting with / is such a dir. */
+const SOCKET_PORT = 5432;
+/** sun_path holds 108 bytes on Linux, 104 on macOS. */
+const MAX_SOCKET_PATH = 100;
+
+/**
+ * The directory of the owner's unix socket: DATA_DIR/socket, or a fresh 0700 temp directory when
+ * that path is too long for a socket name.
+ */
+function socketDir(dataDir: string): string {
+  const inData = join(dataDir, 'socket');
+  if (Buffer.byteLength(join(inData, `.s.PGSQL.${SOCKET_PORT}`)) <= MAX_SOCKET_PATH) {
+    // The owner holds the lock: a socket file left here is a crashed owner's.
+    rmSync(inData, { recursive: true, force: true });
+    mkdirSync(inData, { mode: 0o700 });
+    return inData;
+  }
+  return mkdtempSync(join(tmpdir(), 'coffee-chat-db-'));
+}
+
+function socketPrisma(host: string, port: number, max: number): PrismaClient {
+  // pglite-socket accepts any user and password; the socket's directory is what keeps others out.
   return new PrismaClient({
     adapter: new PrismaPg({
-      host: '127.0.0.1',
+      host,
       port,
       user: 'postgres',
       password: 'postgres',
@@ -176,7 +203,9 @@ function socketPrisma(port: number, max: number): PrismaClient {
 }
 
 async function openEmbedded(dataDir: string, opts: OpenOptions): Promise<Db> {
-  mkdirSync(dataDir, { recursive: true });
+  // Events, contacts, sync cursors and the socket live here: this user's only.
+  mkdirSync(dataDir, { recursive: true, mode: 0o700 });
+  chmodSync(dataDir, 0o700);
   const pgliteDir = resolve(dataDir, 'pglite');
   const outcome = await acquireOrFindOwner(dataDir);
 
@@ -190,7 +219,7 @@ async function openEmbedded(dataDir: string, opts: OpenOptions): Promise<Db> {
         migrateWith(pgRunner(c), false, `the embedded database at ${pgliteDir}`),
       );
     }
-    const prisma = socketPrisma(port, opts.poolSize ?? 4);
+    const prisma = socketPrisma(host, port, opts.poolSize ?? 4);
     return {
       prisma,
       kind: 'embedded',
@@ -204,30 +233,31 @@ async function openEmbedded(dataDir: string, opts: OpenOptions): Promise<Db> {
   // Owner: open the files, migrate in process, then serve.
   let db: PGlite | undefined;
   let server: PGLiteSocketServer | undefined;
+  let sockDir: string | undefined;
   try {
     db = await PGlite.create(pgliteDir);
     const migrations =
       opts.migrate !== false
         ? await migrateWith(pgliteRunner(db), false, `the embedded database at ${pgliteDir}`)
         : null;
+    sockDir = socketDir(dataDir);
     server = new PGLiteSocketServer({
       db,
-      host: '127.0.0.1',
-      port: 0,
+      path: join(sockDir, `.s.PGSQL.${SOCKET_PORT}`),
       maxConnections: SOCKET_MAX_CONNECTIONS,
     });
     serializeExchanges(server);
     await server.start();
-    const port = Number(server.getServerConn().split(':').pop());
     writeLock(outcome.lockPath, {
       pid: process.pid,
-      port,
-      host: '127.0.0.1',
+      port: SOCKET_PORT,
+      host: sockDir,
       startedAt: new Date().toISOString(),
     });
-    const prisma = socketPrisma(port, opts.poolSize ?? 8);
+    const prisma = socketPrisma(sockDir, SOCKET_PORT, opts.poolSize ?? 8);
     const pglite = db;
     const srv = server;
+    const dir = sockDir;
     return {
       prisma,
       kind: 'embedded',
@@ -240,6 +270,7 @@ async function openEmbedded(dataDir: string, opts: OpenOptions): Promise<Db> {
           await srv.stop();
           await pglite.close();
         } finally {
+          rmSync(dir, { recursive: true, force: true });
           releaseLock(outcome.lockPath);
         }
       }),
@@ -247,6 +278,7 @@ async function openEmbedded(dataDir: string, opts: OpenOptions): Promise<Db> {
   } catch (err) {
     await server?.stop().catch(() => undefined);
     await db?.close().catch(() => undefined);
+    if (sockDir) rmSync(sockDir, { recursive: true, force: true });
     releaseLock(outcome.lockPath);
     if (err instanceof DatabaseError) throw err;
     throw new DatabaseError(

@@ -10,6 +10,7 @@ export interface LockInfo {
   pid: number;
   /** Null while the owner is still opening the database. */
   port: number | null;
+  /** 127.0.0.1 (owners before the unix socket), or the directory of the owner's unix socket. */
   host: string;
   startedAt: string;
 }
@@ -43,7 +44,10 @@ export function pidAlive(pid: number): boolean {
 
 function portOpen(host: string, port: number, timeoutMs = 1000): Promise<boolean> {
   return new Promise((resolve) => {
-    const s = connect({ host, port });
+    // A host starting with / is the directory of a unix socket (pg's convention).
+    const s = host.startsWith('/')
+      ? connect({ path: join(host, `.s.PGSQL.${port}`) })
+      : connect({ host, port });
     const done = (ok: boolean) => {
       s.destroy();
       resolve(ok);
@@ -59,7 +63,7 @@ const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 /** Writes the lock atomically (no reader ever sees half a file). */
 export function writeLock(path: string, info: LockInfo): void {
   const tmp = `${path}.${process.pid}.tmp`;
-  writeFileSync(tmp, JSON.stringify(info));
+  writeFileSync(tmp, JSON.stringify(info), { mode: 0o600 });
   renameSync(tmp, path);
 }
 

@@ -105,6 +105,8 @@ async function watchLocked(app: App, accountId: string, job?: Job, token?: strin
             watchResourceId: ch.resourceId,
             watchExpiresAt: ch.expiresAt,
             watchToken: channelToken,
+            // A new channel numbers its messages afresh.
+            watchMessageNumber: null,
           },
         });
         summary.opened += 1;

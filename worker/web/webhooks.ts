@@ -7,6 +7,8 @@
 // compared in constant time. A notification only says "this calendar
 // changed", so all a valid one does is queue an incremental sync of its account; an unknown channel
 // gets 404, a wrong token 401, and neither queues anything or says more than its status code.
+// Google notifications must also name the channel's resource and carry a message number above the
+// last one accepted (a replay: 409); a Graph batch is read in one query and capped.
 import { createHash, timingSafeEqual } from 'node:crypto';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import type { App } from '../app.ts';
@@ -16,6 +18,14 @@ export const GOOGLE_HOOK_PATH = '/hooks/google';
 export const MICROSOFT_HOOK_PATH = '/hooks/microsoft';
 /** Graph's validation tokens are short opaque strings; anything longer is not Graph. */
 const MAX_VALIDATION_TOKEN = 1024;
+/**
+ * Items of one Graph notification batch. Graph batches notifications of the same notification URL
+ * (https://learn.microsoft.com/en-us/graph/change-notifications-delivery-webhooks); a few mailboxes
+ * never come near this, and a larger batch is refused whole (413) rather than half read.
+ */
+export const MAX_GRAPH_ITEMS = 1000;
+/** X-Goog-Message-Number: a positive integer (Google: an int64). */
+const MESSAGE_NUMBER = /^[1-9]\d{0,17}$/;
 
 /** Constant-time comparison that does not reveal the expected length either. */
 export function sameToken(given: string | undefined, expected: string | null | undefined): boolean {
@@ -41,15 +51,39 @@ export async function queuePushSync(app: App, accountId: string, now = new Date(
   );
 }
 
-type Verdict = { ok: true; accountId: string } | { ok: false; status: 401 | 404 };
+type Verdict = { ok: true; accountId: string } | { ok: false; status: 401 | 404 | 409 };
 
-async function checkChannel(app: App, channelId: string, token: string | undefined): Promise<Verdict> {
+/**
+ * A Google notification: its channel's token, then the watched resource (X-Goog-Resource-ID is
+ * Google's id of what the channel watches: one for another resource is not this channel's), then
+ * its message number, which must be higher than any accepted before on the channel: "Message
+ * numbers increase for each subsequent message on the channel, but they are not sequential"
+ * (https://developers.google.com/calendar/api/guides/push#understanding-the-notification-message-format).
+ * A captured notification sent again (a replay) is refused. The number is stored with a
+ * conditional update, so two copies racing each other cannot both pass.
+ */
+async function checkGoogle(
+  app: App,
+  channelId: string,
+  token: string | undefined,
+  resourceId: string | undefined,
+  messageNumber: bigint,
+): Promise<Verdict> {
   const cal = await app.prisma.calendar.findUnique({
     where: { watchChannelId: channelId },
-    select: { accountId: true, watchToken: true },
+    select: { accountId: true, watchToken: true, watchResourceId: true },
   });
   if (!cal) return { ok: false, status: 404 };
   if (!sameToken(token, cal.watchToken)) return { ok: false, status: 401 };
+  if (!resourceId || resourceId !== cal.watchResourceId) return { ok: false, status: 401 };
+  const { count } = await app.prisma.calendar.updateMany({
+    where: {
+      watchChannelId: channelId,
+      OR: [{ watchMessageNumber: null }, { watchMessageNumber: { lt: messageNumber } }],
+    },
+    data: { watchMessageNumber: messageNumber },
+  });
+  if (count === 0) return { ok: false, status: 409 };
   return { ok: true, accountId: cal.accountId };
 }
 
@@ -87,7 +121,15 @@ export async function registerWebhooks(server: FastifyInstance, app: App): Promi
       if (!channelId || !state) return empty(reply, 400);
       // The handshake may arrive before watch-calendars stored the channel; it asks for nothing.
       if (state === 'sync') return empty(reply, 200);
-      const verdict = await checkChannel(app, channelId, header(req, 'x-goog-channel-token'));
+      const number = header(req, 'x-goog-message-number');
+      if (!number || !MESSAGE_NUMBER.test(number)) return empty(reply, 400);
+      const verdict = await checkGoogle(
+        app,
+        channelId,
+        header(req, 'x-goog-channel-token'),
+        header(req, 'x-goog-resource-id'),
+        BigInt(number),
+      );
       if (!verdict.ok) {
         req.log.warn({ provider: 'google', status: verdict.status }, 'push notification refused');
         return empty(reply, verdict.status);
@@ -118,21 +160,35 @@ export async function registerWebhooks(server: FastifyInstance, app: App): Promi
       } catch {
         return empty(reply, 400);
       }
-      const accounts = new Set<string>();
-      let refused: 401 | 404 = 404;
-      for (const item of items.slice(0, 1000)) {
+      if (items.length > MAX_GRAPH_ITEMS) return empty(reply, 413);
+      const claims: { subscriptionId: string; clientState: string | undefined }[] = [];
+      for (const item of items) {
         const { subscriptionId, clientState } = (item ?? {}) as {
           subscriptionId?: unknown;
           clientState?: unknown;
         };
-        if (typeof subscriptionId !== 'string' || !subscriptionId) continue;
-        const verdict = await checkChannel(
-          app,
+        if (typeof subscriptionId !== 'string' || !subscriptionId || subscriptionId.length > 256) continue;
+        claims.push({
           subscriptionId,
-          typeof clientState === 'string' ? clientState : undefined,
-        );
-        if (verdict.ok) accounts.add(verdict.accountId);
-        else if (verdict.status === 401) refused = 401;
+          clientState: typeof clientState === 'string' ? clientState : undefined,
+        });
+      }
+      // Every subscription of the batch in one query.
+      const ids = [...new Set(claims.map((c) => c.subscriptionId))];
+      const calendars = ids.length
+        ? await app.prisma.calendar.findMany({
+            where: { watchChannelId: { in: ids } },
+            select: { watchChannelId: true, accountId: true, watchToken: true },
+          })
+        : [];
+      const byId = new Map(calendars.map((c) => [c.watchChannelId!, c]));
+      const accounts = new Set<string>();
+      let refused: 401 | 404 = 404;
+      for (const claim of claims) {
+        const cal = byId.get(claim.subscriptionId);
+        if (!cal) continue;
+        if (sameToken(claim.clientState, cal.watchToken)) accounts.add(cal.accountId);
+        else refused = 401;
       }
       if (accounts.size === 0) {
         req.log.warn(

@@ -1,0 +1,2 @@
+-- AlterTable
+ALTER TABLE "Calendar" ADD COLUMN     "watchMessageNumber" BIGINT;
