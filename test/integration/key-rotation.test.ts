@@ -6,7 +6,7 @@ import { jest } from '@jest/globals';
 import { pino } from 'pino';
 import { createApp, type App } from '../../worker/app.ts';
 import { parseConfig } from '../../worker/config.ts';
-import { open, seal } from '../../worker/crypto.ts';
+import { accountAad, open, seal } from '../../worker/crypto.ts';
 import { createProviderFactory } from '../../worker/providers.ts';
 import { refuseWithoutCredentials } from '../../worker/cli/credentials-check.ts';
 import { resealTokens } from '../../worker/core/token-reseal.ts';
@@ -40,7 +40,8 @@ let n = 0;
 async function accountSealedWith(app: App, key: typeof k0, token = 'refresh') {
   n += 1;
   const user = await app.prisma.user.create({ data: { name: 'Sam', timeZone: 'UTC' } });
-  const sealed = seal(token, key);
+  // Sealed as accounts are: bound to the account (provider:email).
+  const sealed = seal(token, key, accountAad('google', `sam${n}@example.com`));
   return app.prisma.account.create({
     data: {
       userId: user.id,
@@ -71,7 +72,9 @@ test('a token sealed with a previous key opens, and is sealed with the active ke
   await createProviderFactory(app.prisma, app.config, app.log)(account);
   const after = await app.prisma.account.findUniqueOrThrow({ where: { id: account.id } });
   expect(after.tokenKeyId).toBe('k1');
-  expect(open({ keyId: after.tokenKeyId, data: after.refreshTokenEnc }, [k1])).toBe('refresh-a');
+  expect(
+    open({ keyId: after.tokenKeyId, data: after.refreshTokenEnc }, [k1], accountAad('google', after.email)),
+  ).toBe('refresh-a');
 });
 
 test('`accounts reseal` seals every token with the active key', async () => {
@@ -84,7 +87,9 @@ test('`accounts reseal` seals every token with the active key', async () => {
     [current, 'refresh-c'],
   ] as const) {
     const row = await app.prisma.account.findUniqueOrThrow({ where: { id: a.id } });
-    expect(open({ keyId: row.tokenKeyId, data: row.refreshTokenEnc }, [k1])).toBe(token);
+    expect(
+      open({ keyId: row.tokenKeyId, data: row.refreshTokenEnc }, [k1], accountAad('google', row.email)),
+    ).toBe(token);
   }
 });
 
