@@ -35,15 +35,18 @@ export function assertLocksHeld(): void {
 /** The clients, with every method call checking the held locks first. */
 export function guardProviderCalls(clients: ProviderClients): ProviderClients {
   const guard = <O extends object>(target: O): O =>
-    new Proxy(target, {
-      get(t, prop, receiver) {
-        const value = Reflect.get(t, prop, receiver) as unknown;
-        if (typeof value !== 'function') return value;
-        return (...args: unknown[]) => {
-          assertLocksHeld();
-          return (value as (...a: unknown[]) => unknown).apply(t, args);
-        };
-      },
-    });
+    // (A client a test stubs out may be missing: nothing to guard.)
+    typeof target !== 'object' || target === null
+      ? target
+      : new Proxy(target, {
+          get(t, prop, receiver) {
+            const value = Reflect.get(t, prop, receiver) as unknown;
+            if (typeof value !== 'function') return value;
+            return (...args: unknown[]) => {
+              assertLocksHeld();
+              return (value as (...a: unknown[]) => unknown).apply(t, args);
+            };
+          },
+        });
   return { ...clients, calendar: guard(clients.calendar), mailbox: guard(clients.mailbox) };
 }
