@@ -124,8 +124,10 @@ export function insertEvent(
   validateTimes(fields, cal);
   let id = typeof body.id === 'string' ? body.id : newEventId();
   if (typeof body.id === 'string') {
-    // https://developers.google.com/calendar/api/v3/reference/events/insert — base32hex, 5..1024 chars
+    // https://developers.google.com/calendar/api/v3/reference/events#id — base32hex (a-v, 0-9),
+    // 5..1024 chars, unique per calendar; a deleted (cancelled) event keeps its id.
     if (!/^[a-v0-9]{5,1024}$/.test(id)) throw badRequest('Invalid resource id value.', 'invalid');
+    // https://developers.google.com/calendar/api/guides/errors#409_the_requested_identifier_already_exists
     if (cal.events.has(id))
       throw new GoogleApiError(409, 'duplicate', 'The requested identifier already exists.');
   } else {

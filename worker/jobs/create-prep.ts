@@ -1,30 +1,55 @@
 // Job `create-prep`: a prep block on the user's own calendar before a chat (no attendees, so
-// nobody is invited), or moves it when the chat moved. Exactly once, like drafts: the entry's
-// unique key (plus its generation, see entryMarker) is stored on the event as a marker and looked
-// up on retry.
+// nobody is invited), or moves it when the chat moved. Exactly once, like drafts (see
+// core/claim.ts): the entry is claimed with a lease; the entry's unique key (plus its generation,
+// see entryMarker) is stored on the event as a marker, looked up whenever an earlier run claimed
+// it; and the result is recorded only while the entry is still wanted.
 import type { Job } from 'bullmq';
 import type { App } from '../app.ts';
+import { claimRow, releaseClaim, waitForClaim } from '../core/claim.ts';
 import { prepEvent } from '../core/compose-prep.ts';
 import { jobSchemas } from '../queues/queues.ts';
+
 import { withProvider } from '../provider-policy.ts';
+
+export type CreatePrepResult = {
+  key: string;
+  outcome: 'created' | 'found' | 'moved' | 'skipped';
+  why?: string;
+};
 
 export async function createPrepJob(app: App, job: Job | undefined, token?: string) {
   const { key } = jobSchemas['create-prep'].parse(job?.data);
   return createPrep(app, key, job, token);
 }
 
-export async function createPrep(app: App, key: string, job?: Job, token?: string) {
-  const entry = await app.prisma.calendarEntry.findUnique({ where: { idempotencyKey: key } });
-  if (!entry || entry.deleted || !entry.chatId) return { key, outcome: 'skipped', why: 'no longer wanted' };
+export async function createPrep(
+  app: App,
+  key: string,
+  job?: Job,
+  token?: string,
+): Promise<CreatePrepResult> {
+  const found = await app.prisma.calendarEntry.findUnique({ where: { idempotencyKey: key } });
+  if (!found || found.deleted || !found.chatId) return { key, outcome: 'skipped', why: 'no longer wanted' };
+  const claim = await claimRow(app, 'entry', found.id);
+  if (!claim.claimed) {
+    if (claim.heldUntil) return { key, ...(await waitForClaim(job, token, claim.heldUntil)) };
+    return { key, outcome: 'skipped', why: 'no longer wanted' };
+  }
+  // Read again under the claim: an earlier run may have recorded the block meanwhile.
+  const entry = await app.prisma.calendarEntry.findUniqueOrThrow({ where: { id: found.id } });
+  const skip = async (why: string) => {
+    await releaseClaim(app, 'entry', entry.id, claim.until);
+    return { key, outcome: 'skipped' as const, why };
+  };
+  if (!entry.chatId) return skip('no longer wanted');
   const chat = await app.prisma.chat.findUniqueOrThrow({
     where: { id: entry.chatId },
     include: { account: true, contact: true, user: true },
   });
-  if (chat.status !== 'upcoming') return { key, outcome: 'skipped', why: `chat ${chat.status}` };
+  if (chat.status !== 'upcoming') return skip(`chat ${chat.status}`);
   // A retry that outlasted the time before the chat has nothing left to reserve.
-  if (chat.startUtc <= app.now()) return { key, outcome: 'skipped', why: 'chat already started' };
-  if (chat.account.status !== 'active')
-    return { key, outcome: 'skipped', why: `account ${chat.account.status}` };
+  if (chat.startUtc <= app.now()) return skip('chat already started');
+  if (chat.account.status !== 'active') return skip(`account ${chat.account.status}`);
 
   const event = prepEvent(app, chat, entry);
   const outcome = await withProvider(app, job, token, chat.account, async ({ calendar }) => {
@@ -32,13 +57,28 @@ export async function createPrep(app: App, key: string, job?: Job, token?: strin
       await calendar.updateEvent(entry.calendarId, entry.providerEventId, event);
       return { id: entry.providerEventId, outcome: 'moved' as const };
     }
-    const existing =
-      job && job.attemptsMade > 0 ? await calendar.findEventByMarker(entry.calendarId, event.marker) : null;
+    // Not the first claim: an earlier run (crashed, or stalled and given up on) may have made it.
+    const existing = claim.fresh ? null : await calendar.findEventByMarker(entry.calendarId, event.marker);
     if (existing) return { id: existing.providerEventId, outcome: 'found' as const };
     const created = await calendar.createEvent(entry.calendarId, event);
     return { id: created.providerEventId, outcome: 'created' as const };
+  }).catch(async (err: unknown) => {
+    await releaseClaim(app, 'entry', entry.id, claim.until);
+    throw err;
   });
-  await app.prisma.calendarEntry.update({ where: { id: entry.id }, data: { providerEventId: outcome.id } });
+  // Recorded only while the entry is still this generation and wanted: a cancel that took it back
+  // while we were at the provider is not undone.
+  const recorded = await app.prisma.calendarEntry.updateMany({
+    where: { id: entry.id, deleted: false, generation: entry.generation },
+    data: { providerEventId: outcome.id, claimedUntil: null },
+  });
+  if (recorded.count === 0) {
+    if (outcome.outcome !== 'moved')
+      await withProvider(app, job, token, chat.account, ({ calendar }) =>
+        calendar.deleteEvent(entry.calendarId, outcome.id),
+      );
+    return { key, outcome: 'skipped', why: 'taken back while it was being made' };
+  }
   app.log.info(
     { chat: chat.title, start: entry.startUtc.toISOString(), outcome: outcome.outcome },
     'prep block ready',

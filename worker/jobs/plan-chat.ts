@@ -74,7 +74,15 @@ async function planChatLocked(app: App, chatId: string): Promise<PlanResult> {
           data: {
             startUtc: a.window.start,
             endUtc: a.window.end,
-            ...(entry.deleted ? { deleted: false, providerEventId: null, generation: { increment: 1 } } : {}),
+            ...(entry.deleted
+              ? {
+                  deleted: false,
+                  providerEventId: null,
+                  version: null,
+                  generation: { increment: 1 },
+                  claims: 0,
+                }
+              : {}),
           },
         });
       }
