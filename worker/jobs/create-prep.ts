@@ -3,12 +3,15 @@
 // core/claim.ts): the entry is claimed with a lease; the entry's unique key (plus its generation,
 // see entryMarker) is stored on the event as a marker, looked up whenever an earlier run claimed
 // it; and the result is recorded only while the entry is still wanted.
-import type { Job } from 'bullmq';
+import { DelayedError, type Job } from 'bullmq';
 import type { App } from '../app.ts';
 import { claimRow, releaseClaim, waitForClaim } from '../core/claim.ts';
 import { prepEvent } from '../core/compose-prep.ts';
+import { PREP_AHEAD_MS } from '../pipeline/plan-chat-actions.ts';
 import { jobSchemas } from '../queues/queues.ts';
 
+/** BullMQ's delays and the clocks of two processes may differ by this much. */
+const EARLY_TOLERANCE_MS = 2_000;
 import { withProvider } from '../provider-policy.ts';
 
 export type CreatePrepResult = {
@@ -30,6 +33,20 @@ export async function createPrep(
 ): Promise<CreatePrepResult> {
   const found = await app.prisma.calendarEntry.findUnique({ where: { idempotencyKey: key } });
   if (!found || found.deleted || !found.chatId) return { key, outcome: 'skipped', why: 'no longer wanted' };
+  // Early (a reconciler that put the job back due now, a promote): a block is written only
+  // PREP_AHEAD_MS before it starts. The job goes back to wait for its time.
+  const early = found.startUtc.getTime() - PREP_AHEAD_MS - app.now().getTime();
+  if (!found.providerEventId && early > EARLY_TOLERANCE_MS) {
+    if (job && token) {
+      await job.moveToDelayed(Date.now() + early, token);
+      throw new DelayedError();
+    }
+    return {
+      key,
+      outcome: 'skipped',
+      why: `not due until ${new Date(found.startUtc.getTime() - PREP_AHEAD_MS).toISOString()}`,
+    };
+  }
   const claim = await claimRow(app, 'entry', found.id);
   if (!claim.claimed) {
     if (claim.heldUntil) return { key, ...(await waitForClaim(job, token, claim.heldUntil)) };
@@ -47,6 +64,7 @@ export async function createPrep(
     include: { account: true, contact: true, user: true },
   });
   if (chat.status !== 'upcoming') return skip(`chat ${chat.status}`);
+  if (chat.waiting) return skip(chat.waiting);
   // A retry that outlasted the time before the chat has nothing left to reserve.
   if (chat.startUtc <= app.now()) return skip('chat already started');
   if (chat.account.status !== 'active') return skip(`account ${chat.account.status}`);
