@@ -17,7 +17,7 @@ import type {
   WatchOptions,
 } from '../provider.ts';
 import { MARKER_KEY, ProviderError } from '../provider.ts';
-import { isDuplicateId } from './errors.ts';
+import { isDuplicateId, isPreconditionFailed } from './errors.ts';
 import { conferenceUrl, rruleFrequency, toNeutralEvent } from './neutral-event.ts';
 import { stopChannel, watchEvents } from './push.ts';
 import type { GoogleSession } from './session.ts';
@@ -200,6 +200,7 @@ export class GoogleCalendarProvider implements CalendarProvider {
     const url = conferenceUrl(ev);
     return {
       providerEventId: ev.id ?? '',
+      ...(ev.etag ? { version: ev.etag } : {}),
       ...(ev.iCalUID ? { iCalUid: ev.iCalUID } : {}),
       ...(url ? { conferenceUrl: url } : {}),
       ...(ev.htmlLink ? { webLink: ev.htmlLink } : {}),
@@ -255,6 +256,55 @@ export class GoogleCalendarProvider implements CalendarProvider {
       }),
     );
     return this.created(ev);
+  }
+
+  /**
+   * events.patch with `If-Match: <etag>`: "If the resource has been modified since [...] the
+   * server returns 412 Precondition Failed"
+   * (https://developers.google.com/calendar/api/guides/version-resources#conditional_modification).
+   * sendUpdates none: a block of ours never notifies anyone.
+   */
+  async updateEventIfUnchanged(
+    calendarId: string,
+    providerEventId: string,
+    version: string,
+    event: NewEvent,
+  ): Promise<CreatedEvent | null> {
+    try {
+      const ev = await this.s.call(() =>
+        this.s.calendar.events.patch(
+          { calendarId, eventId: providerEventId, sendUpdates: 'none', requestBody: this.body(event) },
+          { headers: { 'If-Match': version } },
+        ),
+      );
+      return ev.status === 'cancelled' ? null : this.created(ev);
+    } catch (e) {
+      if (isPreconditionFailed(e) || (e instanceof ProviderError && e.kind === 'not_found')) return null;
+      throw e;
+    }
+  }
+
+  /** events.delete with `If-Match` (as above) and sendUpdates none. */
+  async deleteEventIfUnchanged(
+    calendarId: string,
+    providerEventId: string,
+    version: string,
+  ): Promise<'deleted' | 'changed'> {
+    try {
+      await this.s.call(
+        () =>
+          this.s.calendar.events.delete(
+            { calendarId, eventId: providerEventId, sendUpdates: 'none' },
+            { headers: { 'If-Match': version } },
+          ),
+        { deleting: true },
+      );
+      return 'deleted';
+    } catch (e) {
+      if (isPreconditionFailed(e)) return 'changed';
+      if (e instanceof ProviderError && e.kind === 'not_found') return 'deleted';
+      throw e;
+    }
   }
 
   async deleteEvent(calendarId: string, providerEventId: string): Promise<void> {

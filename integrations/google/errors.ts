@@ -151,6 +151,14 @@ export function isDuplicateId(e: unknown): boolean {
   return isProviderError(e) && e.provider === 'google' && e.status === 409;
 }
 
+/**
+ * A conditional write (If-Match with the etag we stored) refused because the event changed:
+ * 412 Precondition Failed (https://developers.google.com/calendar/api/guides/version-resources).
+ */
+export function isPreconditionFailed(e: unknown): boolean {
+  return isProviderError(e) && e.provider === 'google' && e.status === 412;
+}
+
 export function statusOf(e: unknown): number | undefined {
   return factsOf(e).status;
 }

@@ -156,6 +156,24 @@ export function insertEvent(
   return ev;
 }
 
+/**
+ * A conditional write: `If-Match` with the ETag the client last read. "If the resource has been
+ * modified since [...] the server returns 412 Precondition Failed"
+ * (https://developers.google.com/calendar/api/guides/version-resources#conditional_modification).
+ * An event's ETag is `"<seq>"` (calendar-model.ts), so any change, ours or the user's, renews it.
+ */
+export function checkIfMatch(cal: Calendar, eventId: string, header: string | string[] | undefined): void {
+  if (header === undefined) return;
+  const ev = cal.events.get(eventId);
+  if (!ev) return; // instances and unknown ids: the write itself answers
+  const tags = (Array.isArray(header) ? header.join(',') : header).split(',').map((t) => t.trim());
+  if (tags.some((t) => t === '*' || t === `"${ev.seq}"`)) return;
+  throw new GoogleApiError(412, 'conditionNotMet', 'Precondition Failed', {
+    location: 'If-Match',
+    locationType: 'header',
+  });
+}
+
 export function splitInstanceId(
   cal: Calendar,
   eventId: string,

@@ -16,6 +16,10 @@ export async function chatWaiting(
   > | null;
   const unanswered =
     event && Array.isArray(event.attendees) ? unansweredInvite(event, [chat.account.email]) : null;
+  // The event changed and no longer looks like a chat (longer than an hour, more guests), which
+  // does not cancel it: what was made stays, nothing new is planned.
+  if (chat.event && !chat.event.isChat)
+    return `waiting: no longer looks like a coffee chat (${chat.event.reasons.join('; ')}); nothing new is planned`;
   const upcoming = chat.status === 'upcoming' && chat.endUtc > now;
   if (unanswered || !upcoming) return waitingReason({ ...none(chat), unanswered, upcoming });
   // Upcoming chats that come before this one (ties broken by id, so exactly one is first).

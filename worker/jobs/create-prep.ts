@@ -1,5 +1,6 @@
 // Job `create-prep`: a prep block on the user's own calendar before a chat (no attendees, so
-// nobody is invited), or moves it when the chat moved. Exactly once, like drafts (see
+// nobody is invited), or moves it when the chat moved, while the user has not touched it (If-Match
+// on the version we stored: their notes and ticks are never overwritten). Exactly once, like drafts (see
 // core/claim.ts): the entry is claimed with a lease; the entry's unique key (plus its generation,
 // see entryMarker) is stored on the event as a marker, looked up whenever an earlier run claimed
 // it; and the result is recorded only while the entry is still wanted.
@@ -16,7 +17,7 @@ import { withProvider } from '../provider-policy.ts';
 
 export type CreatePrepResult = {
   key: string;
-  outcome: 'created' | 'found' | 'moved' | 'skipped';
+  outcome: 'created' | 'found' | 'moved' | 'left' | 'skipped';
   why?: string;
 };
 
@@ -72,14 +73,27 @@ export async function createPrep(
   const event = prepEvent(app, chat, entry);
   const outcome = await withProvider(app, job, token, chat.account, async ({ calendar }) => {
     if (entry.providerEventId) {
-      await calendar.updateEvent(entry.calendarId, entry.providerEventId, event);
-      return { id: entry.providerEventId, outcome: 'moved' as const };
+      // Moved only while it is still as we wrote it: the user's notes and ticks are theirs
+      // (a block recorded before versions were kept is moved as before, and gets one).
+      if (!entry.version) {
+        const moved = await calendar.updateEvent(entry.calendarId, entry.providerEventId, event);
+        return { id: entry.providerEventId, version: moved.version ?? null, outcome: 'moved' as const };
+      }
+      const moved = await calendar.updateEventIfUnchanged(
+        entry.calendarId,
+        entry.providerEventId,
+        entry.version,
+        event,
+      );
+      if (!moved) return { id: entry.providerEventId, version: entry.version, outcome: 'left' as const };
+      return { id: entry.providerEventId, version: moved.version ?? null, outcome: 'moved' as const };
     }
     // Not the first claim: an earlier run (crashed, or stalled and given up on) may have made it.
     const existing = claim.fresh ? null : await calendar.findEventByMarker(entry.calendarId, event.marker);
-    if (existing) return { id: existing.providerEventId, outcome: 'found' as const };
+    if (existing)
+      return { id: existing.providerEventId, version: existing.version ?? null, outcome: 'found' as const };
     const created = await calendar.createEvent(entry.calendarId, event);
-    return { id: created.providerEventId, outcome: 'created' as const };
+    return { id: created.providerEventId, version: created.version ?? null, outcome: 'created' as const };
   }).catch(async (err: unknown) => {
     await releaseClaim(app, 'entry', entry.id, claim.until);
     throw err;
@@ -88,10 +102,10 @@ export async function createPrep(
   // while we were at the provider is not undone.
   const recorded = await app.prisma.calendarEntry.updateMany({
     where: { id: entry.id, deleted: false, generation: entry.generation },
-    data: { providerEventId: outcome.id, claimedUntil: null },
+    data: { providerEventId: outcome.id, version: outcome.version, claimedUntil: null },
   });
   if (recorded.count === 0) {
-    if (outcome.outcome !== 'moved')
+    if (outcome.outcome === 'created' || outcome.outcome === 'found')
       await withProvider(app, job, token, chat.account, ({ calendar }) =>
         calendar.deleteEvent(entry.calendarId, outcome.id),
       );
@@ -101,5 +115,7 @@ export async function createPrep(
     { chat: chat.title, start: entry.startUtc.toISOString(), outcome: outcome.outcome },
     'prep block ready',
   );
+  if (outcome.outcome === 'left')
+    return { key, outcome: 'left', why: 'the user changed the block: left as they made it' };
   return { key, outcome: outcome.outcome };
 }
