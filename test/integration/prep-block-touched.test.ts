@@ -110,4 +110,45 @@ describe('a prep block the user touched is theirs', () => {
     await retractChat(stack.app, chat.id);
     expect(blockOf(block.id).status).not.toBe('cancelled');
   });
+
+  it('on Microsoft too: a moved chat leaves a block the user renamed, and the cancel leaves it', async () => {
+    const m = fixture(stack.sandbox, 'microsoft', 'touched-m');
+    const mId = (
+      await addAccount(stack.app, {
+        provider: 'microsoft',
+        refreshToken: m.refreshToken,
+        email: m.email,
+        name: 'Sam Okafor',
+      })
+    ).account.id;
+    const start = new Date(Date.now() + 24 * HOUR);
+    const seeded = m.seed({
+      title: 'Coffee chat with Fay',
+      start,
+      minutes: 30,
+      others: [{ email: 'fay@example.org', name: 'Fay' }],
+    });
+    await syncAccount(stack.app, mId);
+    const chat = await stack.app.prisma.chat.findFirstOrThrow({
+      where: { contact: { email: 'fay@example.org' } },
+    });
+    await planChat(stack.app, chat.id);
+    const entry = await stack.app.prisma.calendarEntry.findFirstOrThrow({
+      where: { chatId: chat.id, kind: 'prep' },
+    });
+    expect((await createPrep(stack.app, entry.idempotencyKey)).outcome).toBe('created');
+    const block = m.createdEvents().find((e) => e.title.includes('Fay'))!;
+    stack.sandbox.microsoft.updateEvent(m.email, block.id, { subject: 'Prep: Fay (my notes inside)' });
+
+    m.move(seeded.id, new Date(start.getTime() + 2 * HOUR), 30);
+    await syncAccount(stack.app, mId);
+    await planChat(stack.app, chat.id);
+    expect((await createPrep(stack.app, entry.idempotencyKey)).outcome).toBe('left');
+    m.cancel(seeded.id);
+    await syncAccount(stack.app, mId);
+    await planChat(stack.app, chat.id);
+    await retractChat(stack.app, chat.id);
+    const after = m.createdEvents().find((e) => e.id === block.id);
+    expect(after?.title).toBe('Prep: Fay (my notes inside)');
+  });
 });
