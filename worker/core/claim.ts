@@ -12,11 +12,14 @@ import { DelayedError, type Job } from 'bullmq';
 import type { App } from '../app.ts';
 
 /**
- * How long a claim keeps other runs away. Longer than a run takes (a few provider calls, each with
- * its own timeout), shorter than a retry horizon. Leases are measured on the real clock (not
- * app.now(), which the demo and tests shift or freeze): they are about elapsed time between runs.
+ * How long a claim keeps other runs away: BullMQ's lockDuration (20 s, runtime.ts) plus its stalled
+ * check (10 s). A job whose worker died is run again only after those, so its re-run finds the
+ * lease over (or waits seconds, not minutes); a second run while the first is merely slow comes
+ * sooner and waits. A run still going after the lease (an event loop blocked longer than that) is
+ * covered by the conditional final write: the loser takes its own copy back. Leases are measured
+ * on the real clock (not app.now(), which the demo and tests shift or freeze).
  */
-export const CLAIM_LEASE_MS = 2 * 60_000;
+export const CLAIM_LEASE_MS = 30_000;
 
 export type Claim =
   /** fresh: no earlier run claimed this row (or its generation): nothing of ours can exist yet. */
