@@ -141,6 +141,11 @@ export interface NewEvent {
 
 export interface CreatedEvent {
   providerEventId: string;
+  /**
+   * The event's version as this call left it (Google etag / Graph changeKey): any later change,
+   * the user's included, gives another. Absent where the provider did not say.
+   */
+  version?: string;
   iCalUid?: string;
   conferenceUrl?: string;
   webLink?: string;
@@ -176,6 +181,26 @@ export interface CalendarProvider {
   updateEvent(calendarId: string, providerEventId: string, event: NewEvent): Promise<CreatedEvent>;
   /** Deleting an event that is already gone is not an error. */
   deleteEvent(calendarId: string, providerEventId: string): Promise<void>;
+  /**
+   * Conditional update of an event of ours that nobody else should have touched (a prep block):
+   * replaces it only if its version is still `version`; null when someone changed it (the user
+   * wrote notes, ticked the checklist, moved it) or it is gone. Notifies nobody.
+   */
+  updateEventIfUnchanged(
+    calendarId: string,
+    providerEventId: string,
+    version: string,
+    event: NewEvent,
+  ): Promise<CreatedEvent | null>;
+  /**
+   * Deletes an event of ours only if its version is still `version`, notifying nobody:
+   * 'changed' when someone changed it (left alone); 'deleted' when deleted or already gone.
+   */
+  deleteEventIfUnchanged(
+    calendarId: string,
+    providerEventId: string,
+    version: string,
+  ): Promise<'deleted' | 'changed'>;
   /** Finds an event we created earlier by its marker (for a retried create). */
   findEventByMarker(calendarId: string, marker: string): Promise<CreatedEvent | null>;
   /**

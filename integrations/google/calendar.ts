@@ -17,6 +17,7 @@ import type {
   WatchOptions,
 } from '../provider.ts';
 import { MARKER_KEY, ProviderError } from '../provider.ts';
+import { isDuplicateId, isPreconditionFailed } from './errors.ts';
 import { conferenceUrl, rruleFrequency, toNeutralEvent } from './neutral-event.ts';
 import { stopChannel, watchEvents } from './push.ts';
 import type { GoogleSession } from './session.ts';
@@ -40,6 +41,14 @@ function parseCursor(cursor: string): { syncToken: string; windowEnd?: number } 
     throw new ProviderError('google', 'cursor_expired', 'Google calendar sync: unreadable sync cursor');
   }
   return { syncToken: cursor };
+}
+
+/**
+ * The event id we ask Google for, from the marker: hex digits are base32hex too, and the prefix
+ * keeps it apart from the ids Google makes up.
+ */
+export function eventIdFor(marker: string): string {
+  return `cc${createHash('sha256').update(marker).digest('hex')}`;
 }
 
 /** Name of the private extended property holding our idempotency marker. */
@@ -191,24 +200,48 @@ export class GoogleCalendarProvider implements CalendarProvider {
     const url = conferenceUrl(ev);
     return {
       providerEventId: ev.id ?? '',
+      ...(ev.etag ? { version: ev.etag } : {}),
       ...(ev.iCalUID ? { iCalUid: ev.iCalUID } : {}),
       ...(url ? { conferenceUrl: url } : {}),
       ...(ev.htmlLink ? { webLink: ev.htmlLink } : {}),
     };
   }
 
+  /**
+   * https://developers.google.com/calendar/api/v3/reference/events/insert, with an event id derived
+   * from the marker. Google lets the client choose the id ("characters allowed in the ID are those
+   * used in base32hex encoding, i.e. lowercase letters a-v and digits 0-9 ... the length of the ID
+   * must be between 5 and 1024 characters ... must be unique per calendar",
+   * https://developers.google.com/calendar/api/v3/reference/events#id) and answers a reused one with
+   * 409 (https://developers.google.com/calendar/api/guides/errors#409_the_requested_identifier_already_exists):
+   * a retried create, whoever retried it, gets the first event back instead of making a second.
+   * A deleted event keeps its id: a re-created event needs a new marker (entries carry a
+   * generation for that).
+   */
   async createEvent(calendarId: string, event: NewEvent): Promise<CreatedEvent> {
-    // https://developers.google.com/calendar/api/v3/reference/events/insert
-    const ev = await this.s.call(() =>
-      this.s.calendar.events.insert({
-        calendarId,
-        conferenceDataVersion: event.withConference ? 1 : 0,
-        // invitations go out only when the event has guests; a prep block has none
-        sendUpdates: event.attendees?.length ? 'all' : 'none',
-        requestBody: this.body(event),
-      }),
-    );
-    return this.created(ev);
+    const id = eventIdFor(event.marker);
+    try {
+      const ev = await this.s.call(() =>
+        this.s.calendar.events.insert({
+          calendarId,
+          conferenceDataVersion: event.withConference ? 1 : 0,
+          // invitations go out only when the event has guests; a prep block has none
+          sendUpdates: event.attendees?.length ? 'all' : 'none',
+          requestBody: { ...this.body(event), id },
+        }),
+      );
+      return this.created(ev);
+    } catch (e) {
+      if (!isDuplicateId(e)) throw e;
+      const ev = await this.s.call(() => this.s.calendar.events.get({ calendarId, eventId: id }));
+      if (ev.status !== 'cancelled') return this.created(ev);
+      throw new ProviderError(
+        'google',
+        'bad_request',
+        `Google create event: the id ${id} (marker ${event.marker}) belongs to an event that was deleted; a re-created event needs a new marker`,
+        { cause: e, status: 409 },
+      );
+    }
   }
 
   async updateEvent(calendarId: string, providerEventId: string, event: NewEvent): Promise<CreatedEvent> {
@@ -223,6 +256,55 @@ export class GoogleCalendarProvider implements CalendarProvider {
       }),
     );
     return this.created(ev);
+  }
+
+  /**
+   * events.patch with `If-Match: <etag>`: "If the resource has been modified since [...] the
+   * server returns 412 Precondition Failed"
+   * (https://developers.google.com/calendar/api/guides/version-resources#conditional_modification).
+   * sendUpdates none: a block of ours never notifies anyone.
+   */
+  async updateEventIfUnchanged(
+    calendarId: string,
+    providerEventId: string,
+    version: string,
+    event: NewEvent,
+  ): Promise<CreatedEvent | null> {
+    try {
+      const ev = await this.s.call(() =>
+        this.s.calendar.events.patch(
+          { calendarId, eventId: providerEventId, sendUpdates: 'none', requestBody: this.body(event) },
+          { headers: { 'If-Match': version } },
+        ),
+      );
+      return ev.status === 'cancelled' ? null : this.created(ev);
+    } catch (e) {
+      if (isPreconditionFailed(e) || (e instanceof ProviderError && e.kind === 'not_found')) return null;
+      throw e;
+    }
+  }
+
+  /** events.delete with `If-Match` (as above) and sendUpdates none. */
+  async deleteEventIfUnchanged(
+    calendarId: string,
+    providerEventId: string,
+    version: string,
+  ): Promise<'deleted' | 'changed'> {
+    try {
+      await this.s.call(
+        () =>
+          this.s.calendar.events.delete(
+            { calendarId, eventId: providerEventId, sendUpdates: 'none' },
+            { headers: { 'If-Match': version } },
+          ),
+        { deleting: true },
+      );
+      return 'deleted';
+    } catch (e) {
+      if (isPreconditionFailed(e)) return 'changed';
+      if (e instanceof ProviderError && e.kind === 'not_found') return 'deleted';
+      throw e;
+    }
   }
 
   async deleteEvent(calendarId: string, providerEventId: string): Promise<void> {

@@ -142,6 +142,23 @@ export function toProviderError(e: unknown, opts: MapOptions = {}): unknown {
   return mk('bad_request');
 }
 
+/**
+ * events.insert with a client-supplied id that the calendar already holds (even a deleted event's):
+ * 409 "The requested identifier already exists"
+ * (https://developers.google.com/calendar/api/guides/errors#409_the_requested_identifier_already_exists).
+ */
+export function isDuplicateId(e: unknown): boolean {
+  return isProviderError(e) && e.provider === 'google' && e.status === 409;
+}
+
+/**
+ * A conditional write (If-Match with the etag we stored) refused because the event changed:
+ * 412 Precondition Failed (https://developers.google.com/calendar/api/guides/version-resources).
+ */
+export function isPreconditionFailed(e: unknown): boolean {
+  return isProviderError(e) && e.provider === 'google' && e.status === 412;
+}
+
 export function statusOf(e: unknown): number | undefined {
   return factsOf(e).status;
 }

@@ -19,7 +19,8 @@ import type {
 } from '../provider.ts';
 import { ProviderError } from '../provider.ts';
 import type { Client } from '@microsoft/microsoft-graph-client';
-import { isDuplicateTransactionId } from './errors.ts';
+import { isDuplicateTransactionId, isEditConflict } from './errors.ts';
+import { weakEtag } from './mail.ts';
 import { originOf, type GraphHandle } from './graph-client.ts';
 import { COFFEE_CHAT_MARKER_ID, markerFilter } from './markers.ts';
 import { ianaToWindows, windowsToIana } from './time-zones.ts';
@@ -346,6 +347,7 @@ export class MicrosoftCalendar implements CalendarProvider {
   private created(ev: Json): CreatedEvent {
     return {
       providerEventId: String(ev.id),
+      ...(ev.changeKey ? { version: String(ev.changeKey) } : {}),
       ...(ev.iCalUId ? { iCalUid: String(ev.iCalUId) } : {}),
       ...(ev.onlineMeeting?.joinUrl ? { conferenceUrl: String(ev.onlineMeeting.joinUrl) } : {}),
       ...(ev.webLink ? { webLink: String(ev.webLink) } : {}),
@@ -395,6 +397,52 @@ export class MicrosoftCalendar implements CalendarProvider {
     return this.created(ev);
   }
 
+  /**
+   * PATCH with `If-Match: W/"<changeKey>"` (the event's @odata.etag), as drafts are updated
+   * (mail.ts): a stale one is refused with 412, or 409 ErrorIrresolvableConflict on some tenants
+   * (errors.ts isEditConflict). Graph sends no updates for an event without attendees.
+   */
+  async updateEventIfUnchanged(
+    _calendarId: string,
+    providerEventId: string,
+    version: string,
+    event: NewEvent,
+  ): Promise<CreatedEvent | null> {
+    try {
+      const ev = await this.graph.call('update event if unchanged', (c) =>
+        c.api(`/me/events/${providerEventId}`).header('If-Match', weakEtag(version)).patch(this.body(event)),
+      );
+      return this.created(ev);
+    } catch (e) {
+      if (isEditConflict(e) || (e instanceof ProviderError && e.kind === 'not_found')) return null;
+      throw e;
+    }
+  }
+
+  /**
+   * https://learn.microsoft.com/en-us/graph/api/event-delete documents no conditional delete, so
+   * the changeKey is read first (one GET) and the event deleted only while it is the one we wrote;
+   * a user edit in between those two calls is the one case this cannot see.
+   */
+  async deleteEventIfUnchanged(
+    calendarId: string,
+    providerEventId: string,
+    version: string,
+  ): Promise<'deleted' | 'changed'> {
+    let current: Json;
+    try {
+      current = await this.graph.call('read event', (c) =>
+        c.api(`/me/events/${providerEventId}`).select('id,changeKey').get(),
+      );
+    } catch (e) {
+      if (e instanceof ProviderError && e.kind === 'not_found') return 'deleted';
+      throw e;
+    }
+    if (current.changeKey && String(current.changeKey) !== version) return 'changed';
+    await this.deleteEvent(calendarId, providerEventId);
+    return 'deleted';
+  }
+
   async deleteEvent(_calendarId: string, providerEventId: string): Promise<void> {
     try {
       await this.graph.call('delete event', (c) => c.api(`/me/events/${providerEventId}`).delete());
@@ -419,7 +467,7 @@ export class MicrosoftCalendar implements CalendarProvider {
       c
         .api(`/me/calendars/${calendarId}/events`)
         .filter(encodeURIComponent(markerFilter(marker)))
-        .select('id,iCalUId,webLink,onlineMeeting')
+        .select('id,iCalUId,webLink,onlineMeeting,changeKey')
         .top(1)
         .get(),
     );

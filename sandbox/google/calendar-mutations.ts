@@ -124,8 +124,10 @@ export function insertEvent(
   validateTimes(fields, cal);
   let id = typeof body.id === 'string' ? body.id : newEventId();
   if (typeof body.id === 'string') {
-    // https://developers.google.com/calendar/api/v3/reference/events/insert — base32hex, 5..1024 chars
+    // https://developers.google.com/calendar/api/v3/reference/events#id — base32hex (a-v, 0-9),
+    // 5..1024 chars, unique per calendar; a deleted (cancelled) event keeps its id.
     if (!/^[a-v0-9]{5,1024}$/.test(id)) throw badRequest('Invalid resource id value.', 'invalid');
+    // https://developers.google.com/calendar/api/guides/errors#409_the_requested_identifier_already_exists
     if (cal.events.has(id))
       throw new GoogleApiError(409, 'duplicate', 'The requested identifier already exists.');
   } else {
@@ -152,6 +154,24 @@ export function insertEvent(
   cal.events.set(id, ev);
   opts.notifier.changed(account, cal);
   return ev;
+}
+
+/**
+ * A conditional write: `If-Match` with the ETag the client last read. "If the resource has been
+ * modified since [...] the server returns 412 Precondition Failed"
+ * (https://developers.google.com/calendar/api/guides/version-resources#conditional_modification).
+ * An event's ETag is `"<seq>"` (calendar-model.ts), so any change, ours or the user's, renews it.
+ */
+export function checkIfMatch(cal: Calendar, eventId: string, header: string | string[] | undefined): void {
+  if (header === undefined) return;
+  const ev = cal.events.get(eventId);
+  if (!ev) return; // instances and unknown ids: the write itself answers
+  const tags = (Array.isArray(header) ? header.join(',') : header).split(',').map((t) => t.trim());
+  if (tags.some((t) => t === '*' || t === `"${ev.seq}"`)) return;
+  throw new GoogleApiError(412, 'conditionNotMet', 'Precondition Failed', {
+    location: 'If-Match',
+    locationType: 'header',
+  });
 }
 
 export function splitInstanceId(

@@ -6,7 +6,14 @@ import type { FastifyInstance, FastifyRequest } from 'fastify';
 import type { SandboxContext } from '../context.ts';
 import { GoogleApiError, notFound } from './errors.ts';
 import { type GoogleState } from './state.ts';
-import { deleteEvent, findInstance, insertEvent, patchEvent, splitInstanceId } from './calendar-mutations.ts';
+import {
+  checkIfMatch,
+  deleteEvent,
+  findInstance,
+  insertEvent,
+  patchEvent,
+  splitInstanceId,
+} from './calendar-mutations.ts';
 import {
   type Json,
   bodyOf,
@@ -110,6 +117,7 @@ export function registerCalendar(
         const account = await guard(req);
         const { calendarId, eventId } = req.params as P;
         const cal = resolveCalendar(account, calendarId);
+        checkIfMatch(cal, eventId, req.headers['if-match']);
         const r = patchEvent(account, cal, eventId, bodyOf(req), {
           replace: method === 'PUT',
           conferenceDataVersion: cdv(req),
@@ -127,7 +135,9 @@ export function registerCalendar(
   app.delete('/calendars/:calendarId/events/:eventId', async (req, reply) => {
     const account = await guard(req);
     const { calendarId, eventId } = req.params as P;
-    deleteEvent(account, resolveCalendar(account, calendarId), eventId, ctx.now(), push);
+    const cal = resolveCalendar(account, calendarId);
+    checkIfMatch(cal, eventId, req.headers['if-match']);
+    deleteEvent(account, cal, eventId, ctx.now(), push);
     return reply.code(204).send();
   });
 

@@ -227,7 +227,7 @@ describe('detectChat', () => {
 
   it('the user excluding an event wins over every rule', () => {
     const d = detectChat(event(), { ...ctx, override: 'exclude' });
-    expect(d).toEqual({ isChat: false, reasons: ['excluded by you'] });
+    expect(d).toEqual({ isChat: false, reasons: ['excluded by you'], endsChat: true });
   });
 
   it('an ignored event lists every reason, not just the first', () => {
@@ -244,5 +244,29 @@ describe('detectChat', () => {
       'ignored: 2 other attendees',
       'ignored: nothing says it is a coffee chat (no keyword or #coffeechat)',
     ]);
+  });
+});
+
+describe('what ends a chat already detected (issue 12, "Nothing unwanted" 8)', () => {
+  it('a cancel, a decline or the user excluding it ends it', () => {
+    expect(detectChat(event({ status: 'cancelled' }), ctx).endsChat).toBe(true);
+    const declined = event({
+      organizer: { email: 'ana@x.com', self: false },
+      attendees: [person('ana@x.com', { organizer: true }), person(me, { self: true, response: 'declined' })],
+    });
+    expect(detectChat(declined, ctx).endsChat).toBe(true);
+    expect(detectChat(event(), { ...ctx, override: 'exclude' }).endsChat).toBe(true);
+  });
+
+  it('growing past an hour or gaining a guest does not: it just stops looking like a chat', () => {
+    const longer = detectChat(
+      event({ end: { kind: 'timed', utc: '2026-03-10T17:30:00Z', timeZone: null } }),
+      ctx,
+    );
+    expect(longer.isChat).toBe(false);
+    expect(longer.endsChat).toBeUndefined();
+    const guest = detectChat(event({ attendees: [...event().attendees, person('bo@x.com')] }), ctx);
+    expect(guest.isChat).toBe(false);
+    expect(guest.endsChat).toBeUndefined();
   });
 });

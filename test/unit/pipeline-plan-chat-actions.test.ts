@@ -36,7 +36,8 @@ describe('planChatActions', () => {
     expect(a.prep).toEqual({
       kind: 'prep',
       key: 'prep-chat1',
-      dueAt: now,
+      // written three days before the block (PREP_AHEAD_MS)
+      dueAt: at('2026-03-07T15:30:00Z'),
       chatId: 'chat1',
       window: { start: at('2026-03-10T15:30:00Z'), end: start },
     });

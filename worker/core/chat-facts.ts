@@ -28,5 +28,6 @@ export function chatFacts(
     contactDoNotContact: chat.contact.doNotContact,
     done,
     prepWindow,
+    waiting: chat.waiting,
   };
 }

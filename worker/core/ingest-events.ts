@@ -138,9 +138,18 @@ async function ingestEvent(
     const chatId = await upsertChat(app, account, eventRow.id, ev, decision, timed, now);
     changed.add(chatId);
     return 1;
-  } else if (existing?.chat && existing.chat.status !== 'cancelled') {
-    // Was a chat; now cancelled, declined, excluded or no longer 1:1.
+  } else if (existing?.chat && existing.chat.status !== 'cancelled' && decision.endsChat) {
+    // Was a chat; now cancelled, declined or excluded.
     await app.prisma.chat.update({ where: { id: existing.chat.id }, data: { status: 'cancelled' } });
+    changed.add(existing.chat.id);
+  } else if (existing?.chat && existing.chat.status !== 'cancelled') {
+    // Was a chat and no longer looks like one (it grew past an hour, a guest was added): not a
+    // cancel. It keeps its new times; plan-chat plans nothing new for it (core/chat-waiting.ts).
+    if (times.start && times.end)
+      await app.prisma.chat.update({
+        where: { id: existing.chat.id },
+        data: { startUtc: times.start, endUtc: times.end },
+      });
     changed.add(existing.chat.id);
   }
   return 0;

@@ -3,6 +3,7 @@
 // and the events it ignored and why. `status --json`, the demo summary and the review page use it.
 import { DateTime } from 'luxon';
 import type { PrismaClient } from '../db/generated/client.ts';
+import { PENDING_PREFIX } from '../pipeline/chat-waiting.ts';
 import { PREP_BLOCK_REASON } from '../pipeline/detect-chat.ts';
 
 export interface StatusReport {
@@ -27,7 +28,10 @@ export interface StatusReport {
     end: string;
     timeZone: string;
     userTimeZone: string;
-    status: 'upcoming' | 'done' | 'cancelled';
+    /** pending: an invite the user has not accepted (nothing is drafted or blocked until then). */
+    status: 'upcoming' | 'pending' | 'done' | 'cancelled';
+    /** Why nothing is planned for it yet (pending invite, later occurrence of a series, a cap). */
+    waiting: string | null;
     reasons: string[];
     note: string | null;
   }[];
@@ -147,8 +151,14 @@ export async function getStatus(
       end: iso(c.endUtc, c.timeZone),
       timeZone: c.timeZone,
       userTimeZone: c.user.timeZone,
-      status: c.status === 'upcoming' && c.endUtc <= now ? 'done' : c.status,
-      reasons: c.detectionReasons,
+      status:
+        c.status === 'upcoming' && c.endUtc <= now
+          ? 'done'
+          : c.status === 'upcoming' && c.waiting?.startsWith(PENDING_PREFIX)
+            ? 'pending'
+            : c.status,
+      waiting: c.waiting,
+      reasons: c.waiting ? [...c.detectionReasons, c.waiting] : c.detectionReasons,
       note: c.note,
     })),
     scheduled,

@@ -2,6 +2,7 @@
 // a Redis (REDIS_URL, else a throwaway redis-server), the provider sandbox seeded with two people's
 // week, the real worker with demo-short delays and the review page; prints progress as the worker
 // syncs, detects and drafts, then a summary.
+import { PREP_AHEAD_MS } from '../pipeline/plan-chat-actions.ts';
 import { spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { rmSync } from 'node:fs';
@@ -137,7 +138,11 @@ export async function runDemo(opts: DemoOptions): Promise<number> {
       // The confirmation is drafted the day before: at once for a chat within a day, else scheduled.
       (s.drafts.some((d) => d.kind === 'confirmation' && d.status === 'created') ||
         s.scheduled.some((x) => x.kind === 'confirmation')) &&
-      s.scheduled.filter((x) => x.kind === 'prep').length === 0 &&
+      // A prep block is written PREP_AHEAD_MS before it starts (status gives its start): none
+      // that close is still waiting.
+      s.scheduled.filter(
+        (x) => x.kind === 'prep' && Date.parse(x.dueAt) - PREP_AHEAD_MS <= app.now().getTime(),
+      ).length === 0 &&
       s.scheduled.some((x) => x.kind === 'check_in');
     const deadline = Date.now() + opts.timeoutMs;
     let status = await getStatus(app.prisma, app.now());

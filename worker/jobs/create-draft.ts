@@ -1,11 +1,12 @@
 // Job `create-draft`: puts one draft (confirmation, thank-you, check-in, outreach) in the user's
-// own mailbox. Exactly once: the Draft row's unique key is claimed by the planner; the draft
-// carries the key as a marker, so a retry after a crash finds the draft it already made
-// instead of making a second. It re-reads the state first and does nothing if the draft is no
+// own mailbox. Exactly once (see core/claim.ts): the Draft row is claimed with a lease; the draft
+// carries the row's unique key as a marker, looked up whenever an earlier run claimed the row, so
+// a retry after a crash finds the draft it already made instead of making a second. It re-reads the state first and does nothing if the draft is no
 // longer wanted. It never sends.
 import { DelayedError, UnrecoverableError, type Job } from 'bullmq';
 import type { App } from '../app.ts';
 import { chatFacts } from '../core/chat-facts.ts';
+import { claimRow, releaseClaim, waitForClaim } from '../core/claim.ts';
 import { ensureCheckInPlan } from '../core/check-in-plans.ts';
 import { composeDraft, contentHash } from '../core/compose-draft.ts';
 import { planChatActions } from '../pipeline/plan-chat-actions.ts';
@@ -71,24 +72,31 @@ export async function createDraft(
     return { key, outcome: 'skipped', why: `account ${draft.account.status}` };
   }
 
-  const attempt = await app.prisma.draft.update({
-    where: { id: draft.id },
-    data: { attempts: { increment: 1 } },
-  });
+  // One run at a time (core/claim.ts): a second run of this job while the first is slow waits.
+  const claim = await claimRow(app, 'draft', draft.id);
+  if (!claim.claimed) {
+    if (claim.heldUntil) return { key, ...(await waitForClaim(job, token, claim.heldUntil)) };
+    return { key, outcome: 'skipped', why: 'made or set aside by another run' };
+  }
+  await app.prisma.draft.update({ where: { id: draft.id }, data: { attempts: { increment: 1 } } });
   const content = await composeDraft(app, draft);
   // Before the provider call: a draft made (or still there to be found) by it is not older.
   const draftedAt = app.now();
   const { ref, found } = await withProvider(app, job, token, draft.account, async ({ mailbox }) => {
-    if (attempt.attempts > 1) {
+    // Not the first claim: an earlier run (crashed, or stalled and given up on) may have made it.
+    if (!claim.fresh) {
       const existing = await mailbox.findDraftByMarker(key);
       if (existing) return { ref: existing, found: true };
     }
     return { ref: await mailbox.createDraft({ marker: key, ...content }), found: false };
-  }).catch((err: unknown) => {
+  }).catch(async (err: unknown) => {
+    await releaseClaim(app, 'draft', draft.id, claim.until);
     throw giveUpWhenUseless(app, job, draft, err);
   });
-  await app.prisma.draft.update({
-    where: { id: draft.id },
+  // Recorded only while the draft is still wanted: a cancel that set it aside while we were at the
+  // provider is not undone, and the draft just made is taken back (nobody has seen it yet).
+  const recorded = await app.prisma.draft.updateMany({
+    where: { id: draft.id, status: 'scheduled' },
     data: {
       status: 'created',
       providerDraftId: ref.draftId,
@@ -100,8 +108,15 @@ export async function createDraft(
       subject: content.subject,
       contentHash: contentHash(content),
       lastError: null,
+      claimedUntil: null,
     },
   });
+  if (recorded.count === 0) {
+    const now = await app.prisma.draft.findUnique({ where: { id: draft.id } });
+    if (now?.providerDraftId === ref.draftId) return { key, outcome: 'found' };
+    await withProvider(app, job, token, draft.account, ({ mailbox }) => mailbox.deleteDraft(ref.draftId));
+    return { key, outcome: 'skipped', why: `${now?.status ?? 'gone'} while it was being made` };
+  }
   if (draft.kind === 'thank_you' && draft.chat && !draft.chat.contact.doNotContact) {
     // The check-in cadence starts after the chat; sending the thank-you re-anchors it.
     await ensureCheckInPlan(app, draft.chat.contactId, draft.chat.endUtc);

@@ -11,6 +11,7 @@ import { jobSchemas } from '../queues/queues.ts';
 import { scheduleJob, unscheduleJob } from '../queues/schedule-job.ts';
 import { ensureCheckInPlan } from '../core/check-in-plans.ts';
 import { chatFacts } from '../core/chat-facts.ts';
+import { chatWaiting } from '../core/chat-waiting.ts';
 import { withLock } from '../core/locks.ts';
 
 export interface PlanResult {
@@ -33,13 +34,26 @@ async function planChatLocked(app: App, chatId: string): Promise<PlanResult> {
   const now = app.now();
   let chat = await app.prisma.chat.findUniqueOrThrow({
     where: { id: chatId },
-    include: { contact: true, drafts: true, entries: true, account: { include: { calendars: true } } },
+    include: {
+      contact: true,
+      drafts: true,
+      entries: true,
+      event: true,
+      account: { include: { calendars: true } },
+    },
   });
   if (chat.status === 'upcoming' && chat.endUtc <= now) {
     chat = {
       ...chat,
       ...(await app.prisma.chat.update({ where: { id: chatId }, data: { status: 'done' } })),
     };
+  }
+  // An invite the user has not accepted, a later occurrence of a series, a cap: nothing planned
+  // (and what was scheduled is dropped below); the reason is kept for `status`.
+  const waiting = chat.status === 'cancelled' ? null : await chatWaiting(app, chat, now);
+  if (waiting !== chat.waiting) {
+    await app.prisma.chat.update({ where: { id: chatId }, data: { waiting } });
+    chat = { ...chat, waiting };
   }
 
   const facts = chatFacts(chat);
@@ -74,7 +88,15 @@ async function planChatLocked(app: App, chatId: string): Promise<PlanResult> {
           data: {
             startUtc: a.window.start,
             endUtc: a.window.end,
-            ...(entry.deleted ? { deleted: false, providerEventId: null, generation: { increment: 1 } } : {}),
+            ...(entry.deleted
+              ? {
+                  deleted: false,
+                  providerEventId: null,
+                  version: null,
+                  generation: { increment: 1 },
+                  claims: 0,
+                }
+              : {}),
           },
         });
       }
@@ -164,7 +186,7 @@ async function planChatLocked(app: App, chatId: string): Promise<PlanResult> {
         { chatId },
         { jobId: `retract-${chatId}`, dueAt: now, now },
       );
-  } else if (chat.status === 'done' && !chat.contact.doNotContact) {
+  } else if (chat.status === 'done' && !chat.contact.doNotContact && !chat.waiting) {
     // The check-in cadence starts after the chat (re-anchored when the thank-you is sent).
     await ensureCheckInPlan(app, chat.contactId, chat.endUtc);
   }

@@ -62,9 +62,19 @@ async function retractLocked(app: App, chatId: string, job?: Job, token?: string
       }
     }
     for (const e of made) {
-      await calendar.deleteEvent(e.calendarId, e.providerEventId!);
+      // A prep block goes only while it is as we wrote it (If-Match, nobody notified); one the
+      // user wrote in stays theirs. Blocks recorded before versions were kept go as before.
+      const outcome =
+        e.kind === 'prep' && e.version
+          ? await calendar.deleteEventIfUnchanged(e.calendarId, e.providerEventId!, e.version)
+          : (await calendar.deleteEvent(e.calendarId, e.providerEventId!), 'deleted' as const);
       await app.prisma.calendarEntry.update({ where: { id: e.id }, data: { deleted: true } });
-      retracted.push(e.idempotencyKey);
+      if (outcome === 'deleted') retracted.push(e.idempotencyKey);
+      else
+        app.log.info(
+          { entry: e.idempotencyKey },
+          'chat cancelled but the user changed its prep block: left alone',
+        );
     }
   });
   return retracted;

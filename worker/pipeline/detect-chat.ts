@@ -41,6 +41,12 @@ export interface DetectedContact {
 export interface ChatDetection {
   isChat: boolean;
   reasons: string[];
+  /**
+   * The event says a chat it was is off: cancelled, declined, or excluded by the user. Anything
+   * else that stops it looking like a chat (it grew past an hour, a guest was added) does not
+   * cancel a chat already detected: nothing new is planned for it, what was made stays.
+   */
+  endsChat?: boolean;
   contact?: DetectedContact;
 }
 
@@ -55,7 +61,7 @@ export function detectChat(event: NeutralEvent, ctx: DetectChatContext): ChatDet
     if (contact) reasons.push(`1:1 with ${contact.email}`);
     return withContact({ isChat: true, reasons }, contact ?? others[0]);
   }
-  if (ctx.override === 'exclude') return { isChat: false, reasons: ['excluded by you'] };
+  if (ctx.override === 'exclude') return { isChat: false, reasons: ['excluded by you'], endsChat: true };
 
   const ignored: string[] = [];
   const accepted: string[] = [];
@@ -90,7 +96,10 @@ export function detectChat(event: NeutralEvent, ctx: DetectChatContext): ChatDet
   else if (keyword) accepted.push(keyword);
   else ignored.push(`ignored: nothing says it is a coffee chat (no keyword or ${CHAT_MARKER})`);
 
-  if (ignored.length > 0) return withContact({ isChat: false, reasons: ignored }, contact);
+  if (ignored.length > 0) {
+    const ends = event.status === 'cancelled' || me?.response === 'declined';
+    return withContact({ isChat: false, reasons: ignored, ...(ends ? { endsChat: true } : {}) }, contact);
+  }
   return withContact({ isChat: true, reasons: accepted }, contact);
 }
 

@@ -15,6 +15,12 @@ export const CONFIRMATION_LEAD_MS = 24 * HOUR;
 /** The playbook: a thank-you within 24 hours of the chat. */
 export const THANK_YOU_DEADLINE_MS = 24 * HOUR;
 
+/**
+ * A prep block is written at most this long before it starts: a busy block weeks ahead reserves
+ * little and a chat that far out often moves; the job stays scheduled until then.
+ */
+export const PREP_AHEAD_MS = 3 * 24 * HOUR;
+
 /** BullMQ forbids ':' in job ids; keys are `<kind>-<chatId>`. */
 export function chatActionKey(kind: ActionKind, chatId: string): string {
   return `${kind}-${chatId.replace(/:/g, '_')}`;
@@ -24,13 +30,14 @@ export function chatActionKey(kind: ActionKind, chatId: string): string {
  * Decisions where the issue is silent:
  * - do-not-contact stops mail (confirmation, thank-you) but not the prep block: the block is on
  *   the user's own calendar and reaches nobody.
- * - the prep job is due at once (the block reserves the time on the calendar as soon as the chat
- *   is known); once created, it is planned again only when the chat moved (`prepWindow`).
+ * - the prep job is due PREP_AHEAD_MS before the block (at once for a chat closer than that); once created, it is planned again only when the chat moved (`prepWindow`).
  * - a thank-you that is overdue because the worker was down (not `seenLate`) is still planned,
  *   due at its deadline, so it runs at once: a late draft the user reviews beats none.
  */
 export function planChatActions(chat: ChatFacts, policy: Policy, now: Date): DesiredAction[] {
-  if (chat.status === 'cancelled') return [];
+  // Cancelled, or waiting (an invite the user has not accepted, a later occurrence, a cap):
+  // nothing, and what was scheduled is dropped.
+  if (chat.status === 'cancelled' || chat.waiting) return [];
   const start = chat.startUtc.getTime();
   const end = chat.endUtc.getTime();
   const at = now.getTime();
@@ -49,7 +56,10 @@ export function planChatActions(chat: ChatFacts, policy: Policy, now: Date): Des
     const windowStart = Math.max(start - policy.prepLead.toMillis(), at);
     const needed = !done.has('prep') || (chat.prepWindow != null && chat.prepWindow.end.getTime() !== start);
     if (needed && start - windowStart >= MIN_PREP_MS) {
-      actions.push({ ...base('prep', at), window: { start: new Date(windowStart), end: new Date(start) } });
+      actions.push({
+        ...base('prep', Math.max(at, windowStart - PREP_AHEAD_MS)),
+        window: { start: new Date(windowStart), end: new Date(start) },
+      });
     }
   }
 

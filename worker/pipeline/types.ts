@@ -36,6 +36,8 @@ export interface ChatFacts {
    * prep job moves the block.
    */
   prepWindow?: { start: Date; end: Date } | null;
+  /** Why nothing is planned yet (pipeline/chat-waiting.ts), or null/absent: plan it. */
+  waiting?: string | null;
 }
 
 export interface CheckInFacts {

@@ -23,7 +23,7 @@ type Chat = StatusReport['chats'][number];
 const RECENT_LIMIT = 20;
 
 export function renderOverview(data: OverviewData, flash: Flash, csrf: string): string {
-  const upcoming = data.status.chats.filter((c) => c.status === 'upcoming');
+  const upcoming = data.status.chats.filter((c) => c.status === 'upcoming' || c.status === 'pending');
   const recent = data.status.chats
     .filter((c) => c.status === 'done')
     .sort((a, b) => b.start.localeCompare(a.start))

@@ -1,0 +1,190 @@
+// One claim rule for every provider write (issue 12, "Nothing duplicated" 6), on the sandbox, a
+// real database and real Redis: a run that died after the provider call, a second run of the same
+// job while the first is slow (stalled past BullMQ's lockDuration, still alive), and a cancel that
+// lands while a run is at the provider never leave a second draft or prep block, nor revive a row.
+import { jest } from '@jest/globals';
+import type { Job } from 'bullmq';
+import { pino } from 'pino';
+import { createApp, type App } from '../../worker/app.ts';
+import { addAccount } from '../../worker/core/accounts.ts';
+import { claimRow } from '../../worker/core/claim.ts';
+import { prepEvent } from '../../worker/core/compose-prep.ts';
+import { createDraft } from '../../worker/jobs/create-draft.ts';
+import { createPrep } from '../../worker/jobs/create-prep.ts';
+import { planChat } from '../../worker/jobs/plan-chat.ts';
+import { syncAccount } from '../../worker/jobs/sync-account.ts';
+import { ACTION_JOB_OPTIONS } from '../../worker/queues/queues.ts';
+import { startStack, type Stack } from '../helpers/stack.ts';
+import { fixture, type Fixture } from '../e2e/provider-fixtures.ts';
+
+jest.setTimeout(120_000);
+const MIN = 60_000;
+const HOUR = 60 * MIN;
+
+/** What BullMQ hands a job run; a run after a crash still says attemptsMade 0. */
+function run(name: string, data: object, attemptsMade = 0): Job {
+  return { name, data, attemptsMade, opts: ACTION_JOB_OPTIONS, id: `test-${name}` } as unknown as Job;
+}
+
+describe('one claim rule for every provider write', () => {
+  let stack: Stack;
+  let f: Fixture;
+  let accountId: string;
+
+  beforeAll(async () => {
+    stack = await startStack();
+    f = fixture(stack.sandbox, 'google', 'claims-g');
+    accountId = (
+      await addAccount(stack.app, {
+        provider: 'google',
+        refreshToken: f.refreshToken,
+        email: f.email,
+        name: 'Maya Chen',
+      })
+    ).account.id;
+  });
+  const apps: App[] = [];
+  /** The same database and queues, with the clock at a given moment. */
+  async function at(t: Date): Promise<App> {
+    const app = await createApp({
+      config: stack.config,
+      db: stack.app.db,
+      log: pino({ level: 'silent' }),
+      now: () => t,
+    });
+    apps.push(app);
+    return app;
+  }
+  afterAll(async () => {
+    for (const a of apps) await a.close();
+    stack.sandbox.faults.clear();
+    await stack?.close();
+  });
+
+  /** A chat with `who` starting `hoursAhead` from now, synced and planned. */
+  async function chatWith(who: string, hoursAhead: number) {
+    const seeded = f.seed({
+      title: `Coffee chat with ${who}`,
+      start: new Date(Date.now() + hoursAhead * HOUR),
+      minutes: 30,
+      others: [{ email: `${who.toLowerCase()}@example.org`, name: who }],
+    });
+    await syncAccount(stack.app, accountId);
+    const chat = await stack.app.prisma.chat.findFirstOrThrow({
+      where: { contact: { email: `${who.toLowerCase()}@example.org` } },
+      include: { account: true, contact: true, user: true },
+    });
+    await planChat(stack.app, chat.id);
+    return { chat, seeded };
+  }
+  const preps = (who: string) => f.createdEvents().filter((e) => e.title.includes(who));
+  const draftsTo = (who: string) =>
+    f.drafts().filter((d) => d.to.includes(`${who.toLowerCase()}@example.org`));
+
+  it('finds the prep block a crashed run made (BullMQ re-runs it with attemptsMade 0) instead of making a second', async () => {
+    const { chat } = await chatWith('Olu', 20);
+    const entry = await stack.app.prisma.calendarEntry.findFirstOrThrow({
+      where: { chatId: chat.id, kind: 'prep' },
+    });
+    // The crashed run: it claimed the entry, created the block at Google, and died before recording it.
+    const claim = await claimRow(stack.app, 'entry', entry.id);
+    expect(claim).toMatchObject({ claimed: true, fresh: true });
+    const { calendar } = await stack.app.providers(chat.account);
+    await calendar.createEvent(entry.calendarId, prepEvent(stack.app, chat, entry));
+    expect(preps('Olu')).toHaveLength(1);
+    // Its lease ran out (the worker is gone); BullMQ hands the job to another worker.
+    await stack.app.prisma.calendarEntry.update({
+      where: { id: entry.id },
+      data: { claimedUntil: new Date(Date.now() - 1) },
+    });
+
+    const out = await createPrep(
+      stack.app,
+      entry.idempotencyKey,
+      run('create-prep', { key: entry.idempotencyKey }),
+    );
+    expect(out.outcome).toBe('found');
+    expect(preps('Olu')).toHaveLength(1);
+    const after = await stack.app.prisma.calendarEntry.findUniqueOrThrow({ where: { id: entry.id } });
+    expect(after.providerEventId).toBe(preps('Olu')[0]!.id);
+  });
+
+  it('a Google prep block carries an id derived from its marker: a blind second create gets 409, not a second event', async () => {
+    const { chat } = await chatWith('Rafa', 22);
+    const entry = await stack.app.prisma.calendarEntry.findFirstOrThrow({
+      where: { chatId: chat.id, kind: 'prep' },
+    });
+    const { calendar } = await stack.app.providers(chat.account);
+    const event = prepEvent(stack.app, chat, entry);
+    const first = await calendar.createEvent(entry.calendarId, event);
+    expect(first.providerEventId).toMatch(/^[a-v0-9]{5,1024}$/);
+    // The same marker again (a run that did not look): the same event comes back, not a second one.
+    const again = await calendar.createEvent(entry.calendarId, event);
+    expect(again.providerEventId).toBe(first.providerEventId);
+    expect(preps('Rafa')).toHaveLength(1);
+  });
+
+  it('a second run of create-draft while the first is slow (stalled, not dead) makes no second draft', async () => {
+    const { chat } = await chatWith('Noor', 30);
+    const draft = await stack.app.prisma.draft.findFirstOrThrow({
+      where: { chatId: chat.id, kind: 'confirmation' },
+    });
+    // The confirmation is due the day before: run it as if that time had come.
+    const due = new Date(chat.startUtc.getTime() - 24 * HOUR + MIN);
+    const app = await at(due);
+    stack.sandbox.faults.add({
+      provider: 'google',
+      pathIncludes: '/drafts',
+      method: 'POST',
+      kind: 'slow',
+      delayMs: 2_000,
+    });
+    const first = createDraft(app, draft.idempotencyKey, run('create-draft', { key: draft.idempotencyKey }));
+    await new Promise((r) => setTimeout(r, 700));
+    // BullMQ deems the first stalled and hands the job to a second worker.
+    const second = await createDraft(
+      app,
+      draft.idempotencyKey,
+      run('create-draft', { key: draft.idempotencyKey }),
+    );
+    expect(second.outcome).toBe('skipped');
+    expect((await first).outcome).toBe('created');
+    expect(draftsTo('Noor')).toHaveLength(1);
+    stack.sandbox.faults.clear();
+  });
+
+  it('a draft whose chat was cancelled while the run was at the provider is not revived, and nothing is left behind', async () => {
+    const { chat, seeded } = await chatWith('Ivo', 30);
+    const draft = await stack.app.prisma.draft.findFirstOrThrow({
+      where: { chatId: chat.id, kind: 'confirmation' },
+    });
+    const due = new Date(chat.startUtc.getTime() - 24 * HOUR + MIN);
+    const app = await at(due);
+    stack.sandbox.faults.add({
+      provider: 'google',
+      pathIncludes: '/drafts',
+      method: 'POST',
+      kind: 'slow',
+      delayMs: 2_000,
+    });
+    const running = createDraft(
+      app,
+      draft.idempotencyKey,
+      run('create-draft', { key: draft.idempotencyKey }),
+    );
+    await new Promise((r) => setTimeout(r, 700));
+    f.cancel(seeded.id);
+    await syncAccount(stack.app, accountId);
+    await planChat(stack.app, chat.id);
+    expect((await stack.app.prisma.draft.findUniqueOrThrow({ where: { id: draft.id } })).status).toBe(
+      'set_aside',
+    );
+
+    expect((await running).outcome).toBe('skipped');
+    expect((await stack.app.prisma.draft.findUniqueOrThrow({ where: { id: draft.id } })).status).toBe(
+      'set_aside',
+    );
+    expect(draftsTo('Ivo')).toHaveLength(0);
+    stack.sandbox.faults.clear();
+  });
+});
