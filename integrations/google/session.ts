@@ -38,7 +38,8 @@ export function endpointName(method: string, url: string): string {
     .replace(/\/events\/(?!watch$|import$|quickAdd$)[^/]+/, '/events/:eventId')
     .replace(/\/gmail\/v1\/users\/[^/]+/, '/gmail/v1/users/:userId')
     .replace(/\/drafts\/(?!send$)[^/]+/, '/drafts/:id')
-    .replace(/\/messages\/(?!send$|import$|batch\w*$)[^/]+/, '/messages/:id');
+    .replace(/\/messages\/(?!send$|import$|batch\w*$)[^/]+/, '/messages/:id')
+    .replace(/\/threads\/[^/]+/, '/threads/:id');
   return `${method.toUpperCase()} ${path}`;
 }
 

@@ -155,6 +155,23 @@ describe('an unreadable event', () => {
     );
   });
 
+  test('an event Postgres refuses to store (a NUL byte in its title) is skipped; the page goes on', async () => {
+    const { account, calendar } = await addUser('nul@example.com');
+    pages.push(page([event('nul', { title: 'Coffee\u0000chat' }), event('fine')], 'cursor-nul'));
+    await syncAccount(app, account.id);
+    expect((await app.prisma.calendar.findUniqueOrThrow({ where: { id: calendar.id } })).syncCursor).toBe(
+      'cursor-nul',
+    );
+    const stored = await app.prisma.event.findMany({
+      where: { calendarId: calendar.id },
+      orderBy: { providerEventId: 'asc' },
+    });
+    expect(stored.map((e) => [e.providerEventId, e.isChat, e.reasons[0]])).toEqual([
+      ['fine', true, expect.any(String)],
+      ['nul', false, expect.stringMatching(/^ignored: unreadable: /)],
+    ]);
+  });
+
   test('a chat whose guest address turns into two addresses is dropped, never addressed to the second', async () => {
     const { account } = await addUser('sam2@example.com');
     const good = event('later', {

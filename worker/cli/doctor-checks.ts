@@ -190,11 +190,18 @@ export async function checkPush(app: App): Promise<Finding[]> {
       ),
     );
   try {
-    const res = await fetch(new URL('hooks/google', base), {
-      method: 'POST',
-      signal: AbortSignal.timeout(5_000),
-    });
-    out.push(ok('push', `${new URL(base).host} answers (${res.status} to an unsigned notification)`));
+    const hooks = new URL('hooks/google', base.endsWith('/') ? base : `${base}/`);
+    const res = await fetch(hooks, { method: 'POST', signal: AbortSignal.timeout(5_000) });
+    // Our listener refuses an unsigned notification with a 4xx; a proxy or tunnel whose upstream
+    // is down answers 5xx itself.
+    out.push(
+      res.status >= 400 && res.status < 500
+        ? ok('push', `${hooks.host} answers (${res.status} to an unsigned notification)`)
+        : bad(
+            'push',
+            `${hooks.href} answered ${res.status}: the tunnel or proxy does not reach the webhook listener (WEBHOOK_PORT)`,
+          ),
+    );
   } catch (err) {
     out.push(
       bad(

@@ -197,15 +197,35 @@ async function skipEvent(
 }
 
 /**
- * Did storing the event fail because of the event (a value Postgres refuses, say) rather than the
- * database being unreachable or busy? Connection (P1xxx) and write-conflict (P2034) errors fail
- * the page, which the job retries.
+ * Did storing the event fail because of the event itself (a value Postgres refuses: a NUL byte, a
+ * string too long, a number out of range) rather than the database being unreachable, busy or
+ * wrong? Only those known data errors skip the event; anything else fails the page, which the job
+ * retries, so a passing database fault never drops a chat.
+ * Prisma: https://www.prisma.io/docs/orm/reference/error-reference (P2000, P2006, P2007, P2019,
+ * P2020, P2023); Postgres class 22, "data exception":
+ * https://www.postgresql.org/docs/current/errcodes-appendix.html
  */
 function eventAtFault(err: unknown): boolean {
-  const code = (err as { code?: unknown } | null)?.code;
-  if (typeof code === 'string' && (/^P1\d{3}$/.test(code) || code === 'P2034')) return false;
-  const name = (err as { name?: unknown } | null)?.name;
-  return name !== 'PrismaClientInitializationError' && name !== 'PrismaClientRustPanicError';
+  const DATA_ERRORS = new Set(['P2000', 'P2006', 'P2007', 'P2019', 'P2020', 'P2023']);
+  for (let e: unknown = err, depth = 0; e && depth < 4; e = (e as { cause?: unknown }).cause, depth++) {
+    const x = e as {
+      code?: unknown;
+      originalCode?: unknown;
+      message?: unknown;
+      meta?: { code?: unknown; driverAdapterError?: { cause?: { originalCode?: unknown } } };
+    };
+    // Through a driver adapter the SQLSTATE may only be in the message ("Database error. Code: `22021`").
+    const inMessage = typeof x.message === 'string' ? /Code: `(\w{5})`/.exec(x.message)?.[1] : undefined;
+    for (const code of [
+      x.code,
+      x.originalCode,
+      x.meta?.code,
+      x.meta?.driverAdapterError?.cause?.originalCode,
+      inMessage,
+    ])
+      if (typeof code === 'string' && (DATA_ERRORS.has(code) || /^22[0-9A-Z]{3}$/.test(code))) return true;
+  }
+  return false;
 }
 
 function eventTimes(

@@ -1,7 +1,9 @@
 // Each active account's periodic work, as BullMQ job schedulers on the sync queue: calendar sync
 // and send detection every SYNC_INTERVAL, push channels hourly. Upserting is idempotent, so the
 // worker's start and a (re)connect can both call it.
+import { createHash } from 'node:crypto';
 import type { App } from '../app.ts';
+import { DEFAULT_JOB_OPTIONS } from './queues.ts';
 
 /** The reconciler's own scheduler (plan queue): Postgres is put back in the queues this often. */
 export const RECONCILE_SCHEDULER_ID = 'reconcile';
@@ -27,20 +29,32 @@ interface SchedulerSpec {
   template: { name: 'sync-account' | 'track-drafts' | 'watch-calendars'; data: Record<string, string> };
 }
 
+/**
+ * A scheduler keeps the job options it was upserted with (BullMQ stores the template and the
+ * queue's defaults in it), so one made by an older version would keep, say, an older retention of
+ * failed jobs forever. Its template carries this fingerprint of what it would be made with now;
+ * a scheduler whose fingerprint differs is upserted again.
+ */
+const TEMPLATE_FINGERPRINT = createHash('sha256')
+  .update(JSON.stringify(DEFAULT_JOB_OPTIONS))
+  .digest('hex')
+  .slice(0, 12);
+
 /** Per account: calendar sync and send detection every SYNC_INTERVAL, push channels hourly. */
 function schedulerSpecs(accountId: string, every: number): SchedulerSpec[] {
+  const v = TEMPLATE_FINGERPRINT;
   return [
     {
       id: `sync-${accountId}`,
       every,
-      template: { name: 'sync-account', data: { accountId, reason: 'schedule' } },
+      template: { name: 'sync-account', data: { accountId, reason: 'schedule', v } },
     },
-    { id: `track-${accountId}`, every, template: { name: 'track-drafts', data: { accountId } } },
+    { id: `track-${accountId}`, every, template: { name: 'track-drafts', data: { accountId, v } } },
     // Push channels (a no-op without PUBLIC_WEBHOOK_URL): opened at once, renewed a day before expiry.
     {
       id: `watch-${accountId}`,
       every: 3_600_000,
-      template: { name: 'watch-calendars', data: { accountId } },
+      template: { name: 'watch-calendars', data: { accountId, v } },
     },
   ];
 }
@@ -62,11 +76,14 @@ export async function scheduleAccount(app: App, accountId: string): Promise<void
 export async function scheduleAccounts(app: App, accountIds: string[]): Promise<number> {
   const every = app.config.SYNC_INTERVAL.toMillis();
   const have = new Map(
-    (await app.queues.sync.getJobSchedulers(0, -1, true)).map((s) => [s.key, Number(s.every)]),
+    (await app.queues.sync.getJobSchedulers(0, -1, true)).map((s) => [
+      s.key,
+      `${Number(s.every)}|${String((s.template?.data as { v?: unknown } | undefined)?.v ?? '')}`,
+    ]),
   );
   const missing = accountIds
     .flatMap((id) => schedulerSpecs(id, every))
-    .filter((spec) => have.get(spec.id) !== spec.every);
+    .filter((spec) => have.get(spec.id) !== `${spec.every}|${spec.template.data.v}`);
   // A few at a time: each is one Lua script; in parallel they share the round trips.
   for (let i = 0; i < missing.length; i += 32)
     await Promise.all(missing.slice(i, i + 32).map((s) => upsert(app, s)));

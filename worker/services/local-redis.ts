@@ -75,8 +75,16 @@ export async function startLocalRedis(opts: { dir?: string } = {}): Promise<Loca
       '--maxmemory-policy',
       'noeviction',
     ],
-    { stdio: 'ignore' },
+    // Its own process group: a Ctrl-C in the terminal reaches only us, and we stop Redis last,
+    // after the queues are drained and closed (in the same group it would die first, and closing
+    // the worker would wait forever on a Redis that is gone).
+    { stdio: 'ignore', detached: true },
   );
+  // Whatever way this process ends, the server does not outlive it.
+  const killOnExit = () => {
+    if (child.exitCode === null) child.kill('SIGTERM');
+  };
+  process.once('exit', killOnExit);
   const deadline = Date.now() + 10_000;
   while (!(await canConnect(port))) {
     if (child.exitCode !== null || Date.now() > deadline) {
@@ -89,6 +97,7 @@ export async function startLocalRedis(opts: { dir?: string } = {}): Promise<Loca
     port,
     pid: child.pid!,
     stop: async () => {
+      process.off('exit', killOnExit);
       if (child.exitCode === null) {
         const exited = new Promise((r) => child.once('exit', r));
         child.kill('SIGTERM');

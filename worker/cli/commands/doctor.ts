@@ -1,6 +1,7 @@
 // `coffee-chat doctor`: one line per check (✓ right, ✗ wrong with the fix); exit 1 when any is wrong.
 import type { Command } from 'commander';
 import { createApp, type App } from '../../app.ts';
+import { ConfigError } from '../../config.ts';
 import {
   checkClock,
   checkProviderSettings,
@@ -29,6 +30,8 @@ export function registerDoctor(program: Command): void {
           line: `${app.db.kind} at ${app.db.location}, migrations current`,
         });
       } catch (err) {
+        // A bad variable is printed by the command line, one line per variable.
+        if (err instanceof ConfigError) throw err;
         findings.push({
           ok: false,
           topic: 'database',
@@ -37,8 +40,15 @@ export function registerDoctor(program: Command): void {
       }
       if (app) {
         try {
-          for (const check of [checkRedis, checkTokens, checkProviderSettings, checkClock, checkPush])
-            findings.push(...(await check(app)));
+          for (const check of [checkRedis, checkTokens, checkProviderSettings, checkClock, checkPush]) {
+            // One check that breaks does not hide the others' findings.
+            try {
+              findings.push(...(await check(app)));
+            } catch (err) {
+              const line = err instanceof Error ? err.message.split('\n')[0]! : String(err);
+              findings.push({ ok: false, topic: check.name.replace(/^check/, '').toLowerCase(), line });
+            }
+          }
         } finally {
           await app.close();
         }

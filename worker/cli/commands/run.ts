@@ -80,7 +80,13 @@ export function registerRun(program: Command): void {
       );
       say(`data: ${join(resolve(app.config.DATA_DIR))} (Ctrl-C to stop)`);
 
-      const stopWake = watchForWake((awayMs) => void syncAllAfterWake(app, awayMs));
+      const stopWake = watchForWake(
+        (awayMs) =>
+          void syncAllAfterWake(app, awayMs).catch((err: unknown) =>
+            // Right after waking the network may not be back: the schedulers catch up anyway.
+            app.log.warn({ err: err instanceof Error ? err.message : String(err) }, 'sync after wake failed'),
+          ),
+      );
       await new Promise<void>((done) => {
         let stopping = false;
         const onSignal = (signal: string) => {
