@@ -39,9 +39,11 @@ describe('coffee-chat run', () => {
     };
     delete env.REDIS_URL;
     delete env.DATABASE_URL;
+    // Its own process group, as a terminal gives it: Ctrl-C reaches the whole group.
     child = spawn(process.execPath, [join(ROOT, 'bin/coffee-chat.js'), 'run', '--port', '0'], {
       cwd: ROOT,
       env,
+      detached: true,
     });
     let stdout = '';
     let stderr = '';
@@ -65,7 +67,7 @@ describe('coffee-chat run', () => {
     expect(existsSync(join(dataDir, 'redis'))).toBe(true);
     expect(readdirSync(join(dataDir, 'redis')).join(' ')).toMatch(/appendonly/);
 
-    child.kill('SIGINT');
+    process.kill(-child.pid!, 'SIGINT'); // Ctrl-C in the terminal
     expect(await exited).toBe(0);
     expect(stdout).toMatch(/coffee-chat stopped\n$/);
     expect(await canConnect(url!)).toBe(false);
