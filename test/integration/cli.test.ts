@@ -1,5 +1,6 @@
 // The command line as a user meets it: real processes, one clear line for every mistake.
 import { spawn } from 'node:child_process';
+import { jest } from '@jest/globals';
 import { randomBytes } from 'node:crypto';
 import { chmodSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -7,6 +8,8 @@ import { join, resolve } from 'node:path';
 import { startSandbox, type Sandbox } from '../../sandbox/server.ts';
 
 const ROOT = resolve(import.meta.dirname, '../..');
+// Each test starts several CLI processes that open the embedded database: slow on a loaded machine.
+jest.setTimeout(120_000);
 
 function run(
   args: string[],
