@@ -114,19 +114,29 @@ export function registerIdentity(app: FastifyInstance, ctx: SandboxContext, stor
       .code(status)
       .header('cache-control', 'no-store')
       .send(identityError(error, code, text));
+  // AADSTS900144: a required parameter is missing; AADSTS700016: no such application.
+  const missing = (reply: FastifyReply, name: string) =>
+    fail(
+      reply,
+      400,
+      'invalid_request',
+      900144,
+      `The request body must contain the following parameter: '${name}'.`,
+    );
+  const unknownApp = (reply: FastifyReply, clientId: string, tenant: string) =>
+    fail(
+      reply,
+      400,
+      'unauthorized_client',
+      700016,
+      `Application with identifier '${clientId}' was not found in the directory '${tenant}'.`,
+    );
 
   app.get<{ Params: { tenant: string }; Querystring: Record<string, string | undefined> }>(
     '/:tenant/oauth2/v2.0/authorize',
     async (req, reply) => {
       const q = req.query;
-      if (!q.client_id)
-        return fail(
-          reply,
-          400,
-          'invalid_request',
-          900144,
-          "The request body must contain the following parameter: 'client_id'.",
-        );
+      if (!q.client_id) return missing(reply, 'client_id');
       if (q.response_type !== 'code')
         return fail(
           reply,
@@ -135,24 +145,10 @@ export function registerIdentity(app: FastifyInstance, ctx: SandboxContext, stor
           70005,
           "The provided value for the input parameter 'response_type' is not allowed for this request.",
         );
-      if (!q.redirect_uri)
-        return fail(
-          reply,
-          400,
-          'invalid_request',
-          900144,
-          "The request body must contain the following parameter: 'redirect_uri'.",
-        );
+      if (!q.redirect_uri) return missing(reply, 'redirect_uri');
       if (store.apps.size > 0) {
         const entra = store.apps.get(q.client_id);
-        if (!entra)
-          return fail(
-            reply,
-            400,
-            'unauthorized_client',
-            700016,
-            `Application with identifier '${q.client_id}' was not found in the directory '${req.params.tenant}'.`,
-          );
+        if (!entra) return unknownApp(reply, q.client_id, req.params.tenant);
         if (!entra.redirectUris.some((r) => redirectMatches(r, q.redirect_uri!)))
           return fail(
             reply,
@@ -194,32 +190,11 @@ export function registerIdentity(app: FastifyInstance, ctx: SandboxContext, stor
   app.post<{ Params: { tenant: string } }>('/:tenant/oauth2/v2.0/token', async (req, reply) => {
     const body = (req.body ?? {}) as Record<string, string | undefined>;
     const grant = body.grant_type;
-    if (!grant)
-      return fail(
-        reply,
-        400,
-        'invalid_request',
-        900144,
-        "The request body must contain the following parameter: 'grant_type'.",
-      );
-    if (!body.client_id)
-      return fail(
-        reply,
-        400,
-        'invalid_request',
-        900144,
-        "The request body must contain the following parameter: 'client_id'.",
-      );
+    if (!grant) return missing(reply, 'grant_type');
+    if (!body.client_id) return missing(reply, 'client_id');
     if (store.apps.size > 0) {
       const entra = store.apps.get(body.client_id);
-      if (!entra)
-        return fail(
-          reply,
-          400,
-          'unauthorized_client',
-          700016,
-          `Application with identifier '${body.client_id}' was not found in the directory '${req.params.tenant}'.`,
-        );
+      if (!entra) return unknownApp(reply, body.client_id, req.params.tenant);
       const problem = clientProblem(entra, body);
       if (problem) return fail(reply, 401, problem.error, problem.code, problem.text);
     }
@@ -227,14 +202,7 @@ export function registerIdentity(app: FastifyInstance, ctx: SandboxContext, stor
     let email: string | undefined;
     let scope = grantScope(body.scope);
     if (grant === 'refresh_token') {
-      if (!body.refresh_token)
-        return fail(
-          reply,
-          400,
-          'invalid_request',
-          900144,
-          "The request body must contain the following parameter: 'refresh_token'.",
-        );
+      if (!body.refresh_token) return missing(reply, 'refresh_token');
       email = store.refreshTokens.get(body.refresh_token);
       if (!email)
         return fail(
