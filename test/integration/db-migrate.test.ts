@@ -164,6 +164,27 @@ describe('migration runner failure modes (in-memory PGlite)', () => {
     }
   });
 
+  it('a migration another process is still applying is reported as in progress, not as failed', async () => {
+    write('20260101000000_ok', 'CREATE TABLE "A" (id int);');
+    const pglite = new PGlite();
+    try {
+      const runner = pgliteRunner(pglite);
+      await applyPendingMigrations(runner, { dir });
+      // What a concurrent run has written at this point: its row, before the script has run.
+      write('20260102000000_slow', 'CREATE TABLE "B" (id int);');
+      await pglite.query(
+        `INSERT INTO "_prisma_migrations" (id, checksum, migration_name, started_at, applied_steps_count)
+         VALUES ('x', 'c', '20260102000000_slow', now(), 0)`,
+      );
+      const err = await applyPendingMigrations(runner, { dir }).catch((e: unknown) => e);
+      expect(err).toBeInstanceOf(MigrationError);
+      expect(String(err)).toMatch(/20260102000000_slow has been applying since \d{4}-/);
+      expect(String(err)).not.toMatch(/failed/);
+    } finally {
+      await pglite.close();
+    }
+  });
+
   it('refuses a migration edited after it was applied', async () => {
     write('20260101000000_ok', 'CREATE TABLE "A" (id int);');
     const pglite = new PGlite();

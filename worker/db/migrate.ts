@@ -82,6 +82,7 @@ interface AppliedRow {
   checksum: string;
   finished_at: Date | string | null;
   rolled_back_at: Date | string | null;
+  started_at: Date | string;
   logs: string | null;
 }
 
@@ -94,7 +95,7 @@ async function tableExists(db: SqlRunner, name: string): Promise<boolean> {
 export async function appliedMigrations(db: SqlRunner): Promise<AppliedRow[]> {
   if (!(await tableExists(db, '_prisma_migrations'))) return [];
   return db.query<AppliedRow>(
-    `SELECT migration_name, checksum, finished_at, rolled_back_at, logs FROM "_prisma_migrations"
+    `SELECT migration_name, checksum, finished_at, rolled_back_at, started_at, logs FROM "_prisma_migrations"
      WHERE rolled_back_at IS NULL ORDER BY started_at, migration_name`,
   );
 }
@@ -109,6 +110,15 @@ export async function pendingMigrations(
 
 function plan(files: MigrationFile[], rows: AppliedRow[]): MigrationFile[] {
   const failed = rows.find((r) => r.finished_at == null);
+  // No error recorded: another process is applying it right now (its row is written before the
+  // script runs), or that run was killed half-way. Saying "failed" would send an operator to
+  // repair a database that is only busy.
+  if (failed && failed.logs == null) {
+    const since = new Date(failed.started_at).toISOString();
+    throw new MigrationError(
+      `migration ${failed.migration_name} has been applying since ${since}: wait for it; if nothing is migrating any more, its run was interrupted — mark it with \`prisma migrate resolve --rolled-back ${failed.migration_name}\` and migrate again`,
+    );
+  }
   if (failed) {
     throw new MigrationError(
       `migration ${failed.migration_name} failed earlier and needs attention` +
