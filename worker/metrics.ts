@@ -122,7 +122,7 @@ export function addStateGauges(metrics: Metrics, source: StateSource): void {
       const now = source.now().getTime();
       for (const [queue, q] of Object.entries(source.queues)) {
         const [oldest] = await q.getJobs(['wait', 'prioritized'], 0, 0, true);
-        const due = oldest ? oldest.timestamp + (oldest.delay ?? 0) : now;
+        const due = oldest ? jobDueAt(oldest) : now;
         this.set({ queue }, Math.max(0, (now - due) / 1000));
       }
     },
@@ -144,4 +144,22 @@ export function addStateGauges(metrics: Metrics, source: StateSource): void {
         this.observe({ provider: a.provider }, (now - (a.lastSyncAt ?? a.createdAt).getTime()) / 1000);
     },
   });
+}
+
+/**
+ * When a waiting job became due. A retried job keeps the `timestamp` of its first add, while
+ * BullMQ overwrites `delay` with the backoff (moveToDelayed HSETs it): counted from the add, a
+ * thank-you retried after an hour's outage looked an hour late the moment its retry came due. Its
+ * last run started at `processedOn`, and the backoff runs from that run's failure, so
+ * processedOn + delay is due time at the latest. A job that stalled keeps attemptsMade (BullMQ
+ * does not count a crashed run), so it is still measured from its add.
+ */
+export function jobDueAt(job: {
+  timestamp: number;
+  delay?: number;
+  attemptsMade: number;
+  processedOn?: number;
+}): number {
+  const delay = job.delay ?? 0;
+  return job.attemptsMade > 0 && job.processedOn ? job.processedOn + delay : job.timestamp + delay;
 }
