@@ -19,10 +19,46 @@ export function redisClusterSkipReason(): string | null {
   return null;
 }
 
-const cli = (port: number, ...args: string[]) =>
-  spawnSync('redis-cli', ['-h', '127.0.0.1', '-p', String(port), ...args], { encoding: 'utf8' });
+/** A certificate for the name `localhost` (no IP address in it), and its key. */
+export interface ClusterTls {
+  certFile: string;
+  keyFile: string;
+}
 
-export async function startRedisCluster(): Promise<RedisCluster> {
+/**
+ * Over TLS (`tls`), every node speaks only TLS, also to the other nodes, and announces itself by the
+ * host name `localhost` (cluster-preferred-endpoint-type hostname, Redis 7), as managed TLS clusters
+ * do: a client must then check the certificate against that name.
+ */
+export async function startRedisCluster(opts: { tls?: ClusterTls } = {}): Promise<RedisCluster> {
+  const tlsCli = opts.tls ? ['--tls', '--cacert', opts.tls.certFile] : [];
+  const cli = (port: number, ...args: string[]) =>
+    spawnSync('redis-cli', [...tlsCli, '-h', '127.0.0.1', '-p', String(port), ...args], {
+      encoding: 'utf8',
+    });
+  const listen = (port: number) =>
+    opts.tls
+      ? [
+          '--port',
+          '0',
+          '--tls-port',
+          String(port),
+          '--tls-cert-file',
+          opts.tls.certFile,
+          '--tls-key-file',
+          opts.tls.keyFile,
+          '--tls-ca-cert-file',
+          opts.tls.certFile,
+          '--tls-auth-clients',
+          'no',
+          '--tls-cluster',
+          'yes',
+          '--cluster-announce-hostname',
+          'localhost',
+          '--cluster-preferred-endpoint-type',
+          'hostname',
+        ]
+      : ['--port', String(port)];
   const dir = mkdtempSync(join(tmpdir(), 'coffee-chat-cluster-'));
   const ports: number[] = [];
   const children: ChildProcess[] = [];
@@ -48,8 +84,7 @@ export async function startRedisCluster(): Promise<RedisCluster> {
           [
             '--bind',
             '127.0.0.1',
-            '--port',
-            String(port),
+            ...listen(port),
             '--dir',
             dir,
             '--cluster-enabled',
@@ -77,7 +112,7 @@ export async function startRedisCluster(): Promise<RedisCluster> {
     const nodes = ports.map((p) => `127.0.0.1:${p}`);
     const made = spawnSync(
       'redis-cli',
-      ['--cluster', 'create', ...nodes, '--cluster-replicas', '0', '--cluster-yes'],
+      [...tlsCli, '--cluster', 'create', ...nodes, '--cluster-replicas', '0', '--cluster-yes'],
       {
         encoding: 'utf8',
       },

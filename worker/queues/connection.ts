@@ -33,13 +33,26 @@ export function queuePrefix(config: Pick<Config, 'REDIS_CLUSTER_NODES' | 'QUEUE_
   return config.REDIS_CLUSTER_NODES ? `{${config.QUEUE_PREFIX}}` : config.QUEUE_PREFIX;
 }
 
+function keepHostName(address: string, callback: (err: Error | null, address: string) => void): void {
+  callback(null, address);
+}
+
 function newCluster(config: RedisConfig, extra: RedisOptions): Cluster {
   const nodes = config.REDIS_CLUSTER_NODES!.map((n) => optionsFrom(n));
   // Credentials and TLS of the first node apply to every node the cluster tells us about.
   const { host: _h, port: _p, db: _db, ...common } = nodes[0]!;
   return new Cluster(
     nodes.map(({ host, port }) => ({ host, port })),
-    { redisOptions: { ...common, ...extra }, enableReadyCheck: true, lazyConnect: extra.lazyConnect },
+    {
+      redisOptions: { ...common, ...extra },
+      enableReadyCheck: true,
+      lazyConnect: extra.lazyConnect,
+      // Over TLS the certificate names the host, not its address: by default the Cluster resolves
+      // each node's name to an IP first, and the TLS check then fails against the IP. Keeping the
+      // name is what ioredis documents for TLS clusters such as ElastiCache
+      // (https://github.com/redis/ioredis#special-note-aws-elasticache-clusters-with-tls).
+      ...(common.tls ? { dnsLookup: keepHostName } : {}),
+    },
   );
 }
 
