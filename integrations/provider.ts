@@ -286,6 +286,28 @@ export interface MailboxProvider {
   draftState(ref: DraftLookup): Promise<DraftState>;
   /** Latest mail (sent or received, drafts excluded) exchanged with an address since an instant. */
   lastMailExchanged(address: string, since: Date): Promise<Date | null>;
+
+  // ---- conversations (the people pipeline: replies, introductions) ----
+  /**
+   * The messages of one conversation (Gmail thread / Graph conversationId), drafts left out,
+   * oldest first; [] when the conversation is gone. Read by id, not through a search index.
+   */
+  threadMessages(threadId: string): Promise<ThreadMessage[]>;
+  /**
+   * The latest conversation with a message (drafts left out) since `since` whose sender and
+   * recipients include every one of `addresses`: an introduction copies both people. null when none.
+   */
+  findThreadWith(addresses: string[], since: Date): Promise<{ threadId: string; at: Date } | null>;
+}
+
+/** One message of a conversation, as threadMessages() gives it. */
+export interface ThreadMessage {
+  /** Sender address, lower-cased ('' when the provider gave none). */
+  from: string;
+  /** To and Cc addresses, lower-cased. */
+  recipients: string[];
+  /** When it was sent (received mail) or sent by the user. */
+  at: Date;
 }
 
 // ---- errors ----------------------------------------------------------------------------

@@ -72,6 +72,12 @@ export interface MailboxDraft {
   html: string;
 }
 
+export interface SentMail {
+  messageId: string;
+  to: string[];
+  subject: string;
+}
+
 export interface CreatedEvent {
   id: string;
   title: string;
@@ -93,8 +99,22 @@ export interface Mailbox {
   moveEvent(id: string, start: Date, minutes: number): void;
   /** A cancellation made in the provider's own UI. */
   cancelEvent(id: string): void;
-  /** Mail that arrives from someone. */
-  receiveMail(m: { from: string; subject: string; at: Date; text?: string }): Promise<void>;
+  /**
+   * Mail that arrives from someone: to the owner, plus `to` and `cc` (an introduction copies
+   * both people). `inReplyTo`: the Message-ID of the message it answers (see `sentMail`), which
+   * threads it the way each provider threads a reply.
+   */
+  receiveMail(m: {
+    from: string;
+    subject: string;
+    at: Date;
+    text?: string;
+    to?: string[];
+    cc?: string[];
+    inReplyTo?: string;
+  }): Promise<void>;
+  /** Mail the owner sent, newest first: its Message-ID (to answer it), recipients and subject. */
+  sentMail(): SentMail[];
   /** Drafts in the mailbox. */
   drafts(): MailboxDraft[];
   /**
@@ -108,6 +128,9 @@ export interface Mailbox {
 
 const isoZ = (d: Date) => DateTime.fromJSDate(d).toUTC().toISO({ suppressMilliseconds: true })!;
 const same = (a: string, b: string) => a.toLowerCase() === b.toLowerCase();
+
+const addressesIn = (header: string) =>
+  (header.match(/[^\s<>,;"]+@[^\s<>,;"]+/g) ?? []).map((a) => a.toLowerCase());
 
 /** IANA name for an IANA or Windows zone name. */
 export function ianaZone(name: string): string {
@@ -204,12 +227,20 @@ function googleMailbox(sandbox: Sandbox, seed: MailboxSeed): Mailbox {
       await g.seedMail(email, {
         direction: 'received',
         from: m.from,
-        to: email,
+        to: [email, ...(m.to ?? [])].join(', '),
+        ...(m.cc?.length ? { cc: m.cc.join(', ') } : {}),
         subject: m.subject,
         text: m.text ?? 'Great to hear from you!',
         date: m.at,
+        ...(m.inReplyTo ? { inReplyTo: m.inReplyTo } : {}),
       });
     },
+    sentMail: () =>
+      g.messages(email, { label: 'SENT' }).map((x) => ({
+        messageId: x.messageId,
+        to: addressesIn(x.to),
+        subject: x.subject,
+      })),
     drafts: () =>
       g
         .drafts(email)
@@ -299,12 +330,19 @@ function microsoftMailbox(sandbox: Sandbox, seed: MailboxSeed): Mailbox {
       m.addMessage(email, {
         folder: 'inbox',
         from: { email: msg.from },
-        to: [{ email }],
+        to: [{ email }, ...(msg.to ?? []).map((x) => ({ email: x }))],
+        cc: (msg.cc ?? []).map((x) => ({ email: x })),
         subject: msg.subject,
         text: msg.text ?? 'Great to hear from you!',
         at: msg.at.toISOString(),
+        ...(msg.inReplyTo ? { inReplyTo: msg.inReplyTo } : {}),
       });
     },
+    sentMail: () =>
+      m
+        .messages(email, 'sentitems')
+        .sort((a, b) => b.sentDateTime!.localeCompare(a.sentDateTime!))
+        .map((x) => ({ messageId: x.internetMessageId, to: x.to, subject: x.subject })),
     drafts: () =>
       m
         .drafts(email)

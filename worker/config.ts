@@ -220,6 +220,14 @@ export const configSchema = z.object({
   THANK_YOU_DELAY: isoDuration('THANK_YOU_DELAY', 'PT30M'),
   CHECK_IN_CADENCE: durationList('CHECK_IN_CADENCE', 'P6W,P3M'),
   PREP_LEAD: isoDuration('PREP_LEAD', 'PT30M'),
+  /** Business days (the contact's Monday–Friday) before the one follow-up to an unanswered ask. */
+  FOLLOW_UP_BUSINESS_DAYS: z
+    .string()
+    .default('7')
+    .refine((v) => /^\d{1,2}$/.test(v.trim()) && Number(v) >= 1, {
+      message: 'FOLLOW_UP_BUSINESS_DAYS must be a whole number of business days from 1 to 99 (e.g. 7)',
+    })
+    .transform((v) => Number(v)),
   CHAT_KEYWORDS: z
     .string()
     .optional()

@@ -5,7 +5,15 @@
 import { createHash } from 'node:crypto';
 import MailComposer from 'nodemailer/lib/mail-composer/index.js';
 import type { gmail_v1 } from '@googleapis/gmail';
-import type { DraftInput, DraftLookup, DraftRef, DraftState, MailboxProvider, Person } from '../provider.ts';
+import type {
+  DraftInput,
+  DraftLookup,
+  DraftRef,
+  DraftState,
+  MailboxProvider,
+  Person,
+  ThreadMessage,
+} from '../provider.ts';
 import { ProviderError } from '../provider.ts';
 import type { GoogleSession } from './session.ts';
 
@@ -259,4 +267,76 @@ export class GmailMailbox implements MailboxProvider {
     );
     return new Date(Number(msg.internalDate));
   }
+
+  /**
+   * threads.get with format=metadata (From, To, Cc), read by id and not through the search index
+   * (https://developers.google.com/gmail/api/reference/rest/v1/users.threads/get); drafts (DRAFT
+   * label) left out. 1 call; a thread that is gone (404) has no messages.
+   */
+  async threadMessages(threadId: string): Promise<ThreadMessage[]> {
+    let thread: gmail_v1.Schema$Thread;
+    try {
+      thread = await this.s.call(() =>
+        this.s.gmail.users.threads.get({
+          userId: 'me',
+          id: threadId,
+          format: 'metadata',
+          metadataHeaders: ['From', 'To', 'Cc'],
+        }),
+      );
+    } catch (e) {
+      if (e instanceof ProviderError && e.kind === 'not_found') return [];
+      throw e;
+    }
+    return (thread.messages ?? [])
+      .filter((m) => !m.labelIds?.includes('DRAFT'))
+      .map((m) => threadMessage(m))
+      .sort((a, b) => a.at.getTime() - b.at.getTime());
+  }
+
+  /**
+   * messages.list with `q` (https://developers.google.com/gmail/api/reference/rest/v1/users.messages/list;
+   * operators: https://support.google.com/mail/answer/7190): each address as sender or recipient
+   * (`{from:X to:X cc:X}`), `after:` in epoch seconds, drafts out. The index may lag a message
+   * that just arrived: the next round finds it. The newest hit's headers are read (1 more call)
+   * to check the addresses exactly, as search matches words.
+   */
+  async findThreadWith(addresses: string[], since: Date): Promise<{ threadId: string; at: Date } | null> {
+    const want = addresses.map((a) => a.trim().toLowerCase());
+    for (const a of want)
+      if (!/^[^\s"{}()]+@[^\s"{}()]+$/.test(a))
+        throw new ProviderError('google', 'bad_request', `not an email address: ${a}`);
+    const q = `${want.map((a) => `{from:${a} to:${a} cc:${a}}`).join(' ')} after:${epochSeconds(since)} -in:drafts`;
+    const page = await this.s.call(() =>
+      this.s.gmail.users.messages.list({ userId: 'me', q, maxResults: 5 }),
+    );
+    for (const hit of page.messages ?? []) {
+      if (!hit.id) continue;
+      const msg = await this.s.call(() =>
+        this.s.gmail.users.messages.get({
+          userId: 'me',
+          id: hit.id!,
+          format: 'metadata',
+          metadataHeaders: ['From', 'To', 'Cc'],
+        }),
+      );
+      const m = threadMessage(msg);
+      const people = new Set([m.from, ...m.recipients]);
+      if (want.every((a) => people.has(a)) && msg.threadId) return { threadId: msg.threadId, at: m.at };
+    }
+    return null;
+  }
+}
+
+function threadMessage(m: gmail_v1.Schema$Message): ThreadMessage {
+  const header = (name: string) =>
+    (m.payload?.headers ?? [])
+      .filter((h) => h.name?.toLowerCase() === name)
+      .map((h) => h.value ?? '')
+      .join(', ');
+  return {
+    from: addressesOf(header('from'))[0] ?? '',
+    recipients: [...addressesOf(header('to')), ...addressesOf(header('cc'))],
+    at: new Date(Number(m.internalDate ?? 0)),
+  };
 }

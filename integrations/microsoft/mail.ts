@@ -8,7 +8,14 @@
 //   conversation + recipient + time (see draftState).
 // - "Mail exchanged with X": $search participants:X (https://learn.microsoft.com/en-us/graph/search-query-parameter),
 //   which also finds drafts (as Graph does): those are left out here.
-import type { DraftInput, DraftLookup, DraftRef, DraftState, MailboxProvider } from '../provider.ts';
+import type {
+  DraftInput,
+  DraftLookup,
+  DraftRef,
+  DraftState,
+  MailboxProvider,
+  ThreadMessage,
+} from '../provider.ts';
 import { ProviderError } from '../provider.ts';
 import { isEditConflict } from './errors.ts';
 import type { GraphHandle } from './graph-client.ts';
@@ -235,4 +242,60 @@ export class MicrosoftMailbox implements MailboxProvider {
     }
     return null;
   }
+
+  /**
+   * GET /me/messages?$filter=conversationId eq '…' (https://learn.microsoft.com/en-us/graph/api/user-list-messages),
+   * without $orderby: a sort on a property that is not the filter's first gives 400
+   * InefficientFilter ("Using filter and orderby in the same query", same page), so the messages
+   * are put in order here. Drafts left out. Up to 50, one call.
+   */
+  async threadMessages(threadId: string): Promise<ThreadMessage[]> {
+    const res: Json = await this.graph.call('conversation', (c) =>
+      c
+        .api('/me/messages')
+        .filter(encodeURIComponent(`conversationId eq ${odataString(threadId)}`))
+        .select('isDraft,from,toRecipients,ccRecipients,sentDateTime,receivedDateTime')
+        .top(50)
+        .get(),
+    );
+    return ((res.value ?? []) as Json[])
+      .filter((m) => m.isDraft !== true)
+      .map(threadMessage)
+      .sort((a, b) => a.at.getTime() - b.at.getTime());
+  }
+
+  /**
+   * $search "participants:A participants:B" (KQL terms AND together; participants covers from,
+   * to, cc and bcc: https://learn.microsoft.com/en-us/graph/search-query-parameter#using-search-on-message-collections).
+   * $search takes no $filter or $orderby and finds drafts too: dates and drafts are checked here,
+   * and the addresses exactly. Results come newest first. One call.
+   */
+  async findThreadWith(addresses: string[], since: Date): Promise<{ threadId: string; at: Date } | null> {
+    const want = addresses.map((a) => a.trim().toLowerCase().replace(/"/g, ''));
+    const res: Json = await this.graph.call('mail search', (c) =>
+      c
+        .api('/me/messages')
+        .search(encodeURIComponent(`"${want.map((a) => `participants:${a}`).join(' ')}"`))
+        .select('isDraft,conversationId,from,toRecipients,ccRecipients,sentDateTime,receivedDateTime')
+        .top(25)
+        .get(),
+    );
+    for (const m of (res.value ?? []) as Json[]) {
+      if (m.isDraft === true || !m.conversationId) continue;
+      const t = threadMessage(m);
+      if (t.at.getTime() < since.getTime()) continue;
+      const people = new Set([t.from, ...t.recipients]);
+      if (want.every((a) => people.has(a))) return { threadId: String(m.conversationId), at: t.at };
+    }
+    return null;
+  }
+}
+
+function threadMessage(m: Json): ThreadMessage {
+  const addr = (r: Json | undefined) => String(r?.emailAddress?.address ?? '').toLowerCase();
+  return {
+    from: addr(m.from),
+    recipients: [...(m.toRecipients ?? []), ...(m.ccRecipients ?? [])].map(addr).filter(Boolean),
+    at: new Date(String(m.sentDateTime ?? m.receivedDateTime)),
+  };
 }

@@ -70,6 +70,14 @@ export async function parseRaw(raw: Buffer) {
   };
 }
 
+/** A subject without its reply/forward prefixes, for matching a reply to its thread. */
+function baseSubject(subject: string): string {
+  return subject
+    .replace(/^(\s*(re|fwd?|aw|wg)\s*:\s*)+/i, '')
+    .trim()
+    .toLowerCase();
+}
+
 function bumpHistory(account: Account): number {
   account.historyId += 1;
   return account.historyId;
@@ -89,9 +97,16 @@ export async function storeMessage(
     opts.threadId && [...account.messages.values()].some((m) => m.threadId === opts.threadId)
       ? opts.threadId
       : undefined;
+  // A message joins the thread of a message it references (In-Reply-To / References) only when
+  // the subjects match as well: "The Subject headers must match" (Adding drafts and messages to
+  // threads, https://developers.google.com/gmail/api/guides/threads). "Re:"/"Fwd:" prefixes aside.
   if (!threadId && p.references.length) {
     for (const m of account.messages.values()) {
-      if (m.rfc822MsgId && p.references.includes(m.rfc822MsgId)) {
+      if (
+        m.rfc822MsgId &&
+        p.references.includes(m.rfc822MsgId) &&
+        baseSubject(m.subject) === baseSubject(p.subject)
+      ) {
         threadId = m.threadId;
         break;
       }

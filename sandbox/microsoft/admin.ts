@@ -100,6 +100,13 @@ export const messageInput = z.object({
   /** When it was received (inbox) or sent (sentitems). Default: now. */
   at: z.string().optional(),
   internetMessageId: z.string().optional(),
+  /**
+   * The internetMessageId of the message this one answers (its In-Reply-To): it joins that
+   * message's conversation, as Exchange threads a reply into the conversation of the message it
+   * answers (conversationId: "The ID of the conversation the email belongs to",
+   * https://learn.microsoft.com/en-us/graph/api/resources/message).
+   */
+  inReplyTo: z.string().optional(),
 });
 export type MessageInput = z.input<typeof messageInput>;
 
@@ -149,6 +156,14 @@ function decode(m: StoredMessage): DecodedMessage {
     receivedDateTime: new Date(m.receivedMs).toISOString().replace(/\.\d{3}Z$/, 'Z'),
     sentDateTime: m.sentMs === null ? null : new Date(m.sentMs).toISOString().replace(/\.\d{3}Z$/, 'Z'),
   };
+}
+
+/** The conversation of the message with this internetMessageId in the mailbox, when there is one. */
+function conversationOf(a: Account, internetMessageId: string): { conversationId?: string } {
+  const bare = (id: string) => id.trim().replace(/^<|>$/g, '').toLowerCase();
+  for (const m of a.messages.values())
+    if (bare(m.internetMessageId) === bare(internetMessageId)) return { conversationId: m.conversationId };
+  return {};
 }
 
 const WEEKDAYS = ['monday', 'tuesday', 'wednesday', 'thursday', 'friday', 'saturday', 'sunday'];
@@ -366,6 +381,7 @@ export function createAdminApi(store: MicrosoftStore, ops: Operations, ctx: Sand
         createdMs: at,
         modifiedMs: at,
         ...(m.internetMessageId ? { internetMessageId: m.internetMessageId } : {}),
+        ...(m.inReplyTo ? conversationOf(a, m.inReplyTo) : {}),
       });
       return decode(stored);
     },

@@ -68,6 +68,26 @@ function sortMessages(list: StoredMessage[], orderby: string | undefined): Store
   });
 }
 
+/**
+ * "Using filter and orderby in the same query" (https://learn.microsoft.com/en-us/graph/api/user-list-messages):
+ * properties in $orderby must also appear in $filter, in the same order, before any property that
+ * is not in $orderby; otherwise 400 InefficientFilter "The restriction or sort order is too complex
+ * for this operation." (seen live, e.g. a conversationId filter with `$orderby=receivedDateTime`:
+ * NVIDIA/nemoclaw-community#117, mpalermiti/outlook-mcp#31).
+ */
+function orderbyFitsFilter(orderby: string, filter: string): boolean {
+  const ordered = orderby
+    .split(',')
+    .map((p) => p.trim().split(/\s+/)[0]!.toLowerCase())
+    .filter(Boolean);
+  const filtered: string[] = [];
+  for (const m of filter.matchAll(/([A-Za-z_][\w/]*)\s+(?:eq|ne|gt|ge|lt|le)\s/g)) {
+    const name = m[1]!.toLowerCase();
+    if (!filtered.includes(name)) filtered.push(name);
+  }
+  return ordered.every((p, i) => filtered[i] === p);
+}
+
 const WELL_KNOWN: Record<string, FolderName> = { drafts: 'drafts', sentitems: 'sentitems', inbox: 'inbox' };
 
 function folderOf(acc: Account, idOrName: string): FolderName {
@@ -104,6 +124,12 @@ export function registerMailRoutes(
       msgs = msgs.filter(pred);
     }
     if (q.$filter) {
+      if (q.$orderby && !orderbyFitsFilter(q.$orderby, q.$filter)) {
+        throw badRequest(
+          'The restriction or sort order is too complex for this operation.',
+          'InefficientFilter',
+        );
+      }
       const pred = parseFilter(q.$filter);
       msgs = msgs.filter((m) =>
         pred({

@@ -229,6 +229,20 @@ describe('no email to a contact calls the sender’s time theirs', () => {
       contactZone: TOKYO,
     },
     outreach: { from: maya, to: kenji, why: 'you moved from research into product in Tokyo' },
+    'intro-request': {
+      from: maya,
+      to: kenji,
+      target: { name: 'Ana Lopez', email: 'ana@example.org', company: 'Acme', role: 'PM' },
+      reason: 'she moved from research into product',
+    },
+    'follow-up': {
+      from: maya,
+      to: kenji,
+      originalSubject: 'Could I ask your advice, Kenji? (15–20 minutes)',
+      sentAt: new Date('2026-11-30T07:00:00Z'),
+      userZone: NEW_YORK,
+      contactZone: TOKYO,
+    },
   };
   for (const kind of Object.keys(models) as DraftKind[]) {
     it(`${kind}: greets the contact, signs as the user, and any "your time" is on the contact’s clock`, () => {

@@ -82,6 +82,46 @@ export async function composeDraft(app: App, draft: DraftRows): Promise<Omit<Dra
       rendered = renderDraft('outreach', { from, to, why: ctx.why ?? '', intro: ctx.intro ?? null }, opts);
       break;
     }
+    case 'intro_request': {
+      // The draft goes to the introducer; the person to meet is in its context.
+      const ctx = (draft.context ?? {}) as { targetId?: string; about?: string | null };
+      const target = ctx.targetId
+        ? await app.prisma.contact.findUnique({ where: { id: ctx.targetId } })
+        : null;
+      if (!target) throw new Error(`draft ${draft.idempotencyKey} lost the contact to be introduced to`);
+      rendered = renderDraft(
+        'intro-request',
+        {
+          from,
+          to,
+          target: { name: target.name, email: target.email, company: target.company, role: target.role },
+          reason: target.reason ?? '',
+          about: ctx.about ?? null,
+        },
+        opts,
+      );
+      break;
+    }
+    case 'follow_up': {
+      const asked = await app.prisma.draft.findFirst({
+        where: { contactId: contact.id, kind: 'outreach', status: 'sent' },
+        orderBy: { sentAt: 'asc' },
+      });
+      if (!asked?.sentAt) throw new Error(`draft ${draft.idempotencyKey}: no sent outreach to follow up`);
+      rendered = renderDraft(
+        'follow-up',
+        {
+          from,
+          to,
+          originalSubject: asked.subject ?? 'coffee chat',
+          sentAt: asked.sentAt,
+          userZone,
+          contactZone: contact.timeZone,
+        },
+        opts,
+      );
+      break;
+    }
   }
   return {
     from: { name: from.name, email: from.email },

@@ -2,9 +2,10 @@
 // chats (with both parties' zones and the detector's reasons), what is scheduled, drafts made,
 // and the events it ignored and why. `status --json`, the demo summary and the review page use it.
 import { DateTime } from 'luxon';
-import type { PrismaClient } from '../db/generated/client.ts';
+import type { DraftKind, PrismaClient } from '../db/generated/client.ts';
 import { PENDING_PREFIX } from '../pipeline/chat-waiting.ts';
 import { PREP_BLOCK_REASON } from '../pipeline/detect-chat.ts';
+import { peopleBoard, type PersonOnBoard } from './people.ts';
 
 export interface StatusReport {
   accounts: {
@@ -36,7 +37,7 @@ export interface StatusReport {
     note: string | null;
   }[];
   scheduled: {
-    kind: 'thank_you' | 'check_in' | 'prep' | 'confirmation' | 'outreach';
+    kind: DraftKind | 'prep';
     contactEmail: string;
     dueAt: string;
     chatId: string | null;
@@ -51,6 +52,8 @@ export interface StatusReport {
     chatId: string | null;
   }[];
   ignored: { accountEmail: string; title: string; start: string | null; reasons: string[] }[];
+  /** The people pipeline: each person's derived stage and next step. */
+  people: PersonOnBoard[];
 }
 
 const iso = (d: Date, zone: string) => DateTime.fromJSDate(d, { zone }).toISO()!;
@@ -58,7 +61,7 @@ const iso = (d: Date, zone: string) => DateTime.fromJSDate(d, { zone }).toISO()!
 export async function getStatus(
   prisma: PrismaClient,
   now: Date,
-  opts: { userId?: string } = {},
+  opts: { userId?: string; followUpBusinessDays?: number } = {},
 ): Promise<StatusReport> {
   const userFilter = opts.userId ? { userId: opts.userId } : {};
   const accounts = await prisma.account.findMany({ where: userFilter, orderBy: { createdAt: 'asc' } });
@@ -182,5 +185,6 @@ export async function getStatus(
         start: e.startUtc ? iso(e.startUtc, e.timeZone ?? 'UTC') : null,
         reasons: e.reasons,
       })),
+    people: await peopleBoard(prisma, now, opts),
   };
 }

@@ -51,6 +51,7 @@ export async function createDraft(
     return { key, outcome: 'skipped' as const, why };
   };
   if (draft.contact?.doNotContact) return setAside('contact asked not to be contacted');
+  if (draft.kind === 'follow_up' && draft.contact?.repliedAt) return setAside('they replied');
   let dueAt = draft.dueAt;
   if (draft.chat) {
     const wanted = planChatActions(chatFacts(draft.chat), app.policy, app.now()).find((a) => a.key === key);

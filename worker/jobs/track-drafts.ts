@@ -6,6 +6,7 @@ import type { App } from '../app.ts';
 import { reanchorCheckIn } from '../core/check-in-plans.ts';
 import { draftLookup } from '../core/draft-lookup.ts';
 import { requestContactPlan } from '../core/request-plan.ts';
+import { hasPeopleToTrack, trackPeople } from '../core/people-tracking.ts';
 import { jobSchemas } from '../queues/queues.ts';
 import { withProvider } from '../provider-policy.ts';
 import { isProviderError, type ProviderErrorKind } from '../../integrations/provider.ts';
@@ -22,7 +23,9 @@ export async function trackDrafts(app: App, accountId: string, job?: Job, token?
     include: { contact: { select: { email: true } } },
   });
   const counts = { checked: drafts.length, sent: 0, deleted: 0 };
-  if (drafts.length === 0 || account.status !== 'active') return counts;
+  if (account.status !== 'active') return counts;
+  const people = await hasPeopleToTrack(app, account.userId);
+  if (drafts.length === 0 && !people) return counts;
   const failures: string[] = [];
   await withProvider(app, job, token, account, async ({ mailbox }) => {
     for (const d of drafts) {
@@ -88,6 +91,8 @@ export async function trackDrafts(app: App, accountId: string, job?: Job, token?
         }
       }
     }
+    // Replies, introductions and the one follow-up, now that sent outreach is known.
+    if (people) Object.assign(counts, await trackPeople(app, account, mailbox));
   });
   if (failures.length > 0)
     throw new Error(

@@ -4,6 +4,7 @@
 import {
   displayName,
   durationText,
+  firstNameOf,
   greetingName,
   placeholder,
   placeOf,
@@ -19,7 +20,8 @@ export type { ChatWhen, RenderOptions } from './render-types.ts';
 
 export { renderPrepDescription, renderPrepTitle } from './render-prep.ts';
 
-export type DraftKind = 'confirmation' | 'thank-you' | 'check-in' | 'outreach';
+export type DraftKind =
+  'confirmation' | 'thank-you' | 'check-in' | 'outreach' | 'intro-request' | 'follow-up';
 
 export interface DraftModels {
   confirmation: { from: SenderLike; to: PersonLike; chat: ChatWhen };
@@ -46,6 +48,27 @@ export interface DraftModels {
     why: string;
     /** One line about the user; a placeholder when unset. */
     intro?: string | null;
+  };
+  /** To the mutual acquaintance (`to`): would they introduce the user to `target`? */
+  'intro-request': {
+    from: SenderLike;
+    to: PersonLike;
+    target: PersonLike & { company?: string | null; role?: string | null };
+    /** Why the target, specifically. */
+    reason: string;
+    /** One line about the user (first line of the forwardable note); a placeholder when unset. */
+    about?: string | null;
+  };
+  /** The one follow-up to an unanswered outreach. */
+  'follow-up': {
+    from: SenderLike;
+    to: PersonLike;
+    /** The outreach's subject, as sent. */
+    originalSubject: string;
+    /** When the outreach went out: its day on the contact's calendar. */
+    sentAt: Date;
+    userZone: string;
+    contactZone: string | null;
   };
 }
 
@@ -122,6 +145,27 @@ function viewOf<K extends DraftKind>(kind: K, model: DraftModels[K]): Record<str
         why: m.why.trim().replace(/[.\s]+$/, '') || placeholder('add why them, specifically'),
         intro: m.intro?.trim() || null,
         introPlaceholder: placeholder("add one line about you and what you're exploring"),
+      };
+    }
+    case 'intro-request': {
+      const m = model as DraftModels['intro-request'];
+      const at = [m.target.role?.trim(), m.target.company?.trim()].filter(Boolean).join(' at ');
+      return {
+        ...common,
+        targetName: displayName(m.target),
+        targetFirst: firstNameOf(m.target) ?? displayName(m.target),
+        targetAt: at || null,
+        reason: m.reason.trim().replace(/[.\s]+$/, '') || placeholder('add why them, specifically'),
+        about: m.about?.trim().replace(/\s+/g, ' ') || null,
+        aboutPlaceholder: placeholder("add one line about you and what you're exploring"),
+      };
+    }
+    case 'follow-up': {
+      const m = model as DraftModels['follow-up'];
+      return {
+        ...common,
+        originalSubject: m.originalSubject.trim(),
+        sentDay: dayForContact(m.sentAt, m.userZone, m.contactZone),
       };
     }
   }

@@ -7,6 +7,7 @@ import { registerDb } from './db.ts';
 import { registerDemo } from './demo.ts';
 import { registerDoctor } from './doctor.ts';
 import { registerOutreach, registerSchedule } from './outreach.ts';
+import { registerPeople } from './people.ts';
 import { registerRun } from './run.ts';
 import { registerSandbox } from './sandbox.ts';
 import { registerStatus } from './status.ts';
@@ -26,6 +27,7 @@ export function registerCommands(program: Command): void {
   registerSandbox(program);
   registerChats(program);
   registerContacts(program);
+  registerPeople(program);
   registerOutreach(program);
   registerSchedule(program);
   registerWeb(program);

@@ -3,6 +3,7 @@ import Table from 'cli-table3';
 import { DateTime } from 'luxon';
 import { auditQueuesWithin, type QueueAudit } from '../../core/scheduled-work.ts';
 import { getStatus } from '../../core/status.ts';
+import { STAGE_LABELS } from '../../pipeline/contact-stage.ts';
 import type { App } from '../../app.ts';
 import { printJson, withApp } from '../with-app.ts';
 
@@ -13,11 +14,13 @@ export function registerStatus(program: Command): void {
   program
     .command('status')
     .description('accounts, chats (with the reasons for each decision) and what is scheduled')
-    .option('--json', 'print {accounts, chats, scheduled} as JSON')
+    .option('--json', 'print {accounts, chats, scheduled, drafts, ignored, people} as JSON')
     .action(async (opts: { json?: boolean }) => {
       await withApp(
         async (app) => {
-          const s = await getStatus(app.prisma, app.now());
+          const s = await getStatus(app.prisma, app.now(), {
+            followUpBusinessDays: app.config.FOLLOW_UP_BUSINESS_DAYS,
+          });
           const queues = await queueAudit(app);
           if (opts.json) {
             return printJson({
@@ -32,6 +35,7 @@ export function registerStatus(program: Command): void {
               scheduled: s.scheduled.map(({ kind, contactEmail, dueAt }) => ({ kind, contactEmail, dueAt })),
               drafts: s.drafts,
               ignored: s.ignored,
+              people: s.people,
               queues,
             });
           }
@@ -49,10 +53,13 @@ export function registerStatus(program: Command): void {
               x.reasons.join('; '),
             ]);
           }
+          const p = new Table({ head: ['person', 'stage', 'next step'] });
+          for (const x of s.people)
+            p.push([x.name ? `${x.name} <${x.email}>` : x.email, STAGE_LABELS[x.stage], x.next]);
           const q = new Table({ head: ['scheduled', 'for', 'due'] });
           for (const x of s.scheduled) q.push([x.kind, x.contactEmail, x.dueAt]);
           process.stdout.write(
-            `Accounts\n${a.toString()}\nChats\n${c.toString()}\nScheduled\n${q.toString()}\n${queuesLine(queues)}\n`,
+            `Accounts\n${a.toString()}\nChats\n${c.toString()}\nPeople\n${p.toString()}\nScheduled\n${q.toString()}\n${queuesLine(queues)}\n`,
           );
           if (s.ignored.length) {
             const i = new Table({ head: ['ignored event', 'why'] });
