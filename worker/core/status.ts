@@ -2,7 +2,7 @@
 // chats (with both parties' zones and the detector's reasons), what is scheduled, drafts made,
 // and the events it ignored and why. `status --json`, the demo summary and the review page use it.
 import { DateTime } from 'luxon';
-import type { PrismaClient } from '../db/generated/client.ts';
+import type { DraftKind, PrismaClient } from '../db/generated/client.ts';
 import { PENDING_PREFIX } from '../pipeline/chat-waiting.ts';
 import { PREP_BLOCK_REASON } from '../pipeline/detect-chat.ts';
 
@@ -36,7 +36,7 @@ export interface StatusReport {
     note: string | null;
   }[];
   scheduled: {
-    kind: 'thank_you' | 'check_in' | 'prep' | 'confirmation' | 'outreach';
+    kind: DraftKind | 'prep';
     contactEmail: string;
     dueAt: string;
     chatId: string | null;

@@ -12,14 +12,15 @@ import {
   type SenderLike,
 } from './draft-phrases.ts';
 import { loadTemplate } from './template-store.ts';
-import { dayForContact, formatForContact, isValidZone, monthIn } from './time-zones.ts';
+import { dayForContact, formatForContact, isValidZone, monthIn, zoneCity } from './time-zones.ts';
+import { describeSlot } from './propose-slots.ts';
 import type { ChatWhen, RenderOptions } from './render-types.ts';
 
 export type { ChatWhen, RenderOptions } from './render-types.ts';
 
 export { renderPrepDescription, renderPrepTitle } from './render-prep.ts';
 
-export type DraftKind = 'confirmation' | 'thank-you' | 'check-in' | 'outreach';
+export type DraftKind = 'confirmation' | 'thank-you' | 'check-in' | 'outreach' | 'propose-times';
 
 export interface DraftModels {
   confirmation: { from: SenderLike; to: PersonLike; chat: ChatWhen };
@@ -46,6 +47,18 @@ export interface DraftModels {
     why: string;
     /** One line about the user; a placeholder when unset. */
     intro?: string | null;
+  };
+  'propose-times': {
+    from: SenderLike;
+    to: PersonLike;
+    /** The times offered, in order (none when the calendar was full). */
+    slots: { start: Date; end: Date }[];
+    minutes: number;
+    userZone: string;
+    /** null: unknown, and the draft asks for it. */
+    contactZone: string | null;
+    /** "Re: …" when it answers an outreach. */
+    replySubject?: string | null;
   };
 }
 
@@ -122,6 +135,19 @@ function viewOf<K extends DraftKind>(kind: K, model: DraftModels[K]): Record<str
         why: m.why.trim().replace(/[.\s]+$/, '') || placeholder('add why them, specifically'),
         intro: m.intro?.trim() || null,
         introPlaceholder: placeholder("add one line about you and what you're exploring"),
+      };
+    }
+    case 'propose-times': {
+      const m = model as DraftModels['propose-times'];
+      const zoneKnown = isValidZone(m.contactZone);
+      return {
+        ...common,
+        replySubject: m.replySubject?.trim() || null,
+        minutes: m.minutes,
+        zoneKnown,
+        slots: m.slots.map((s, i) => ({ n: i + 1, when: describeSlot(s, m.userZone, m.contactZone) })),
+        noSlots: m.slots.length === 0,
+        senderPlace: zoneCity(m.userZone),
       };
     }
   }

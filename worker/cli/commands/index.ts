@@ -7,6 +7,7 @@ import { registerDb } from './db.ts';
 import { registerDemo } from './demo.ts';
 import { registerDoctor } from './doctor.ts';
 import { registerOutreach, registerSchedule } from './outreach.ts';
+import { registerPropose } from './propose.ts';
 import { registerRun } from './run.ts';
 import { registerSandbox } from './sandbox.ts';
 import { registerStatus } from './status.ts';
@@ -27,6 +28,7 @@ export function registerCommands(program: Command): void {
   registerChats(program);
   registerContacts(program);
   registerOutreach(program);
+  registerPropose(program);
   registerSchedule(program);
   registerWeb(program);
 }
