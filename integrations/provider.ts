@@ -210,6 +210,22 @@ export interface CalendarProvider {
   watchCalendar?(calendarId: string, opts: WatchOptions): Promise<WatchChannel>;
   /** Closes a channel; one that is already gone (expired, stopped) is not an error. */
   stopWatch?(channel: { channelId: string; resourceId: string }): Promise<void>;
+  // ---- free/busy (p-slots) ----
+  /**
+   * The account owner's busy time on their own calendar inside `window` (Google freebusy.query on
+   * the primary calendar; Graph getSchedule on the default one), clipped to the window, in order.
+   * Free time is what is not listed. Each provider caps the window (Google 90 days, Graph 62): the
+   * caller asks for less.
+   */
+  freeBusy(window: SyncWindow): Promise<BusyInterval[]>;
+}
+
+/** A stretch of the owner's time that is not free (see CalendarProvider.freeBusy). */
+export interface BusyInterval {
+  start: Date;
+  end: Date;
+  /** Google says only "busy"; Graph tells tentative, out of office and working elsewhere apart. */
+  status: 'busy' | 'tentative' | 'oof' | 'workingElsewhere';
 }
 
 export interface DraftInput {

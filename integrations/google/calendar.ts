@@ -6,6 +6,7 @@ import { createHash } from 'node:crypto';
 import type { calendar_v3 } from '@googleapis/calendar';
 import type {
   AccountProfile,
+  BusyInterval,
   CalendarInfo,
   CalendarProvider,
   CreatedEvent,
@@ -339,5 +340,38 @@ export class GoogleCalendarProvider implements CalendarProvider {
     );
     const ev = (page.items ?? []).find((e) => e.status !== 'cancelled');
     return ev ? this.created(ev) : null;
+  }
+
+  /**
+   * freebusy.query on the primary calendar
+   * (https://developers.google.com/calendar/api/v3/reference/freebusy/query): busy periods come
+   * merged and in UTC; Google tells no tentative apart. A calendar it could not read comes back
+   * with `errors` inside a 200, which must not read as "free all week".
+   */
+  async freeBusy(window: SyncWindow): Promise<BusyInterval[]> {
+    const res = await this.s.call(() =>
+      this.s.calendar.freebusy.query({
+        requestBody: {
+          timeMin: window.from.toISOString(),
+          timeMax: window.to.toISOString(),
+          timeZone: 'UTC',
+          items: [{ id: 'primary' }],
+        },
+      }),
+    );
+    const cal = res.calendars?.primary;
+    const errors = cal?.errors ?? [];
+    if (!cal || errors.length) {
+      const reason = errors.map((e) => e.reason).join(', ') || 'no answer for the calendar';
+      throw new ProviderError(
+        'google',
+        reason.includes('internalError') ? 'transient' : 'bad_request',
+        `Google free/busy: ${reason}`,
+      );
+    }
+    return (cal.busy ?? [])
+      .map((b) => ({ start: new Date(b.start ?? ''), end: new Date(b.end ?? ''), status: 'busy' as const }))
+      .filter((b) => !Number.isNaN(b.start.getTime()) && b.end > b.start)
+      .sort((a, b) => a.start.getTime() - b.start.getTime());
   }
 }

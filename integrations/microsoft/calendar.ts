@@ -8,6 +8,7 @@
 import { DateTime } from 'luxon';
 import type {
   AccountProfile,
+  BusyInterval,
   CalendarInfo,
   CalendarProvider,
   CreatedEvent,
@@ -474,4 +475,96 @@ export class MicrosoftCalendar implements CalendarProvider {
     const ev = res.value?.[0];
     return ev ? this.created(ev) : null;
   }
+
+  /**
+   * getSchedule for the signed-in user (https://learn.microsoft.com/en-us/graph/api/calendar-getschedule),
+   * times in UTC through `Prefer: outlook.timezone` (UTC is also the documented default). Items
+   * marked free (or unknown) leave the time free; a schedule with an `error` (freeBusyError) must
+   * not read as "free all week". Personal accounts are "Not supported" there (permissions table):
+   * a refused getSchedule falls back to reading the default calendar's view.
+   */
+  async freeBusy(window: SyncWindow): Promise<BusyInterval[]> {
+    const when = (d: Date) => ({ dateTime: d.toISOString().replace(/Z$/, ''), timeZone: 'UTC' });
+    let res: Json;
+    try {
+      res = await this.graph.call('schedule', (c) =>
+        c
+          .api('/me/calendar/getSchedule')
+          .header('Prefer', 'outlook.timezone="UTC"')
+          .post({
+            schedules: [this.accountEmail()],
+            startTime: when(window.from),
+            endTime: when(window.to),
+            availabilityViewInterval: 15,
+          }),
+      );
+    } catch (e) {
+      if (e instanceof ProviderError && e.kind === 'bad_request' && e.status === 403)
+        return this.busyFromView(window);
+      throw e;
+    }
+    const info: Json | undefined = res.value?.[0];
+    if (!info || info.error) {
+      const why = info?.error
+        ? `${info.error.responseCode ?? ''} ${info.error.message ?? ''}`.trim()
+        : 'no answer';
+      throw new ProviderError('microsoft', 'bad_request', `Microsoft free/busy: ${why}`);
+    }
+    return busyOf(
+      ((info.scheduleItems ?? []) as Json[]).map((it) => ({
+        status: it.status,
+        start: it.start,
+        end: it.end,
+      })),
+      window,
+    );
+  }
+
+  /** The same answer from calendarView (https://learn.microsoft.com/en-us/graph/api/user-list-calendarview): showAs per event. */
+  private async busyFromView(window: SyncWindow): Promise<BusyInterval[]> {
+    const items: Json[] = [];
+    let page: Json = await this.graph.call('calendar view', (c) =>
+      c
+        .api('/me/calendarView')
+        .query({ startDateTime: window.from.toISOString(), endDateTime: window.to.toISOString() })
+        .select('showAs,start,end,isCancelled,responseStatus')
+        .header('Prefer', PREFER)
+        .get(),
+    );
+    for (let pages = 1; ; pages++) {
+      for (const ev of page.value ?? []) {
+        const response = String(ev.responseStatus?.response ?? '');
+        if (ev.isCancelled || response === 'declined') continue;
+        const tentative = response === 'tentativelyAccepted' || response === 'notResponded';
+        items.push({
+          status: tentative && ev.showAs === 'busy' ? 'tentative' : ev.showAs,
+          start: ev.start,
+          end: ev.end,
+        });
+      }
+      const next: string | undefined = page['@odata.nextLink'];
+      if (!next || pages >= MAX_PAGES) break;
+      page = await this.graph.call('calendar view', (c) => c.api(next).header('Prefer', PREFER).get());
+    }
+    return busyOf(items, window);
+  }
+}
+
+const NOT_FREE = new Set(['busy', 'tentative', 'oof', 'workingElsewhere']);
+
+/** scheduleItem statuses (any case: the concept page writes "Busy") to intervals inside the window. */
+function busyOf(items: Json[], window: SyncWindow): BusyInterval[] {
+  const out: BusyInterval[] = [];
+  for (const it of items) {
+    const raw = String(it.status ?? '');
+    const status = [...NOT_FREE].find((s) => s.toLowerCase() === raw.toLowerCase());
+    const s = utcMillis(it.start);
+    const e = utcMillis(it.end);
+    if (!status || s === null || e === null) continue;
+    const start = Math.max(s, window.from.getTime());
+    const end = Math.min(e, window.to.getTime());
+    if (end > start)
+      out.push({ start: new Date(start), end: new Date(end), status: status as BusyInterval['status'] });
+  }
+  return out.sort((a, b) => a.start.getTime() - b.start.getTime());
 }

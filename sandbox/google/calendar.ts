@@ -24,6 +24,7 @@ import {
 } from './calendar-model.ts';
 import { enc, listEvents } from './calendar-sync.ts';
 import { PushDispatcher, registerChannels } from './calendar-push.ts';
+import { queryFreeBusy } from './calendar-freebusy.ts';
 
 export function registerCalendar(
   app: FastifyInstance,
@@ -140,6 +141,9 @@ export function registerCalendar(
     deleteEvent(account, cal, eventId, ctx.now(), push);
     return reply.code(204).send();
   });
+
+  // https://developers.google.com/calendar/api/v3/reference/freebusy/query (see calendar-freebusy.ts)
+  app.post('/freeBusy', async (req) => queryFreeBusy(await guard(req), bodyOf(req)));
 
   registerChannels(app, state, ctx, push);
 }

@@ -10,6 +10,7 @@ import { registerMailRoutes } from './graph-mail.ts';
 import { registerProfileRoutes } from './graph-profile.ts';
 import { type Json, account } from './graph-request.ts';
 import { registerCalendarRoutes } from './graph-calendar.ts';
+import { registerScheduleRoutes } from './graph-schedule.ts';
 
 export function registerGraph(
   app: FastifyInstance,
@@ -21,6 +22,7 @@ export function registerGraph(
 
   registerProfileRoutes(app, ctx);
   registerCalendarRoutes(app, ctx, store, ops);
+  registerScheduleRoutes(app, ctx, store);
   registerMailRoutes(app, ctx, store, ops);
 
   // ---- subscriptions ---------------------------------------------------------------------------

@@ -243,6 +243,14 @@ describe('no email to a contact calls the sender’s time theirs', () => {
       userZone: NEW_YORK,
       contactZone: TOKYO,
     },
+    'propose-times': {
+      from: maya,
+      to: kenji,
+      slots: [{ start: new Date('2026-11-30T07:00:00Z'), end: new Date('2026-11-30T07:30:00Z') }],
+      minutes: 30,
+      userZone: NEW_YORK,
+      contactZone: TOKYO,
+    },
   };
   for (const kind of Object.keys(models) as DraftKind[]) {
     it(`${kind}: greets the contact, signs as the user, and any "your time" is on the contact’s clock`, () => {

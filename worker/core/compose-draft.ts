@@ -6,6 +6,7 @@ import { renderDraft } from '../pipeline/render-draft.ts';
 import { effectiveNote } from '../pipeline/thank-you-note.ts';
 import { isMailAddress } from '../pipeline/mail-address.ts';
 import type { DraftInput } from '../../integrations/provider.ts';
+import { proposalContext } from './propose-times.ts';
 
 type DraftRows = Draft & {
   account: Account;
@@ -117,6 +118,24 @@ export async function composeDraft(app: App, draft: DraftRows): Promise<Omit<Dra
           sentAt: asked.sentAt,
           userZone,
           contactZone: contact.timeZone,
+        },
+        opts,
+      );
+      break;
+    }
+    case 'propose_times': {
+      const ctx = proposalContext.parse(draft.context);
+      const slots = ctx.slots.map((s) => ({ start: new Date(s.start), end: new Date(s.end) }));
+      rendered = renderDraft(
+        'propose-times',
+        {
+          from,
+          to,
+          slots,
+          minutes: ctx.minutes,
+          userZone: ctx.userZone,
+          contactZone: ctx.contactZone,
+          replySubject: ctx.replySubject ?? null,
         },
         opts,
       );

@@ -13,7 +13,7 @@ import { entryMarker } from './compose-prep.ts';
 
 const shortHash = (s: string) => createHash('sha256').update(s).digest('hex').slice(0, 12);
 
-async function pickAccount(app: App, from?: string): Promise<Account> {
+export async function pickAccount(app: App, from?: string): Promise<Account> {
   const account = await app.prisma.account.findFirst({
     where: { status: 'active', ...(from ? { email: from.toLowerCase() } : {}) },
     orderBy: { createdAt: 'asc' },

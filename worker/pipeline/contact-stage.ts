@@ -32,7 +32,7 @@ export const STAGE_LABELS: Record<ContactStage, string> = {
 };
 
 export type StageDraftKind =
-  'confirmation' | 'thank_you' | 'check_in' | 'outreach' | 'intro_request' | 'follow_up';
+  'confirmation' | 'thank_you' | 'check_in' | 'outreach' | 'intro_request' | 'follow_up' | 'propose_times';
 export type StageDraftStatus = 'scheduled' | 'created' | 'sent' | 'discarded' | 'failed' | 'set_aside';
 
 export interface ContactStageFacts {
@@ -110,7 +110,15 @@ export function contactStage(f: ContactStageFacts, now: Date): ContactStageView 
         ? 'send the thank-you (drafted: cite one piece of advice)'
         : 'note the advice to cite (coffee-chat chats note ID "…"); the thank-you follows',
     };
-  if (f.repliedAt) return { stage: 'replied', next: `agree a time: coffee-chat propose --with ${f.email}` };
+  if (f.repliedAt)
+    return {
+      stage: 'replied',
+      next: waiting(f, 'propose_times')
+        ? 'review the draft offering three times'
+        : sent(f, 'propose_times').length > 0
+          ? `when they pick a time: coffee-chat schedule --with ${f.email} --slot N`
+          : `agree a time: coffee-chat propose --with ${f.email}`,
+    };
 
   const outreachSent = [...sent(f, 'outreach'), ...sent(f, 'follow_up')].sort(
     (a, b) => a.sentAt!.getTime() - b.sentAt!.getTime(),

@@ -13,7 +13,8 @@ import {
   type SenderLike,
 } from './draft-phrases.ts';
 import { loadTemplate } from './template-store.ts';
-import { dayForContact, formatForContact, isValidZone, monthIn } from './time-zones.ts';
+import { dayForContact, formatForContact, isValidZone, monthIn, zoneCity } from './time-zones.ts';
+import { describeSlot } from './propose-slots.ts';
 import type { ChatWhen, RenderOptions } from './render-types.ts';
 
 export type { ChatWhen, RenderOptions } from './render-types.ts';
@@ -21,7 +22,7 @@ export type { ChatWhen, RenderOptions } from './render-types.ts';
 export { renderPrepDescription, renderPrepTitle } from './render-prep.ts';
 
 export type DraftKind =
-  'confirmation' | 'thank-you' | 'check-in' | 'outreach' | 'intro-request' | 'follow-up';
+  'confirmation' | 'thank-you' | 'check-in' | 'outreach' | 'intro-request' | 'follow-up' | 'propose-times';
 
 export interface DraftModels {
   confirmation: { from: SenderLike; to: PersonLike; chat: ChatWhen };
@@ -69,6 +70,18 @@ export interface DraftModels {
     sentAt: Date;
     userZone: string;
     contactZone: string | null;
+  };
+  'propose-times': {
+    from: SenderLike;
+    to: PersonLike;
+    /** The times offered, in order (none when the calendar was full). */
+    slots: { start: Date; end: Date }[];
+    minutes: number;
+    userZone: string;
+    /** null: unknown, and the draft asks for it. */
+    contactZone: string | null;
+    /** "Re: …" when it answers an outreach. */
+    replySubject?: string | null;
   };
 }
 
@@ -166,6 +179,19 @@ function viewOf<K extends DraftKind>(kind: K, model: DraftModels[K]): Record<str
         ...common,
         originalSubject: m.originalSubject.trim(),
         sentDay: dayForContact(m.sentAt, m.userZone, m.contactZone),
+      };
+    }
+    case 'propose-times': {
+      const m = model as DraftModels['propose-times'];
+      const zoneKnown = isValidZone(m.contactZone);
+      return {
+        ...common,
+        replySubject: m.replySubject?.trim() || null,
+        minutes: m.minutes,
+        zoneKnown,
+        slots: m.slots.map((s, i) => ({ n: i + 1, when: describeSlot(s, m.userZone, m.contactZone) })),
+        noSlots: m.slots.length === 0,
+        senderPlace: zoneCity(m.userZone),
       };
     }
   }

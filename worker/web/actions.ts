@@ -15,6 +15,7 @@ import {
   stopContact,
 } from '../core/user-actions.ts';
 import { isValidZone } from '../pipeline/time-zones.ts';
+import { scheduleSlotOfDraft } from '../core/propose-times.ts';
 import type { FlashStore } from './flash.ts';
 import type { Flash } from './overview-page.ts';
 import type { Guard } from './security.ts';
@@ -137,6 +138,20 @@ export function registerActions(server: FastifyInstance, app: App, guard: Guard,
       return {
         ok: `“${r.title}” is now treated as a coffee chat.`,
         anchor: chat ? `chat-${chat.id}` : 'upcoming',
+      };
+    },
+  );
+
+  route(
+    '/proposals/:id/schedule',
+    (id) => ({ anchor: `proposal-${id}` }),
+    async (id, req) => {
+      const slot = Number(field(req, 'slot'));
+      if (!Number.isInteger(slot) || slot < 1) throw new FormError('Pick one of the times offered.');
+      const r = await scheduleSlotOfDraft(app, id, slot);
+      return {
+        ok: `Invite created for ${r.when}; the invitation goes out from your calendar.`,
+        anchor: `proposal-${id}`,
       };
     },
   );

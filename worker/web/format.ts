@@ -42,4 +42,5 @@ export const KIND_LABEL: Record<string, string> = {
   prep: 'Prep block',
   confirmation: 'Confirmation',
   outreach: 'Outreach',
+  propose_times: 'Times offered',
 };

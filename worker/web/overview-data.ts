@@ -5,6 +5,7 @@ import type { App } from '../app.ts';
 import type { NeutralEvent } from '../../integrations/provider.ts';
 import { getStatus, type StatusReport } from '../core/status.ts';
 import { PREP_BLOCK_REASON } from '../pipeline/detect-chat.ts';
+import { loadProposals, type ProposalRow } from './proposals.ts';
 
 const DAY_MS = 86_400_000;
 /** Ignored events older than this are history, not something to review. */
@@ -55,6 +56,8 @@ export interface OverviewData {
   /** Contacts by email, for names and zones beside scheduled items and drafts. */
   contacts: ContactRow[];
   ignored: IgnoredEvent[];
+  /** Open proposals of times (propose --with), latest per contact. */
+  proposals: ProposalRow[];
 }
 
 export async function loadOverview(app: App): Promise<OverviewData> {
@@ -104,6 +107,7 @@ export async function loadOverview(app: App): Promise<OverviewData> {
           }
         : null,
     })),
+    proposals: await loadProposals(app, now),
     ignored: foldSeries(events.filter((e) => !e.reasons.includes(PREP_BLOCK_REASON))).map(
       ({ event: e, occurrences }) => ({
         id: e.id,

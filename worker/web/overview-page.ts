@@ -7,6 +7,7 @@ import { html, safeHref, type SafeHtml } from './html.ts';
 import { layout } from './layout.ts';
 import type { ContactRow, IgnoredEvent, OverviewData } from './overview-data.ts';
 import { KIND_LABEL, dateOnly, formatBothZones, inZone, isoDay, minutesBetween, relative } from './format.ts';
+import { proposalsSection } from './proposals.ts';
 
 /** The result of the last action, carried in the query string of the 303 redirect. */
 export interface Flash {
@@ -56,6 +57,7 @@ ${flash.ok ? html`<div class="flash ok" role="status">${flash.ok}</div>` : ''}
 ${flash.error && !inlineError ? html`<div class="flash error" role="alert">${flash.error}</div>` : ''}
 ${reconnect.length ? reconnectAlert(reconnect) : ''}
 ${upcomingSection(ctx, upcoming)}
+${proposalsSection(data.proposals, csrf)}
 ${recentSection(ctx, recent)}
 <div class="grid2">
 ${draftsSection(ctx)}

@@ -8,6 +8,7 @@ import { registerDemo } from './demo.ts';
 import { registerDoctor } from './doctor.ts';
 import { registerOutreach, registerSchedule } from './outreach.ts';
 import { registerPeople } from './people.ts';
+import { registerPropose } from './propose.ts';
 import { registerRun } from './run.ts';
 import { registerSandbox } from './sandbox.ts';
 import { registerStatus } from './status.ts';
@@ -29,6 +30,7 @@ export function registerCommands(program: Command): void {
   registerContacts(program);
   registerPeople(program);
   registerOutreach(program);
+  registerPropose(program);
   registerSchedule(program);
   registerWeb(program);
 }

@@ -1,5 +1,6 @@
 import type { Command } from 'commander';
 import { requestOutreach, scheduleChat } from '../../core/outreach.ts';
+import { scheduleProposedSlot } from '../../core/propose-times.ts';
 import { printJson, withApp } from '../with-app.ts';
 
 export function registerOutreach(program: Command): void {
@@ -40,7 +41,8 @@ export function registerSchedule(program: Command): void {
     )
     .requiredOption('--with <address>', 'their email address')
     .option('--name <name>', 'their name')
-    .requiredOption('--at <datetime>', 'start, ISO in your time zone (e.g. 2026-12-01T09:00)')
+    .option('--at <datetime>', 'start, ISO in your time zone (e.g. 2026-12-01T09:00)')
+    .option('--slot <n>', 'or: time N of the last `propose --with` to them (1, 2 or 3)')
     .option('--duration <d>', 'length, e.g. 20m', '20m')
     .option('--title <title>', 'event title')
     .option('--zone <iana>', 'the zone --at is in (default: yours)')
@@ -50,15 +52,25 @@ export function registerSchedule(program: Command): void {
       async (opts: {
         with: string;
         name?: string;
-        at: string;
+        at?: string;
+        slot?: string;
         duration: string;
         title?: string;
         zone?: string;
         from?: string;
         json?: boolean;
       }) => {
+        if (!opts.at === !opts.slot)
+          throw new Error('give either --at or --slot (one of the times proposed)');
         await withApp(async (app) => {
-          const r = await scheduleChat(app, opts);
+          const r = opts.slot
+            ? await scheduleProposedSlot(app, {
+                with: opts.with,
+                slot: opts.slot,
+                from: opts.from,
+                title: opts.title,
+              })
+            : await scheduleChat(app, { ...opts, at: opts.at! });
           if (opts.json) return printJson(r);
           process.stdout.write(
             `invite created (${r.when})${r.conferenceUrl ? `, video link ${r.conferenceUrl}` : ', no video link (this calendar cannot attach one: add yours to the event)'}; the invitation goes out from your calendar\n`,

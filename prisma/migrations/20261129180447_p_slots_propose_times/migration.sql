@@ -1,0 +1,2 @@
+-- AlterEnum
+ALTER TYPE "DraftKind" ADD VALUE 'propose_times';
