@@ -257,7 +257,8 @@ export interface DraftLookup extends Pick<DraftRef, 'draftId' | 'internetMessage
 export type DraftState =
   /** threadId: the conversation it is in now (Gmail moves a draft whose subject the user edits). */
   | { state: 'draft'; version: string; threadId?: string }
-  | { state: 'sent'; sentAt: Date }
+  /** messageId: the provider's id of the sent copy (for sentText), when the lookup saw it. */
+  | { state: 'sent'; sentAt: Date; messageId?: string }
   /** Gone without a sent copy: the user deleted (discarded) it. */
   | { state: 'deleted' };
 
@@ -286,6 +287,13 @@ export interface MailboxProvider {
   draftState(ref: DraftLookup): Promise<DraftState>;
   /** Latest mail (sent or received, drafts excluded) exchanged with an address since an instant. */
   lastMailExchanged(address: string, since: Date): Promise<Date | null>;
+
+  // ---- p-substance: what was sent -------------------------------------------------------
+  /**
+   * The plain text of a message in the mailbox (DraftState sent's messageId): the text/plain part
+   * where there is one, else the HTML body as text. null when the message is gone.
+   */
+  sentText(messageId: string): Promise<string | null>;
 }
 
 // ---- errors ----------------------------------------------------------------------------

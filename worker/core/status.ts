@@ -5,6 +5,7 @@ import { DateTime } from 'luxon';
 import type { PrismaClient } from '../db/generated/client.ts';
 import { PENDING_PREFIX } from '../pipeline/chat-waiting.ts';
 import { PREP_BLOCK_REASON } from '../pipeline/detect-chat.ts';
+import { editShares, type EditShare } from '../pipeline/edit-distance.ts';
 
 export interface StatusReport {
   accounts: {
@@ -51,6 +52,8 @@ export interface StatusReport {
     chatId: string | null;
   }[];
   ignored: { accountEmail: string; title: string; start: string | null; reasons: string[] }[];
+  /** Per draft kind, how many sent drafts went out with at most a small edit (edit-distance.ts). */
+  edits: EditShare[];
 }
 
 const iso = (d: Date, zone: string) => DateTime.fromJSDate(d, { zone }).toISO()!;
@@ -182,5 +185,6 @@ export async function getStatus(
         start: e.startUtc ? iso(e.startUtc, e.timeZone ?? 'UTC') : null,
         reasons: e.reasons,
       })),
+    edits: editShares(drafts.filter((d) => d.status === 'sent')),
   };
 }

@@ -18,6 +18,7 @@ import { isValidZone } from '../pipeline/time-zones.ts';
 import type { FlashStore } from './flash.ts';
 import type { Flash } from './overview-page.ts';
 import type { Guard } from './security.ts';
+import { registerMaterialActions } from './substance-section.ts';
 
 export const NOTE_MAX = 1000;
 
@@ -212,4 +213,6 @@ export function registerActions(server: FastifyInstance, app: App, guard: Guard,
       };
     },
   );
+
+  registerMaterialActions(route, app, field, (m) => new FormError(m));
 }

@@ -4,6 +4,7 @@
 import type { App } from '../app.ts';
 import type { NeutralEvent } from '../../integrations/provider.ts';
 import { getStatus, type StatusReport } from '../core/status.ts';
+import { listMaterial, type MaterialRow } from '../core/check-in-material.ts';
 import { PREP_BLOCK_REASON } from '../pipeline/detect-chat.ts';
 
 const DAY_MS = 86_400_000;
@@ -55,6 +56,8 @@ export interface OverviewData {
   /** Contacts by email, for names and zones beside scheduled items and drafts. */
   contacts: ContactRow[];
   ignored: IgnoredEvent[];
+  /** Material queued for check-ins (substance-section.ts). */
+  material: MaterialRow[];
 }
 
 export async function loadOverview(app: App): Promise<OverviewData> {
@@ -83,6 +86,7 @@ export async function loadOverview(app: App): Promise<OverviewData> {
     now,
     status,
     userTimeZone: users[0]?.timeZone ?? 'UTC',
+    material: await listMaterial(app),
     contacts: contacts.map((c) => ({
       id: c.id,
       email: c.email,

@@ -3,6 +3,7 @@ import Table from 'cli-table3';
 import { DateTime } from 'luxon';
 import { auditQueuesWithin, type QueueAudit } from '../../core/scheduled-work.ts';
 import { getStatus } from '../../core/status.ts';
+import { editsTable } from './edits-table.ts';
 import type { App } from '../../app.ts';
 import { printJson, withApp } from '../with-app.ts';
 
@@ -32,6 +33,7 @@ export function registerStatus(program: Command): void {
               scheduled: s.scheduled.map(({ kind, contactEmail, dueAt }) => ({ kind, contactEmail, dueAt })),
               drafts: s.drafts,
               ignored: s.ignored,
+              edits: s.edits,
               queues,
             });
           }
@@ -54,6 +56,7 @@ export function registerStatus(program: Command): void {
           process.stdout.write(
             `Accounts\n${a.toString()}\nChats\n${c.toString()}\nScheduled\n${q.toString()}\n${queuesLine(queues)}\n`,
           );
+          if (s.edits.length) process.stdout.write(`${editsTable(s.edits)}\n`);
           if (s.ignored.length) {
             const i = new Table({ head: ['ignored event', 'why'] });
             for (const x of s.ignored) i.push([x.title, x.reasons.join('; ')]);
