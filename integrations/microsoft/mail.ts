@@ -227,9 +227,7 @@ export class MicrosoftMailbox implements MailboxProvider {
   async sentText(messageId: string): Promise<string | null> {
     let m: Json;
     try {
-      m = await this.graph.call('sent text', (c) =>
-        c.api(`/me/messages/${messageId}`).select('body').get(),
-      );
+      m = await this.graph.call('sent text', (c) => c.api(`/me/messages/${messageId}`).select('body').get());
     } catch (e) {
       if (e instanceof ProviderError && e.kind === 'not_found') return null;
       throw e;

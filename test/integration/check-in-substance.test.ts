@@ -158,7 +158,10 @@ describe.each<Kind>(['google', 'microsoft'])('check-ins with substance and edit 
     });
     const draft = await drafted(bo.id);
     expect(mailboxDraft(draft.providerDraftId!).text).toMatch(PLACEHOLDER);
-    const queued = await queueMaterial(stack.app, bo.email, { kind: 'update', text: 'I shipped the demo you sketched' });
+    const queued = await queueMaterial(stack.app, bo.email, {
+      kind: 'update',
+      text: 'I shipped the demo you sketched',
+    });
     expect(queued.refreshing).toBe(true);
     const jobs = await stack.app.queues.actions.getJobs(['waiting', 'delayed', 'prioritized']);
     expect(jobs.some((j) => j?.name === 'refresh-draft' && j.data.key === draft.idempotencyKey)).toBe(true);

@@ -38,7 +38,8 @@ function checkText(raw: string | undefined, what: string, required: boolean): st
   return text;
 }
 
-export type MaterialInput = { kind: 'article'; url: string; note?: string } | { kind: 'update'; text: string };
+export type MaterialInput =
+  { kind: 'article'; url: string; note?: string } | { kind: 'update'; text: string };
 
 /**
  * Queues material for a contact's next check-in (by address; `userId` narrows it to one user's
@@ -47,7 +48,11 @@ export type MaterialInput = { kind: 'article'; url: string; note?: string } | { 
 export async function queueMaterial(app: App, email: string, input: MaterialInput, userId?: string) {
   const data =
     input.kind === 'article'
-      ? { kind: 'article' as const, url: checkArticleUrl(input.url), text: checkText(input.note, 'note', false) }
+      ? {
+          kind: 'article' as const,
+          url: checkArticleUrl(input.url),
+          text: checkText(input.note, 'note', false),
+        }
       : { kind: 'update' as const, url: null, text: checkText(input.text, 'update', true) };
   const contacts = await app.prisma.contact.findMany({
     where: { email: email.trim().toLowerCase(), ...(userId ? { userId } : {}) },
@@ -105,8 +110,14 @@ export async function materialFor(app: App, draftId: string, contactId: string) 
 }
 
 /** What the renderer needs of an item. */
-export function renderable(m: { kind: 'article' | 'update'; url: string | null; text: string | null }): CheckInMaterial {
-  return m.kind === 'article' ? { kind: 'article', url: m.url ?? '', note: m.text } : { kind: 'update', text: m.text ?? '' };
+export function renderable(m: {
+  kind: 'article' | 'update';
+  url: string | null;
+  text: string | null;
+}): CheckInMaterial {
+  return m.kind === 'article'
+    ? { kind: 'article', url: m.url ?? '', note: m.text }
+    : { kind: 'update', text: m.text ?? '' };
 }
 
 /** After the draft's content reached the mailbox: the item it was written with is now its own. */

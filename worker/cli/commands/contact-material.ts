@@ -15,7 +15,7 @@ export function registerContactMaterial(contacts: Command): void {
     .description("queue an article they'd value for the next check-in")
     .argument('<email>', 'contact address')
     .requiredOption('--url <url>', 'the article (http or https)')
-    .option('--note <text>', "why they'd value it, e.g. \"it covers the migration you described\"")
+    .option('--note <text>', 'why they\'d value it, e.g. "it covers the migration you described"')
     .option('--json', 'print what was queued as JSON')
     .action(async (email: string, opts: { url: string; note?: string; json?: boolean }) => {
       await withApp(async (app) => {
