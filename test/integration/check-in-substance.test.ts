@@ -194,6 +194,30 @@ describe.each<Kind>(['google', 'microsoft'])('check-ins with substance and edit 
     expect(mailboxDraft(next.providerDraftId!).text).toContain(ARTICLE);
   });
 
+  it('sentText reads a sent message as text (the provider mailbox method), null once it is gone', async () => {
+    const account = await stack.app.prisma.account.findUniqueOrThrow({ where: { id: accountId } });
+    const { mailbox } = await stack.app.providers(account);
+    const sent = await stack.app.prisma.draft.findFirstOrThrow({
+      where: { contactId: ada.id, status: 'sent' },
+      orderBy: { sentAt: 'asc' },
+    });
+    const state = await mailbox.draftState({
+      draftId: sent.providerDraftId!,
+      internetMessageId: sent.internetMessageId!,
+      threadId: sent.threadId,
+      madeAfter: new Date(sent.draftedAt!.getTime() - 5 * 60_000),
+      to: ada.email,
+      marker: sent.idempotencyKey,
+    });
+    expect(state).toMatchObject({ state: 'sent', messageId: expect.any(String) });
+    const text = await mailbox.sentText((state as { messageId: string }).messageId);
+    expect(text).toContain('Hi Ada,');
+    expect(text).toContain(ARTICLE);
+    expect(text).not.toMatch(/<[a-z]/i);
+    const gone = kind === 'google' ? '18c0ffee00000000' : 'AAMkAGI2TG93AAA=';
+    expect(await mailbox.sentText(gone)).toBeNull();
+  });
+
   it('status reports, per kind, the share of sent drafts with at most a small edit', async () => {
     const s = await getStatus(stack.app.prisma, stack.app.now(), { userId });
     expect(s.edits).toEqual([
