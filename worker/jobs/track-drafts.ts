@@ -60,10 +60,10 @@ export async function trackDrafts(app: App, accountId: string, job?: Job, token?
         counts.sent += 1;
         // Read before the row says sent: a throttled or failed account stops the round here and the
         // next round finds the send again, text and all.
-        const editDistance = await measureEdits(app, d, state.messageId, (id) => mailbox.sentText(id));
+        const edits = await measureEdits(app, d, state.messageId, (id) => mailbox.sentText(id));
         await app.prisma.draft.update({
           where: { id: d.id },
-          data: { status: 'sent', sentAt: state.sentAt, editDistance },
+          data: { status: 'sent', sentAt: state.sentAt, editDistance: edits },
         });
         if (d.kind === 'check_in') await materialSent(app, d.id, state.sentAt);
         if (d.contactId && d.kind === 'thank_you') {
