@@ -273,7 +273,8 @@ export interface DraftLookup extends Pick<DraftRef, 'draftId' | 'internetMessage
 export type DraftState =
   /** threadId: the conversation it is in now (Gmail moves a draft whose subject the user edits). */
   | { state: 'draft'; version: string; threadId?: string }
-  | { state: 'sent'; sentAt: Date }
+  /** messageId: the provider's id of the sent copy (for sentText), when the lookup saw it. */
+  | { state: 'sent'; sentAt: Date; messageId?: string }
   /** Gone without a sent copy: the user deleted (discarded) it. */
   | { state: 'deleted' };
 
@@ -314,6 +315,13 @@ export interface MailboxProvider {
    * recipients include every one of `addresses`: an introduction copies both people. null when none.
    */
   findThreadWith(addresses: string[], since: Date): Promise<{ threadId: string; at: Date } | null>;
+
+  // ---- what was sent (how much the user changed a draft) ----
+  /**
+   * The plain text of a message in the mailbox (DraftState sent's messageId): the text/plain part
+   * where there is one, else the HTML body as text. null when the message is gone.
+   */
+  sentText(messageId: string): Promise<string | null>;
 }
 
 /** One message of a conversation, as threadMessages() gives it. */

@@ -15,6 +15,7 @@ import type {
   ThreadMessage,
 } from '../provider.ts';
 import { ProviderError } from '../provider.ts';
+import { htmlToText } from '../html-text.ts';
 import type { GoogleSession } from './session.ts';
 
 export const MARKER_HEADER = 'X-Coffee-Chat-Key';
@@ -219,7 +220,7 @@ export class GmailMailbox implements MailboxProvider {
     const msg = await this.s.call(() =>
       this.s.gmail.users.messages.get({ userId: 'me', id, format: 'minimal' }),
     );
-    return { state: 'sent', sentAt: new Date(Number(msg.internalDate ?? Date.now())) };
+    return { state: 'sent', sentAt: new Date(Number(msg.internalDate ?? Date.now())), messageId: id };
   }
 
   private async sentInThread(threadId: string, ref: DraftLookup): Promise<DraftState> {
@@ -244,7 +245,48 @@ export class GmailMailbox implements MailboxProvider {
       .filter((m) => !ref.madeAfter || Number(m.internalDate) >= ref.madeAfter.getTime())
       .filter((m) => !to || (m.payload?.headers ?? []).some((h) => addressesOf(h.value).includes(to)))
       .sort((a, b) => Number(a.internalDate) - Number(b.internalDate))[0];
-    return copy ? { state: 'sent', sentAt: new Date(Number(copy.internalDate)) } : { state: 'deleted' };
+    return copy
+      ? {
+          state: 'sent',
+          sentAt: new Date(Number(copy.internalDate)),
+          ...(copy.id ? { messageId: copy.id } : {}),
+        }
+      : { state: 'deleted' };
+  }
+
+  /**
+   * messages.get format=full: "Returns the full email message data with body content parsed in
+   * the payload field" (https://developers.google.com/gmail/api/reference/rest/v1/users.messages/get,
+   * Format); each MessagePart carries its MIME type and `body.data` in base64url
+   * (https://developers.google.com/gmail/api/reference/rest/v1/users.messages#MessagePart). The
+   * first text/plain part wins (Gmail's composer writes one beside the HTML); else the first
+   * text/html part as text. 1 call.
+   */
+  async sentText(messageId: string): Promise<string | null> {
+    let msg: gmail_v1.Schema$Message;
+    try {
+      msg = await this.s.call(() =>
+        this.s.gmail.users.messages.get({ userId: 'me', id: messageId, format: 'full' }),
+      );
+    } catch (e) {
+      if (e instanceof ProviderError && e.kind === 'not_found') return null;
+      throw e;
+    }
+    const parts: gmail_v1.Schema$MessagePart[] = [];
+    const walk = (p: gmail_v1.Schema$MessagePart | undefined) => {
+      if (!p) return;
+      parts.push(p);
+      for (const c of p.parts ?? []) walk(c);
+    };
+    walk(msg.payload);
+    const body = (mime: string) => {
+      const p = parts.find((x) => x.mimeType?.toLowerCase() === mime && !x.filename && x.body?.data);
+      return p ? Buffer.from(p.body!.data!, 'base64url').toString('utf8') : null;
+    };
+    const text = body('text/plain');
+    if (text !== null) return text;
+    const html = body('text/html');
+    return html === null ? '' : htmlToText(html);
   }
 
   /**

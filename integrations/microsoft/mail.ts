@@ -17,6 +17,7 @@ import type {
   ThreadMessage,
 } from '../provider.ts';
 import { ProviderError } from '../provider.ts';
+import { htmlToText } from '../html-text.ts';
 import { isEditConflict } from './errors.ts';
 import type { GraphHandle } from './graph-client.ts';
 import { COFFEE_CHAT_MARKER_ID, markerFilter, odataString } from './markers.ts';
@@ -164,7 +165,11 @@ export class MicrosoftMailbox implements MailboxProvider {
           ...(m.conversationId ? { threadId: String(m.conversationId) } : {}),
         };
       }
-      return { state: 'sent', sentAt: new Date(String(m.sentDateTime ?? Date.now())) };
+      return {
+        state: 'sent',
+        sentAt: new Date(String(m.sentDateTime ?? Date.now())),
+        messageId: r.draftId,
+      };
     } catch (e) {
       if (!(e instanceof ProviderError && e.kind === 'not_found')) throw e;
     }
@@ -179,7 +184,11 @@ export class MicrosoftMailbox implements MailboxProvider {
       );
       return (res.value ?? []) as Json[];
     };
-    const sent = (m: Json): DraftState => ({ state: 'sent', sentAt: new Date(String(m.sentDateTime)) });
+    const sent = (m: Json): DraftState => ({
+      state: 'sent',
+      sentAt: new Date(String(m.sentDateTime)),
+      ...(m.id ? { messageId: String(m.id) } : {}),
+    });
     if (r.internetMessageId) {
       const [copy] = await sentCopies(
         'sent copy',
@@ -213,6 +222,25 @@ export class MicrosoftMailbox implements MailboxProvider {
       if (copy) return sent(copy);
     }
     return { state: 'deleted' };
+  }
+
+  /**
+   * GET /me/messages/{id}?$select=body (https://learn.microsoft.com/en-us/graph/api/message-get):
+   * `body` is an itemBody whose contentType is "text" or "html"
+   * (https://learn.microsoft.com/en-us/graph/api/resources/itembody). HTML is turned into text here,
+   * with the same converter as everything else, rather than with `Prefer:
+   * outlook.body-content-type="text"`, so both providers' sent mail reads alike. 1 call.
+   */
+  async sentText(messageId: string): Promise<string | null> {
+    let m: Json;
+    try {
+      m = await this.graph.call('sent text', (c) => c.api(`/me/messages/${messageId}`).select('body').get());
+    } catch (e) {
+      if (e instanceof ProviderError && e.kind === 'not_found') return null;
+      throw e;
+    }
+    const content = String(m.body?.content ?? '');
+    return String(m.body?.contentType ?? '').toLowerCase() === 'html' ? htmlToText(content) : content;
   }
 
   async lastMailExchanged(address: string, since: Date): Promise<Date | null> {

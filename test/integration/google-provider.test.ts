@@ -413,7 +413,7 @@ describe('gmail mailbox provider', () => {
     expect(sent.messageId).not.toBe(ref.internetMessageId);
     calls.length = 0;
     const state = await c.mailbox.draftState(lookup);
-    expect(state).toEqual({ state: 'sent', sentAt: new Date(sent.internalDate) });
+    expect(state).toEqual({ state: 'sent', sentAt: new Date(sent.internalDate), messageId: sent.id });
     expect(calls).toHaveLength(2);
 
     const other = await c.mailbox.createDraft(draft('s-2'));
@@ -436,6 +436,7 @@ describe('gmail mailbox provider', () => {
     expect(await c.mailbox.draftState({ ...lookup, to: 'grace@example.org' })).toEqual({
       state: 'sent',
       sentAt: new Date(sent.internalDate),
+      messageId: sent.id,
     });
     // a copy older than the draft, or to someone else, is not this draft's send
     expect(await c.mailbox.draftState({ ...lookup, madeAfter: new Date(Date.now() + 60_000) })).toEqual({

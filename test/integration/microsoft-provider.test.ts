@@ -515,7 +515,11 @@ describe('microsoft provider on the sandbox', () => {
     const sentCopy = sandbox.microsoft.sendDraft(EMAIL, a.draftId);
     sandbox.microsoft.deleteDraft(EMAIL, b.draftId);
     calls.length = 0;
-    expect(await mailbox.draftState(a)).toEqual({ state: 'sent', sentAt: new Date(sentCopy.sentDateTime!) });
+    expect(await mailbox.draftState(a)).toEqual({
+      state: 'sent',
+      sentAt: new Date(sentCopy.sentDateTime!),
+      messageId: sentCopy.id,
+    });
     expect(await mailbox.draftState(b)).toEqual({ state: 'deleted' });
     // a: get (404) + the copy by internetMessageId; b: get + internetMessageId + conversation
     expect(graphCalls()).toHaveLength(5);
@@ -539,6 +543,7 @@ describe('microsoft provider on the sandbox', () => {
     expect(await mailbox.draftState(lookup(c, 'classic-c'))).toEqual({
       state: 'sent',
       sentAt: new Date(cCopy.sentDateTime!),
+      messageId: cCopy.id,
     });
     expect(graphCalls()).toHaveLength(3);
 
@@ -551,6 +556,7 @@ describe('microsoft provider on the sandbox', () => {
     expect(await mailbox.draftState(lookup(d, 'classic-d'))).toEqual({
       state: 'sent',
       sentAt: new Date(dCopy.sentDateTime!),
+      messageId: dCopy.id,
     });
     expect(graphCalls()).toHaveLength(4);
     // the same conversation, but to someone else or before the draft was made: not its send

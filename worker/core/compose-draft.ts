@@ -5,6 +5,7 @@ import type { Account, Chat, Contact, Draft, User } from '../db/generated/client
 import { renderDraft } from '../pipeline/render-draft.ts';
 import { effectiveNote } from '../pipeline/thank-you-note.ts';
 import { isMailAddress } from '../pipeline/mail-address.ts';
+import { materialFor, renderable } from './check-in-material.ts';
 import type { DraftInput } from '../../integrations/provider.ts';
 import { proposalContext } from './propose-times.ts';
 
@@ -73,6 +74,7 @@ export async function composeDraft(app: App, draft: DraftRows): Promise<Omit<Dra
           userZone,
           contactZone: contact.timeZone,
           note: last?.note ?? null,
+          material: await materialFor(app, draft.id, contact.id).then((m) => (m ? renderable(m) : null)),
         },
         opts,
       );
@@ -159,4 +161,12 @@ export function contentHash(c: Omit<DraftInput, 'marker'>): string {
   return createHash('sha256')
     .update(JSON.stringify([c.to.email, c.subject, c.text, c.html]))
     .digest('hex');
+}
+
+/** Longest plain text kept on a draft row to measure the user's edits against (edit-distance.ts). */
+const DRAFTED_TEXT_MAX = 20_000;
+
+/** The plain text we wrote, as kept on the row (Draft.draftedText). */
+export function draftedText(c: Pick<DraftInput, 'text'>): string {
+  return c.text.slice(0, DRAFTED_TEXT_MAX);
 }

@@ -6,6 +6,7 @@ import type { DraftKind, PrismaClient } from '../db/generated/client.ts';
 import { PENDING_PREFIX } from '../pipeline/chat-waiting.ts';
 import { PREP_BLOCK_REASON } from '../pipeline/detect-chat.ts';
 import { peopleBoard, type PersonOnBoard } from './people.ts';
+import { editShares, type EditShare } from '../pipeline/edit-distance.ts';
 
 export interface StatusReport {
   accounts: {
@@ -54,6 +55,8 @@ export interface StatusReport {
   ignored: { accountEmail: string; title: string; start: string | null; reasons: string[] }[];
   /** The people pipeline: each person's derived stage and next step. */
   people: PersonOnBoard[];
+  /** Per draft kind, how many sent drafts went out with at most a small edit (edit-distance.ts). */
+  edits: EditShare[];
 }
 
 const iso = (d: Date, zone: string) => DateTime.fromJSDate(d, { zone }).toISO()!;
@@ -186,5 +189,6 @@ export async function getStatus(
         reasons: e.reasons,
       })),
     people: await peopleBoard(prisma, now, opts),
+    edits: editShares(drafts.filter((d) => d.status === 'sent')),
   };
 }

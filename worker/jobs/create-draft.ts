@@ -8,7 +8,8 @@ import type { App } from '../app.ts';
 import { chatFacts } from '../core/chat-facts.ts';
 import { claimRow, releaseClaim, waitForClaim } from '../core/claim.ts';
 import { ensureCheckInPlan } from '../core/check-in-plans.ts';
-import { composeDraft, contentHash } from '../core/compose-draft.ts';
+import { attachMaterial } from '../core/check-in-material.ts';
+import { composeDraft, contentHash, draftedText } from '../core/compose-draft.ts';
 import { planChatActions } from '../pipeline/plan-chat-actions.ts';
 import { FAST_ATTEMPTS, cappedDelay, jobSchemas } from '../queues/queues.ts';
 import { isRetryableFailure, withProvider } from '../provider-policy.ts';
@@ -108,6 +109,7 @@ export async function createDraft(
       webLink: ref.webLink ?? null,
       subject: content.subject,
       contentHash: contentHash(content),
+      draftedText: draftedText(content),
       lastError: null,
       claimedUntil: null,
     },
@@ -118,6 +120,7 @@ export async function createDraft(
     await withProvider(app, job, token, draft.account, ({ mailbox }) => mailbox.deleteDraft(ref.draftId));
     return { key, outcome: 'skipped', why: `${now?.status ?? 'gone'} while it was being made` };
   }
+  if (draft.kind === 'check_in') await attachMaterial(app, draft.id, draft.contactId);
   if (draft.kind === 'thank_you' && draft.chat && !draft.chat.contact.doNotContact) {
     // The check-in cadence starts after the chat; sending the thank-you re-anchors it.
     await ensureCheckInPlan(app, draft.chat.contactId, draft.chat.endUtc);

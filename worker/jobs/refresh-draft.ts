@@ -3,7 +3,8 @@
 // the provider's version must still be the one we wrote. An edited or sent draft is never changed.
 import type { Job } from 'bullmq';
 import type { App } from '../app.ts';
-import { composeDraft, contentHash } from '../core/compose-draft.ts';
+import { attachMaterial } from '../core/check-in-material.ts';
+import { composeDraft, contentHash, draftedText } from '../core/compose-draft.ts';
 import { draftLookup } from '../core/draft-lookup.ts';
 import { jobSchemas } from '../queues/queues.ts';
 import { withProvider } from '../provider-policy.ts';
@@ -54,8 +55,10 @@ export async function refreshDraft(app: App, key: string, job?: Job, token?: str
         webLink: result.ref.webLink ?? draft.webLink,
         subject: content.subject,
         contentHash: hash,
+        draftedText: draftedText(content),
       },
     });
+    if (draft.kind === 'check_in') await attachMaterial(app, draft.id, draft.contactId);
     app.log.info({ kind: draft.kind, to: content.to.email }, 'draft updated (the user had not edited it)');
   } else if (result.outcome === 'edited') {
     // Record what we would have written, so we do not ask again until it changes once more.

@@ -4,7 +4,9 @@
 import type { Job } from 'bullmq';
 import type { App } from '../app.ts';
 import { reanchorCheckIn } from '../core/check-in-plans.ts';
+import { materialSent } from '../core/check-in-material.ts';
 import { draftLookup } from '../core/draft-lookup.ts';
+import { editDistance } from '../pipeline/edit-distance.ts';
 import { requestContactPlan } from '../core/request-plan.ts';
 import { hasPeopleToTrack, trackPeople } from '../core/people-tracking.ts';
 import { jobSchemas } from '../queues/queues.ts';
@@ -59,10 +61,14 @@ export async function trackDrafts(app: App, accountId: string, job?: Job, token?
       }
       if (state.state === 'sent') {
         counts.sent += 1;
+        // Read before the row says sent: a throttled or failed account stops the round here and the
+        // next round finds the send again, text and all.
+        const edits = await measureEdits(app, d, state.messageId, (id) => mailbox.sentText(id));
         await app.prisma.draft.update({
           where: { id: d.id },
-          data: { status: 'sent', sentAt: state.sentAt },
+          data: { status: 'sent', sentAt: state.sentAt, editDistance: edits },
         });
+        if (d.kind === 'check_in') await materialSent(app, d.id, state.sentAt);
         if (d.contactId && d.kind === 'thank_you') {
           await reanchorCheckIn(app, d.contactId, state.sentAt, { discard: 'reset' });
         } else if (d.contactId && d.kind === 'check_in') {
@@ -99,6 +105,29 @@ export async function trackDrafts(app: App, accountId: string, job?: Job, token?
       `send detection failed for ${failures.length} of ${drafts.length} drafts: ${failures.join('; ')}`,
     );
   return counts;
+}
+
+/**
+ * How much the user changed the draft before sending it (edit-distance.ts), or null when there is
+ * nothing to compare: a row made before drafted text was kept, a send found without its message,
+ * or a message that could not be read (logged; the send still counts).
+ */
+async function measureEdits(
+  app: App,
+  d: { id: string; kind: string; draftedText: string | null },
+  messageId: string | undefined,
+  read: (messageId: string) => Promise<string | null>,
+): Promise<number | null> {
+  if (d.draftedText === null || !messageId) return null;
+  let sent: string | null;
+  try {
+    sent = await read(messageId);
+  } catch (err) {
+    if (isProviderError(err) && ACCOUNT_WIDE.has(err.kind)) throw err;
+    app.log.warn({ err, draftId: d.id, kind: d.kind }, 'sent message unreadable: edits not measured');
+    return null;
+  }
+  return sent === null ? null : editDistance(d.draftedText, sent);
 }
 
 /** Provider errors that concern the whole account, not one draft. */

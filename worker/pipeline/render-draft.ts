@@ -41,6 +41,8 @@ export interface DraftModels {
     contactZone?: string | null;
     /** The advice they gave, when the user noted one. */
     note?: string | null;
+    /** What the user queued for this check-in (`contacts share` / `contacts update`), if anything. */
+    material?: CheckInMaterial | null;
   };
   outreach: {
     from: SenderLike;
@@ -84,6 +86,11 @@ export interface DraftModels {
     replySubject?: string | null;
   };
 }
+
+/** An article the contact would value, or what the user did with their advice. */
+export type CheckInMaterial =
+  | { kind: 'article'; url: string; /** Why they would value it. */ note?: string | null }
+  | { kind: 'update'; /** In the user's words: "I did X after your advice". */ text: string };
 
 export interface RenderedDraft {
   subject: string;
@@ -146,6 +153,11 @@ function viewOf<K extends DraftKind>(kind: K, model: DraftModels[K]): Record<str
         ...common,
         since,
         note: m.note?.trim().replace(/[.\s]+$/, '') || null,
+        article:
+          m.material?.kind === 'article'
+            ? { url: m.material.url, why: m.material.note?.trim().replace(/[.\s]+$/, '') || null }
+            : null,
+        update: m.material?.kind === 'update' ? asSentence(m.material.text) : null,
         updatePlaceholder: placeholder(
           "add a two-line update (something you did with their advice) or a link to an article they'd value",
         ),

@@ -19,6 +19,7 @@ import { scheduleSlotOfDraft } from '../core/propose-times.ts';
 import type { FlashStore } from './flash.ts';
 import type { Flash } from './overview-page.ts';
 import type { Guard } from './security.ts';
+import { registerMaterialActions } from './substance-section.ts';
 
 export const NOTE_MAX = 1000;
 
@@ -227,4 +228,6 @@ export function registerActions(server: FastifyInstance, app: App, guard: Guard,
       };
     },
   );
+
+  registerMaterialActions(route, app, field, (m) => new FormError(m));
 }

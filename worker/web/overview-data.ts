@@ -4,6 +4,7 @@
 import type { App } from '../app.ts';
 import type { NeutralEvent } from '../../integrations/provider.ts';
 import { getStatus, type StatusReport } from '../core/status.ts';
+import { listMaterial, type MaterialRow } from '../core/check-in-material.ts';
 import { PREP_BLOCK_REASON } from '../pipeline/detect-chat.ts';
 import { loadProposals, type ProposalRow } from './proposals.ts';
 
@@ -58,6 +59,8 @@ export interface OverviewData {
   ignored: IgnoredEvent[];
   /** Open proposals of times (propose --with), latest per contact. */
   proposals: ProposalRow[];
+  /** Material queued for check-ins (substance-section.ts). */
+  material: MaterialRow[];
 }
 
 export async function loadOverview(app: App): Promise<OverviewData> {
@@ -86,6 +89,7 @@ export async function loadOverview(app: App): Promise<OverviewData> {
     now,
     status,
     userTimeZone: users[0]?.timeZone ?? 'UTC',
+    material: await listMaterial(app),
     contacts: contacts.map((c) => ({
       id: c.id,
       email: c.email,

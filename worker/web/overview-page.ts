@@ -5,6 +5,7 @@ import { PROVIDERS } from '../providers.ts';
 import type { ProviderKind } from '../../integrations/provider.ts';
 import { html, safeHref, type SafeHtml } from './html.ts';
 import { layout } from './layout.ts';
+import { substanceSection } from './substance-section.ts';
 import type { ContactRow, IgnoredEvent, OverviewData } from './overview-data.ts';
 import { KIND_LABEL, dateOnly, formatBothZones, inZone, isoDay, minutesBetween, relative } from './format.ts';
 import { proposalsSection } from './proposals.ts';
@@ -64,6 +65,7 @@ ${draftsSection(ctx)}
 ${scheduledSection(ctx)}
 </div>
 ${contactsSection(ctx)}
+${substanceSection(data, flash, csrf)}
 ${ignoredSection(ctx)}
 ${accountsSection(ctx)}
 <datalist id="zones">${zoneOptions()}</datalist>

@@ -3,6 +3,7 @@ import Table from 'cli-table3';
 import { DateTime } from 'luxon';
 import { resumeContact, setContactTimeZone, snoozeContact, stopContact } from '../../core/user-actions.ts';
 import { printJson, withApp } from '../with-app.ts';
+import { registerContactMaterial } from './contact-material.ts';
 
 function parseDate(value: string): Date {
   const d = DateTime.fromISO(value);
@@ -99,4 +100,5 @@ export function registerContacts(program: Command): void {
         process.stdout.write(`${email}: snoozed until ${opts.until.toISOString().slice(0, 10)}\n`);
       });
     });
+  registerContactMaterial(contacts);
 }

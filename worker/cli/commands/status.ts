@@ -4,6 +4,7 @@ import { DateTime } from 'luxon';
 import { auditQueuesWithin, type QueueAudit } from '../../core/scheduled-work.ts';
 import { getStatus } from '../../core/status.ts';
 import { STAGE_LABELS } from '../../pipeline/contact-stage.ts';
+import { editsTable } from './edits-table.ts';
 import type { App } from '../../app.ts';
 import { printJson, withApp } from '../with-app.ts';
 
@@ -36,6 +37,7 @@ export function registerStatus(program: Command): void {
               drafts: s.drafts,
               ignored: s.ignored,
               people: s.people,
+              edits: s.edits,
               queues,
             });
           }
@@ -61,6 +63,7 @@ export function registerStatus(program: Command): void {
           process.stdout.write(
             `Accounts\n${a.toString()}\nChats\n${c.toString()}\nPeople\n${p.toString()}\nScheduled\n${q.toString()}\n${queuesLine(queues)}\n`,
           );
+          if (s.edits.length) process.stdout.write(`${editsTable(s.edits)}\n`);
           if (s.ignored.length) {
             const i = new Table({ head: ['ignored event', 'why'] });
             for (const x of s.ignored) i.push([x.title, x.reasons.join('; ')]);
