@@ -31,10 +31,18 @@ export interface Stack {
 }
 
 export async function startStack(
-  opts: { env?: Record<string, string>; db?: 'embedded' | 'postgres' } = {},
+  opts: {
+    env?: Record<string, string>;
+    db?: 'embedded' | 'postgres';
+    /**
+     * One clock for the sandbox and the app in this process (a test moves it to days ahead):
+     * mail sent and drafts made then carry the same time on both sides.
+     */
+    now?: () => Date;
+  } = {},
 ): Promise<Stack> {
   const dataDir = mkdtempSync(join(tmpdir(), 'coffee-chat-e2e-'));
-  const sandbox = await startSandbox({ tlsDir: process.env.SANDBOX_TLS_DIR });
+  const sandbox = await startSandbox({ tlsDir: process.env.SANDBOX_TLS_DIR, now: opts.now });
   let databaseUrl = '';
   if (opts.db === 'postgres') {
     const url = await getTestPostgres();
@@ -62,7 +70,7 @@ export async function startStack(
   // The test process opens the database first: it owns the embedded store and the worker
   // process reaches it through the loopback socket (so kill -9 of the worker loses nothing here).
   const db = await openDatabase({ databaseUrl, dataDir });
-  const app = await createApp({ config, db, log: pino({ level: 'silent' }) });
+  const app = await createApp({ config, db, log: pino({ level: 'silent' }), now: opts.now });
   // Worker processes started so far (the last one is "the" worker of stopWorker).
   const children: ChildProcess[] = [];
   const outputs: (() => string)[] = [];

@@ -9,6 +9,7 @@ import { draftLookup } from '../core/draft-lookup.ts';
 import { editDistance } from '../pipeline/edit-distance.ts';
 import { requestContactPlan } from '../core/request-plan.ts';
 import { hasPeopleToTrack, trackPeople } from '../core/people-tracking.ts';
+import { proposeAfterReplies } from '../core/propose-after-reply.ts';
 import { jobSchemas } from '../queues/queues.ts';
 import { withProvider } from '../provider-policy.ts';
 import { isProviderError, type ProviderErrorKind } from '../../integrations/provider.ts';
@@ -27,79 +28,83 @@ export async function trackDrafts(app: App, accountId: string, job?: Job, token?
   const counts = { checked: drafts.length, sent: 0, deleted: 0 };
   if (account.status !== 'active') return counts;
   const people = await hasPeopleToTrack(app, account.userId);
-  if (drafts.length === 0 && !people) return counts;
   const failures: string[] = [];
-  await withProvider(app, job, token, account, async ({ mailbox }) => {
-    for (const d of drafts) {
-      const lookup = draftLookup(d, d.contact?.email);
-      if (!lookup) continue;
-      // One draft whose check throws (an odd message, a bug) does not stop the others: its error
-      // is kept on the row and the job ends failed once the rest are done. A provider that is
-      // down, throttling or revoked fails them all: that stops the round at once.
-      let state: Awaited<ReturnType<typeof mailbox.draftState>>;
-      try {
-        state = await mailbox.draftState(lookup);
-      } catch (err) {
-        if (isProviderError(err) && ACCOUNT_WIDE.has(err.kind)) throw err;
-        const message = err instanceof Error ? err.message : String(err);
-        failures.push(`${d.subject ?? d.kind} (${d.idempotencyKey}): ${message}`);
-        await app.prisma.draft.update({
-          where: { id: d.id },
-          data: { lastError: `send detection failed: ${message}` },
-        });
-        continue;
-      }
-      if (d.lastError?.startsWith('send detection failed'))
-        await app.prisma.draft.update({ where: { id: d.id }, data: { lastError: null } });
-      if (state.state === 'draft') {
-        // A draft whose subject the user edits moves to another thread (Gmail) or conversation
-        // (Outlook): follow it, the sent copy will be there.
-        if (state.threadId && state.threadId !== d.threadId) {
-          await app.prisma.draft.update({ where: { id: d.id }, data: { threadId: state.threadId } });
-        }
-        continue;
-      }
-      if (state.state === 'sent') {
-        counts.sent += 1;
-        // Read before the row says sent: a throttled or failed account stops the round here and the
-        // next round finds the send again, text and all.
-        const edits = await measureEdits(app, d, state.messageId, (id) => mailbox.sentText(id));
-        await app.prisma.draft.update({
-          where: { id: d.id },
-          data: { status: 'sent', sentAt: state.sentAt, editDistance: edits },
-        });
-        if (d.kind === 'check_in') await materialSent(app, d.id, state.sentAt);
-        if (d.contactId && d.kind === 'thank_you') {
-          await reanchorCheckIn(app, d.contactId, state.sentAt, { discard: 'reset' });
-        } else if (d.contactId && d.kind === 'check_in') {
-          await reanchorCheckIn(app, d.contactId, state.sentAt, {
-            step: 'advance',
-            unanswered: 'increment',
-            discard: 'reset',
+  if (drafts.length > 0 || people)
+    await withProvider(app, job, token, account, async ({ mailbox }) => {
+      for (const d of drafts) {
+        const lookup = draftLookup(d, d.contact?.email);
+        if (!lookup) continue;
+        // One draft whose check throws (an odd message, a bug) does not stop the others: its error
+        // is kept on the row and the job ends failed once the rest are done. A provider that is
+        // down, throttling or revoked fails them all: that stops the round at once.
+        let state: Awaited<ReturnType<typeof mailbox.draftState>>;
+        try {
+          state = await mailbox.draftState(lookup);
+        } catch (err) {
+          if (isProviderError(err) && ACCOUNT_WIDE.has(err.kind)) throw err;
+          const message = err instanceof Error ? err.message : String(err);
+          failures.push(`${d.subject ?? d.kind} (${d.idempotencyKey}): ${message}`);
+          await app.prisma.draft.update({
+            where: { id: d.id },
+            data: { lastError: `send detection failed: ${message}` },
           });
+          continue;
         }
-        if (d.contactId) {
-          await app.prisma.contact.update({
-            where: { id: d.contactId },
-            data: { lastMailExchangedAt: state.sentAt },
+        if (d.lastError?.startsWith('send detection failed'))
+          await app.prisma.draft.update({ where: { id: d.id }, data: { lastError: null } });
+        if (state.state === 'draft') {
+          // A draft whose subject the user edits moves to another thread (Gmail) or conversation
+          // (Outlook): follow it, the sent copy will be there.
+          if (state.threadId && state.threadId !== d.threadId) {
+            await app.prisma.draft.update({ where: { id: d.id }, data: { threadId: state.threadId } });
+          }
+          continue;
+        }
+        if (state.state === 'sent') {
+          counts.sent += 1;
+          // Read before the row says sent: a throttled or failed account stops the round here and the
+          // next round finds the send again, text and all.
+          const edits = await measureEdits(app, d, state.messageId, (id) => mailbox.sentText(id));
+          await app.prisma.draft.update({
+            where: { id: d.id },
+            data: { status: 'sent', sentAt: state.sentAt, editDistance: edits },
           });
-        }
-      } else {
-        counts.deleted += 1;
-        await app.prisma.draft.update({
-          where: { id: d.id },
-          data: { status: 'discarded', lastError: 'deleted unsent by the user' },
-        });
-        if (d.contactId && d.kind === 'check_in') {
-          await reanchorCheckIn(app, d.contactId, app.now(), { step: 'advance', discard: 'increment' });
-        } else if (d.contactId && d.kind === 'thank_you') {
-          await requestContactPlan(app, d.contactId); // the cadence counts from the chat
+          if (d.kind === 'check_in') await materialSent(app, d.id, state.sentAt);
+          if (d.contactId && d.kind === 'thank_you') {
+            await reanchorCheckIn(app, d.contactId, state.sentAt, { discard: 'reset' });
+          } else if (d.contactId && d.kind === 'check_in') {
+            await reanchorCheckIn(app, d.contactId, state.sentAt, {
+              step: 'advance',
+              unanswered: 'increment',
+              discard: 'reset',
+            });
+          }
+          if (d.contactId) {
+            await app.prisma.contact.update({
+              where: { id: d.contactId },
+              data: { lastMailExchangedAt: state.sentAt },
+            });
+          }
+        } else {
+          counts.deleted += 1;
+          await app.prisma.draft.update({
+            where: { id: d.id },
+            data: { status: 'discarded', lastError: 'deleted unsent by the user' },
+          });
+          if (d.contactId && d.kind === 'check_in') {
+            await reanchorCheckIn(app, d.contactId, app.now(), { step: 'advance', discard: 'increment' });
+          } else if (d.contactId && d.kind === 'thank_you') {
+            await requestContactPlan(app, d.contactId); // the cadence counts from the chat
+          }
         }
       }
-    }
-    // Replies, introductions and the one follow-up, now that sent outreach is known.
-    if (people) Object.assign(counts, await trackPeople(app, account, mailbox));
-  });
+      // Replies, introductions and the one follow-up, now that sent outreach is known.
+      if (people) Object.assign(counts, await trackPeople(app, account, mailbox));
+    });
+  // Someone replied and has not been offered times yet: draft the answer offering three (its own
+  // provider calls). Read from the rows each round, so one that failed is tried again by the next.
+  const proposed = await proposeAfterReplies(app, account);
+  if (proposed > 0) Object.assign(counts, { proposed });
   if (failures.length > 0)
     throw new Error(
       `send detection failed for ${failures.length} of ${drafts.length} drafts: ${failures.join('; ')}`,
