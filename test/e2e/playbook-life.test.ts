@@ -130,6 +130,8 @@ describe.each<Kind>(['google', 'microsoft'])('a contact’s whole life on %s', (
     expect(draftsTo(BEN)).toHaveLength(0);
     await send(KENJI, /introduce/i);
     await trackDrafts(stack.app, accountId);
+    // Mail carries whole seconds (Graph's sentDateTime): answers come minutes later, not in the same second.
+    shift += 20 * MIN;
     await mb.receiveMail({
       from: KENJI,
       to: [BEN],
@@ -149,6 +151,7 @@ describe.each<Kind>(['google', 'microsoft'])('a contact’s whole life on %s', (
     const outreach = await send(BEN, /advice|coffee|chat/i);
     await trackDrafts(stack.app, accountId);
     const asked = mb.sentMail().find((m) => m.to.includes(BEN) && m.subject === outreach.subject)!;
+    shift += 20 * MIN;
     await mb.receiveMail({
       from: BEN,
       subject: `Re: ${asked.subject}`,
