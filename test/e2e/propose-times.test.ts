@@ -7,6 +7,7 @@ import { jest } from '@jest/globals';
 import { DateTime } from 'luxon';
 import { addAccount } from '../../worker/core/accounts.ts';
 import { proposeTimes, scheduleProposedSlot } from '../../worker/core/propose-times.ts';
+import { requestOutreach } from '../../worker/core/outreach.ts';
 import { startStack, waitFor, type Stack } from '../helpers/stack.ts';
 import { fixture, type Fixture, type Kind } from './provider-fixtures.ts';
 
@@ -148,6 +149,30 @@ describe.each<Kind>(['google', 'microsoft'])('proposing times on %s', (kind) => 
     await expect(scheduleProposedSlot(stack.app, { with: 'nobody@example.org', slot: 1 })).rejects.toThrow(
       /no times were proposed/,
     );
+  });
+
+  it('answers the outreach: a "Re:" of its subject, and on Gmail inside its thread', async () => {
+    const zoe = 'zoe@example.org';
+    await requestOutreach(stack.app, {
+      to: zoe,
+      name: 'Zoe Park',
+      why: 'your move from QA into platform engineering',
+    });
+    const outreach = await waitFor('the outreach draft made', () =>
+      stack.app.prisma.draft.findFirst({
+        where: { kind: 'outreach', status: 'created', contact: { email: zoe } },
+      }),
+    );
+    await proposeTimes(stack.app, { with: zoe });
+    const reply = await waitFor('the reply offering times', () =>
+      f.drafts().find((d) => d.to.includes(zoe) && d.subject === `Re: ${outreach.subject}`),
+    );
+    expect(reply.text).toMatch(/^Hi Zoe,/);
+    if (kind === 'google') {
+      const raw = stack.sandbox.google.drafts(f.email).find((d) => d.subject === reply.subject)!;
+      expect(raw.threadId).toBe(outreach.threadId);
+      expect(raw.headers['in-reply-to']).toBe(outreach.internetMessageId);
+    }
   });
 
   it('asks for the zone when it is unknown, and the review page button schedules a slot (CSRF-checked)', async () => {

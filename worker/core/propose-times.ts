@@ -23,6 +23,11 @@ export const proposalContext = z.object({
   contactZone: z.string().nullable(),
   /** "Re: <the outreach's subject>" when the proposal answers an outreach we drafted. */
   replySubject: z.string().nullable().optional(),
+  /** The outreach's conversation, when the same account drafted it: the reply joins it. */
+  replyTo: z
+    .object({ threadId: z.string().nullable(), internetMessageId: z.string().nullable() })
+    .nullable()
+    .optional(),
   /** Set once a slot was chosen: its number and the invite's key. */
   chosen: z.object({ slot: z.number().int(), inviteKey: z.string(), at: z.string() }).nullable().optional(),
 });
@@ -86,6 +91,10 @@ export async function proposeTimes(
     userZone,
     contactZone,
     replySubject,
+    replyTo:
+      outreach && outreach.accountId === account.id
+        ? { threadId: outreach.threadId, internetMessageId: outreach.internetMessageId }
+        : null,
     chosen: null,
   };
   // The same slots for the same contact are the same proposal (a repeated command makes no second draft).
