@@ -39,6 +39,8 @@ export interface ProposedTimes {
   account: string;
   contact: string;
   contactZoneKnown: boolean;
+  /** Earlier proposals to them still in the mailbox as drafts (`--slot N` no longer refers to them). */
+  earlierDraftsInMailbox: number;
   /** Each slot as the user reads it (their side first), numbered for `schedule --slot N`. */
   slots: { n: number; start: string; end: string; when: string }[];
 }
@@ -115,7 +117,16 @@ export async function proposeTimes(
   if (draft.status === 'scheduled' || draft.status === 'failed') {
     await scheduleJob(app.queues, 'create-draft', { key }, { jobId: key, dueAt: now, now });
   }
+  // `--slot N` reads the latest proposal: an earlier one not yet in the mailbox is set aside; one
+  // already there is the user's to delete (it may have been edited or sent), so it is named.
+  const earlier = { kind: 'propose_times' as const, contactId: contact.id, idempotencyKey: { not: key } };
+  await app.prisma.draft.updateMany({
+    where: { ...earlier, status: { in: ['scheduled', 'failed'] } },
+    data: { status: 'set_aside', lastError: 'replaced by a later proposal' },
+  });
+  const stillDrafted = await app.prisma.draft.count({ where: { ...earlier, status: 'created' } });
   return {
+    earlierDraftsInMailbox: stillDrafted,
     key,
     status: draft.status,
     account: account.email,
