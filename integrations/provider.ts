@@ -236,6 +236,12 @@ export interface DraftInput {
   subject: string;
   text: string;
   html: string;
+  /**
+   * Make it a reply in this conversation (p-slots: the times offered answer the outreach). Gmail
+   * puts the draft in `threadId` with In-Reply-To/References; providers that cannot (Graph drafts
+   * join a conversation only through createReply) leave it a new message with a "Re:" subject.
+   */
+  replyTo?: { threadId?: string | null; internetMessageId?: string | null };
 }
 
 export interface DraftRef {

@@ -44,10 +44,21 @@ export async function buildRaw(draft: DraftInput): Promise<string> {
     html: draft.html,
     messageId: messageIdFor(draft.marker),
     headers: { [MARKER_HEADER]: draft.marker },
+    // A reply: "the References and In-Reply-To headers must be set in compliance with the RFC 2822
+    // standard" (https://developers.google.com/gmail/api/guides/threads#adding_drafts_and_messages_to_threads).
+    ...(draft.replyTo?.internetMessageId
+      ? { inReplyTo: draft.replyTo.internetMessageId, references: [draft.replyTo.internetMessageId] }
+      : {}),
   });
   const buf = await mail.compile().build();
   return buf.toString('base64url');
 }
+
+/**
+ * "To add a message or draft to a thread ... the requested threadId must be specified on the Message
+ * or Draft.Message you supply with your request" (same guide), also on each update.
+ */
+const threadOf = (draft: DraftInput) => (draft.replyTo?.threadId ? { threadId: draft.replyTo.threadId } : {});
 
 const bare = (id: string) => id.replace(/^<|>$/g, '');
 
@@ -106,7 +117,10 @@ export class GmailMailbox implements MailboxProvider {
     try {
       // https://developers.google.com/gmail/api/reference/rest/v1/users.drafts/create
       const d = await this.s.call(() =>
-        this.s.gmail.users.drafts.create({ userId: 'me', requestBody: { message: { raw } } }),
+        this.s.gmail.users.drafts.create({
+          userId: 'me',
+          requestBody: { message: { raw, ...threadOf(draft) } },
+        }),
       );
       this.uncertain.delete(draft.marker);
       return this.ref(d, messageIdFor(draft.marker));
@@ -167,7 +181,7 @@ export class GmailMailbox implements MailboxProvider {
       this.s.gmail.users.drafts.update({
         userId: 'me',
         id: draftId,
-        requestBody: { id: draftId, message: { raw } },
+        requestBody: { id: draftId, message: { raw, ...threadOf(draft) } },
       }),
     );
     return this.ref(d, messageIdFor(draft.marker));

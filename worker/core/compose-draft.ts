@@ -144,10 +144,12 @@ export async function composeDraft(app: App, draft: DraftRows): Promise<Omit<Dra
       break;
     }
   }
+  const replyTo = draft.kind === 'propose_times' ? proposalContext.parse(draft.context).replyTo : null;
   return {
     from: { name: from.name, email: from.email },
     to: { email: to.email, name: to.name ?? undefined },
     ...rendered,
+    ...(replyTo ? { replyTo } : {}),
   };
 }
 

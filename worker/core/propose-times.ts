@@ -23,6 +23,11 @@ export const proposalContext = z.object({
   contactZone: z.string().nullable(),
   /** "Re: <the outreach's subject>" when the proposal answers an outreach we drafted. */
   replySubject: z.string().nullable().optional(),
+  /** The outreach's conversation, when the same account drafted it: the reply joins it. */
+  replyTo: z
+    .object({ threadId: z.string().nullable(), internetMessageId: z.string().nullable() })
+    .nullable()
+    .optional(),
   /** Set once a slot was chosen: its number and the invite's key. */
   chosen: z.object({ slot: z.number().int(), inviteKey: z.string(), at: z.string() }).nullable().optional(),
 });
@@ -34,6 +39,8 @@ export interface ProposedTimes {
   account: string;
   contact: string;
   contactZoneKnown: boolean;
+  /** Earlier proposals to them still in the mailbox as drafts (`--slot N` no longer refers to them). */
+  earlierDraftsInMailbox: number;
   /** Each slot as the user reads it (their side first), numbered for `schedule --slot N`. */
   slots: { n: number; start: string; end: string; when: string }[];
 }
@@ -86,6 +93,10 @@ export async function proposeTimes(
     userZone,
     contactZone,
     replySubject,
+    replyTo:
+      outreach && outreach.accountId === account.id
+        ? { threadId: outreach.threadId, internetMessageId: outreach.internetMessageId }
+        : null,
     chosen: null,
   };
   // The same slots for the same contact are the same proposal (a repeated command makes no second draft).
@@ -106,7 +117,16 @@ export async function proposeTimes(
   if (draft.status === 'scheduled' || draft.status === 'failed') {
     await scheduleJob(app.queues, 'create-draft', { key }, { jobId: key, dueAt: now, now });
   }
+  // `--slot N` reads the latest proposal: an earlier one not yet in the mailbox is set aside; one
+  // already there is the user's to delete (it may have been edited or sent), so it is named.
+  const earlier = { kind: 'propose_times' as const, contactId: contact.id, idempotencyKey: { not: key } };
+  await app.prisma.draft.updateMany({
+    where: { ...earlier, status: { in: ['scheduled', 'failed'] } },
+    data: { status: 'set_aside', lastError: 'replaced by a later proposal' },
+  });
+  const stillDrafted = await app.prisma.draft.count({ where: { ...earlier, status: 'created' } });
   return {
+    earlierDraftsInMailbox: stillDrafted,
     key,
     status: draft.status,
     account: account.email,

@@ -30,6 +30,9 @@ export function registerPropose(program: Command): void {
                   `their time zone is unknown: the draft asks for it (coffee-chat contacts set ${r.contact} --time-zone ZONE, then propose again)`,
                 ]),
             r.slots.length ? `when they choose: coffee-chat schedule --with ${r.contact} --slot N` : '',
+            r.earlierDraftsInMailbox
+              ? `an earlier reply offering other times is still in your drafts: delete it unless you mean to send it (--slot N refers to these times)`
+              : '',
           ]
             .filter(Boolean)
             .join('\n') + '\n',
