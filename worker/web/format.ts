@@ -42,4 +42,6 @@ export const KIND_LABEL: Record<string, string> = {
   prep: 'Prep block',
   confirmation: 'Confirmation',
   outreach: 'Outreach',
+  intro_request: 'Introduction request',
+  follow_up: 'Follow-up',
 };

@@ -5,6 +5,7 @@ import { PROVIDERS } from '../providers.ts';
 import type { ProviderKind } from '../../integrations/provider.ts';
 import { html, safeHref, type SafeHtml } from './html.ts';
 import { layout } from './layout.ts';
+import { peopleBoardSection } from './people-board.ts';
 import type { ContactRow, IgnoredEvent, OverviewData } from './overview-data.ts';
 import { KIND_LABEL, dateOnly, formatBothZones, inZone, isoDay, minutesBetween, relative } from './format.ts';
 
@@ -43,6 +44,7 @@ export function renderOverview(data: OverviewData, flash: Flash, csrf: string): 
 <a href="#accounts">Accounts${reconnect.length ? html` <span class="pill bad">${reconnect.length} to reconnect</span>` : ''}</a>
 <a href="#upcoming">Upcoming${count(upcoming.length)}</a>
 <a href="#recent">Recent${count(recent.length)}</a>
+<a href="#people">People${count(data.status.people.length)}</a>
 <a href="#drafts">Drafts${count(waitingDrafts.length)}</a>
 <a href="#scheduled">Scheduled${count(data.status.scheduled.length)}</a>
 <a href="#contacts">Contacts${count(data.contacts.length)}</a>
@@ -57,6 +59,7 @@ ${flash.error && !inlineError ? html`<div class="flash error" role="alert">${fla
 ${reconnect.length ? reconnectAlert(reconnect) : ''}
 ${upcomingSection(ctx, upcoming)}
 ${recentSection(ctx, recent)}
+${peopleBoardSection(data.status.people)}
 <div class="grid2">
 ${draftsSection(ctx)}
 ${scheduledSection(ctx)}
