@@ -112,6 +112,8 @@ export interface Mailbox {
     to?: string[];
     cc?: string[];
     inReplyTo?: string;
+    /** Its own Message-ID (so a later message can answer it). */
+    messageId?: string;
   }): Promise<void>;
   /** Mail the owner sent, newest first: its Message-ID (to answer it), recipients and subject. */
   sentMail(): SentMail[];
@@ -233,6 +235,7 @@ function googleMailbox(sandbox: Sandbox, seed: MailboxSeed): Mailbox {
         text: m.text ?? 'Great to hear from you!',
         date: m.at,
         ...(m.inReplyTo ? { inReplyTo: m.inReplyTo } : {}),
+        ...(m.messageId ? { messageId: m.messageId } : {}),
       });
     },
     sentMail: () =>
@@ -336,6 +339,7 @@ function microsoftMailbox(sandbox: Sandbox, seed: MailboxSeed): Mailbox {
         text: msg.text ?? 'Great to hear from you!',
         at: msg.at.toISOString(),
         ...(msg.inReplyTo ? { inReplyTo: msg.inReplyTo } : {}),
+        ...(msg.messageId ? { internetMessageId: msg.messageId } : {}),
       });
     },
     sentMail: () =>

@@ -180,6 +180,40 @@ describe('npm start: the demo and its review page', () => {
     }).toEqual({ zone: 'Asia/Tokyo', weekday: true, evening: true });
     expect(await kenji.innerText()).toContain('kenji.watanabe@example.jp');
 
+    // The board of people by stage, each with a next step: Nadia's reply in the outreach's thread
+    // was noticed (replied), Tomás waits for one, Alex and Rosa are targets, Priya was met.
+    const stageOf = async (email: string) =>
+      page
+        .locator(`#people .person[data-email="${email}"]`)
+        .evaluate((el) => el.closest('.stage')!.getAttribute('data-stage'));
+    await poll('Nadia replied on the board', 30_000, async () => {
+      await page.reload();
+      return (await page
+        .locator('#people .stage[data-stage="replied"] .person', { hasText: 'Nadia Haddad' })
+        .count()) === 1
+        ? true
+        : undefined;
+    });
+    expect({
+      alex: await stageOf('alex.kim@example.net'),
+      rosa: await stageOf('rosa.diaz@example.org'),
+      tomas: await stageOf('tomas.silva@example.com.br'),
+      nadia: await stageOf('nadia.haddad@example.ae'),
+      priya: await stageOf(PRIYA),
+    }).toEqual({ alex: 'target', rosa: 'target', tomas: 'asked', nadia: 'replied', priya: 'met' });
+    // Columns come in the playbook's order; the introducer himself is not on the board.
+    const stages = await page
+      .locator('#people .stage')
+      .evaluateAll((els) => els.map((e) => e.getAttribute('data-stage')));
+    expect(stages.slice(0, 3)).toEqual(['target', 'asked', 'replied']);
+    expect(await page.locator('#people .person[data-email="dev.patel@example.com"]').count()).toBe(0);
+    const rosa = await page.locator('#people .person[data-email="rosa.diaz@example.org"]').innerText();
+    expect(rosa).toContain('Head of Product at Contoso Health');
+    expect(rosa).toMatch(/Next: review and send the introduction request to dev\.patel@example\.com/);
+    expect(
+      await page.locator('#people .person[data-email="tomas.silva@example.com.br"] .next').innerText(),
+    ).toMatch(/^Next: waiting for a reply; one gentle follow-up drafted \w{3}, \w{3} \d{1,2} if none$/);
+
     // Add the thank-you note to Priya's chat through the form.
     const note = `Talk to the platform team before applying (${Date.now().toString(36)})`;
     const priya = page.locator('#recent .row', { hasText: PRIYA });

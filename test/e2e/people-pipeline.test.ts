@@ -109,6 +109,7 @@ describe.each<Kind>(['google', 'microsoft'])('the people pipeline on %s', (kind)
       subject: 'Intro: Maya <> Ben',
       text: 'Ben, meet Maya. Maya, meet Ben.',
       at: new Date(),
+      messageId: `<intro-${kind}@example.org>`,
     });
     const ben = await waitFor('the introduction seen', async () => {
       await trackDrafts(stack.app, accountId);
@@ -118,10 +119,17 @@ describe.each<Kind>(['google', 'microsoft'])('the people pipeline on %s', (kind)
     expect(ben.introducedAt).not.toBeNull();
     expect(ben.next).toContain('introduced by kenji@example.org');
 
-    // The thread is kept: Ben answering in it counts as his reply.
-    const intro = (await stack.app.prisma.contact.findFirstOrThrow({ where: { email: 'ben@example.org' } }))
-      .introThreadId;
-    expect(intro).toBeTruthy();
+    // Ben answers everyone in the introduction's thread: that is his reply.
+    await mb.receiveMail({
+      from: 'ben@example.org',
+      to: ['kenji@example.org'],
+      subject: 'Re: Intro: Maya <> Ben',
+      text: 'Thanks Kenji (to bcc). Maya, happy to talk.',
+      at: new Date(),
+      inReplyTo: `<intro-${kind}@example.org>`,
+    });
+    await trackDrafts(stack.app, accountId);
+    expect((await person('ben@example.org')).stage).toBe('replied');
   });
 
   it('a reply in the outreach’s thread moves the contact to replied; mail outside it does not', async () => {

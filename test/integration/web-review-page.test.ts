@@ -277,6 +277,12 @@ describe('the review page', () => {
     expect(page).not.toContain('<script>alert(1)</script>');
     expect(page).not.toMatch(/<script/i);
     expect(page).toContain('Mallory &lt;script&gt;alert(1)&lt;/script&gt;');
+    // …on the people board too, where she is among those met.
+    const board = page.slice(
+      page.indexOf('<section id="people">'),
+      page.indexOf('</section>', page.indexOf('<section id="people">')),
+    );
+    expect(board).toMatch(/data-stage="met"[\s\S]*Mallory &lt;script&gt;alert\(1\)&lt;\/script&gt;/);
   });
 
   test('lists the draft waiting in the mailbox with its link, and the check-in per contact', async () => {

@@ -300,4 +300,41 @@ describe('gmail sandbox (real @googleapis/gmail)', () => {
     expect(missing.status).toBe(404);
     expect(missing.response?.data.error?.errors?.[0]?.reason).toBe('notFound');
   });
+
+  test('a reply joins the thread of the message it references only when the subjects match', async () => {
+    const { gmail } = fx.client();
+    const g = fx.sandbox.google;
+    const ask = await g.seedMail(fx.email, {
+      direction: 'sent',
+      to: 'iris@example.org',
+      subject: 'Could I ask your advice, Iris?',
+      text: 'hello',
+      date: new Date(Date.now() - 3_600_000),
+    });
+    const reply = await g.seedMail(fx.email, {
+      direction: 'received',
+      from: 'iris@example.org',
+      to: fx.email,
+      subject: 'RE: Could I ask your advice, Iris?',
+      text: 'sure',
+      inReplyTo: ask.messageId,
+    });
+    const other = await g.seedMail(fx.email, {
+      direction: 'received',
+      from: 'iris@example.org',
+      to: fx.email,
+      subject: 'Something else entirely',
+      text: 'new topic',
+      inReplyTo: ask.messageId,
+    });
+    expect(reply.threadId).toBe(ask.threadId);
+    expect(other.threadId).not.toBe(ask.threadId);
+    const thread = await gmail.users.threads.get({
+      userId: 'me',
+      id: ask.threadId,
+      format: 'metadata',
+      metadataHeaders: ['From'],
+    });
+    expect(thread.data.messages?.map((m) => m.id)).toEqual([ask.id, reply.id]);
+  });
 });

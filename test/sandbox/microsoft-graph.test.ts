@@ -510,12 +510,27 @@ describe('microsoft graph sandbox (real @microsoft/microsoft-graph-client)', () 
       .get();
     expect(to.value.filter((m: Json) => !m.isDraft).map((m: Json) => m.subject)).toEqual(['coffee?']);
 
+    // The $orderby property leads the $filter, as Graph requires ("Using filter and orderby in the
+    // same query", https://learn.microsoft.com/en-us/graph/api/user-list-messages)…
     const filtered = await graph
       .api('/me/messages')
-      .filter(encodeURIComponent('isDraft eq false and receivedDateTime ge 2030-01-03T00:00:00Z'))
+      .filter(encodeURIComponent('receivedDateTime ge 2030-01-03T00:00:00Z and isDraft eq false'))
       .orderby('receivedDateTime desc')
       .get();
     expect(filtered.value.map((m: Json) => m.subject)).toEqual(['Other', 'Re: coffee']);
+    // …otherwise 400 InefficientFilter, as for a conversationId filter sorted by date.
+    for (const filter of [
+      'isDraft eq false and receivedDateTime ge 2030-01-03T00:00:00Z',
+      "conversationId eq 'AAQkAGConv-none'",
+    ]) {
+      const refused = await graphErrorOf(
+        graph.api('/me/messages').filter(encodeURIComponent(filter)).orderby('receivedDateTime desc').get(),
+      );
+      expect({ status: refused.statusCode, code: refused.code }).toEqual({
+        status: 400,
+        code: 'InefficientFilter',
+      });
+    }
 
     const withOrder = await graphErrorOf(
       graph.api('/me/messages').search('"x"').orderby('receivedDateTime desc').get(),
@@ -761,5 +776,41 @@ describe('microsoft graph sandbox (real @microsoft/microsoft-graph-client)', () 
     expect(err.statusCode).toBe(503);
     expect(err.code).toBe('serviceNotAvailable');
     expect(fx.sandbox.microsoft.drafts(fx.email)).toHaveLength(1);
+  });
+
+  test('a message that answers another (In-Reply-To) is in its conversation; $filter on conversationId finds both', async () => {
+    const { graph } = fx.client();
+    const ask = fx.sandbox.microsoft.addMessage(fx.email, {
+      folder: 'sentitems',
+      to: [{ email: 'iris@example.org' }],
+      subject: 'Could I ask your advice, Iris?',
+      text: 'hello',
+      at: at(20),
+    });
+    const reply = fx.sandbox.microsoft.addMessage(fx.email, {
+      folder: 'inbox',
+      from: { email: 'iris@example.org' },
+      to: [{ email: fx.email }],
+      subject: 'RE: Could I ask your advice, Iris?',
+      text: 'sure',
+      at: at(21),
+      inReplyTo: ask.internetMessageId,
+    });
+    const unrelated = fx.sandbox.microsoft.addMessage(fx.email, {
+      folder: 'inbox',
+      from: { email: 'iris@example.org' },
+      to: [{ email: fx.email }],
+      subject: 'Hello',
+      text: 'new',
+      at: at(22),
+    });
+    expect(reply.conversationId).toBe(ask.conversationId);
+    expect(unrelated.conversationId).not.toBe(ask.conversationId);
+    const res = await graph
+      .api('/me/messages')
+      .filter(encodeURIComponent(`conversationId eq '${ask.conversationId}'`))
+      .select('id')
+      .get();
+    expect(res.value.map((m: Json) => m.id).sort()).toEqual([ask.id, reply.id].sort());
   });
 });

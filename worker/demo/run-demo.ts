@@ -14,6 +14,7 @@ import { createApp } from '../app.ts';
 import { parseConfig, resetConfigCache } from '../config.ts';
 import { addAccount } from '../core/accounts.ts';
 import { getStatus, type StatusReport } from '../core/status.ts';
+import { STAGE_LABELS } from '../pipeline/contact-stage.ts';
 import { startWorker } from '../runtime.ts';
 import { MissingRedisError, startLocalRedis, type LocalRedis } from '../services/local-redis.ts';
 import { startWebServer } from '../web/server.ts';
@@ -21,6 +22,7 @@ import { startWebhookServer, webhookListen } from '../web/webhook-server.ts';
 import { startSandbox } from '../../sandbox/server.ts';
 import { ensureSandboxTls } from '../../sandbox/tls.ts';
 import { DEMO_GOOGLE, DEMO_MICROSOFT, seedWeek } from './seed-week.ts';
+import { seedPeople } from './seed-people.ts';
 
 export interface DemoOptions {
   once: boolean;
@@ -115,6 +117,7 @@ export async function runDemo(opts: DemoOptions): Promise<number> {
       );
     }
 
+    await seedPeople(app, sandbox);
     const worker = await startWorker(app);
     cleanups.push(() => worker.close());
     const web = await startWebServer(app, { port: opts.webPort });
@@ -143,7 +146,10 @@ export async function runDemo(opts: DemoOptions): Promise<number> {
       s.scheduled.filter(
         (x) => x.kind === 'prep' && Date.parse(x.dueAt) - PREP_AHEAD_MS <= app.now().getTime(),
       ).length === 0 &&
-      s.scheduled.some((x) => x.kind === 'check_in');
+      s.scheduled.some((x) => x.kind === 'check_in') &&
+      // The people board: the reply in Nadia's thread noticed, Rosa's introduction request drafted.
+      s.people.some((p) => p.stage === 'replied') &&
+      s.drafts.some((d) => d.kind === 'intro_request' && d.status === 'created');
     const deadline = Date.now() + opts.timeoutMs;
     let status = await getStatus(app.prisma, app.now());
     for (;;) {
@@ -245,6 +251,14 @@ function printSummary(
     ]);
   }
   line(t.toString());
+  const people = new Table({
+    head: ['person', 'stage', 'next step'],
+    wordWrap: true,
+    colWidths: [34, 12, 78],
+    style: { head: ['cyan'] },
+  });
+  for (const p of s.people) people.push([p.name ?? p.email, STAGE_LABELS[p.stage], p.next]);
+  line(people.toString());
   const ig = new Table({
     head: ['ignored', 'why'],
     wordWrap: true,

@@ -43,4 +43,6 @@ export const KIND_LABEL: Record<string, string> = {
   confirmation: 'Confirmation',
   outreach: 'Outreach',
   propose_times: 'Times offered',
+  intro_request: 'Introduction request',
+  follow_up: 'Follow-up',
 };

@@ -65,7 +65,9 @@ export interface OverviewData {
 
 export async function loadOverview(app: App): Promise<OverviewData> {
   const now = app.now();
-  const status = await getStatus(app.prisma, now);
+  const status = await getStatus(app.prisma, now, {
+    followUpBusinessDays: app.config.FOLLOW_UP_BUSINESS_DAYS,
+  });
   const users = await app.prisma.user.findMany({
     orderBy: { createdAt: 'asc' },
     select: { id: true, timeZone: true },

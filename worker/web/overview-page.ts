@@ -6,6 +6,7 @@ import type { ProviderKind } from '../../integrations/provider.ts';
 import { html, safeHref, type SafeHtml } from './html.ts';
 import { layout } from './layout.ts';
 import { substanceSection } from './substance-section.ts';
+import { peopleBoardSection } from './people-board.ts';
 import type { ContactRow, IgnoredEvent, OverviewData } from './overview-data.ts';
 import { KIND_LABEL, dateOnly, formatBothZones, inZone, isoDay, minutesBetween, relative } from './format.ts';
 import { proposalsSection } from './proposals.ts';
@@ -45,6 +46,7 @@ export function renderOverview(data: OverviewData, flash: Flash, csrf: string): 
 <a href="#accounts">Accounts${reconnect.length ? html` <span class="pill bad">${reconnect.length} to reconnect</span>` : ''}</a>
 <a href="#upcoming">Upcoming${count(upcoming.length)}</a>
 <a href="#recent">Recent${count(recent.length)}</a>
+<a href="#people">People${count(data.status.people.length)}</a>
 <a href="#drafts">Drafts${count(waitingDrafts.length)}</a>
 <a href="#scheduled">Scheduled${count(data.status.scheduled.length)}</a>
 <a href="#contacts">Contacts${count(data.contacts.length)}</a>
@@ -60,6 +62,7 @@ ${reconnect.length ? reconnectAlert(reconnect) : ''}
 ${upcomingSection(ctx, upcoming)}
 ${proposalsSection(data.proposals, csrf)}
 ${recentSection(ctx, recent)}
+${peopleBoardSection(data.status.people)}
 <div class="grid2">
 ${draftsSection(ctx)}
 ${scheduledSection(ctx)}
