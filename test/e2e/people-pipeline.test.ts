@@ -177,7 +177,7 @@ describe.each<Kind>(['google', 'microsoft'])('the people pipeline on %s', (kind)
     expect(await createDraft(stack.app, followUpKey(cleo.id))).toMatchObject({ outcome: 'created' });
     const followUps = draftTo('cleo@example.org');
     expect(followUps).toHaveLength(1);
-    expect(followUps[0]!.subject).toBe(`Following up: ${sentTo('cleo@example.org').subject}`);
+    expect(followUps[0]!.subject).toBe(`Re: ${sentTo('cleo@example.org').subject}`);
     expect(followUps[0]!.text).toContain('no reply is needed');
     expect((await person('cleo@example.org')).next).toBe('review the follow-up draft in your mailbox');
     expect(draftTo('ana@example.org')).toHaveLength(0); // she replied

@@ -232,7 +232,7 @@ describe('the drafts of the pipeline', () => {
       userZone: 'America/New_York',
       contactZone: 'Asia/Tokyo',
     });
-    expect(d.subject).toBe('Following up: Could I ask your advice, Kenji? (15–20 minutes)');
+    expect(d.subject).toBe('Re: Could I ask your advice, Kenji? (15–20 minutes)');
     expect(d.text).toContain('my note of Wednesday, Nov 25');
     expect(d.text).toContain('no reply is needed');
   });

@@ -34,6 +34,7 @@ export async function composeDraft(app: App, draft: DraftRows): Promise<Omit<Dra
     : null;
 
   let rendered;
+  let followUpOf: { threadId: string | null; internetMessageId: string | null } | null = null;
   switch (draft.kind) {
     case 'confirmation': {
       const chat = requireChat(draft);
@@ -111,6 +112,10 @@ export async function composeDraft(app: App, draft: DraftRows): Promise<Omit<Dra
         orderBy: { sentAt: 'asc' },
       });
       if (!asked?.sentAt) throw new Error(`draft ${draft.idempotencyKey}: no sent outreach to follow up`);
+      // A reply in the ask's own thread, so they read the ask right below it (Gmail joins a thread
+      // by threadId with a matching "Re:" subject; from the same account only).
+      if (asked.accountId === draft.accountId)
+        followUpOf = { threadId: asked.threadId, internetMessageId: asked.internetMessageId };
       rendered = renderDraft(
         'follow-up',
         {
@@ -144,7 +149,12 @@ export async function composeDraft(app: App, draft: DraftRows): Promise<Omit<Dra
       break;
     }
   }
-  const replyTo = draft.kind === 'propose_times' ? proposalContext.parse(draft.context).replyTo : null;
+  const replyTo =
+    draft.kind === 'propose_times'
+      ? proposalContext.parse(draft.context).replyTo
+      : draft.kind === 'follow_up'
+        ? followUpOf
+        : null;
   return {
     from: { name: from.name, email: from.email },
     to: { email: to.email, name: to.name ?? undefined },
