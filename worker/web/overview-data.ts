@@ -57,15 +57,22 @@ export interface OverviewData {
   ignored: IgnoredEvent[];
 }
 
-export async function loadOverview(app: App): Promise<OverviewData> {
+/** `viewer.userId`: that user's data only (a per-user token); null: every user's. */
+export async function loadOverview(
+  app: App,
+  viewer: { userId: string | null } = { userId: null },
+): Promise<OverviewData> {
   const now = app.now();
-  const status = await getStatus(app.prisma, now);
+  const userId = viewer.userId ?? undefined;
+  const status = await getStatus(app.prisma, now, userId ? { userId } : {});
   const users = await app.prisma.user.findMany({
+    where: userId ? { id: userId } : {},
     orderBy: { createdAt: 'asc' },
     select: { id: true, timeZone: true },
   });
   const zoneOf = new Map(users.map((u) => [u.id, u.timeZone]));
   const contacts = await app.prisma.contact.findMany({
+    where: userId ? { userId } : {},
     include: { checkIn: true },
     orderBy: [{ name: 'asc' }, { email: 'asc' }],
   });
@@ -74,6 +81,7 @@ export async function loadOverview(app: App): Promise<OverviewData> {
     where: {
       isChat: false,
       OR: [{ startUtc: { gte: since } }, { startUtc: null, updatedAt: { gte: since } }],
+      ...(userId ? { calendar: { account: { userId } } } : {}),
     },
     include: { calendar: { include: { account: true } } },
     orderBy: [{ startUtc: 'asc' }],

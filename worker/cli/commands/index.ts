@@ -11,6 +11,7 @@ import { registerRun } from './run.ts';
 import { registerSandbox } from './sandbox.ts';
 import { registerStatus } from './status.ts';
 import { registerSync } from './sync.ts';
+import { registerUsers } from './users.ts';
 import { registerWeb } from './web.ts';
 import { registerWorker } from './worker.ts';
 
@@ -29,4 +30,5 @@ export function registerCommands(program: Command): void {
   registerOutreach(program);
   registerSchedule(program);
   registerWeb(program);
+  registerUsers(program);
 }
