@@ -62,6 +62,18 @@ export interface EventSeed {
   onlineMeeting?: boolean;
   /** Shown as busy (Graph's showAs; Google events are opaque unless marked otherwise). */
   busy?: boolean;
+  /**
+   * The meeting's iCalendar UID (RFC 5545), the same on every calendar one invite reached (the
+   * same meeting on two mailboxes). Google reports it as `iCalUID`; Graph wraps it in the global
+   * object id it reports as `iCalUId`. Default: a new one per event.
+   */
+  uid?: string;
+  /**
+   * Properties on this mailbox's copy of the event, by name: Google's extendedProperties.private;
+   * Graph's single-value extended properties (String type) in the property set `propertySet`. For
+   * copies carrying what someone else put there.
+   */
+  privateProperties?: { propertySet: string; values: Record<string, string> };
 }
 
 export interface MailboxDraft {
@@ -206,6 +218,10 @@ function googleMailbox(sandbox: Sandbox, seed: MailboxSeed): Mailbox {
             }
           : {}),
         ...(e.weeklyCount ? { recurrence: [`RRULE:FREQ=WEEKLY;COUNT=${e.weeklyCount}`] } : {}),
+        ...(e.uid ? { iCalUID: e.uid } : {}),
+        ...(e.privateProperties
+          ? { extendedProperties: { private: { ...e.privateProperties.values } } }
+          : {}),
         ...(e.onlineMeeting
           ? {
               conferenceData: {
@@ -319,6 +335,18 @@ function microsoftMailbox(sandbox: Sandbox, seed: MailboxSeed): Mailbox {
         ...(e.weeklyCount ? { recurrence: { frequency: 'weekly' as const, count: e.weeklyCount } } : {}),
         ...(e.onlineMeeting ? { isOnlineMeeting: true } : {}),
         ...(e.busy ? { showAs: 'busy' } : {}),
+        ...(e.uid ? { uid: e.uid } : {}),
+        ...(e.privateProperties
+          ? {
+              // Property ids: https://learn.microsoft.com/en-us/graph/api/resources/extended-properties-overview#id-formats
+              extendedProperties: Object.fromEntries(
+                Object.entries(e.privateProperties.values).map(([name, value]) => [
+                  `String ${e.privateProperties!.propertySet} Name ${name}`,
+                  value,
+                ]),
+              ),
+            }
+          : {}),
       });
       return String(ev.id);
     },

@@ -338,7 +338,10 @@ export class GoogleCalendarProvider implements CalendarProvider {
         maxResults: 5,
       }),
     );
-    const ev = (page.items ?? []).find((e) => e.status !== 'cancelled');
+    // Only an event this calendar organizes is ours: a copy of someone else's invite carrying the
+    // marker is not (organizer.self: "whether the organizer corresponds to the calendar on which
+    // this copy of the event appears", https://developers.google.com/calendar/api/v3/reference/events#resource).
+    const ev = (page.items ?? []).find((e) => e.status !== 'cancelled' && e.organizer?.self === true);
     return ev ? this.created(ev) : null;
   }
 

@@ -27,6 +27,7 @@ import { COFFEE_CHAT_MARKER_ID, markerFilter } from './markers.ts';
 import { ianaToWindows, windowsToIana } from './time-zones.ts';
 import { deleteSubscription, subscribeToEvents } from './push.ts';
 import { TX_PREFIX, addressesOf, toNeutralEvent, utcMillis } from './neutral-event.ts';
+import { iCalUidOfGraph } from './ical-uid.ts';
 
 type Json = Record<string, any>; // eslint-disable-line @typescript-eslint/no-explicit-any
 
@@ -349,7 +350,7 @@ export class MicrosoftCalendar implements CalendarProvider {
     return {
       providerEventId: String(ev.id),
       ...(ev.changeKey ? { version: String(ev.changeKey) } : {}),
-      ...(ev.iCalUId ? { iCalUid: String(ev.iCalUId) } : {}),
+      ...(ev.iCalUId ? { iCalUid: iCalUidOfGraph(String(ev.iCalUId)) } : {}),
       ...(ev.onlineMeeting?.joinUrl ? { conferenceUrl: String(ev.onlineMeeting.joinUrl) } : {}),
       ...(ev.webLink ? { webLink: String(ev.webLink) } : {}),
     };
@@ -468,11 +469,14 @@ export class MicrosoftCalendar implements CalendarProvider {
       c
         .api(`/me/calendars/${calendarId}/events`)
         .filter(encodeURIComponent(markerFilter(marker)))
-        .select('id,iCalUId,webLink,onlineMeeting,changeKey')
-        .top(1)
+        .select('id,iCalUId,webLink,onlineMeeting,changeKey,isOrganizer')
+        .top(5)
         .get(),
     );
-    const ev = res.value?.[0];
+    // Only an event the mailbox organizes is ours: a copy of someone else's meeting carrying the
+    // property is not (isOrganizer: "true if the calendar owner ... is the organizer of the event",
+    // https://learn.microsoft.com/en-us/graph/api/resources/event).
+    const ev = (res.value ?? []).find((e: Json) => e.isOrganizer === true);
     return ev ? this.created(ev) : null;
   }
 

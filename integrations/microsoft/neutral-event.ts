@@ -7,6 +7,7 @@ import type { EventTime, NeutralAttendee, NeutralEvent, ResponseStatus } from '.
 import { htmlToText } from '../html-text.ts';
 import { MARKER_NAME } from './markers.ts';
 import { windowsToIana } from './time-zones.ts';
+import { iCalUidOfGraph } from './ical-uid.ts';
 
 type Json = Record<string, any>; // eslint-disable-line @typescript-eslint/no-explicit-any
 
@@ -113,7 +114,7 @@ export function toNeutralEvent(
   const conferenceUrl = (src('onlineMeeting')?.joinUrl ?? ev.onlineMeetingUrl) as string | undefined;
   return {
     providerEventId: String(ev.id),
-    ...(ev.iCalUId ? { iCalUid: String(ev.iCalUId) } : {}),
+    ...(ev.iCalUId ? { iCalUid: iCalUidOfGraph(String(ev.iCalUId)) } : {}),
     calendarId,
     status: src('isCancelled') === true ? 'cancelled' : 'confirmed',
     title: String(src('subject') ?? ''),

@@ -122,6 +122,8 @@ export function googleSandbox() {
 
   const api = {
     state,
+    /** Every refresh and access token this sandbox holds (for tests that look for leaks). */
+    issuedTokens: (): string[] => [...state.refreshTokens.keys(), ...state.accessTokens.keys()],
     seedAccount(input: SeedAccountInput): { email: string; refreshToken: string } {
       const email = input.email.toLowerCase();
       let account = state.account(email);

@@ -4,7 +4,7 @@ import type { FastifyInstance } from 'fastify';
 import { DateTime } from 'luxon';
 import { z } from 'zod';
 import type { SandboxContext } from '../context.ts';
-import type { Operations } from './operations.ts';
+import { thirdPartyICalUId, type Operations } from './operations.ts';
 import { renderEvent, renderMessage } from './render.ts';
 import {
   bodyText,
@@ -86,6 +86,12 @@ export const eventInput = z.object({
   originalTimeZoneLabel: z.string().optional(),
   /** singleValueExtendedProperties: { "String {guid} Name x": "value" } */
   extendedProperties: z.record(z.string(), z.string()).optional(),
+  /**
+   * The iCalendar UID of a meeting that reached this mailbox from a non-Exchange organizer (a
+   * Google invite): Exchange keeps it inside the event's global object id, which Graph reports as
+   * `iCalUId` (see thirdPartyICalUId in operations.ts).
+   */
+  uid: z.string().min(1).optional(),
 });
 export type EventInput = z.input<typeof eventInput>;
 
@@ -310,6 +316,7 @@ export function createAdminApi(store: MicrosoftStore, ops: Operations, ctx: Sand
         toGraphBody(a, parsed),
         'admin',
       );
+      if (parsed.uid) ev.iCalUId = thirdPartyICalUId(parsed.uid);
       if (parsed.originalTimeZoneLabel) {
         ev.originalStartTimeZone = parsed.originalTimeZoneLabel;
         ev.originalEndTimeZone = parsed.originalTimeZoneLabel;

@@ -172,6 +172,8 @@ export function microsoftSandbox() {
     reset() {
       store.reset();
     },
+    /** Every refresh and access token this sandbox holds (for tests that look for leaks). */
+    issuedTokens: (): string[] => [...store.refreshTokens.keys(), ...store.accessTokens.keys()],
     ...api,
   } satisfies SandboxModule & Record<string, unknown>;
 }

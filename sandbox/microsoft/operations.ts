@@ -453,3 +453,32 @@ export class Operations {
     return sent;
   }
 }
+
+/**
+ * Graph's `iCalUId` of a meeting whose organizer is not on Exchange: the hex of its global object
+ * id, which wraps the sender's iCalendar UID as a "vCal-Uid" (the ThirdPartyGlobalId import of
+ * [MS-OXCICAL] 2.1.3.1.1.20.26,
+ * https://learn.microsoft.com/en-us/openspecs/exchange_server_protocols/ms-oxcical/ac8c1e68-de58-4230-a2e2-79aae754a055;
+ * the layout, byte by byte, in [MS-ASEMAIL] 4.3,
+ * https://learn.microsoft.com/en-us/openspecs/exchange_server_protocols/ms-asemail/e7424ddc-dd10-431e-a0b7-5c794863370e):
+ * the class id, a zero instance date (the series), creation time and padding (zeros here), the
+ * data size (UInt32 little-endian), then "vCal-Uid", 01 00 00 00, the UID and a NUL.
+ */
+export function thirdPartyICalUId(uid: string): string {
+  const data = Buffer.concat([
+    Buffer.from('vCal-Uid', 'ascii'),
+    Buffer.from([1, 0, 0, 0]),
+    Buffer.from(uid, 'utf8'),
+    Buffer.from([0]),
+  ]);
+  const size = Buffer.alloc(4);
+  size.writeUInt32LE(data.length);
+  return Buffer.concat([
+    Buffer.from('040000008200E00074C5B7101A82E008', 'hex'),
+    Buffer.alloc(4 + 8 + 8),
+    size,
+    data,
+  ])
+    .toString('hex')
+    .toUpperCase();
+}

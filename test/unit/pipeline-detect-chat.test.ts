@@ -86,6 +86,35 @@ describe('detectChat', () => {
     expect(d.reasons).toContain('created by coffee-chat');
   });
 
+  // Someone else's invite: the copy on the user's calendar carries whatever its organizer put there.
+  const theirs = (markers: Record<string, string>, title = 'Ana / Me') =>
+    event({
+      title,
+      organizer: { email: 'ana@x.com', self: false },
+      attendees: [person(me, { self: true }), person('ana@x.com', { organizer: true })],
+      markers,
+    });
+
+  it("our marker on someone else's invite does not make it a chat", () => {
+    const d = detectChat(theirs({ coffeeChatKey: 'k1' }), ctx);
+    expect(d.isChat).toBe(false);
+    expect(d.reasons).not.toContain('created by coffee-chat');
+  });
+
+  it("a prep-block marker on someone else's invite does not hide it: it is judged like any event", () => {
+    const d = detectChat(theirs({ coffeeChatKey: 'prep-abc' }, 'Coffee with Ana'), ctx);
+    expect(d.isChat).toBe(true);
+    expect(d.reasons).toEqual(['1:1 with ana@x.com', 'title mentions "coffee"']);
+  });
+
+  it('a prep-block marker on an event the user organizes is our prep block', () => {
+    const d = detectChat(
+      event({ title: 'Prep: coffee with Ana', markers: { coffeeChatKey: 'prep-abc' } }),
+      ctx,
+    );
+    expect(d).toEqual({ isChat: false, reasons: ['ignored: prep block made by coffee-chat'] });
+  });
+
   it('an event that does not say it is a chat is ignored, saying so', () => {
     const d = detectChat(event({ title: 'Quarterly review' }), ctx);
     expect(d.isChat).toBe(false);

@@ -1,5 +1,10 @@
 import { describe, expect, it } from '@jest/globals';
-import { effectiveNote, extractNoteFromDescription } from '../../worker/pipeline/thank-you-note.ts';
+import {
+  citedNote,
+  DESCRIPTION_NOTE_CHECK,
+  extractNoteFromDescription,
+} from '../../worker/pipeline/thank-you-note.ts';
+import { renderDraft } from '../../worker/pipeline/render-draft.ts';
 
 describe('extractNoteFromDescription', () => {
   it('reads the note under a "Notes:" heading', () => {
@@ -38,14 +43,33 @@ describe('extractNoteFromDescription', () => {
   });
 });
 
-describe('effectiveNote', () => {
-  it('the note set with `chats note` wins over the event’s Notes section', () => {
-    expect(effectiveNote('Talk to Priya on the growth team', 'something else')).toBe(
-      'Talk to Priya on the growth team',
-    );
+describe('citedNote', () => {
+  it('the note set with `chats note` wins over the event’s Notes section, as the user’s own words', () => {
+    expect(citedNote('Talk to Priya on the growth team', 'something else')).toEqual({
+      text: 'Talk to Priya on the growth team',
+      fromDescription: false,
+    });
   });
-  it('falls back to the event’s Notes section (extracted at ingest), then to none', () => {
-    expect(effectiveNote('  ', extractNoteFromDescription('Notes: something else'))).toBe('something else');
-    expect(effectiveNote(null, extractNoteFromDescription('no notes here'))).toBeNull();
+  it('falls back to the event’s Notes section (extracted at ingest), marked as from the description, then to none', () => {
+    expect(citedNote('  ', extractNoteFromDescription('Notes: something else'))).toEqual({
+      text: 'something else',
+      fromDescription: true,
+    });
+    expect(citedNote(null, extractNoteFromDescription('no notes here'))).toBeNull();
+  });
+});
+
+describe('a thank-you citing the description', () => {
+  const from = { name: 'Sam Lee', email: 'sam@example.com', signature: null };
+  const to = { name: 'Ana Ruiz', email: 'ana@example.org' };
+  it('shows the note with a visible check the user deletes, in text and HTML', () => {
+    const d = renderDraft('thank-you', { from, to, note: 'Keep a brag doc', noteFromDescription: true });
+    expect(d.text).toContain(`Keep a brag doc. ${DESCRIPTION_NOTE_CHECK}`);
+    expect(d.html).toContain('Keep a brag doc. [check: taken from the invite&#x27;s description]');
+  });
+  it('a note of the user’s own carries no check', () => {
+    const d = renderDraft('thank-you', { from, to, note: 'Keep a brag doc' });
+    expect(d.text).toContain('Keep a brag doc.');
+    expect(d.text).not.toContain('[check:');
   });
 });

@@ -146,8 +146,10 @@ export interface MaterialRow {
 }
 
 /** Every contact's items, newest first (the review page). */
-export async function listMaterial(app: App): Promise<MaterialRow[]> {
+/** `userId`: that user's contacts only (a per-user token); undefined: every user's. */
+export async function listMaterial(app: App, userId?: string): Promise<MaterialRow[]> {
   const rows = await app.prisma.contactMaterial.findMany({
+    ...(userId ? { where: { contact: { userId } } } : {}),
     include: { draft: { select: { status: true } } },
     orderBy: [{ createdAt: 'desc' }, { id: 'desc' }],
     take: 500,

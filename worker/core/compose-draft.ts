@@ -3,7 +3,7 @@ import { createHash } from 'node:crypto';
 import type { App } from '../app.ts';
 import type { Account, Chat, Contact, Draft, User } from '../db/generated/client.ts';
 import { renderDraft } from '../pipeline/render-draft.ts';
-import { effectiveNote } from '../pipeline/thank-you-note.ts';
+import { citedNote } from '../pipeline/thank-you-note.ts';
 import { isMailAddress } from '../pipeline/mail-address.ts';
 import { materialFor, renderable } from './check-in-material.ts';
 import type { DraftInput } from '../../integrations/provider.ts';
@@ -58,7 +58,12 @@ export async function composeDraft(app: App, draft: DraftRows): Promise<Omit<Dra
     }
     case 'thank_you': {
       const chat = requireChat(draft);
-      rendered = renderDraft('thank-you', { from, to, note: effectiveNote(chat.note, event?.notes) }, opts);
+      const cited = citedNote(chat.note, event?.notes);
+      rendered = renderDraft(
+        'thank-you',
+        { from, to, note: cited?.text ?? null, noteFromDescription: cited?.fromDescription ?? false },
+        opts,
+      );
       break;
     }
     case 'check_in': {

@@ -134,9 +134,27 @@ async function ingestEvent(
   });
 
   if (decision.isChat && decision.contact && times.start && times.end) {
+    // The same meeting on another connected account of the user (one invite to two addresses):
+    // one chat, so one thank-you. The first account to take it in keeps it.
+    const meeting = ev.iCalUid
+      ? { iCalUid: ev.iCalUid, start: ev.recurringEventId ? times.start : null }
+      : null;
+    if (!existing?.chat && meeting) {
+      const twin = await sameMeetingChats(app, account.userId, meeting);
+      if (twin.length > 0) return sameMeetingSkip(app, eventRow.id, twin[0]!);
+    }
     const timed = { start: times.start, end: times.end, zone: times.zone };
-    const chatId = await upsertChat(app, account, eventRow.id, ev, decision, timed, now);
-    changed.add(chatId);
+    const chat = await upsertChat(app, account, eventRow.id, ev, decision, timed, now);
+    if (chat.created && meeting) {
+      // Two accounts syncing at once may both have created one: every creator looks again after
+      // its insert, and all but the oldest back out (nothing is planned for them yet).
+      const first = (await sameMeetingChats(app, account.userId, meeting))[0];
+      if (first && first.id !== chat.id) {
+        await app.prisma.chat.delete({ where: { id: chat.id } });
+        return sameMeetingSkip(app, eventRow.id, first);
+      }
+    }
+    changed.add(chat.id);
     return 1;
   } else if (existing?.chat && existing.chat.status !== 'cancelled' && decision.endsChat) {
     // Was a chat; now cancelled, declined or excluded.
@@ -152,6 +170,40 @@ async function ingestEvent(
       });
     changed.add(existing.chat.id);
   }
+  return 0;
+}
+
+/** The user's live chats for one meeting (iCalendar UID; for an occurrence of a series, its start), oldest first. */
+async function sameMeetingChats(
+  app: App,
+  userId: string,
+  meeting: { iCalUid: string; start: Date | null },
+): Promise<{ id: string; account: { email: string } }[]> {
+  return app.prisma.chat.findMany({
+    where: {
+      userId,
+      iCalUid: meeting.iCalUid,
+      status: { not: 'cancelled' },
+      ...(meeting.start ? { startUtc: meeting.start } : {}),
+    },
+    orderBy: [{ createdAt: 'asc' }, { id: 'asc' }],
+    select: { id: true, account: { select: { email: true } } },
+  });
+}
+
+/** The event is a meeting already a chat on another account: stored, not a second chat. */
+async function sameMeetingSkip(
+  app: App,
+  eventId: string,
+  twin: { account: { email: string } },
+): Promise<number> {
+  await app.prisma.event.update({
+    where: { id: eventId },
+    data: {
+      isChat: false,
+      reasons: [`ignored: the same meeting is your chat on ${twin.account.email} (same iCalUID)`],
+    },
+  });
   return 0;
 }
 
@@ -248,7 +300,7 @@ async function upsertChat(
   decision: ReturnType<typeof detectChat>,
   times: { start: Date; end: Date; zone: string | null },
   now: Date,
-): Promise<string> {
+): Promise<{ id: string; created: boolean }> {
   const who = decision.contact!;
   const email = who.email.toLowerCase();
   const userZone = account.user.timeZone;
@@ -293,7 +345,7 @@ async function upsertChat(
   if (existing) {
     const status = ended ? 'done' : 'upcoming';
     await app.prisma.chat.update({ where: { id: existing.id }, data: { ...data, status } });
-    return existing.id;
+    return { id: existing.id, created: false };
   }
   const seenLate = times.end.getTime() + DAY_MS < now.getTime();
   const created = await app.prisma.chat.create({
@@ -306,5 +358,5 @@ async function upsertChat(
       seenLate,
     },
   });
-  return created.id;
+  return { id: created.id, created: true };
 }

@@ -41,11 +41,22 @@ export async function setChatNote(app: App, chatId: string, note: string) {
   return chat;
 }
 
+/**
+ * The contact with this address: of `userId` when given, else the only user who has it. An
+ * address several users share needs the user named (one line listing them).
+ */
 async function contactByEmail(app: App, email: string, userId?: string) {
   const contacts = await app.prisma.contact.findMany({
-    where: { email: email.toLowerCase(), ...(userId ? { userId } : {}) },
+    where: { email: email.trim().toLowerCase(), ...(userId ? { userId } : {}) },
+    include: { user: { select: { id: true, name: true } } },
+    orderBy: { createdAt: 'asc' },
   });
-  if (contacts.length === 0) throw new Error(`no contact ${email} (see: coffee-chat contacts)`);
+  if (contacts.length === 0)
+    throw new Error(`no contact ${email}${userId ? ` for user ${userId}` : ''} (see: coffee-chat contacts)`);
+  if (contacts.length > 1) {
+    const who = contacts.map((c) => `${c.user.id} (${c.user.name})`).join(', ');
+    throw new Error(`${email} is a contact of several users: ${who}; say which with --user USER`);
+  }
   return contacts;
 }
 

@@ -65,8 +65,12 @@ export function detectChat(event: NeutralEvent, ctx: DetectChatContext): ChatDet
 
   const ignored: string[] = [];
   const accepted: string[] = [];
+  // Our marker is trusted only on an event the user organizes: everything we write (prep blocks,
+  // invites) is organized by the user, while the copy of someone else's invite carries whatever
+  // its organizer (or their software) put there, our marker's well-known name included.
+  const ours = organizedByUser(event, isSelf) ? event.markers[MARKER_KEY] : undefined;
   // Our own prep blocks carry our marker too; they are the user's time, never a chat.
-  if (event.markers[MARKER_KEY]?.startsWith('prep-')) return { isChat: false, reasons: [PREP_BLOCK_REASON] };
+  if (ours?.startsWith('prep-')) return { isChat: false, reasons: [PREP_BLOCK_REASON] };
 
   if (event.status === 'cancelled') ignored.push('ignored: cancelled');
   if (event.start.kind === 'allDay' || event.end.kind === 'allDay') ignored.push('ignored: all-day event');
@@ -84,7 +88,7 @@ export function detectChat(event: NeutralEvent, ctx: DetectChatContext): ChatDet
       ignored.push(`ignored: ${formatMinutes(minutes)} long (chats are at most ${MAX_CHAT_MINUTES} minutes)`);
   }
 
-  const marked = markerReason(event);
+  const marked = markerReason(event, ours);
   const keyword = marked ? null : keywordReason(event, ctx.keywords ?? DEFAULT_CHAT_KEYWORDS);
   const weekly =
     (event.recurringEventId !== undefined && event.recurrenceFrequency?.toUpperCase() === 'WEEKLY') ||
@@ -149,8 +153,16 @@ function looksLikeCalendarId(email: string): boolean {
   return email.endsWith('calendar.google.com');
 }
 
-function markerReason(event: NeutralEvent): string | null {
-  if (event.markers[MARKER_KEY]) return 'created by coffee-chat';
+/** The user organizes the event (the provider's flag, or one of the account's own addresses). */
+export function organizedByUser(
+  event: Pick<NeutralEvent, 'organizer'>,
+  isSelf: (email: string, flag: boolean) => boolean,
+): boolean {
+  return !!event.organizer && isSelf(event.organizer.email ?? '', event.organizer.self);
+}
+
+function markerReason(event: NeutralEvent, ours: string | undefined): string | null {
+  if (ours) return 'created by coffee-chat';
   const marker = new RegExp(`${CHAT_MARKER}(?![\\p{L}\\p{N}_])`, 'iu');
   if (marker.test(event.title)) return `title is marked ${CHAT_MARKER}`;
   if (marker.test(event.description)) return `description is marked ${CHAT_MARKER}`;

@@ -13,6 +13,7 @@ import {
   type SenderLike,
 } from './draft-phrases.ts';
 import { loadTemplate } from './template-store.ts';
+import { DESCRIPTION_NOTE_CHECK } from './thank-you-note.ts';
 import { dayForContact, formatForContact, isValidZone, monthIn, zoneCity } from './time-zones.ts';
 import { describeSlot } from './propose-slots.ts';
 import type { ChatWhen, RenderOptions } from './render-types.ts';
@@ -30,6 +31,11 @@ export interface DraftModels {
     from: SenderLike;
     to: PersonLike;
     /** The advice to cite; null shows a placeholder. */ note: string | null;
+    /**
+     * The note came from the event's description (pipeline/thank-you-note.ts citedNote): it is
+     * followed by a visible "[check: …]" the user deletes, whatever the template.
+     */
+    noteFromDescription?: boolean;
   };
   'check-in': {
     from: SenderLike;
@@ -137,10 +143,11 @@ function viewOf<K extends DraftKind>(kind: K, model: DraftModels[K]): Record<str
       };
     }
     case 'thank-you': {
-      const { note } = model as DraftModels['thank-you'];
+      const { note, noteFromDescription } = model as DraftModels['thank-you'];
+      const sentence = asSentence(note);
       return {
         ...common,
-        note: asSentence(note),
+        note: sentence && noteFromDescription ? `${sentence} ${DESCRIPTION_NOTE_CHECK}` : sentence,
         notePlaceholder: placeholder("add the one piece of advice you'll act on"),
       };
     }

@@ -26,17 +26,32 @@ export function extractNoteFromDescription(text: string | null | undefined): str
   return note === '' ? null : note;
 }
 
+/** Where the cited note came from: the user's own words, or the event's description. */
+export interface CitedNote {
+  text: string;
+  /**
+   * Taken from the event's description, which the other person may have written (an invite they
+   * sent, or one they may edit): the draft marks it for review rather than presenting it as the
+   * user's own words.
+   */
+  fromDescription: boolean;
+}
+
+/** What the draft marks a note taken from the description with; the user deletes it on review. */
+export const DESCRIPTION_NOTE_CHECK = "[check: taken from the invite's description]";
+
 /**
- * The explicit note wins; else the event's "Notes:" section (extracted at ingest); else null (the
- * draft shows a placeholder).
+ * The explicit note wins; else the event's "Notes:" section (extracted at ingest), marked as coming
+ * from the description; else null (the draft shows a placeholder).
  */
-export function effectiveNote(
+export function citedNote(
   explicitNote: string | null | undefined,
   eventNotes: string | null | undefined,
-): string | null {
+): CitedNote | null {
   const explicit = explicitNote?.trim();
-  if (explicit) return explicit;
-  return eventNotes?.trim() || null;
+  if (explicit) return { text: explicit, fromDescription: false };
+  const fromEvent = eventNotes?.trim();
+  return fromEvent ? { text: fromEvent, fromDescription: true } : null;
 }
 
 // Google appends "-::~:~::~:~..." around the Meet block; Teams a line of underscores.

@@ -18,7 +18,7 @@ import { isValidZone } from '../pipeline/time-zones.ts';
 import { scheduleSlotOfDraft } from '../core/propose-times.ts';
 import type { FlashStore } from './flash.ts';
 import type { Flash } from './overview-page.ts';
-import type { Guard } from './security.ts';
+import { viewerOf, type Guard } from './security.ts';
 import { registerMaterialActions } from './substance-section.ts';
 
 export const NOTE_MAX = 1000;
@@ -74,6 +74,11 @@ export function registerActions(server: FastifyInstance, app: App, guard: Guard,
       if (!p.success) return redirect(reply, { error: 'That item was not found.' }, 'top');
       const id = p.data.id;
       const t = target(id, req);
+      // With a user's token, only that user's chats, events and contacts can be changed: anything
+      // else is "not found", as if it did not exist.
+      const { userId } = viewerOf(req);
+      if (userId !== null && (await ownerOf(app, id)) !== userId)
+        return redirect(reply, { error: 'That item was not found.' }, 'top');
       if (!guard.checkCsrf(field(req, '_csrf'))) {
         // Most likely the server restarted since the page was loaded (the token is per process).
         return redirect(
@@ -230,4 +235,20 @@ export function registerActions(server: FastifyInstance, app: App, guard: Guard,
   );
 
   registerMaterialActions(route, app, field, (m) => new FormError(m));
+}
+
+/** The user a chat, event, contact or draft id belongs to (ids are UUIDs: one table at most has it). */
+async function ownerOf(app: App, id: string): Promise<string | null> {
+  const chat = await app.prisma.chat.findUnique({ where: { id }, select: { userId: true } });
+  if (chat) return chat.userId;
+  const event = await app.prisma.event.findUnique({
+    where: { id },
+    select: { calendar: { select: { account: { select: { userId: true } } } } },
+  });
+  if (event) return event.calendar.account.userId;
+  const contact = await app.prisma.contact.findUnique({ where: { id }, select: { userId: true } });
+  if (contact) return contact.userId;
+  // A draft: the proposals' "schedule this time" buttons.
+  const draft = await app.prisma.draft.findUnique({ where: { id }, select: { userId: true } });
+  return draft?.userId ?? null;
 }

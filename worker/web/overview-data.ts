@@ -63,17 +63,25 @@ export interface OverviewData {
   material: MaterialRow[];
 }
 
-export async function loadOverview(app: App): Promise<OverviewData> {
+/** `viewer.userId`: that user's data only (a per-user token); null: every user's. */
+export async function loadOverview(
+  app: App,
+  viewer: { userId: string | null } = { userId: null },
+): Promise<OverviewData> {
   const now = app.now();
+  const userId = viewer.userId ?? undefined;
   const status = await getStatus(app.prisma, now, {
     followUpBusinessDays: app.config.FOLLOW_UP_BUSINESS_DAYS,
+    ...(userId ? { userId } : {}),
   });
   const users = await app.prisma.user.findMany({
+    where: userId ? { id: userId } : {},
     orderBy: { createdAt: 'asc' },
     select: { id: true, timeZone: true },
   });
   const zoneOf = new Map(users.map((u) => [u.id, u.timeZone]));
   const contacts = await app.prisma.contact.findMany({
+    where: userId ? { userId } : {},
     include: { checkIn: true },
     orderBy: [{ name: 'asc' }, { email: 'asc' }],
   });
@@ -82,6 +90,7 @@ export async function loadOverview(app: App): Promise<OverviewData> {
     where: {
       isChat: false,
       OR: [{ startUtc: { gte: since } }, { startUtc: null, updatedAt: { gte: since } }],
+      ...(userId ? { calendar: { account: { userId } } } : {}),
     },
     include: { calendar: { include: { account: true } } },
     orderBy: [{ startUtc: 'asc' }],
@@ -91,7 +100,7 @@ export async function loadOverview(app: App): Promise<OverviewData> {
     now,
     status,
     userTimeZone: users[0]?.timeZone ?? 'UTC',
-    material: await listMaterial(app),
+    material: await listMaterial(app, userId),
     contacts: contacts.map((c) => ({
       id: c.id,
       email: c.email,
@@ -113,7 +122,7 @@ export async function loadOverview(app: App): Promise<OverviewData> {
           }
         : null,
     })),
-    proposals: await loadProposals(app, now),
+    proposals: await loadProposals(app, now, userId),
     ignored: foldSeries(events.filter((e) => !e.reasons.includes(PREP_BLOCK_REASON))).map(
       ({ event: e, occurrences }) => ({
         id: e.id,

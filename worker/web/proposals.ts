@@ -21,9 +21,14 @@ export interface ProposalRow {
 /** How long a proposal whose last slot has passed stays listed. */
 const KEEP_AFTER_MS = 2 * 86_400_000;
 
-export async function loadProposals(app: App, now: Date): Promise<ProposalRow[]> {
+/** `userId`: that user's proposals only (a per-user token); undefined: every user's. */
+export async function loadProposals(app: App, now: Date, userId?: string): Promise<ProposalRow[]> {
   const drafts = await app.prisma.draft.findMany({
-    where: { kind: 'propose_times', status: { in: ['scheduled', 'created', 'sent'] } },
+    where: {
+      kind: 'propose_times',
+      status: { in: ['scheduled', 'created', 'sent'] },
+      ...(userId ? { userId } : {}),
+    },
     include: { contact: true, account: true },
     orderBy: { createdAt: 'desc' },
     take: 50,

@@ -19,7 +19,8 @@ import { loadOverview } from './overview-data.ts';
 import { createFlashStore } from './flash.ts';
 import { renderOverview } from './overview-page.ts';
 import { QUEUES_PATH, registerQueuesBoard } from './queues-board.ts';
-import { createGuard, isLoopbackHost } from './security.ts';
+import { createGuard, isLoopbackHost, viewerOf, type UserTokens } from './security.ts';
+import { userToken } from '../core/web-tokens.ts';
 import { listenOn } from './listen.ts';
 import { registerHealthRoutes } from './health.ts';
 
@@ -73,6 +74,8 @@ export async function buildWebServer(app: App): Promise<FastifyInstance> {
     sessionTtlMs: app.config.WEB_SESSION_TTL.toMillis(),
     now: () => app.now().getTime(),
     page401: unauthorizedPage,
+    sessionSecret: app.config.TOKEN_ENCRYPTION_KEY?.toString('base64'),
+    userTokens: userTokensOf(app),
   });
   const flashes = createFlashStore(() => app.now().getTime());
 
@@ -125,7 +128,7 @@ export async function buildWebServer(app: App): Promise<FastifyInstance> {
   });
 
   server.get('/', async (req, reply) => {
-    const data = await loadOverview(app);
+    const data = await loadOverview(app, viewerOf(req));
     const flash = flashes.take((req.query as Record<string, unknown> | undefined)?.flash);
     return reply
       .type('text/html; charset=utf-8')
@@ -135,8 +138,11 @@ export async function buildWebServer(app: App): Promise<FastifyInstance> {
 
   registerHealthRoutes(server, app);
 
-  server.get('/api/status', async (_req, reply) => {
-    return reply.header('cache-control', 'no-store').send(await getStatus(app.prisma, app.now()));
+  server.get('/api/status', async (req, reply) => {
+    const { userId } = viewerOf(req);
+    return reply
+      .header('cache-control', 'no-store')
+      .send(await getStatus(app.prisma, app.now(), userId ? { userId } : {}));
   });
 
   // Form bodies are parsed for our own routes only; bull-board's API keeps JSON.
@@ -147,4 +153,18 @@ export async function buildWebServer(app: App): Promise<FastifyInstance> {
 
   await registerQueuesBoard(server, app.queues, { admin: app.config.QUEUES_ADMIN });
   return server;
+}
+
+/** Per-user tokens from the database; "does anyone have one" is asked at most every 2 s. */
+function userTokensOf(app: App): UserTokens {
+  let known: { at: number; any: boolean } | null = null;
+  return {
+    find: (token) => userToken(app.prisma, token),
+    byId: (id) => app.prisma.webToken.findUnique({ where: { id }, select: { userId: true } }),
+    async any() {
+      const now = Date.now();
+      if (!known || now - known.at > 2_000) known = { at: now, any: (await app.prisma.webToken.count()) > 0 };
+      return known.any;
+    },
+  };
 }

@@ -2,8 +2,20 @@ import { Command, InvalidArgumentError } from 'commander';
 import Table from 'cli-table3';
 import { DateTime } from 'luxon';
 import { resumeContact, setContactTimeZone, snoozeContact, stopContact } from '../../core/user-actions.ts';
+import { findUser } from '../../core/web-tokens.ts';
+import type { App } from '../../app.ts';
 import { printJson, withApp } from '../with-app.ts';
 import { registerContactMaterial } from './contact-material.ts';
+
+const USER_OPTION = [
+  '--user <user>',
+  'the user whose contact it is (id or one of their account addresses), when several have it',
+] as const;
+
+/** --user as a user id (an account address is looked up). */
+async function userIdOf(app: App, ref: string | undefined): Promise<string | undefined> {
+  return ref === undefined ? undefined : (await findUser(app.prisma, ref)).id;
+}
 
 function parseDate(value: string): Date {
   const d = DateTime.fromISO(value);
@@ -63,9 +75,10 @@ export function registerContacts(program: Command): void {
     .description("set a contact's time zone (shown beside yours in every draft)")
     .argument('<email>', 'contact address')
     .requiredOption('--time-zone <zone>', 'IANA zone, e.g. Asia/Tokyo')
-    .action(async (email: string, opts: { timeZone: string }) => {
+    .option(...USER_OPTION)
+    .action(async (email: string, opts: { timeZone: string; user?: string }) => {
       await withApp(async (app) => {
-        await setContactTimeZone(app, email, opts.timeZone);
+        await setContactTimeZone(app, email, opts.timeZone, await userIdOf(app, opts.user));
         process.stdout.write(`${email}: time zone ${opts.timeZone}\n`);
       });
     });
@@ -73,9 +86,10 @@ export function registerContacts(program: Command): void {
     .command('stop')
     .description('do not contact: no more drafts to them, pending ones dropped')
     .argument('<email>', 'contact address')
-    .action(async (email: string) => {
+    .option(...USER_OPTION)
+    .action(async (email: string, opts: { user?: string }) => {
       await withApp(async (app) => {
-        await stopContact(app, email);
+        await stopContact(app, email, await userIdOf(app, opts.user));
         process.stdout.write(`${email}: do not contact\n`);
       });
     });
@@ -83,9 +97,10 @@ export function registerContacts(program: Command): void {
     .command('resume')
     .description('undo stop: check-ins start again')
     .argument('<email>', 'contact address')
-    .action(async (email: string) => {
+    .option(...USER_OPTION)
+    .action(async (email: string, opts: { user?: string }) => {
       await withApp(async (app) => {
-        await resumeContact(app, email);
+        await resumeContact(app, email, await userIdOf(app, opts.user));
         process.stdout.write(`${email}: check-ins resumed\n`);
       });
     });
@@ -94,9 +109,10 @@ export function registerContacts(program: Command): void {
     .description('no check-in before a date')
     .argument('<email>', 'contact address')
     .requiredOption('--until <date>', 'ISO date', parseDate)
-    .action(async (email: string, opts: { until: Date }) => {
+    .option(...USER_OPTION)
+    .action(async (email: string, opts: { until: Date; user?: string }) => {
       await withApp(async (app) => {
-        await snoozeContact(app, email, opts.until);
+        await snoozeContact(app, email, opts.until, await userIdOf(app, opts.user));
         process.stdout.write(`${email}: snoozed until ${opts.until.toISOString().slice(0, 10)}\n`);
       });
     });

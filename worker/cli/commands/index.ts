@@ -13,6 +13,7 @@ import { registerRun } from './run.ts';
 import { registerSandbox } from './sandbox.ts';
 import { registerStatus } from './status.ts';
 import { registerSync } from './sync.ts';
+import { registerUsers } from './users.ts';
 import { registerWeb } from './web.ts';
 import { registerWorker } from './worker.ts';
 
@@ -33,4 +34,5 @@ export function registerCommands(program: Command): void {
   registerPropose(program);
   registerSchedule(program);
   registerWeb(program);
+  registerUsers(program);
 }
