@@ -19,7 +19,7 @@
 // one push run; the same keys in bench/results.json, in under 3 minutes.
 // Options (full run defaults in brackets): --accounts N [10000] --rounds N [3] --round-jobs N
 // [2000] --sweep-interval ISO [PT5M] --sweep-intervals N [3] --sweep-db embedded|postgres|both|none
-// [both] --db embedded|postgres|both [both] --push-changes N [200] --push-runs N [3] --pending N
+// [both] --db embedded|postgres|both [both] --push-changes N [200] --push-runs N [3] --push-spacing-ms N [250] --pending N
 // [100000] --pending-runs N [3] --idle-syncs N [20] --moves N [3] --drafts N [200] --out FILE.
 import { spawn, execFileSync } from 'node:child_process';
 import { mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
@@ -58,6 +58,7 @@ const { values: args } = parseArgs({
     db: { type: 'string' },
     'push-changes': { type: 'string' },
     'push-runs': { type: 'string' },
+    'push-spacing-ms': { type: 'string' },
     pending: { type: 'string' },
     'pending-runs': { type: 'string' },
     'idle-syncs': { type: 'string', default: '20' },
@@ -103,6 +104,7 @@ const OPT = {
   db: which(args.db, 'db', 'both', ['embedded', 'postgres', 'both']),
   pushChanges: int(args['push-changes'], 'push-changes', 200),
   pushRuns: int(args['push-runs'], 'push-runs', Q ? 1 : 3),
+  pushSpacingMs: int(args['push-spacing-ms'], 'push-spacing-ms', 250),
   pending: int(args.pending, 'pending', Q ? 10_000 : 100_000),
   pendingRuns: int(args['pending-runs'], 'pending-runs', 3),
   idleSyncs: int(args['idle-syncs'], 'idle-syncs', 20),
@@ -199,7 +201,12 @@ async function main(): Promise<number> {
             roundJobs: OPT.roundJobs,
             sweep: sweepHere ? { intervalMs: OPT.sweepMs, intervals: OPT.sweepIntervals } : null,
             scaleout: true,
-            push: { changes: OPT.pushChanges, runs: OPT.pushRuns, accounts: 20 },
+            push: {
+              changes: OPT.pushChanges,
+              runs: OPT.pushRuns,
+              accounts: 20,
+              spacingMs: OPT.pushSpacingMs,
+            },
             redisUrl,
             redisPid: redis?.pid ?? 0,
             sandbox,

@@ -34,7 +34,7 @@ export interface ScaleOptions {
   roundJobs: number;
   sweep: { intervalMs: number; intervals: number } | null;
   scaleout: boolean;
-  push: { changes: number; runs: number; accounts: number } | null;
+  push: { changes: number; runs: number; accounts: number; spacingMs: number } | null;
   redisUrl: string;
   redisPid: number;
   sandbox: Child;
@@ -630,8 +630,9 @@ async function runPush(
           contact,
         });
         made.push({ title: `Coffee chat with ${contact.name}`, at: r.at });
-        // Below the webhook listener's per-client rate (20/s): one sandbox posts every notification.
-        await sleep(120);
+        // Spaced so that latency, not a backlog, is measured (and below the webhook listener's
+        // per-client rate of 20/s: one sandbox posts every notification).
+        await sleep(p.spacingMs);
       }
       // Wait for the chats and their confirmation jobs, then read when each happened.
       const lat: number[] = [];
