@@ -1,28 +1,45 @@
-// `npm run bench`: the benchmark (not a test). Prints figures measured in ONE run on this machine,
-// on the embedded database (a fresh temporary DATA_DIR) and a throwaway Redis (or REDIS_URL):
+// `npm run bench`: the benchmark (not a test). Prints figures measured in ONE run on this machine
+// and writes them to bench/results.json (median, min and max of several runs each; ratios taken
+// inside one run). A throwaway Redis (or REDIS_URL); the embedded database and, when
+// TEST_DATABASE_URL is set or `initdb` is installed, a throwaway PostgreSQL, side by side.
 //   1. provider calls per idle incremental sync, per calendar (goal: exactly 1);
-//   2. provider calls per changed (rescheduled) chat: the sync, and everything the change causes
-//      (prep block moved, unedited confirmation draft refreshed) (goal: ≤ 2 Google, ≤ 3 Graph);
-//   3. throughput of one full sync of many accounts by the real worker, peak RSS, and the
-//      sandbox's memory for 10,000 seeded accounts per provider (a child process, seed only);
-//   4. thank-you drafts created per second through the real create-draft path.
-// Options: --accounts N (per provider, phase 3; default 1000), --idle-syncs N (20), --moves N (3),
-// --drafts N (200, split between providers), --sandbox-accounts N (max(10000, --accounts)),
-// --time-limit S (per timed phase; default 150), --skip-scale.
-import { spawn } from 'node:child_process';
-import { mkdtempSync } from 'node:fs';
-import { tmpdir, cpus } from 'node:os';
-import { join } from 'node:path';
+//   2. provider calls per changed (rescheduled) chat, and where each goes;
+//   3. thank-you drafts created per second through the real create-draft path;
+//      (1–3 run in this process on a small stack: they count calls, not time)
+//   4. per database, with the sandbox, the worker(s) and the floor each in a process of its own
+//      (scripts/bench/scale.ts): N accounts (half per provider) seeded and synced once; worker
+//      start time; idle sync jobs/s beside a bare BullMQ job doing the same I/O (one GET to the
+//      sandbox, one UPDATE of one row) and beside bare no-op jobs, same concurrency, round by
+//      round; the same idle syncs on 3 worker processes (one Redis, one database) and where the
+//      CPU went; the idle sweep at SYNC_INTERVAL (lag, jobs/s, the worker's RSS and CPU); push
+//      latency (change → chat in the database → confirmation job queued);
+//   5. Redis bytes per pending thank-you / check-in job.
+// --quick: 1,000 accounts, 10,000 pending jobs, the sweep on the embedded database only and at an
+// interval shortened in proportion to the accounts (PT30S: the same jobs/s as 10,000 at PT5M),
+// one push run; the same keys in bench/results.json, in under 3 minutes.
+// Options (full run defaults in brackets): --accounts N [10000] --rounds N [3] --round-jobs N
+// [2000] --sweep-interval ISO [PT5M] --sweep-intervals N [3] --sweep-db embedded|postgres|both|none
+// [both] --db embedded|postgres|both [both] --push-changes N [200] --push-runs N [3] --push-spacing-ms N [250] --pending N
+// [100000] --pending-runs N [3] --idle-syncs N [20] --moves N [3] --drafts N [200] --out FILE.
+import { spawn, execFileSync } from 'node:child_process';
+import { mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir, cpus, totalmem, loadavg } from 'node:os';
+import { dirname, join } from 'node:path';
 import { parseArgs } from 'node:util';
 import Table from 'cli-table3';
+import { Duration } from 'luxon';
 import { addAccount } from '../worker/core/accounts.ts';
 import { createDraft } from '../worker/jobs/create-draft.ts';
 import { syncAccount } from '../worker/jobs/sync-account.ts';
-import { startWorker } from '../worker/runtime.ts';
 import { startLocalRedis, type LocalRedis } from '../worker/services/local-redis.ts';
 import { ensureSandboxTls } from '../sandbox/tls.ts';
+import { postgresAvailable } from '../test/helpers/db.ts';
+import { stopTestPostgres } from '../test/helpers/postgres.ts';
 import { drainDueJobs, isTokenEndpoint, pool, startBenchStack, sum, type BenchStack } from './bench/stack.ts';
 import { HOUR, seedAccount, seedChat, seedWeek, type Kind, type SeededAccount } from './bench/seed.ts';
+import { startChild } from './bench/ipc.ts';
+import { runDbPhase, stat, type DbKind, type DbResult, type Stat } from './bench/scale.ts';
+import { pendingRun, type PendingRun } from './bench/pending.ts';
 
 const KINDS: Kind[] = ['google', 'microsoft'];
 const LABEL: Record<Kind, string> = { google: 'Google', microsoft: 'Microsoft' };
@@ -31,42 +48,76 @@ const domain = (k: Kind) => (k === 'google' ? 'gmail.example' : 'contoso.example
 
 const { values: args } = parseArgs({
   options: {
-    accounts: { type: 'string', default: '1000' },
+    quick: { type: 'boolean', default: false },
+    accounts: { type: 'string' },
+    rounds: { type: 'string' },
+    'round-jobs': { type: 'string' },
+    'sweep-interval': { type: 'string' },
+    'sweep-intervals': { type: 'string' },
+    'sweep-db': { type: 'string' },
+    db: { type: 'string' },
+    'push-changes': { type: 'string' },
+    'push-runs': { type: 'string' },
+    'push-spacing-ms': { type: 'string' },
+    pending: { type: 'string' },
+    'pending-runs': { type: 'string' },
     'idle-syncs': { type: 'string', default: '20' },
     moves: { type: 'string', default: '3' },
     drafts: { type: 'string', default: '200' },
-    'sandbox-accounts': { type: 'string' },
-    'time-limit': { type: 'string', default: '150' },
-    'skip-scale': { type: 'boolean', default: false },
+    out: { type: 'string', default: 'bench/results.json' },
   },
 });
-const int = (v: string | undefined, name: string) => {
+const fail = (msg: string): never => {
+  process.stderr.write(`bench: ${msg}\n`);
+  process.exit(2);
+};
+const int = (v: string | undefined, name: string, dflt: number) => {
+  if (v === undefined) return dflt;
   const n = Number(v);
-  if (!Number.isInteger(n) || n < 1) {
-    process.stderr.write(`bench: --${name} must be a positive integer, got "${v}"\n`);
-    process.exit(2);
-  }
+  if (!Number.isInteger(n) || n < 1) fail(`--${name} must be a positive integer, got "${v}"`);
   return n;
 };
-const OPT = {
-  accounts: int(args.accounts, 'accounts'),
-  idleSyncs: int(args['idle-syncs'], 'idle-syncs'),
-  moves: int(args.moves, 'moves'),
-  drafts: int(args.drafts, 'drafts'),
-  timeLimitMs: int(args['time-limit'], 'time-limit') * 1000,
-  skipScale: args['skip-scale'] ?? false,
-  sandboxAccounts: 0,
+const which = (v: string | undefined, name: string, dflt: string, allowed: string[]) => {
+  const x = v ?? dflt;
+  if (!allowed.includes(x)) fail(`--${name} must be one of ${allowed.join(', ')}, got "${x}"`);
+  return x;
 };
-OPT.sandboxAccounts = args['sandbox-accounts']
-  ? int(args['sandbox-accounts'], 'sandbox-accounts')
-  : Math.max(10_000, OPT.accounts);
+const Q = args.quick ?? false;
+const sweepIso = args['sweep-interval'] ?? (Q ? 'PT30S' : 'PT5M');
+const sweepMs = Duration.fromISO(sweepIso).toMillis();
+if (!Number.isFinite(sweepMs) || sweepMs < 1000)
+  fail(`--sweep-interval must be an ISO duration of 1 s or more, got "${sweepIso}"`);
+const OPT = {
+  quick: Q,
+  accounts: int(args.accounts, 'accounts', Q ? 1_000 : 10_000),
+  rounds: int(args.rounds, 'rounds', 3),
+  roundJobs: int(args['round-jobs'], 'round-jobs', Q ? 400 : 2_000),
+  sweepMs,
+  sweepIso,
+  sweepIntervals: int(args['sweep-intervals'], 'sweep-intervals', Q ? 2 : 3),
+  sweepDb: which(args['sweep-db'], 'sweep-db', Q ? 'embedded' : 'both', [
+    'embedded',
+    'postgres',
+    'both',
+    'none',
+  ]),
+  db: which(args.db, 'db', 'both', ['embedded', 'postgres', 'both']),
+  pushChanges: int(args['push-changes'], 'push-changes', 200),
+  pushRuns: int(args['push-runs'], 'push-runs', Q ? 1 : 3),
+  pushSpacingMs: int(args['push-spacing-ms'], 'push-spacing-ms', 250),
+  pending: int(args.pending, 'pending', Q ? 10_000 : 100_000),
+  pendingRuns: int(args['pending-runs'], 'pending-runs', 3),
+  idleSyncs: int(args['idle-syncs'], 'idle-syncs', 20),
+  moves: int(args.moves, 'moves', 3),
+  drafts: int(args.drafts, 'drafts', 200),
+  out: args.out ?? 'bench/results.json',
+};
 
 // ---------------------------------------------------------------------------------------------
 
 const out = (s = '') => process.stdout.write(`${s}\n`);
 const table = (head: string[]) => new Table({ head, style: { head: [], border: [] } });
 const fmt = (n: number, digits = 2) => (Number.isInteger(n) ? String(n) : n.toFixed(digits));
-const mb = (bytes: number) => `${(bytes / 1024 / 1024).toFixed(1)} MB`;
 const endpoints = (c: Record<string, number>) =>
   Object.entries(c)
     .sort((a, b) => b[1] - a[1])
@@ -75,12 +126,35 @@ const endpoints = (c: Record<string, number>) =>
 const met = (ok: boolean) => (ok ? 'met' : 'NOT met');
 const api = (c: Record<string, number>) => sum(c, (ep) => !isTokenEndpoint(ep));
 const tokens = (c: Record<string, number>) => sum(c, isTokenEndpoint);
+const sfmt = (s: Stat | undefined, digits = 1, unit = '') =>
+  !s || s.n === 0
+    ? '—'
+    : s.n === 1
+      ? `${s.median.toFixed(digits)}${unit}`
+      : `${s.median.toFixed(digits)}${unit} (${s.min.toFixed(digits)}–${s.max.toFixed(digits)}, ${s.n} runs)`;
+
+/** What the small in-process phases found, for results.json. */
+const found: {
+  idleCallsPerCalendar: Partial<Record<Kind, number>>;
+  changedChat: Partial<Record<Kind, { calls: number; endpoints: Record<string, number> }>>;
+} = { idleCallsPerCalendar: {}, changedChat: {} };
+
+function loadNote(): string {
+  try {
+    return execFileSync('uptime', { encoding: 'utf8' }).trim();
+  } catch {
+    return `load average ${loadavg()
+      .map((x) => x.toFixed(2))
+      .join(', ')}`;
+  }
+}
 
 async function main(): Promise<number> {
   const started = Date.now();
+  const loadBefore = loadNote();
   out('coffee-chat benchmark — figures from one run on this machine (ratios, not absolute promises)');
   out(
-    `  node ${process.version}, ${cpus().length} CPU(s), embedded PGlite in a fresh temp DATA_DIR, provider sandbox in process`,
+    `  node ${process.version}, ${cpus().length} CPU(s), ${(totalmem() / 1024 ** 3).toFixed(1)} GB; ${loadBefore}`,
   );
   let redis: LocalRedis | undefined;
   let redisUrl = process.env.REDIS_URL;
@@ -89,10 +163,16 @@ async function main(): Promise<number> {
     redisUrl = redis.url;
   }
   out(`  redis ${redis ? `throwaway redis-server at ${redisUrl}` : redisUrl}`);
-  out(
-    `  options: --accounts ${OPT.accounts} --idle-syncs ${OPT.idleSyncs} --moves ${OPT.moves} --drafts ${OPT.drafts} --sandbox-accounts ${OPT.sandboxAccounts} --time-limit ${OPT.timeLimitMs / 1000}`,
-  );
-
+  out(`  options: ${JSON.stringify(OPT)}`);
+  const dbs: DbKind[] = OPT.db === 'both' ? ['embedded', 'postgres'] : [OPT.db as DbKind];
+  let pgNote = '';
+  if (dbs.includes('postgres') && !(await postgresAvailable())) {
+    dbs.splice(dbs.indexOf('postgres'), 1);
+    pgNote = 'PostgreSQL unavailable (set TEST_DATABASE_URL or install initdb): embedded only';
+    out(`  ${pgNote}`);
+  }
+  const results: DbResult[] = [];
+  const pending: PendingRun[] = [];
   try {
     const s = await startBenchStack({ redisUrl, tlsDir });
     try {
@@ -102,19 +182,70 @@ async function main(): Promise<number> {
     } finally {
       await s.close();
     }
-    if (!OPT.skipScale) {
-      const s3 = await startBenchStack({ redisUrl, tlsDir });
-      try {
-        await scalePhase(s3);
-      } finally {
-        await s3.close();
+    out(
+      `\n4. At scale, each part in its own process: ${OPT.accounts} accounts (half per provider, 5 events each)`,
+    );
+    const sandbox = await startChild(
+      join(import.meta.dirname, 'bench', 'sandbox-proc.ts'),
+      {},
+      { args: [tlsDir] },
+    );
+    try {
+      const sandboxEnv = (sandbox.ready as { env: Record<string, string> }).env;
+      for (const kind of dbs) {
+        const sweepHere = OPT.sweepDb === 'both' || OPT.sweepDb === kind;
+        results.push(
+          await runDbPhase(kind, {
+            accounts: OPT.accounts,
+            rounds: OPT.rounds,
+            roundJobs: OPT.roundJobs,
+            sweep: sweepHere ? { intervalMs: OPT.sweepMs, intervals: OPT.sweepIntervals } : null,
+            scaleout: true,
+            push: {
+              changes: OPT.pushChanges,
+              runs: OPT.pushRuns,
+              accounts: 20,
+              spacingMs: OPT.pushSpacingMs,
+            },
+            redisUrl,
+            redisPid: redis?.pid ?? 0,
+            sandbox,
+            sandboxEnv,
+            log: out,
+          }),
+        );
       }
-      await sandboxMemoryPhase();
+      const mem = await sandbox.call<{ rss: number; heapUsed: number }>('memory');
+      out(
+        `   sandbox process at the end: RSS ${(mem.rss / 1024 ** 2).toFixed(0)} MB, heap ${(mem.heapUsed / 1024 ** 2).toFixed(0)} MB`,
+      );
+    } finally {
+      await sandbox.stop();
+      await stopTestPostgres().catch(() => undefined);
+    }
+    out(
+      `\n5. Redis bytes per pending job: ${OPT.pending} thank-you / check-in jobs, ${OPT.pendingRuns} runs`,
+    );
+    for (let r = 0; r < OPT.pendingRuns; r++) {
+      const p = await pendingRun(redisUrl, OPT.pending);
+      pending.push(p);
+      out(
+        `   run ${r + 1}: used_memory +${(p.usedMemoryDelta / 1024 ** 2).toFixed(1)} MB = ${p.bytesPerJob.toFixed(0)} bytes per job (one job's hash: ${p.jobHashBytes} bytes; added in ${p.addS.toFixed(1)} s)`,
+      );
     }
   } finally {
     await redis?.stop().catch(() => undefined);
   }
-  out(`\nDone in ${((Date.now() - started) / 1000).toFixed(1)} s.`);
+  const loadAfter = loadNote();
+  const summary = report(results, pending, {
+    loadBefore,
+    loadAfter,
+    pgNote,
+    seconds: (Date.now() - started) / 1000,
+  });
+  mkdirSync(dirname(OPT.out), { recursive: true });
+  writeFileSync(OPT.out, `${JSON.stringify(summary, null, 2)}\n`);
+  out(`\nWrote ${OPT.out}. Done in ${((Date.now() - started) / 1000).toFixed(1)} s. ${loadAfter}`);
   return 0;
 }
 
@@ -179,6 +310,7 @@ async function idleSyncPhase(s: BenchStack) {
     const calSyncs = OPT.idleSyncs * calendars;
     const per = api(factory) / calSyncs;
     const agree = api(factory) === api(sandbox);
+    found.idleCallsPerCalendar[kind] = per;
     t.push([
       LABEL[kind],
       `${OPT.idleSyncs * ids.length} × ${calendars / ids.length} = ${calSyncs} calendar syncs`,
@@ -266,6 +398,10 @@ async function changedChatPhase(s: BenchStack) {
     }
     const mean = (xs: number[]) => xs.reduce((x, y) => x + y, 0) / xs.length;
     const worst = Math.max(...totalCalls);
+    found.changedChat[kind] = {
+      calls: stat(totalCalls).median,
+      endpoints: Object.fromEntries(Object.entries(all).map(([ep, n]) => [ep, n / OPT.moves])),
+    };
     t.push([
       LABEL[kind],
       `${fmt(mean(syncCalls))} (max ${Math.max(...syncCalls)})`,
@@ -353,214 +489,213 @@ async function draftPhase(s: BenchStack) {
   out(t.toString());
 }
 
-// 3 -------------------------------------------------------------------------------------------
-async function scalePhase(s: BenchStack) {
-  const k = OPT.accounts;
-  out(
-    `\n4. One full sync of many accounts by the real worker (startWorker, concurrency as configured: sync 4, plan 4, actions 8)`,
-  );
-  out(
-    `   ${k} Google + ${k} Microsoft accounts, each a week of 5 ordinary meetings; a fresh database and sandbox.`,
-  );
-  const t = table(['step', 'figure']);
-  const now = new Date();
-  let t0 = performance.now();
-  const seeded: SeededAccount[] = [];
-  // Interleaved, so that a run cut short by the time limit has synced both providers alike.
-  for (let i = 0; i < k; i++) {
-    for (const kind of KINDS) {
-      const a = seedAccount(s.sandbox, kind, `u${i}@${domain(kind)}`);
-      seedWeek(a, now, 5);
-      seeded.push(a);
-    }
-  }
-  t.push([
-    'seed sandbox',
-    `${seeded.length} accounts, ${seeded.length * 5} events in ${((performance.now() - t0) / 1000).toFixed(2)} s`,
-  ]);
+// Summary and bench/results.json ------------------------------------------------------------------
+const r1 = (x: number, d = 1) => (Number.isFinite(x) ? Number(x.toFixed(d)) : null);
+const js = (s: Stat | undefined, d = 1) =>
+  s && s.n ? { median: r1(s.median, d), min: r1(s.min, d), max: r1(s.max, d), runs: s.n } : null;
 
-  const startRss = process.memoryUsage().rss;
-  let peakRss = startRss;
-  const sampler = setInterval(() => (peakRss = Math.max(peakRss, process.memoryUsage().rss)), 200);
-  try {
-    t0 = performance.now();
-    let connected = 0;
-    const deadline = Date.now() + OPT.timeLimitMs;
-    await pool(seeded, 8, async (a) => {
-      if (Date.now() > deadline) return;
-      await connect(s, a);
-      connected++;
-    });
-    const connectMs = performance.now() - t0;
-    t.push([
-      'connect (addAccount: token check, profile, zone, store, schedule)',
-      `${connected} accounts in ${(connectMs / 1000).toFixed(1)} s = ${fmt(connected / (connectMs / 1000), 1)} accounts/s (8 at once)${connected < seeded.length ? ' — TIME LIMIT HIT' : ''}`,
-    ]);
-
-    const snap = s.calls.snapshot();
-    const idx = s.sandbox.requests.length;
-    t0 = performance.now();
-    const worker = await startWorker(s.app);
-    const readyMs = performance.now() - t0;
-    let synced = 0;
-    const progress: { ms: number; synced: number }[] = [];
-    const syncDeadline = Date.now() + OPT.timeLimitMs;
-    try {
-      for (;;) {
-        synced = await s.app.prisma.calendar.count({ where: { lastFullSyncAt: { not: null } } });
-        progress.push({ ms: performance.now() - t0, synced });
-        if (synced >= connected || Date.now() > syncDeadline) break;
-        await new Promise((r) => setTimeout(r, 250));
-      }
-    } finally {
-      const wallMs = performance.now() - t0;
-      const byKind = await s.app.prisma.calendar
-        .groupBy({ by: ['accountId'], where: { lastFullSyncAt: { not: null } } })
-        .then(async (rows) => {
-          const kinds = await s.app.prisma.account.findMany({
-            where: { id: { in: rows.map((r) => r.accountId) } },
-            select: { provider: true },
-          });
-          return KINDS.map((kd) => `${LABEL[kd]} ${kinds.filter((x) => x.provider === kd).length}`).join(
-            ', ',
-          );
-        });
-      // The rate in the first and the last fifth of the sampled span (it should not fall as
-      // more accounts are synced).
-      const first = progress[0]!;
-      const last = progress[progress.length - 1]!;
-      const fifth = (last.ms - first.ms) / 5;
-      const rateBetween = (a: number, b: number) => {
-        const p0 = progress.find((p) => p.ms >= a) ?? first;
-        const p1 = [...progress].reverse().find((p) => p.ms <= b) ?? last;
-        return p1.ms > p0.ms ? (p1.synced - p0.synced) / ((p1.ms - p0.ms) / 1000) : 0;
-      };
-      // Per job name, from the completed jobs BullMQ keeps: count and processing time.
-      const jobStats = new Map<string, { n: number; ms: number; max: number }>();
-      for (const q of ['sync', 'plan', 'actions'] as const) {
-        for (const job of await s.app.queues[q].getJobs(['completed'])) {
-          if (!job) continue;
-          const st = jobStats.get(job.name) ?? { n: 0, ms: 0, max: 0 };
-          const d = (job.finishedOn ?? 0) - (job.processedOn ?? 0);
-          st.n += 1;
-          st.ms += d;
-          st.max = Math.max(st.max, d);
-          jobStats.set(job.name, st);
-        }
-      }
-      const events = await s.app.prisma.event.count();
-      const c = s.calls.since(snap);
-      const sbx = s.sandboxCalls(
-        idx,
-        seeded.map((a) => a.email),
-      );
-      t.push([
-        'full sync of all accounts (worker start → every calendar fully synced)',
-        `${synced}/${connected} accounts in ${(wallMs / 1000).toFixed(1)} s${synced < connected ? ' — TIME LIMIT HIT' : ''} (startWorker itself took ${(readyMs / 1000).toFixed(1)} s: it upserts 2 job schedulers per account; jobs run meanwhile)`,
-      ]);
-      t.push([
-        'accounts / s',
-        `${fmt(synced / (wallMs / 1000), 1)} overall (${byKind}); after startWorker: first fifth ${fmt(rateBetween(first.ms, first.ms + fifth), 1)}/s, last fifth ${fmt(rateBetween(last.ms - fifth, last.ms), 1)}/s`,
-      ]);
-      t.push([
-        'events / s (rows in the events table / wall time)',
-        `${fmt(events / (wallMs / 1000), 1)} (${events} events)`,
-      ]);
-      t.push([
-        'provider calls during the sync',
-        `${api(c)} API + ${tokens(c)} token (sandbox log: ${api(sbx)} API) = ${fmt(api(c) / Math.max(1, synced))} API calls / account`,
-      ]);
-      t.push(['endpoints', endpoints(c)]);
-      t.push([
-        'jobs completed (BullMQ completed set): count, mean / max processing time',
-        [...jobStats]
-          .map(([name, st]) => `${name}: ${st.n}, ${fmt(st.ms / st.n, 0)} / ${st.max} ms`)
-          .join('\n') || '—',
-      ]);
-      const closing = performance.now();
-      await worker.close();
-      t.push([
-        'worker close (drains in-flight jobs)',
-        `${((performance.now() - closing) / 1000).toFixed(1)} s`,
-      ]);
-    }
-  } finally {
-    clearInterval(sampler);
-  }
-  t.push([
-    'RSS of the bench process (worker, embedded PGlite, sandbox: one process), sampled every 200 ms',
-    `${mb(startRss)} before connecting → peak ${mb(peakRss)} (+${mb(peakRss - startRss)})`,
-  ]);
-  out(t.toString());
-}
-
-async function sandboxMemoryPhase() {
-  const n = OPT.sandboxAccounts;
-  out(
-    `\n5. Sandbox alone: ${n} Google + ${n} Microsoft accounts, 5 events each, seeded (no sync), in a child process (GC forced before reading)`,
-  );
-  const script = join(import.meta.dirname, 'bench', 'sandbox-memory.ts');
-  const child = spawn(
-    process.execPath,
-    [...process.execArgv.filter((a) => a !== '--expose-gc'), '--expose-gc', script, String(n), tlsDir],
-    {
-      stdio: ['ignore', 'pipe', 'inherit'],
-      env: process.env,
-    },
-  );
-  let text = '';
-  child.stdout.on('data', (b) => (text += String(b)));
-  const timer = setTimeout(() => child.kill('SIGKILL'), OPT.timeLimitMs);
-  const code = await new Promise<number | null>((r) => child.on('exit', (c) => r(c)));
-  clearTimeout(timer);
-  const line = text.trim().split('\n').pop() ?? '';
-  if (code !== 0 || !line.startsWith('{')) {
-    out(`   the child failed (exit ${code}): ${text.slice(0, 500)}`);
-    return;
-  }
-  type Part = {
-    seedMs: number;
-    heapDeltaBytes: number;
-    rssDeltaBytes: number;
-    lastAccount: string;
-    lastAccountTokenStatus: number;
-    lastAccountTokenMs: number;
+function report(
+  results: DbResult[],
+  pending: PendingRun[],
+  run: { loadBefore: string; loadAfter: string; pgNote: string; seconds: number },
+) {
+  const per = <T>(f: (r: DbResult) => T) => Object.fromEntries(results.map((r) => [r.kind, f(r)]));
+  const swept = results.filter((r) => r.sweep);
+  const bytes = stat(pending.map((p) => p.bytesPerJob));
+  const g = {
+    floor: results.every((r) => r.idleOverFloor.median >= 0.5),
+    lag: swept.length > 0 && swept.every((r) => r.sweep!.lagP95Ms.max < 30_000),
+    rss: swept.length > 0 && swept.every((r) => r.sweep!.peakRssMb.max <= 300),
+    cpu: swept.length > 0 && swept.every((r) => r.sweep!.cpuShare.max <= 0.5),
+    scale: results.every((r) => (r.scaleout?.ratio.median ?? 0) >= 2.5),
+    bytes: bytes.median <= 1024,
+    start: results.every((r) => r.startWorkerMs.max < 5_000),
+    push: results.every((r) => (r.push?.p95Ms.max ?? Infinity) <= 2_000),
+    idle: KINDS.every((k) => found.idleCallsPerCalendar[k] === 1),
+    google: (found.changedChat.google?.calls ?? Infinity) <= CHANGED_CHAT_GOAL.google,
+    microsoft: (found.changedChat.microsoft?.calls ?? Infinity) <= CHANGED_CHAT_GOAL.microsoft,
   };
-  const r = JSON.parse(line) as {
-    accounts: number;
-    gcExposed: boolean;
-    baseRssBytes: number;
-    totalRssBytes: number;
-    totalHeapBytes: number;
-  } & Record<Kind, Part>;
-  const t = table([
-    'provider',
-    'seed time',
-    'heap growth',
-    'per account',
-    'RSS growth',
-    'last account answers',
-  ]);
-  for (const kind of KINDS) {
-    const p = r[kind];
-    t.push([
-      LABEL[kind],
-      `${(p.seedMs / 1000).toFixed(2)} s (${fmt(r.accounts / (p.seedMs / 1000), 0)} accounts/s)`,
-      mb(p.heapDeltaBytes),
-      `${(p.heapDeltaBytes / r.accounts / 1024).toFixed(1)} KB`,
-      mb(p.rssDeltaBytes),
-      `token refresh ${p.lastAccountTokenStatus} in ${p.lastAccountTokenMs.toFixed(0)} ms`,
-    ]);
-  }
-  t.push([
-    'total',
+  const ceiling = (r: DbResult) => {
+    const c = r.scaleout?.cpuCores;
+    if (!c) return null;
+    const busy = r.scaleout!.machineBusyCores.median;
+    const parts = Object.entries(c)
+      .filter(([k]) => k !== 'one worker (max)')
+      .map(([k, v]) => `${k} ${v.median.toFixed(2)}`)
+      .join(', ');
+    return `${busy.toFixed(2)} of ${cpus().length} cores busy on the machine (everyone's work included); ours in cores: ${parts}`;
+  };
+  const summary = {
+    idle_calls_per_calendar: { ...found.idleCallsPerCalendar, goal: 'exactly 1', met: g.idle },
+    sync_jobs_per_s: {
+      ...per((r) => ({
+        ...js(r.idleJobsPerS),
+        ratio_to_floor: js(r.idleOverFloor, 2),
+        ratio_to_noop: js(r.idleOverNoop, 3),
+      })),
+      goal: 'idle sync ≥ 50% of the same-I/O floor',
+      met: g.floor,
+    },
+    floor_jobs_per_s: per((r) => js(r.floorJobsPerS)),
+    noop_jobs_per_s: per((r) => js(r.noopJobsPerS)),
+    sweep_lag_p95_ms: {
+      ...Object.fromEntries(
+        swept.map((r) => [
+          r.kind,
+          {
+            ...js(r.sweep!.lagP95Ms, 0),
+            lag_p50_ms: js(r.sweep!.lagP50Ms, 0),
+            sync_and_send_detection_jobs_per_s: js(r.sweep!.jobsPerS),
+            scheduled_jobs_per_s: r1(r.sweep!.expectedJobsPerS),
+            accounts: r.accounts,
+            sync_interval: OPT.sweepIso,
+            intervals: r.sweep!.perInterval.length,
+          },
+        ]),
+      ),
+      goal: 'p95 < 30000 ms at 10,000 accounts, SYNC_INTERVAL=PT5M',
+      met: g.lag,
+    },
+    worker_rss_mb: {
+      ...Object.fromEntries(
+        swept.map((r) => [
+          r.kind,
+          { ...js(r.sweep!.peakRssMb, 0), measured: 'peak RSS of the worker process per sweep interval' },
+        ]),
+      ),
+      goal: '≤ 300',
+      met: g.rss,
+    },
+    worker_cpu_share: {
+      ...Object.fromEntries(
+        swept.map((r) => [
+          r.kind,
+          {
+            ...js(r.sweep!.cpuShare, 3),
+            measured: 'CPU seconds / wall seconds of the worker process per sweep interval (1 = one core)',
+          },
+        ]),
+      ),
+      goal: '≤ 0.5',
+      met: g.cpu,
+    },
+    scaleout_ratio_3_workers: {
+      ...per((r) =>
+        r.scaleout
+          ? { ...js(r.scaleout.ratio, 2), jobs_per_s_3_workers: js(r.scaleout.jobsPerS), ceiling: ceiling(r) }
+          : null,
+      ),
+      goal: '≥ 2.5',
+      met: g.scale,
+    },
+    redis_bytes_per_pending_job: {
+      ...js(bytes, 0),
+      jobs: OPT.pending,
+      job_hash_bytes: js(stat(pending.map((p) => p.jobHashBytes)), 0),
+      goal: '≤ 1024',
+      met: g.bytes,
+    },
+    push_latency_p95_ms: {
+      ...per((r) =>
+        r.push
+          ? {
+              ...js(r.push.p95Ms, 0),
+              p50_ms: js(r.push.p50Ms, 0),
+              p99_ms: js(r.push.p99Ms, 0),
+              chat_in_database_p95_ms: js(r.push.chatP95Ms, 0),
+              changes: r.push.changes,
+              missing: r.push.missing,
+            }
+          : null,
+      ),
+      goal: '≤ 2000',
+      met: g.push,
+    },
+    calls_per_changed_chat_google: {
+      calls: found.changedChat.google?.calls ?? null,
+      endpoints: found.changedChat.google?.endpoints ?? null,
+      goal: '≤ 2',
+      met: g.google,
+    },
+    calls_per_changed_chat_microsoft: {
+      calls: found.changedChat.microsoft?.calls ?? null,
+      endpoints: found.changedChat.microsoft?.endpoints ?? null,
+      goal: '≤ 3',
+      met: g.microsoft,
+    },
+    machine: {
+      cores: cpus().length,
+      cpu: cpus()[0]?.model ?? '',
+      memory_gb: r1(totalmem() / 1024 ** 3),
+      node: process.version,
+      load_before: run.loadBefore,
+      load_after: run.loadAfter,
+      databases: results.map((r) => r.kind),
+      note: run.pgNote || 'PostgreSQL: a throwaway local cluster (fsync off), as the tests use',
+      quick: OPT.quick,
+    },
+    time: {
+      at: new Date().toISOString(),
+      run_seconds: r1(run.seconds, 0),
+      worker_start_ms: {
+        ...per((r) => ({
+          startWorker: js(r.startWorkerMs, 0),
+          process_ready: js(r.processReadyMs, 0),
+          all_schedulers_in_redis: r1(r.schedulersReadyMs, 0),
+          accounts: r.accounts,
+        })),
+        goal: 'startWorker < 5000 ms at 10,000 accounts',
+        met: g.start,
+      },
+      first_full_sync: per((r) => ({
+        seconds: r1(r.firstSync.s),
+        accounts_per_s: r1(r.firstSync.accountsPerS),
+        worker_cpu_cores: r1(r.firstSync.workerCpuCores, 2),
+        worker_peak_rss_mb: r1(r.firstSync.workerPeakRssMb, 0),
+      })),
+    },
+  };
+
+  out('\n6. Summary (median of runs, min–max; goals from issue 14)');
+  const t = table(['figure', ...results.map((r) => r.kind), 'goal']);
+  const row = (name: string, f: (r: DbResult) => string, goal: string) =>
+    t.push([name, ...results.map(f), goal]);
+  row('accounts', (r) => String(r.accounts), '');
+  row(
+    'startWorker (every worker start in the run)',
+    (r) => sfmt(r.startWorkerMs, 0, ' ms'),
+    `< 5 s: ${met(g.start)}`,
+  );
+  row('all schedulers in Redis after start', (r) => `${(r.schedulersReadyMs / 1000).toFixed(1)} s`, '');
+  row('first full sync', (r) => `${r.firstSync.accountsPerS.toFixed(1)} accounts/s`, '');
+  row('idle sync jobs/s', (r) => sfmt(r.idleJobsPerS), '');
+  row('same-I/O floor jobs/s', (r) => sfmt(r.floorJobsPerS), '');
+  row('no-op jobs/s', (r) => sfmt(r.noopJobsPerS), '');
+  row('idle sync / floor (per round)', (r) => sfmt(r.idleOverFloor, 2), `≥ 0.5: ${met(g.floor)}`);
+  row('idle sync / no-op (per round)', (r) => sfmt(r.idleOverNoop, 3), '');
+  row('3 workers / 1 worker (per round)', (r) => sfmt(r.scaleout?.ratio, 2), `≥ 2.5: ${met(g.scale)}`);
+  row('  where the CPU went (cores)', (r) => ceiling(r) ?? '—', '');
+  row(`sweep lag p50 (per interval)`, (r) => sfmt(r.sweep?.lagP50Ms, 0, ' ms'), '');
+  row(`sweep lag p95 (per interval)`, (r) => sfmt(r.sweep?.lagP95Ms, 0, ' ms'), `< 30 s: ${met(g.lag)}`);
+  row(
+    'sweep sync + send-detection jobs/s',
+    (r) => (r.sweep ? `${sfmt(r.sweep.jobsPerS)} (scheduled: ${r.sweep.expectedJobsPerS.toFixed(1)})` : '—'),
     '',
-    mb(r.totalHeapBytes),
-    '',
-    `RSS ${mb(r.baseRssBytes)} → ${mb(r.totalRssBytes)}`,
-    r.gcExposed ? '' : '(no --expose-gc: figures include garbage)',
-  ]);
+  );
+  row('worker peak RSS in the sweep', (r) => sfmt(r.sweep?.peakRssMb, 0, ' MB'), `≤ 300 MB: ${met(g.rss)}`);
+  row('worker CPU in the sweep (1 = one core)', (r) => sfmt(r.sweep?.cpuShare, 3), `≤ 0.5: ${met(g.cpu)}`);
+  row('push latency p50', (r) => sfmt(r.push?.p50Ms, 0, ' ms'), '');
+  row('push latency p95', (r) => sfmt(r.push?.p95Ms, 0, ' ms'), `≤ 2 s: ${met(g.push)}`);
+  row('push latency p99', (r) => sfmt(r.push?.p99Ms, 0, ' ms'), '');
   out(t.toString());
+  out(`   Redis bytes per pending job: ${sfmt(bytes, 0)} — goal ≤ 1 KB: ${met(g.bytes)}`);
+  out(
+    `   idle calls per calendar: ${KINDS.map((k) => `${LABEL[k]} ${found.idleCallsPerCalendar[k]}`).join(', ')} — ${met(g.idle)}`,
+  );
+  out(
+    `   calls per changed chat: ${KINDS.map((k) => `${LABEL[k]} ${found.changedChat[k]?.calls}`).join(', ')} — Google ≤ 2: ${met(g.google)}, Graph ≤ 3: ${met(g.microsoft)}`,
+  );
+  return summary;
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -569,7 +704,7 @@ async function sandboxMemoryPhase() {
 const tlsDir = process.env.SANDBOX_TLS_DIR ?? mkdtempSync(join(tmpdir(), 'coffee-chat-tls-'));
 const tls = await ensureSandboxTls(tlsDir);
 if (process.env.NODE_EXTRA_CA_CERTS !== tls.certPath) {
-  const child = spawn(process.execPath, [...process.execArgv, '--expose-gc', ...process.argv.slice(1)], {
+  const child = spawn(process.execPath, [...process.execArgv, ...process.argv.slice(1)], {
     stdio: 'inherit',
     env: { ...process.env, SANDBOX_TLS_DIR: tlsDir, NODE_EXTRA_CA_CERTS: tls.certPath },
   });
