@@ -114,6 +114,27 @@ describe('per-user review-page tokens beside WEB_AUTH_TOKEN', () => {
     kim = await addPerson(app, 'Kim Park', 'kim@example.org', 'luis@example.mx', 'Coffee with Luis');
     samToken = (await issueUserToken(app, 'sam@example.com')).token;
     await issueUserToken(app, kim.user.id);
+    // Kim's check-in material and the times Kim offered Luis: Kim's alone.
+    await app.prisma.contactMaterial.create({
+      data: { contactId: kim.contact.id, kind: 'article', url: 'https://kim-only.example/article' },
+    });
+    const slot = new Date(Math.ceil((app.now().getTime() + 50 * HOUR) / HOUR) * HOUR);
+    await app.prisma.draft.create({
+      data: {
+        idempotencyKey: `propose-${kim.contact.id}`,
+        kind: 'propose_times',
+        userId: kim.user.id,
+        accountId: kim.account.id,
+        contactId: kim.contact.id,
+        dueAt: app.now(),
+        context: {
+          slots: [{ start: slot.toISOString(), end: new Date(slot.getTime() + 30 * 60_000).toISOString() }],
+          minutes: 30,
+          userZone: 'UTC',
+          contactZone: null,
+        },
+      },
+    });
   });
 
   const get = (url: string, headers: Record<string, string> = {}) => http(url, { headers });
@@ -130,8 +151,18 @@ describe('per-user review-page tokens beside WEB_AUTH_TOKEN', () => {
     const page = await get('/', bearer(samToken));
     expect(page.statusCode).toBe(200);
     expect(page.body).toContain('aiko@example.jp');
-    for (const theirs of ['Coffee with Luis', 'luis@example.mx', 'kim@example.org', 'Kim Park'])
+    for (const theirs of [
+      'Coffee with Luis',
+      'luis@example.mx',
+      'kim@example.org',
+      'Kim Park',
+      'kim-only.example',
+    ])
       expect(page.body).not.toContain(theirs);
+    // Kim's own page has both, so their absence above is the filter, not an empty section.
+    const kims = await get('/', bearer((await issueUserToken(app, kim.user.id)).token));
+    expect(kims.body).toContain('kim-only.example');
+    expect(kims.body).toContain('luis@example.mx');
   });
 
   it('a path that looks like a host ("//", "//evil.example/x") is answered, never a crash', async () => {
