@@ -5,6 +5,7 @@
 import { jest } from '@jest/globals';
 import { addAccount } from '../../worker/core/accounts.ts';
 import { syncAccount } from '../../worker/jobs/sync-account.ts';
+import { ProviderError } from '../../integrations/provider.ts';
 import {
   EXPECTED,
   generateHostileEvents,
@@ -15,7 +16,8 @@ import { seedMailbox, type Mailbox } from '../../sandbox/scenario.ts';
 import { drainDueJobs } from '../../scripts/bench/stack.ts';
 import { startStack, type Stack } from '../helpers/stack.ts';
 
-jest.setTimeout(600_000);
+// 500 events per provider: about a minute each on a quiet 2-core machine, many more under load.
+jest.setTimeout(1_200_000);
 const PER_PROVIDER = Number(process.env.HOSTILE_PER_PROVIDER ?? 500);
 /** The addresses a To header names (quoted display names left out: a name may look like an address). */
 const addressesIn = (to: string) =>
@@ -63,7 +65,17 @@ describe.each(['google', 'microsoft'] as const)('500 hostile events on %s', (pro
     expect(placed.filter((p) => p.refused && !refusable.includes(p.kind))).toEqual([]);
     placed = placed.filter((p) => !p.refused);
 
-    const summary = await syncAccount(stack.app, accountId);
+    // A transient provider error (a request past its timeout on a loaded machine) fails the sync
+    // job, which BullMQ retries: so does the test, a few times.
+    let summary;
+    for (let attempt = 1; ; attempt++) {
+      try {
+        summary = await syncAccount(stack.app, accountId);
+        break;
+      } catch (err) {
+        if (!(err instanceof ProviderError) || err.kind !== 'transient' || attempt >= 3) throw err;
+      }
+    }
     expect(summary).toBeTruthy();
     await drainDueJobs(stack.app, ['plan', 'actions'], 20);
     const account = await stack.app.prisma.account.findUniqueOrThrow({ where: { id: accountId } });
