@@ -43,6 +43,11 @@ export class FaultRegistry {
     return [...this.faults];
   }
 
+  /** Ends one fault before its uses run out (an outage that is over). */
+  remove(id: number): void {
+    this.faults = this.faults.filter((c) => c.id !== id);
+  }
+
   clear(): void {
     this.faults = [];
   }

@@ -4,7 +4,7 @@ import type { App } from '../app.ts';
 import type { Account, Chat, Contact, Draft, User } from '../db/generated/client.ts';
 import { renderDraft } from '../pipeline/render-draft.ts';
 import { citedNote } from '../pipeline/thank-you-note.ts';
-import { isMailAddress } from '../pipeline/mail-address.ts';
+import { cleanDisplayName, isMailAddress } from '../pipeline/mail-address.ts';
 import { materialFor, renderable } from './check-in-material.ts';
 import type { DraftInput } from '../../integrations/provider.ts';
 import { proposalContext } from './propose-times.ts';
@@ -26,7 +26,8 @@ export async function composeDraft(app: App, draft: DraftRows): Promise<Omit<Dra
     throw new Error(
       `draft ${draft.idempotencyKey}: ${JSON.stringify(contact.email)} is not one mail address`,
     );
-  const to = { name: contact.name, email: contact.email };
+  // Names stored before ingest cleaned them are cleaned here too.
+  const to = { name: cleanDisplayName(contact.name), email: contact.email };
   const opts = { templatesDir: app.config.TEMPLATES_DIR ?? null };
   const userZone = draft.user.timeZone;
   const event = draft.chat?.eventId

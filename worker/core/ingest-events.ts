@@ -8,6 +8,7 @@ import { extractNoteFromDescription } from '../pipeline/thank-you-note.ts';
 import { detectChat, DEFAULT_CHAT_KEYWORDS } from '../pipeline/detect-chat.ts';
 import { eventZone, resolveContactZone } from '../pipeline/time-zones.ts';
 import { eventInstant, unreadableReason } from '../pipeline/event-check.ts';
+import { cleanDisplayName } from '../pipeline/mail-address.ts';
 
 const DAY_MS = 86_400_000;
 
@@ -305,10 +306,11 @@ async function upsertChat(
   const email = who.email.toLowerCase();
   const userZone = account.user.timeZone;
   const chatZone = times.zone ?? userZone;
+  const name = cleanDisplayName(who.name);
   const contact = await app.prisma.contact.upsert({
     where: { userId_email: { userId: account.userId, email } },
-    create: { userId: account.userId, email, name: who.name ?? null },
-    update: who.name ? { name: who.name } : {},
+    create: { userId: account.userId, email, name },
+    update: name ? { name } : {},
   });
   if (contact.timeZoneSource !== 'user') {
     const resolved = resolveContactZone({

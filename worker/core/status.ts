@@ -51,6 +51,8 @@ export interface StatusReport {
     createdAt: string;
     webLink: string | null;
     chatId: string | null;
+    /** Why it failed (status `failed`): the provider's or the worker's one line. */
+    lastError: string | null;
   }[];
   ignored: { accountEmail: string; title: string; start: string | null; reasons: string[] }[];
   /** The people pipeline: each person's derived stage and next step. */
@@ -107,7 +109,23 @@ export async function getStatus(
       });
     }
   }
+  // A prep block whose job used up its attempts (failedAt) is not scheduled any more: it shows
+  // among the drafts as failed, with the reason, and the reconciler leaves it alone.
+  const failedPrep: StatusReport['drafts'] = [];
   for (const e of entries) {
+    if (e.failedAt) {
+      failedPrep.push({
+        kind: 'prep',
+        contactEmail: e.chat?.contact.email ?? null,
+        subject: e.chat ? `Prep: ${e.chat.title}` : null,
+        status: 'failed',
+        createdAt: e.failedAt.toISOString(),
+        webLink: null,
+        chatId: e.chatId,
+        lastError: e.lastError,
+      });
+      continue;
+    }
     if (e.chat && e.chat.status === 'upcoming') {
       scheduled.push({
         kind: 'prep',
@@ -168,18 +186,22 @@ export async function getStatus(
       note: c.note,
     })),
     scheduled,
-    drafts: drafts
-      .filter((d) => d.status !== 'scheduled')
-      .map((d) => ({
-        kind: d.kind,
-        contactEmail: d.contact?.email ?? null,
-        subject: d.subject,
-        // Shown as before: set aside by the worker reads "discarded" to the user.
-        status: d.status === 'set_aside' ? 'discarded' : d.status,
-        createdAt: d.createdAt.toISOString(),
-        webLink: d.webLink,
-        chatId: d.chatId,
-      })),
+    drafts: [
+      ...drafts
+        .filter((d) => d.status !== 'scheduled')
+        .map((d) => ({
+          kind: d.kind,
+          contactEmail: d.contact?.email ?? null,
+          subject: d.subject,
+          // Shown as before: set aside by the worker reads "discarded" to the user.
+          status: d.status === 'set_aside' ? 'discarded' : d.status,
+          createdAt: d.createdAt.toISOString(),
+          webLink: d.webLink,
+          chatId: d.chatId,
+          lastError: d.status === 'failed' ? d.lastError : null,
+        })),
+      ...failedPrep,
+    ],
     ignored: ignoredEvents
       .filter((e) => !e.reasons.includes(PREP_BLOCK_REASON))
       .map((e) => ({

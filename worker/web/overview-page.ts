@@ -167,7 +167,7 @@ function plannedFor(ctx: Ctx, c: Chat): SafeHtml | '' {
   const items = [
     ...drafts.map((d) => {
       const href = safeHref(d.webLink);
-      return html`<span class="pill ${d.status === 'created' ? 'ok' : 'muted'}">${KIND_LABEL[d.kind] ?? d.kind}: ${draftStatusLabel(d.status)}</span>${href ? html` <a href="${href}" target="_blank" rel="noopener noreferrer">open</a>` : ''}`;
+      return html`<span class="pill ${d.status === 'created' ? 'ok' : d.status === 'failed' ? 'bad' : 'muted'}"${d.lastError ? html` title="${d.lastError}"` : ''}>${KIND_LABEL[d.kind] ?? d.kind}: ${draftStatusLabel(d.status)}</span>${href ? html` <a href="${href}" target="_blank" rel="noopener noreferrer">open</a>` : ''}`;
     }),
     ...scheduled.map(
       (s) =>
@@ -222,7 +222,7 @@ ${drafts.map((d) => {
   const contact = d.contactEmail ? ctx.contactsByEmail.get(d.contactEmail) : undefined;
   return html`<tr>
 <td><div class="title">${d.subject ?? '(no subject)'}</div><div class="sub">${KIND_LABEL[d.kind] ?? d.kind}${d.contactEmail ? html` to ${contact?.name ?? d.contactEmail}` : ''} · ${relative(new Date(d.createdAt), ctx.data.now)}</div></td>
-<td class="nowrap"><span class="pill ${draftPill(d.status)}">${draftStatusLabel(d.status)}</span></td>
+<td class="nowrap"><span class="pill ${draftPill(d.status)}">${draftStatusLabel(d.status)}</span>${d.lastError ? html`<div class="sub">${d.lastError}</div>` : ''}</td>
 <td class="nowrap">${href ? html`<a href="${href}" target="_blank" rel="noopener noreferrer">Open in mailbox</a>` : ''}</td>
 </tr>`;
 })}
