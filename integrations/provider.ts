@@ -338,6 +338,8 @@ export interface ThreadMessage {
   recipients: string[];
   /** When it was sent (received mail) or sent by the user. */
   at: Date;
+  /** An automatic answer (out of office, vacation responder, bulk): not the person writing back. */
+  automatic: boolean;
 }
 
 // ---- errors ----------------------------------------------------------------------------

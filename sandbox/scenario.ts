@@ -126,6 +126,12 @@ export interface Mailbox {
     inReplyTo?: string;
     /** Its own Message-ID (so a later message can answer it). */
     messageId?: string;
+    /**
+     * An automatic answer, as each provider's responder writes it: Gmail's vacation responder sets
+     * `Auto-Submitted: auto-replied` (RFC 3834); Exchange's Automatic Replies prefix the subject
+     * "Automatic reply:" (and set the header, which Graph's message list does not return).
+     */
+    automatic?: boolean;
   }): Promise<void>;
   /** Mail the owner sent, newest first: its Message-ID (to answer it), recipients and subject. */
   sentMail(): SentMail[];
@@ -250,6 +256,7 @@ function googleMailbox(sandbox: Sandbox, seed: MailboxSeed): Mailbox {
         subject: m.subject,
         text: m.text ?? 'Great to hear from you!',
         date: m.at,
+        ...(m.automatic ? { headers: { 'Auto-Submitted': 'auto-replied' } } : {}),
         ...(m.inReplyTo ? { inReplyTo: m.inReplyTo } : {}),
         ...(m.messageId ? { messageId: m.messageId } : {}),
       });
@@ -363,7 +370,7 @@ function microsoftMailbox(sandbox: Sandbox, seed: MailboxSeed): Mailbox {
         from: { email: msg.from },
         to: [{ email }, ...(msg.to ?? []).map((x) => ({ email: x }))],
         cc: (msg.cc ?? []).map((x) => ({ email: x })),
-        subject: msg.subject,
+        subject: msg.automatic ? `Automatic reply: ${msg.subject.replace(/^re:\s*/i, '')}` : msg.subject,
         text: msg.text ?? 'Great to hear from you!',
         at: msg.at.toISOString(),
         ...(msg.inReplyTo ? { inReplyTo: msg.inReplyTo } : {}),

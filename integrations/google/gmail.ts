@@ -15,6 +15,7 @@ import type {
   ThreadMessage,
 } from '../provider.ts';
 import { ProviderError } from '../provider.ts';
+import { isAutomaticReply } from '../auto-reply.ts';
 import { htmlToText } from '../html-text.ts';
 import type { GoogleSession } from './session.ts';
 
@@ -337,7 +338,7 @@ export class GmailMailbox implements MailboxProvider {
           userId: 'me',
           id: threadId,
           format: 'metadata',
-          metadataHeaders: ['From', 'To', 'Cc'],
+          metadataHeaders: ['From', 'To', 'Cc', 'Subject', ...AUTO_HEADERS],
         }),
       );
     } catch (e) {
@@ -394,5 +395,15 @@ function threadMessage(m: gmail_v1.Schema$Message): ThreadMessage {
     from: addressesOf(header('from'))[0] ?? '',
     recipients: [...addressesOf(header('to')), ...addressesOf(header('cc'))],
     at: new Date(Number(m.internalDate ?? 0)),
+    automatic: isAutomaticReply({
+      autoSubmitted: header('auto-submitted'),
+      precedence: header('precedence'),
+      xAutoreply: header('x-autoreply'),
+      xAutorespond: header('x-autorespond'),
+      subject: header('subject'),
+    }),
   };
 }
+
+/** Headers that mark an automatic answer (integrations/auto-reply.ts). */
+const AUTO_HEADERS = ['Auto-Submitted', 'Precedence', 'X-Autoreply', 'X-Autorespond'];

@@ -17,6 +17,7 @@ import type {
   ThreadMessage,
 } from '../provider.ts';
 import { ProviderError } from '../provider.ts';
+import { isAutomaticReply } from '../auto-reply.ts';
 import { htmlToText } from '../html-text.ts';
 import { isEditConflict } from './errors.ts';
 import type { GraphHandle } from './graph-client.ts';
@@ -282,7 +283,7 @@ export class MicrosoftMailbox implements MailboxProvider {
       c
         .api('/me/messages')
         .filter(encodeURIComponent(`conversationId eq ${odataString(threadId)}`))
-        .select('isDraft,from,toRecipients,ccRecipients,sentDateTime,receivedDateTime')
+        .select('isDraft,subject,from,toRecipients,ccRecipients,sentDateTime,receivedDateTime')
         .top(50)
         .get(),
     );
@@ -325,5 +326,6 @@ function threadMessage(m: Json): ThreadMessage {
     from: addr(m.from),
     recipients: [...(m.toRecipients ?? []), ...(m.ccRecipients ?? [])].map(addr).filter(Boolean),
     at: new Date(String(m.sentDateTime ?? m.receivedDateTime)),
+    automatic: isAutomaticReply({ subject: typeof m.subject === 'string' ? m.subject : null }),
   };
 }

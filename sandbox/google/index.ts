@@ -51,6 +51,8 @@ export interface SeedMailInput {
   date?: string | Date;
   messageId?: string;
   inReplyTo?: string;
+  /** Extra MIME headers (e.g. Auto-Submitted from a vacation responder). */
+  headers?: Record<string, string>;
 }
 
 export interface DecodedMessage {
@@ -217,6 +219,7 @@ export function googleSandbox() {
         messageId: input.messageId,
         inReplyTo: input.inReplyTo,
         references: input.inReplyTo,
+        headers: input.headers,
       })
         .compile()
         .build();

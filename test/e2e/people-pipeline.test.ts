@@ -146,6 +146,17 @@ describe.each<Kind>(['google', 'microsoft'])('the people pipeline on %s', (kind)
     );
 
     const ask = sentTo('ana@example.org');
+    // Her out-of-office answers first, in the same thread: that is not Ana writing back.
+    await mb.receiveMail({
+      from: 'ana@example.org',
+      subject: `Re: ${ask.subject}`,
+      text: 'I am away until Monday with limited access to email.',
+      at: new Date(),
+      inReplyTo: ask.messageId,
+      automatic: true,
+    });
+    await trackDrafts(stack.app, accountId);
+    expect((await person('ana@example.org')).stage).toBe('asked');
     await mb.receiveMail({
       from: 'ana@example.org',
       subject: `Re: ${ask.subject}`,

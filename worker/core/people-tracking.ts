@@ -106,14 +106,21 @@ export async function trackPeople(app: App, account: Account, mailbox: MailboxPr
   for (const c of asked) {
     const threads = new Map<string, Date>();
     for (const d of c.drafts)
-      if (d.status === 'sent' && d.sentAt && d.threadId && d.accountId === account.id)
-        threads.set(d.threadId, d.sentAt);
+      // The outreach and its follow-up share a thread: replies count from the first of them.
+      if (d.status === 'sent' && d.sentAt && d.threadId && d.accountId === account.id) {
+        const known = threads.get(d.threadId);
+        if (!known || d.sentAt < known) threads.set(d.threadId, d.sentAt);
+      }
     if (c.introThreadId && c.introducedAt)
       threads.set(c.introThreadId, new Date(c.introducedAt.getTime() - 1));
     let replied: Date | null = null;
     for (const [threadId, after] of threads) {
       const messages = await mailbox.threadMessages(threadId);
-      const reply = messages.find((m) => m.from === c.email && m.at.getTime() > after.getTime());
+      // Their own answer: an out-of-office or vacation responder is not one (it would cancel the
+      // follow-up and draft an offer of times to someone who never answered).
+      const reply = messages.find(
+        (m) => m.from === c.email && !m.automatic && m.at.getTime() > after.getTime(),
+      );
       if (reply && (!replied || reply.at < replied)) replied = reply.at;
     }
     if (replied) {
