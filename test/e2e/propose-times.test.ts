@@ -103,7 +103,7 @@ describe.each<Kind>(['google', 'microsoft'])('proposing times on %s', (kind) => 
     for (const s of r.slots) {
       const start = Date.parse(s.start);
       const end = Date.parse(s.end);
-      expect(end - start).toBe(30 * MIN);
+      expect(end - start).toBe(20 * MIN);
       expect(start).toBeGreaterThanOrEqual(now + 24 * 60 * MIN);
       for (const b of blocked) expect(start < b.end.getTime() && end > b.start.getTime()).toBe(false);
       for (const zone of [USER_ZONE, LONDON]) {
@@ -143,7 +143,7 @@ describe.each<Kind>(['google', 'microsoft'])('proposing times on %s', (kind) => 
       stack.app.prisma.chat.findFirst({ where: { contact: { email: ana } } }),
     );
     expect(chat.startUtc.toISOString()).toBe(new Date(r.slots[1]!.start).toISOString());
-    expect(chat.endUtc.getTime() - chat.startUtc.getTime()).toBe(30 * MIN);
+    expect(chat.endUtc.getTime() - chat.startUtc.getTime()).toBe(20 * MIN);
     // A second choice from the same proposal is refused with one line.
     await expect(scheduleProposedSlot(stack.app, { with: ana, slot: 3 })).rejects.toThrow(/already chosen/);
     await expect(scheduleProposedSlot(stack.app, { with: 'nobody@example.org', slot: 1 })).rejects.toThrow(
@@ -216,5 +216,54 @@ describe.each<Kind>(['google', 'microsoft'])('proposing times on %s', (kind) => 
     } finally {
       await web.close();
     }
+  });
+});
+
+describe('a user with a Google and an Outlook account', () => {
+  let stack: Stack;
+  let g: Fixture;
+  let m: Fixture;
+  beforeAll(async () => {
+    stack = await startStack();
+    g = fixture(stack.sandbox, 'google', 'two-google');
+    m = fixture(stack.sandbox, 'microsoft', 'two-outlook');
+    const first = await addAccount(stack.app, {
+      provider: 'google',
+      refreshToken: g.refreshToken,
+      email: g.email,
+      name: 'Maya Chen',
+    });
+    await addAccount(stack.app, {
+      provider: 'microsoft',
+      refreshToken: m.refreshToken,
+      email: m.email,
+      name: 'Maya Chen',
+      userId: first.account.userId,
+    });
+  });
+  afterAll(async () => {
+    await stack?.close();
+  });
+
+  it('times offered from one account avoid meetings on the other', async () => {
+    const ana = 'ana@example.co.uk';
+    const before = await proposeTimes(stack.app, { with: ana, from: g.email });
+    expect(before.slots).toHaveLength(3);
+    // Her work calendar (Outlook) fills exactly those times, with a margin.
+    const taken = before.slots.map((s) => ({
+      start: Date.parse(s.start) - 30 * MIN,
+      end: Date.parse(s.end) + 30 * MIN,
+    }));
+    for (const t of taken)
+      stack.sandbox.microsoft.addEvent(m.email, {
+        subject: 'Team sync',
+        start: new Date(t.start).toISOString(),
+        end: new Date(t.end).toISOString(),
+        showAs: 'busy',
+      });
+    const after = await proposeTimes(stack.app, { with: ana, from: g.email });
+    expect(after.slots).toHaveLength(3);
+    for (const s of after.slots)
+      for (const t of taken) expect(Date.parse(s.start) < t.end && Date.parse(s.end) > t.start).toBe(false);
   });
 });

@@ -21,7 +21,13 @@ export async function proposeAfterReplies(app: App, account: Account): Promise<n
     },
     select: {
       email: true,
-      drafts: { where: { kind: { in: ['outreach', 'follow_up'] } }, select: { accountId: true } },
+      // The account the latest ask went out from (not one whose draft the user discarded).
+      drafts: {
+        where: { kind: { in: ['outreach', 'follow_up'] }, status: 'sent' },
+        orderBy: { sentAt: 'desc' },
+        take: 1,
+        select: { accountId: true },
+      },
     },
   });
   if (replied.length === 0) return 0;
@@ -37,7 +43,7 @@ export async function proposeAfterReplies(app: App, account: Account): Promise<n
     const asker = c.drafts[0]?.accountId ?? first?.id;
     if (asker !== account.id) continue;
     try {
-      await proposeTimes(app, { with: c.email, from: account.email });
+      await proposeTimes(app, { with: c.email, accountId: account.id });
       proposed += 1;
     } catch (err) {
       app.log.warn(

@@ -53,14 +53,17 @@ const shortHash = (s: string) => createHash('sha256').update(s).digest('hex').sl
  */
 export async function proposeTimes(
   app: App,
-  input: { with: string; from?: string; minutes?: number },
+  input: { with: string; from?: string; minutes?: number; accountId?: string },
 ): Promise<ProposedTimes> {
   const email = input.with.trim().toLowerCase();
   if (!isMailAddress(email)) throw new Error(`"${input.with}" is not an email address`);
   const minutes = input.minutes ?? DEFAULT_SLOT_POLICY.minutes;
   if (!Number.isInteger(minutes) || minutes < 15 || minutes > 30)
     throw new Error('a proposed chat is 15 to 30 minutes');
-  const account = await pickAccount(app, input.from);
+  // By id when the worker calls it (an address is unique per provider only, not across them).
+  const account = input.accountId
+    ? await app.prisma.account.findUniqueOrThrow({ where: { id: input.accountId } })
+    : await pickAccount(app, input.from);
   const user = await app.prisma.user.findUniqueOrThrow({ where: { id: account.userId } });
   const contact = await app.prisma.contact.upsert({
     where: { userId_email: { userId: account.userId, email } },
@@ -75,9 +78,18 @@ export async function proposeTimes(
   const now = app.now();
   const policy = { minutes };
   const window = { from: now, to: new Date(now.getTime() + DEFAULT_SLOT_POLICY.horizonDays * 86_400_000) };
-  const busy = await withProvider(app, undefined, undefined, account, ({ calendar }) =>
-    calendar.freeBusy(window),
-  );
+  // Busy on any of the user's calendars is busy: a work and a personal account share one person.
+  const accounts = await app.prisma.account.findMany({
+    where: { userId: account.userId, status: 'active' },
+    orderBy: { createdAt: 'asc' },
+  });
+  const busy = (
+    await Promise.all(
+      (accounts.some((a) => a.id === account.id) ? accounts : [account, ...accounts]).map((a) =>
+        withProvider(app, undefined, undefined, a, ({ calendar }) => calendar.freeBusy(window)),
+      ),
+    )
+  ).flat();
   const slots = proposeSlots({ now, userZone, contactZone, busy, policy });
 
   // A reply to the outreach we drafted for them, when there is one (its subject, "Re: …").
@@ -189,6 +201,9 @@ export async function scheduleSlotOfDraft(app: App, draftId: string, slot: numbe
     include: { account: true, contact: true },
   });
   if (!draft || draft.kind !== 'propose_times') throw new Error('that proposal no longer exists');
+  // A stale page's button: a proposal set aside, deleted or never made was never read by them.
+  if (draft.status === 'set_aside' || draft.status === 'discarded' || draft.status === 'failed')
+    throw new Error('those times were never sent (the proposal was replaced or deleted); propose again');
   const parsed = proposalContext.safeParse(draft.context);
   if (!parsed.success) throw new Error('that proposal is unreadable; propose again');
   return scheduleSlotOf(app, draft, parsed.data, slot);
