@@ -218,7 +218,7 @@ describe('the drafts of the pipeline', () => {
     const note = d.text.split('forward as it is:\n\n')[1]!.split('\n\n')[0]!.split('\n');
     expect(note).toEqual([
       'I am a data scientist in New York, exploring a move into product.',
-      "I'd value 15–20 minutes of Ana's advice (not a job or a referral): she moved from research into product.",
+      "I'd value 15–20 minutes of your advice (not a job or a referral): she moved from research into product.",
     ]);
     expect(d.text.split(/\s+/).length).toBeLessThan(110);
   });

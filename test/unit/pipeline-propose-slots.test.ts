@@ -27,7 +27,7 @@ function expectSound(
   userHours = DEFAULT_SLOT_POLICY.userHours,
 ) {
   for (const s of slots) {
-    expect(s.end.getTime() - s.start.getTime()).toBe(30 * 60_000);
+    expect(s.end.getTime() - s.start.getTime()).toBe(DEFAULT_SLOT_POLICY.minutes * 60_000);
     expect(s.start.getTime()).toBeGreaterThanOrEqual(now.getTime() + 24 * HOUR);
     for (const [zone, hours] of [
       [zones.user, userHours],
@@ -36,7 +36,7 @@ function expectSound(
       if (!zone) continue;
       expect(wall(s.start, zone).weekday).toBeLessThanOrEqual(5);
       expect(minutesOfDay(s.start, zone)).toBeGreaterThanOrEqual(hours.start);
-      expect(minutesOfDay(s.start, zone) + 30).toBeLessThanOrEqual(hours.end);
+      expect(minutesOfDay(s.start, zone) + DEFAULT_SLOT_POLICY.minutes).toBeLessThanOrEqual(hours.end);
     }
     for (const b of busy.filter((x) => x.status !== 'workingElsewhere'))
       expect(s.start < b.end && s.end > b.start).toBe(false);
@@ -44,7 +44,7 @@ function expectSound(
 }
 
 describe('proposeSlots', () => {
-  it('offers three 30-minute slots on three different days, inside working hours in New York and London', () => {
+  it('offers three 20-minute slots on three different days, inside working hours in New York and London', () => {
     const slots = proposeSlots({ now: MONDAY, userZone: NY, contactZone: LONDON, busy: [] });
     expect(slots).toHaveLength(3);
     expectSound(slots, MONDAY, { user: NY, contact: LONDON }, []);

@@ -43,7 +43,8 @@ export interface SlotPolicy {
 }
 
 export const DEFAULT_SLOT_POLICY: SlotPolicy = {
-  minutes: 30,
+  // What the outreach asked for ("15–20 minutes"): offering more than was asked reads as presumptuous.
+  minutes: 20,
   count: 3,
   leadMinutes: 24 * 60,
   horizonDays: 14,

@@ -10,7 +10,7 @@ export function registerPropose(program: Command): void {
     )
     .requiredOption('--with <address>', 'their email address')
     .option('--from <account>', 'which of your accounts reads the calendar and drafts the reply')
-    .option('--minutes <n>', 'length of each slot, 15 to 30', '30')
+    .option('--minutes <n>', 'length of each slot, 15 to 30', '20')
     .option('--json', 'print as JSON')
     .action(async (opts: { with: string; from?: string; minutes: string; json?: boolean }) => {
       await withApp(async (app) => {
