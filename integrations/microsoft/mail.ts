@@ -312,7 +312,8 @@ export class MicrosoftMailbox implements MailboxProvider {
     for (const m of (res.value ?? []) as Json[]) {
       if (m.isDraft === true || !m.conversationId) continue;
       const t = threadMessage(m);
-      if (t.at.getTime() < since.getTime()) continue;
+      // Graph's times are whole seconds: a message of the same second as `since` is not older.
+      if (t.at.getTime() < Math.floor(since.getTime() / 1000) * 1000) continue;
       const people = new Set([t.from, ...t.recipients]);
       if (want.every((a) => people.has(a))) return { threadId: String(m.conversationId), at: t.at };
     }

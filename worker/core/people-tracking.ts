@@ -119,7 +119,9 @@ export async function trackPeople(app: App, account: Account, mailbox: MailboxPr
       // Their own answer: an out-of-office or vacation responder is not one (it would cancel the
       // follow-up and draft an offer of times to someone who never answered).
       const reply = messages.find(
-        (m) => m.from === c.email && !m.automatic && m.at.getTime() > after.getTime(),
+        // At or after: mail times are whole seconds (Graph), and a message from them in the ask's
+        // own thread can only answer it.
+        (m) => m.from === c.email && !m.automatic && m.at.getTime() >= after.getTime(),
       );
       if (reply && (!replied || reply.at < replied)) replied = reply.at;
     }
