@@ -18,7 +18,7 @@ const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
 const MAYA = 'maya.chen@example.com';
 const PRIYA = 'priya.raman@example.org';
 
-jest.setTimeout(240_000);
+jest.setTimeout(360_000);
 
 const stripAnsi = (s: string) => s.replace(/\x1b\[[0-9;]*m/g, '');
 
@@ -124,7 +124,7 @@ describe('npm start: the demo and its review page', () => {
     const demo = startDemo(['--web-port', '0'], freshDataDir());
     demos.push(demo);
     const sandboxUrl = (await demo.waitFor(/sandbox\s+(http:\/\/127\.0\.0\.1:\d+) \(Google\)/, 60_000))[1]!;
-    const reviewUrl = (await demo.waitFor(/Review page\s+(http:\/\/127\.0\.0\.1:\d+\/)/, 150_000))[1]!;
+    const reviewUrl = (await demo.waitFor(/Review page\s+(http:\/\/127\.0\.0\.1:\d+\/)/, 240_000))[1]!;
     await demo.waitFor(/Running; Ctrl-C to stop\./, 10_000);
 
     browser = await chromium.launch({
