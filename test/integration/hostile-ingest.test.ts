@@ -35,7 +35,9 @@ describe.each(['google', 'microsoft'] as const)('500 hostile events on %s', (pro
       provider,
       email: `hostile-${provider}@example.com`,
       name: 'Hana Host',
-      timeZone: 'Europe/Berlin',
+      // West of Greenwich: an event at 1 January of year 1 falls in year 0 in UTC there (a far-out
+      // time that once failed the whole page on the soak's New York accounts).
+      timeZone: provider === 'google' ? 'America/New_York' : 'Europe/Berlin',
     });
     const events = generateHostileEvents({
       seed: provider === 'google' ? 1301 : 1302,

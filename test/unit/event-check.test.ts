@@ -53,6 +53,30 @@ test('times that do not parse, or an end before the start, are refused with the 
   ).toMatch(/^ignored: unreadable: ends .* before it starts/);
 });
 
+test('an instant outside the years 1 to 9999 is refused, not left for the database to choke on', () => {
+  // 1 January of year 1 in New York is in year 0 in UTC (local mean time): Postgres refuses it.
+  const year0 = { kind: 'timed' as const, utc: '0000-12-31T23:59:58.000Z', timeZone: 'America/New_York' };
+  expect(unreadableReason({ ...base, start: year0 })).toBe(
+    'ignored: unreadable: start time "0000-12-31T23:59:58.000Z" is not a time',
+  );
+  expect(
+    unreadableReason({
+      ...base,
+      end: { kind: 'timed', utc: '+010000-01-01T00:00:00.000Z', timeZone: 'UTC' },
+    }),
+  ).toMatch(/end time .* is not a time/);
+  expect(
+    unreadableReason({
+      ...base,
+      start: { kind: 'allDay', date: '0000-06-01' },
+      end: { kind: 'allDay', date: '0000-06-02' },
+    }),
+  ).toMatch(/start time "0000-06-01" is not a time/);
+  expect(
+    unreadableReason({ ...base, start: { kind: 'timed', utc: '0001-01-01T00:00:00.000Z', timeZone: 'UTC' } }),
+  ).toBeNull();
+});
+
 test.each([
   'eve@example.com, x@evil.example',
   'eve@example.com;x@evil.example',

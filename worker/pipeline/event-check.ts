@@ -6,17 +6,27 @@ import type { EventTime, NeutralEvent } from '../../integrations/provider.ts';
 import { isMailAddress } from './mail-address.ts';
 
 const DATE = /^\d{4}-\d{2}-\d{2}$/;
+/**
+ * The instants an event may have: years 1 to 9999 (UTC). Outside them a date has no ISO form of four
+ * digits and Postgres refuses it ("date/time field value out of range"); an event at 1 January of
+ * year 1 in New York is in year 0 in UTC (the zone's local mean time, -4:56:02), which once failed a
+ * whole sync page every time.
+ */
+const EARLIEST = Date.parse('0001-01-01T00:00:00.000Z');
+const LATEST = Date.parse('9999-12-31T23:59:59.999Z');
 
 /** The instant (ms) of a point in calendar time, or null when it does not parse. */
 export function eventInstant(t: EventTime): number | null {
   if (t.kind === 'allDay') {
     if (!DATE.test(t.date)) return null;
     const ms = Date.parse(`${t.date}T00:00:00Z`);
-    return Number.isNaN(ms) || new Date(ms).toISOString().slice(0, 10) !== t.date ? null : ms;
+    return Number.isNaN(ms) || ms < EARLIEST || new Date(ms).toISOString().slice(0, 10) !== t.date
+      ? null
+      : ms;
   }
   if (!t.utc) return null;
   const ms = Date.parse(t.utc);
-  return Number.isNaN(ms) ? null : ms;
+  return Number.isNaN(ms) || ms < EARLIEST || ms > LATEST ? null : ms;
 }
 
 const shown = (t: EventTime) => JSON.stringify(t.kind === 'allDay' ? t.date : t.utc);
