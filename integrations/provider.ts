@@ -292,6 +292,19 @@ export interface MailboxProvider {
    * including one made a second ago: never through a search index that may not hold it yet.
    */
   findDraftByMarker(marker: string): Promise<DraftRef | null>;
+  /**
+   * The sent copy of a draft we made, for a retried create whose draft is not among the drafts
+   * any more: its predecessor made it and died before recording it, and the user has sent it
+   * since. Found by our marker where the provider keeps it, else as a message sent to `to` with
+   * `subject` at or after `since`. Looks at the latest sent messages only (a listing, never a
+   * search index that may not hold a message sent a second ago).
+   */
+  findSentByMarker(q: {
+    marker: string;
+    to: string;
+    subject: string;
+    since: Date;
+  }): Promise<{ sentAt: Date; messageId?: string } | null>;
   updateDraft(draftId: string, draft: DraftInput): Promise<DraftRef>;
   /**
    * Optional conditional update in ONE provider call (where the provider can make a write

@@ -15,8 +15,18 @@
 // last 15 s; THANK_YOU_DELAY is 2 s and the check-in cadence 10 s. The provider outage (15 minutes
 // in the issue) is scaled by the same idea: 60 s in the full run, 20 s with --quick (longer than
 // the fast retries, so the long retry horizon and the reconciler carry the work through it).
-import { spawn, type ChildProcess } from 'node:child_process';
-import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
+import {
+  createWriteStream,
+  existsSync,
+  mkdirSync,
+  mkdtempSync,
+  readdirSync,
+  readFileSync,
+  rmSync,
+  statSync,
+  writeFileSync,
+} from 'node:fs';
 import { loadavg, tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -41,8 +51,33 @@ const SEC = 1000;
 const MIN = 60 * SEC;
 const HOUR = 60 * MIN;
 
+// The workers run as production runs them: compiled (`npm run build`), with plain node. dist/ is
+// built first when it is missing or older than any source file, so a stale build is never soaked.
+function newestSource(dir: string): number {
+  let newest = 0;
+  for (const e of readdirSync(dir, { withFileTypes: true })) {
+    const p = join(dir, e.name);
+    if (e.isDirectory()) {
+      if (e.name !== 'generated' && e.name !== 'node_modules') newest = Math.max(newest, newestSource(p));
+    } else newest = Math.max(newest, statSync(p).mtimeMs);
+  }
+  return newest;
+}
+const WORKER_ENTRY = join(ROOT, 'dist', 'worker', 'cli', 'main.js');
+
 // The Graph half of the sandbox is HTTPS: Node trusts its certificate only if told at start-up.
 if (!process.env.COFFEE_CHAT_SOAK_CHILD) {
+  const sources = Math.max(
+    ...['worker', 'integrations', 'sandbox', 'templates', 'prisma'].map((d) => newestSource(join(ROOT, d))),
+  );
+  if (!existsSync(WORKER_ENTRY) || statSync(WORKER_ENTRY).mtimeMs < sources) {
+    process.stdout.write('soak: building dist/ (the workers run compiled, as in production)\n');
+    const built = spawnSync(process.execPath, [...process.execArgv, join(ROOT, 'scripts', 'build.ts')], {
+      cwd: ROOT,
+      stdio: 'inherit',
+    });
+    if (built.status !== 0) process.exit(built.status ?? 1);
+  }
   const tlsDir = process.env.SANDBOX_TLS_DIR ?? mkdtempSync(join(tmpdir(), 'coffee-chat-soak-tls-'));
   const tls = await ensureSandboxTls(tlsDir);
   const child = spawn(process.execPath, [...process.execArgv, ...process.argv.slice(1)], {
@@ -71,7 +106,7 @@ const HOSTILE = Number(argValue('--hostile') ?? (quick ? 100 : 1000));
 const SEED = Number(argValue('--seed') ?? 20261129);
 const CHATS_PER_ACCOUNT = 10;
 const WORKERS = 3;
-const KILL_EVERY_MS = quick ? 4 * SEC : 6 * SEC;
+const KILL_EVERY_MS = quick ? 8 * SEC : 6 * SEC;
 const OUTAGE_MS = quick ? 20 * SEC : 60 * SEC;
 const CANCEL_SHARE = 0.25;
 const FAULT_SHARE = 0.1;
@@ -278,6 +313,9 @@ async function soakOnce(db: 'embedded' | 'postgres'): Promise<RunResult> {
 
     // ---- workers, and the chaos around them ----
     const workers: ChildProcess[] = [];
+    const workerLogPath = join(tmpdir(), `coffee-chat-soak-${db}-workers.log`);
+    const workerLog = createWriteStream(workerLogPath);
+    log(`worker logs: ${workerLogPath}`);
     const killedByUs = new WeakSet<ChildProcess>();
     let crashes = 0;
     let kills = 0;
@@ -295,11 +333,11 @@ async function soakOnce(db: 'embedded' | 'postgres'): Promise<RunResult> {
         problems.push(`worker ${c.pid} exited by itself (code ${code}, signal ${signal})`);
       });
     };
-    // `coffee-chat worker` processes of our own (the stack's helper gives a worker 30 s to start;
-    // on a loaded shared machine a restart under tsx can take longer).
+    // `coffee-chat worker` processes of our own, compiled (the stack's helper gives a worker 30 s to
+    // start; on a loaded shared machine a restart can take longer).
     const everyWorker: ChildProcess[] = [];
     const startOne = async (): Promise<ChildProcess> => {
-      const c = spawn(process.execPath, [join(ROOT, 'bin/coffee-chat.js'), 'worker'], {
+      const c = spawn(process.execPath, [WORKER_ENTRY, 'worker'], {
         cwd: ROOT,
         env: { ...process.env, ...stack.env },
         stdio: ['ignore', 'pipe', 'pipe'],
@@ -307,6 +345,9 @@ async function soakOnce(db: 'embedded' | 'postgres'): Promise<RunResult> {
       everyWorker.push(c);
       let out = '';
       c.stdout!.on('data', (b: Buffer) => (out += String(b)).length > 100_000 && (out = out.slice(-10_000)));
+      // Every worker's log, one file for the run (warnings and errors: LOG_LEVEL=warn).
+      c.stdout!.on('data', (b: Buffer) => workerLog.write(b));
+      c.stderr!.on('data', (b: Buffer) => workerLog.write(b));
       watch(c);
       const limit = Date.now() + 180 * SEC;
       while (!out.includes('worker running')) {
@@ -524,7 +565,9 @@ async function soakOnce(db: 'embedded' | 'postgres'): Promise<RunResult> {
         : sandbox.microsoft
             .messages(box.email, 'sentitems')
             .filter((m) => m.to.some((t) => addressesIn(t).includes(who)));
+    const troubled: SoakChat[] = [];
     for (const c of chats) {
+      const before = problems.length;
       const drafts = draftsTo(c.box, c.contact);
       const mail = [...drafts.map((d) => d.subject), ...sentTo(c.box, c.contact).map((m) => m.subject)];
       const prep = c.box.createdEvents().filter((e) => e.title.includes(c.name));
@@ -552,6 +595,30 @@ async function soakOnce(db: 'embedded' | 'postgres'): Promise<RunResult> {
         duplicated += prep.length - 1;
         problems.push(`duplicated: ${prep.length} prep blocks for ${c.contact}`);
       }
+      if (problems.length > before) troubled.push(c);
+    }
+    // What the record says about each chat that went wrong, for whoever reads the failure.
+    for (const c of troubled.slice(0, 10)) {
+      const chat = await app.prisma.chat.findFirst({
+        where: { providerEventId: c.eventId },
+        include: { drafts: { orderBy: { createdAt: 'asc' } } },
+      });
+      const t = (d: Date | null | undefined) => (d ? d.toISOString().slice(11, 23) : '-');
+      problems.push(
+        `  record of ${c.contact}: chat ${chat?.status ?? 'missing'} ${t(chat?.startUtc)}-${t(chat?.endUtc)}; drafts: ${(
+          chat?.drafts ?? []
+        )
+          .map(
+            (d) =>
+              `${d.kind}/${d.status} due ${t(d.dueAt)} drafted ${t(d.draftedAt)} sent ${t(d.sentAt)} claims ${d.claims} attempts ${d.attempts} id ${d.providerDraftId?.slice(-8) ?? '-'}${d.lastError ? ` (${d.lastError.slice(0, 60)})` : ''}`,
+          )
+          .join('; ')}`,
+      );
+      const mailbox = [
+        ...draftsTo(c.box, c.contact).map((d) => `draft ${d.id.slice(-8)} "${d.subject.slice(0, 20)}"`),
+        ...sentTo(c.box, c.contact).map((m) => `sent "${m.subject.slice(0, 20)}"`),
+      ];
+      problems.push(`  mailbox of ${c.contact}: ${mailbox.join('; ')}`);
     }
 
     // Hostile events: skipped with a reason, or handled; nothing to anyone not on the event.

@@ -86,6 +86,12 @@ export async function startWorker(
           // A crashed worker's jobs come back within ~20 s rather than BullMQ's default ~30-60 s.
           lockDuration: 20_000,
           stalledInterval: 10_000,
+          // BullMQ fails a job for good the second time its worker dies under it (maxStalledCount
+          // 1): after two crashes in a row a moved chat's plan was lost and its thank-you kept the
+          // old time (the soak, with a worker killed every few seconds). Every job here is safe to
+          // run again (locks, claims, idempotent writes), so a crash is not the job's fault until
+          // it has happened several times (then it fails visibly, as a job that kills its worker).
+          maxStalledCount: 5,
           // Provider writes retry on a long horizon (queues.ts ACTION_JOB_OPTIONS).
           settings: { backoffStrategy: cappedBackoff },
         },

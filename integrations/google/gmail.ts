@@ -65,6 +65,8 @@ const bare = (id: string) => id.replace(/^<|>$/g, '');
 
 /** Drafts read to find one by marker: one drafts.list page. */
 const MARKER_SCAN = 100;
+/** Sent messages read to find the sent copy of a draft a crashed run made (findSentByMarker). */
+const SENT_SCAN = 10;
 
 /**
  * The link we show for a draft. Gmail web opens a draft with `#drafts?compose=<message id>` (or
@@ -150,7 +152,7 @@ export class GmailMailbox implements MailboxProvider {
       if (!d.id || !messageId) continue;
       let msg: gmail_v1.Schema$Message;
       try {
-        msg = await this.s.call(() =>
+        msg = await this.scanRead(() =>
           this.s.gmail.users.messages.get({
             userId: 'me',
             id: messageId,
@@ -173,6 +175,71 @@ export class GmailMailbox implements MailboxProvider {
       }
     }
     return null;
+  }
+
+  /**
+   * messages.list with labelIds=SENT (a label listing, not `q`: see findDraftByMarker) for the
+   * latest SENT_SCAN messages, each read with format=metadata for our marker, To and Subject
+   * (https://developers.google.com/gmail/api/reference/rest/v1/users.messages/list, .../get). A
+   * draft sent from Gmail's own composer may lose our header (the composer writes the message
+   * anew), so the recipient and subject at or after `since` count too. 1 call + 1 per message
+   * read; only a retried create that found no draft pays it.
+   */
+  async findSentByMarker(q: {
+    marker: string;
+    to: string;
+    subject: string;
+    since: Date;
+  }): Promise<{ sentAt: Date; messageId?: string } | null> {
+    const page = await this.s.call(() =>
+      this.s.gmail.users.messages.list({ userId: 'me', labelIds: ['SENT'], maxResults: SENT_SCAN }),
+    );
+    const to = q.to.trim().toLowerCase();
+    for (const m of page.messages ?? []) {
+      if (!m.id) continue;
+      let msg: gmail_v1.Schema$Message;
+      try {
+        msg = await this.scanRead(() =>
+          this.s.gmail.users.messages.get({
+            userId: 'me',
+            id: m.id!,
+            format: 'metadata',
+            metadataHeaders: [MARKER_HEADER, 'To', 'Subject'],
+          }),
+        );
+      } catch (e) {
+        if (e instanceof ProviderError && e.kind === 'not_found') continue;
+        throw e;
+      }
+      const at = Number(msg.internalDate ?? 0);
+      if (at < q.since.getTime()) continue;
+      const header = (name: string) =>
+        msg.payload?.headers?.find((h) => h.name?.toLowerCase() === name.toLowerCase())?.value ?? '';
+      const ours =
+        header(MARKER_HEADER).trim() === q.marker ||
+        (addressesOf(header('To')).includes(to) && header('Subject').trim() === q.subject.trim());
+      if (ours) return { sentAt: new Date(at), messageId: m.id };
+    }
+    return null;
+  }
+
+  /**
+   * One read of a scan (findDraftByMarker, findSentByMarker). A scan is all or nothing (a skipped
+   * message may be the one) and makes up to a hundred reads: at a 1% error rate, one in three
+   * scans would fail and the whole create be retried later, scan and all. So a read that fails
+   * with a 5xx or a network error is tried twice more at once, after 250 and 500 ms ("retry using
+   * exponential backoff" for 500/503: https://developers.google.com/gmail/api/guides/handle-errors);
+   * a 429 or anything else goes to the worker's provider policy as usual.
+   */
+  private async scanRead<T>(fn: () => Promise<{ data: T }>): Promise<T> {
+    for (let attempt = 0; ; attempt++) {
+      try {
+        return await this.s.call(fn);
+      } catch (e) {
+        if (!(e instanceof ProviderError && e.kind === 'transient') || attempt >= 2) throw e;
+        await new Promise((r) => setTimeout(r, 250 * 2 ** attempt));
+      }
+    }
   }
 
   async updateDraft(draftId: string, draft: DraftInput): Promise<DraftRef> {

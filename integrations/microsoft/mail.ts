@@ -91,6 +91,49 @@ export class MicrosoftMailbox implements MailboxProvider {
     return m ? ref(m) : null;
   }
 
+  /**
+   * Sent Items by our extended property (Exchange keeps it on the sent copy, as draftState relies
+   * on), else the latest sent messages to `to` with `subject` at or after `since`
+   * (https://learn.microsoft.com/en-us/graph/api/user-list-messages, $filter on sentDateTime with
+   * $orderby on the same property). 1 or 2 calls; only a retried create that found no draft pays.
+   */
+  async findSentByMarker(q: {
+    marker: string;
+    to: string;
+    subject: string;
+    since: Date;
+  }): Promise<{ sentAt: Date; messageId?: string } | null> {
+    const list = async (what: string, filter: string, orderby?: string): Promise<Json[]> => {
+      const res: Json = await this.graph.call(what, (c) => {
+        let req = c
+          .api('/me/mailFolders/sentitems/messages')
+          .filter(encodeURIComponent(filter))
+          .select('id,sentDateTime,subject,toRecipients')
+          .top(10);
+        if (orderby) req = req.orderby(orderby);
+        return req.get();
+      });
+      return (res.value ?? []) as Json[];
+    };
+    const found = (m: Json) => ({ sentAt: new Date(String(m.sentDateTime)), messageId: String(m.id) });
+    const [byMarker] = await list('sent copy by marker', markerFilter(q.marker));
+    if (byMarker) return found(byMarker);
+    const to = q.to.trim().toLowerCase();
+    const recent = await list(
+      'recent sent copies',
+      `sentDateTime ge ${q.since.toISOString().replace(/\.\d{3}Z$/, 'Z')}`,
+      'sentDateTime desc',
+    );
+    const copy = recent.find(
+      (m) =>
+        String(m.subject ?? '').trim() === q.subject.trim() &&
+        ((m.toRecipients ?? []) as Json[]).some(
+          (r) => String(r.emailAddress?.address ?? '').toLowerCase() === to,
+        ),
+    );
+    return copy ? found(copy) : null;
+  }
+
   /** https://learn.microsoft.com/en-us/graph/api/message-update (a new changeKey comes back). */
   async updateDraft(draftId: string, draft: DraftInput): Promise<DraftRef> {
     const m = await this.graph.call('update draft', (c) =>

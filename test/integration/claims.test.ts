@@ -9,6 +9,7 @@ import { createApp, type App } from '../../worker/app.ts';
 import { addAccount } from '../../worker/core/accounts.ts';
 import { claimRow } from '../../worker/core/claim.ts';
 import { prepEvent } from '../../worker/core/compose-prep.ts';
+import { composeDraft } from '../../worker/core/compose-draft.ts';
 import { createDraft } from '../../worker/jobs/create-draft.ts';
 import { createPrep } from '../../worker/jobs/create-prep.ts';
 import { planChat } from '../../worker/jobs/plan-chat.ts';
@@ -188,3 +189,68 @@ describe('one claim rule for every provider write', () => {
     stack.sandbox.faults.clear();
   });
 });
+
+describe.each(['google', 'microsoft'] as const)(
+  'a draft made by a run that died, then sent by the user before anything was recorded (%s)',
+  (kind) => {
+    let stack: Stack;
+    let f: Fixture;
+    let accountId: string;
+    beforeAll(async () => {
+      stack = await startStack();
+      f = fixture(stack.sandbox, kind, `claims-sent-${kind[0]}`);
+      accountId = (
+        await addAccount(stack.app, { provider: kind, refreshToken: f.refreshToken, email: f.email })
+      ).account.id;
+    });
+    afterAll(async () => {
+      await stack?.close();
+    });
+
+    it('is recorded as sent (the cadence moves on from the send), never made a second time', async () => {
+      f.seed({
+        title: 'Coffee chat with Lea',
+        start: new Date(Date.now() + 20 * HOUR), // the confirmation is due at once
+        minutes: 30,
+        others: [{ email: 'lea@example.org', name: 'Lea Roth' }],
+      });
+      await syncAccount(stack.app, accountId);
+      const chat = await stack.app.prisma.chat.findFirstOrThrow({
+        where: { contact: { email: 'lea@example.org' } },
+      });
+      await planChat(stack.app, chat.id);
+      const draft = await stack.app.prisma.draft.findFirstOrThrow({
+        where: { chatId: chat.id, kind: 'confirmation' },
+        include: { account: true, user: true, contact: true, chat: { include: { contact: true } } },
+      });
+      // One clock for the worker and the mail server, as in real life.
+      const app = stack.app;
+      expect(draft.dueAt.getTime()).toBeLessThanOrEqual(Date.now());
+      {
+        // The run that died: it claimed the row, made the draft, and was killed before recording it.
+        expect(await claimRow(app, 'draft', draft.id)).toMatchObject({ claimed: true, fresh: true });
+        const { mailbox } = await app.providers(draft.account);
+        await mailbox.createDraft({ marker: draft.idempotencyKey, ...(await composeDraft(app, draft)) });
+        const made = f.drafts().filter((d) => d.to.includes('lea@example.org'));
+        expect(made).toHaveLength(1);
+        // The user sends it from the mail client (with a Message-ID of its own) before the retry.
+        await f.sendDraft(made[0]!.id);
+        await app.prisma.draft.update({
+          where: { id: draft.id },
+          data: { claimedUntil: new Date(Date.now() - 1) },
+        });
+
+        const out = await createDraft(
+          app,
+          draft.idempotencyKey,
+          run('create-draft', { key: draft.idempotencyKey }),
+        );
+        expect(out.outcome).toBe('found');
+        expect(f.drafts().filter((d) => d.to.includes('lea@example.org'))).toHaveLength(0);
+        const row = await app.prisma.draft.findUniqueOrThrow({ where: { id: draft.id } });
+        expect(row.status).toBe('sent');
+        expect(row.sentAt).not.toBeNull();
+      }
+    });
+  },
+);

@@ -388,6 +388,34 @@ describe('gmail mailbox provider', () => {
     expect(await retry.c.mailbox.findDraftByMarker('never-made')).toBeNull();
   });
 
+  test('a marker scan is not lost to one failed read among many: the read is tried again at once', async () => {
+    const made = await clients().c.mailbox.createDraft(draft('scan-1'));
+    for (let i = 0; i < 5; i++) await clients().c.mailbox.createDraft(draft(`scan-other-${i}`));
+    const retry = clients();
+    sandbox.faults.add({
+      provider: 'google',
+      method: 'GET',
+      pathIncludes: '/messages/',
+      kind: 'server_error',
+      status: 503,
+      times: 2,
+    });
+    expect(await retry.c.mailbox.findDraftByMarker('scan-1')).toEqual(made);
+    // Three 503s in a row on one read: the scan fails (the job retries later), it never says "none".
+    sandbox.faults.add({
+      provider: 'google',
+      method: 'GET',
+      pathIncludes: '/messages/',
+      kind: 'server_error',
+      status: 503,
+      times: 3,
+    });
+    await expect(clients().c.mailbox.findDraftByMarker('scan-1')).rejects.toMatchObject({
+      kind: 'transient',
+    });
+    sandbox.faults.clear();
+  });
+
   test('send detection: draft → edited (new version) → sent; discarded → deleted', async () => {
     const { c, calls } = clients();
     const ref = await c.mailbox.createDraft(draft('s-1'));

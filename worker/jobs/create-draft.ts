@@ -14,6 +14,7 @@ import { planChatActions } from '../pipeline/plan-chat-actions.ts';
 import { FAST_ATTEMPTS, cappedDelay, jobSchemas } from '../queues/queues.ts';
 import { isRetryableFailure, withProvider } from '../provider-policy.ts';
 import { usefulUntil } from '../core/scheduled-work.ts';
+import { recordSent } from '../core/record-sent.ts';
 
 /** BullMQ's delays and the clocks of two processes may differ by this much. */
 const EARLY_TOLERANCE_MS = 2_000;
@@ -84,17 +85,34 @@ export async function createDraft(
   const content = await composeDraft(app, draft);
   // Before the provider call: a draft made (or still there to be found) by it is not older.
   const draftedAt = app.now();
-  const { ref, found } = await withProvider(app, job, token, draft.account, async ({ mailbox }) => {
-    // Not the first claim: an earlier run (crashed, or stalled and given up on) may have made it.
+  const made = await withProvider(app, job, token, draft.account, async ({ mailbox }) => {
+    // Not the first claim: an earlier run (crashed, or stalled and given up on) may have made it,
+    // and the user may even have sent it since (then it is recorded as sent, never made twice).
     if (!claim.fresh) {
       const existing = await mailbox.findDraftByMarker(key);
       if (existing) return { ref: existing, found: true };
+      const sent = await mailbox.findSentByMarker({
+        marker: key,
+        to: content.to.email,
+        subject: content.subject,
+        // No run makes it before it is due (see `early` above), nor before the row existed.
+        since: new Date(Math.max(draft.createdAt.getTime(), dueAt.getTime() - EARLY_TOLERANCE_MS)),
+      });
+      if (sent) {
+        await recordSent(app, draft, sent, (id) => mailbox.sentText(id));
+        return { sent };
+      }
     }
     return { ref: await mailbox.createDraft({ marker: key, ...content }), found: false };
   }).catch(async (err: unknown) => {
     await releaseClaim(app, 'draft', draft.id, claim.until);
     throw giveUpWhenUseless(app, job, draft, err);
   });
+  if ('sent' in made) {
+    app.log.info({ kind: draft.kind, to: content.to.email }, 'draft made by an earlier run was sent already');
+    return { key, outcome: 'found' };
+  }
+  const { ref, found } = made;
   // Recorded only while the draft is still wanted: a cancel that set it aside while we were at the
   // provider is not undone, and the draft just made is taken back (nobody has seen it yet).
   const recorded = await app.prisma.draft.updateMany({

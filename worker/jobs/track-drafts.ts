@@ -4,15 +4,14 @@
 import type { Job } from 'bullmq';
 import type { App } from '../app.ts';
 import { reanchorCheckIn } from '../core/check-in-plans.ts';
-import { materialSent } from '../core/check-in-material.ts';
 import { draftLookup } from '../core/draft-lookup.ts';
-import { editDistance } from '../pipeline/edit-distance.ts';
+import { ACCOUNT_WIDE, recordSent } from '../core/record-sent.ts';
 import { requestContactPlan } from '../core/request-plan.ts';
 import { hasPeopleToTrack, trackPeople } from '../core/people-tracking.ts';
 import { proposeAfterReplies } from '../core/propose-after-reply.ts';
 import { jobSchemas } from '../queues/queues.ts';
 import { withProvider } from '../provider-policy.ts';
-import { isProviderError, type ProviderErrorKind } from '../../integrations/provider.ts';
+import { isProviderError } from '../../integrations/provider.ts';
 
 export async function trackDraftsJob(app: App, job: Job | undefined, token?: string) {
   const { accountId } = jobSchemas['track-drafts'].parse(job?.data);
@@ -62,29 +61,7 @@ export async function trackDrafts(app: App, accountId: string, job?: Job, token?
         }
         if (state.state === 'sent') {
           counts.sent += 1;
-          // Read before the row says sent: a throttled or failed account stops the round here and the
-          // next round finds the send again, text and all.
-          const edits = await measureEdits(app, d, state.messageId, (id) => mailbox.sentText(id));
-          await app.prisma.draft.update({
-            where: { id: d.id },
-            data: { status: 'sent', sentAt: state.sentAt, editDistance: edits },
-          });
-          if (d.kind === 'check_in') await materialSent(app, d.id, state.sentAt);
-          if (d.contactId && d.kind === 'thank_you') {
-            await reanchorCheckIn(app, d.contactId, state.sentAt, { discard: 'reset' });
-          } else if (d.contactId && d.kind === 'check_in') {
-            await reanchorCheckIn(app, d.contactId, state.sentAt, {
-              step: 'advance',
-              unanswered: 'increment',
-              discard: 'reset',
-            });
-          }
-          if (d.contactId) {
-            await app.prisma.contact.update({
-              where: { id: d.contactId },
-              data: { lastMailExchangedAt: state.sentAt },
-            });
-          }
+          await recordSent(app, d, state, (id) => mailbox.sentText(id));
         } else {
           counts.deleted += 1;
           await app.prisma.draft.update({
@@ -111,29 +88,3 @@ export async function trackDrafts(app: App, accountId: string, job?: Job, token?
     );
   return counts;
 }
-
-/**
- * How much the user changed the draft before sending it (edit-distance.ts), or null when there is
- * nothing to compare: a row made before drafted text was kept, a send found without its message,
- * or a message that could not be read (logged; the send still counts).
- */
-async function measureEdits(
-  app: App,
-  d: { id: string; kind: string; draftedText: string | null },
-  messageId: string | undefined,
-  read: (messageId: string) => Promise<string | null>,
-): Promise<number | null> {
-  if (d.draftedText === null || !messageId) return null;
-  let sent: string | null;
-  try {
-    sent = await read(messageId);
-  } catch (err) {
-    if (isProviderError(err) && ACCOUNT_WIDE.has(err.kind)) throw err;
-    app.log.warn({ err, draftId: d.id, kind: d.kind }, 'sent message unreadable: edits not measured');
-    return null;
-  }
-  return sent === null ? null : editDistance(d.draftedText, sent);
-}
-
-/** Provider errors that concern the whole account, not one draft. */
-const ACCOUNT_WIDE = new Set<ProviderErrorKind>(['auth_revoked', 'rate_limited', 'transient']);
