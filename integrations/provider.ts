@@ -416,6 +416,14 @@ export interface AccountCredentials {
   onRefreshTokenRotated?: (newToken: string) => Promise<void>;
   /** Counts provider HTTP calls (benchmark, logs). */
   onCall?: (endpoint: string) => void;
+  /**
+   * An access token of this account still valid from an earlier session (the caller keeps them:
+   * with thousands of accounts a session is not kept per account, and a new one would otherwise
+   * spend a token refresh, one more HTTP call, on every sync).
+   */
+  accessToken?: { token: string; expiresAt: number };
+  /** Each new access token, for the caller to keep for the account's next session. */
+  onAccessToken?: (token: string, expiresAt: number) => void;
 }
 
 export interface ProviderClients {

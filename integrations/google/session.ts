@@ -80,7 +80,10 @@ export class GoogleSession {
   private readonly counter = CALL_COUNTER;
 
   constructor(
-    private readonly creds: Pick<AccountCredentials, 'refreshToken' | 'onCall' | 'email'>,
+    private readonly creds: Pick<
+      AccountCredentials,
+      'refreshToken' | 'onCall' | 'email' | 'accessToken' | 'onAccessToken'
+    >,
     endpoints: Pick<
       ProviderEndpoints,
       'googleApiRootUrl' | 'googleTokenUrl' | 'googleClientId' | 'googleClientSecret'
@@ -107,7 +110,17 @@ export class GoogleSession {
       tokenUrl: endpoints.googleTokenUrl,
       fetchImplementation: countingFetch,
     });
-    this.oauth.setCredentials({ refresh_token: creds.refreshToken });
+    this.oauth.setCredentials({
+      refresh_token: creds.refreshToken,
+      // A token kept from an earlier session: the library refreshes only when it nears expiry.
+      ...(creds.accessToken
+        ? { access_token: creds.accessToken.token, expiry_date: creds.accessToken.expiresAt }
+        : {}),
+    });
+    // google-auth-library emits 'tokens' with each refreshed token (OAuth2Client#on('tokens')).
+    this.oauth.on('tokens', (t) => {
+      if (t.access_token && t.expiry_date) creds.onAccessToken?.(t.access_token, t.expiry_date);
+    });
     const root = endpoints.googleApiRootUrl.endsWith('/')
       ? endpoints.googleApiRootUrl
       : `${endpoints.googleApiRootUrl}/`;

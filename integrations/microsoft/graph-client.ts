@@ -45,6 +45,10 @@ export class TokenManager {
     private opts: { refreshSkewMs: number; now: () => number },
   ) {
     this.refreshToken = creds.refreshToken;
+    if (creds.accessToken) {
+      this.accessToken = creds.accessToken.token;
+      this.expiresAt = creds.accessToken.expiresAt;
+    }
   }
 
   async get(): Promise<string> {
@@ -80,6 +84,7 @@ export class TokenManager {
         this.accessToken = t.accessToken;
         this.grantedScope = t.scope;
         this.expiresAt = this.opts.now() + t.expiresInSeconds * 1000;
+        this.creds.onAccessToken?.(t.accessToken, this.expiresAt);
         return t.accessToken;
       } catch (e) {
         throw toProviderError(e, 'Microsoft token refresh');
