@@ -1,4 +1,4 @@
-// `npm run soak [-- --quick] [-- --chats N]`: the proof of issue 12 ("Postgres is the record").
+// `npm run soak [-- --quick] [-- --chats N] [-- --db embedded|postgres|both]`: the proof of issue 12 ("Postgres is the record").
 // Against the provider sandbox, a real Redis with AOF and the database (the embedded one, and a
 // real PostgreSQL when TEST_DATABASE_URL is set), three `coffee-chat worker` processes take chats
 // on both providers through their whole life while this script tries to break them:
@@ -238,7 +238,7 @@ async function soakOnce(db: 'embedded' | 'postgres'): Promise<RunResult> {
     db,
     env: {
       LOG_LEVEL: 'warn',
-      SYNC_INTERVAL: quick ? 'PT4S' : 'PT8S',
+      SYNC_INTERVAL: quick ? 'PT4S' : 'PT20S',
       THANK_YOU_DELAY: 'PT2S',
       CHECK_IN_CADENCE: 'PT10S',
     },
@@ -497,7 +497,7 @@ async function soakOnce(db: 'embedded' | 'postgres'): Promise<RunResult> {
         else {
           c.box.moveEvent(
             c.eventId,
-            new Date(Math.ceil((t + 30 * SEC + rnd() * 30 * SEC) / SEC) * SEC),
+            new Date(Math.ceil((t + (quick ? 20 : 30) * SEC + rnd() * (quick ? 20 : 30) * SEC) / SEC) * SEC),
             0.25,
           );
           c.movedAt = t;
@@ -550,7 +550,7 @@ async function soakOnce(db: 'embedded' | 'postgres'): Promise<RunResult> {
     await killer;
     for (const t of timers) clearInterval(t);
     sandbox.faults.clear();
-    await sleep(quick ? 10 * SEC : 20 * SEC);
+    await sleep(quick ? 6 * SEC : 20 * SEC);
 
     // ---- verdict, from the mailboxes (what the user sees) ----
     draftCache.clear();
@@ -724,9 +724,25 @@ function uptime(): string {
   }
 }
 
-const dbs: ('embedded' | 'postgres')[] = process.env.TEST_DATABASE_URL
-  ? ['embedded', 'postgres']
-  : ['embedded'];
+// Which databases: `--db embedded|postgres|both`. By default the full run takes both (PostgreSQL
+// when TEST_DATABASE_URL is set) and --quick (CI, under 3 minutes) the embedded default only.
+const dbArg = argValue('--db') ?? (quick ? 'embedded' : 'both');
+if (!['embedded', 'postgres', 'both'].includes(dbArg)) {
+  process.stderr.write(`soak: --db must be embedded, postgres or both (not ${dbArg})\n`);
+  process.exit(2);
+}
+if (dbArg === 'postgres' && !process.env.TEST_DATABASE_URL) {
+  process.stderr.write(
+    'soak: --db postgres needs TEST_DATABASE_URL (a PostgreSQL server to create databases on)\n',
+  );
+  process.exit(2);
+}
+const dbs: ('embedded' | 'postgres')[] =
+  dbArg === 'both'
+    ? process.env.TEST_DATABASE_URL
+      ? ['embedded', 'postgres']
+      : ['embedded']
+    : [dbArg as 'embedded' | 'postgres'];
 const results: RunResult[] = [];
 const loadBefore = uptime();
 for (const db of dbs) results.push(await soakOnce(db));
