@@ -170,7 +170,12 @@ export class GoogleCalendarProvider implements CalendarProvider {
       const master = await this.s.call(() => this.s.calendar.events.get({ calendarId, eventId: seriesId }));
       return rruleFrequency(master.recurrence);
     } catch (e) {
-      if (e instanceof ProviderError && e.kind === 'not_found') return undefined;
+      // A series whose master cannot be read (gone, or refused as a bad request: a calendar shared
+      // without details) has an unknown frequency: the occurrence is taken in without it rather
+      // than failing the whole page every round. An outage, throttling or a revoked grant still
+      // fails the page (it is retried; the cursor has not moved).
+      if (e instanceof ProviderError && (e.kind === 'not_found' || e.kind === 'bad_request'))
+        return undefined;
       throw e;
     }
   }

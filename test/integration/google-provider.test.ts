@@ -388,6 +388,29 @@ describe('gmail mailbox provider', () => {
     expect(await retry.c.mailbox.findDraftByMarker('never-made')).toBeNull();
   });
 
+  test('a series whose master Google refuses (403) does not fail the page: its occurrences come without a frequency', async () => {
+    const series = sandbox.google.seedEvent(EMAIL, 'primary', {
+      summary: 'Shared office hours',
+      start: { dateTime: '2030-05-06T09:00:00', timeZone: 'Europe/London' },
+      end: { dateTime: '2030-05-06T09:30:00', timeZone: 'Europe/London' },
+      recurrence: ['RRULE:FREQ=WEEKLY;COUNT=2'],
+      attendees: [{ email: 'host@example.org' }, { email: EMAIL }],
+    });
+    sandbox.faults.add({
+      provider: 'google',
+      method: 'GET',
+      pathIncludes: `/events/${String(series.id)}`,
+      kind: 'server_error',
+      status: 403,
+      times: 5,
+    });
+    const page = await clients().c.calendar.syncCalendar('primary', null, WINDOW);
+    const occurrences = page.changed.filter((e) => e.recurringEventId === series.id);
+    expect(occurrences).toHaveLength(2);
+    expect(occurrences[0]!.recurrenceFrequency).toBeUndefined();
+    sandbox.faults.clear();
+  });
+
   test('a marker scan is not lost to one failed read among many: the read is tried again at once', async () => {
     const made = await clients().c.mailbox.createDraft(draft('scan-1'));
     for (let i = 0; i < 5; i++) await clients().c.mailbox.createDraft(draft(`scan-other-${i}`));
