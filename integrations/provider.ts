@@ -304,7 +304,7 @@ export interface MailboxProvider {
     to: string;
     subject: string;
     since: Date;
-  }): Promise<{ sentAt: Date; messageId?: string } | null>;
+  }): Promise<{ sentAt: Date; messageId?: string; threadId?: string } | null>;
   updateDraft(draftId: string, draft: DraftInput): Promise<DraftRef>;
   /**
    * Optional conditional update in ONE provider call (where the provider can make a write

@@ -132,6 +132,7 @@ export function createProviderFactory(
         'token sealed again with the active key',
       );
     }
+    let sessionEnc = enc;
     const creds = {
       provider: account.provider as ProviderKind,
       email: account.email,
@@ -142,6 +143,7 @@ export function createProviderFactory(
           where: { id: account.id },
           data: { refreshTokenEnc: sealed.data, tokenKeyId: sealed.keyId },
         });
+        sessionEnc = sealed.data;
         const entry = cache.get(account.id);
         if (entry) entry.enc = sealed.data;
         log.debug({ account: account.email }, 'stored rotated refresh token');
@@ -150,8 +152,10 @@ export function createProviderFactory(
         ? (endpoint: string) => opts.onCall!(account.email, endpoint, account.provider as ProviderKind)
         : undefined,
       accessToken: keptToken(account.id, enc),
+      // Bound to this session's own refresh token (an older session refreshing after a reconnect
+      // must not hand its token to the new grant's sessions).
       onAccessToken: (token: string, expiresAt: number) =>
-        keepToken(account.id, cache.get(account.id)?.enc ?? enc, token, expiresAt),
+        keepToken(account.id, sessionEnc, token, expiresAt),
     };
     const clients = providerModule(account.provider).createClients(creds, endpoints);
     remember(account.id, { enc, clients });

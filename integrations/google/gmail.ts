@@ -66,7 +66,7 @@ const bare = (id: string) => id.replace(/^<|>$/g, '');
 /** Drafts read to find one by marker: one drafts.list page. */
 const MARKER_SCAN = 100;
 /** Sent messages read to find the sent copy of a draft a crashed run made (findSentByMarker). */
-const SENT_SCAN = 10;
+const SENT_SCAN = 25;
 
 /**
  * The link we show for a draft. Gmail web opens a draft with `#drafts?compose=<message id>` (or
@@ -190,7 +190,7 @@ export class GmailMailbox implements MailboxProvider {
     to: string;
     subject: string;
     since: Date;
-  }): Promise<{ sentAt: Date; messageId?: string } | null> {
+  }): Promise<{ sentAt: Date; messageId?: string; threadId?: string } | null> {
     const page = await this.s.call(() =>
       this.s.gmail.users.messages.list({ userId: 'me', labelIds: ['SENT'], maxResults: SENT_SCAN }),
     );
@@ -212,13 +212,23 @@ export class GmailMailbox implements MailboxProvider {
         throw e;
       }
       const at = Number(msg.internalDate ?? 0);
-      if (at < q.since.getTime()) continue;
       const header = (name: string) =>
         msg.payload?.headers?.find((h) => h.name?.toLowerCase() === name.toLowerCase())?.value ?? '';
+      const marker = header(MARKER_HEADER).trim();
+      // Our marker says so at once; a message with another of our markers is another draft's copy;
+      // one without (Gmail's composer wrote it anew) by recipient and subject, sent after `since`.
       const ours =
-        header(MARKER_HEADER).trim() === q.marker ||
-        (addressesOf(header('To')).includes(to) && header('Subject').trim() === q.subject.trim());
-      if (ours) return { sentAt: new Date(at), messageId: m.id };
+        marker === q.marker ||
+        (marker === '' &&
+          at >= q.since.getTime() &&
+          addressesOf(header('To')).includes(to) &&
+          header('Subject').trim() === q.subject.trim());
+      if (ours)
+        return {
+          sentAt: new Date(at),
+          messageId: m.id,
+          ...(msg.threadId ? { threadId: msg.threadId } : m.threadId ? { threadId: m.threadId } : {}),
+        };
     }
     return null;
   }
@@ -227,7 +237,7 @@ export class GmailMailbox implements MailboxProvider {
    * One read of a scan (findDraftByMarker, findSentByMarker). A scan is all or nothing (a skipped
    * message may be the one) and makes up to a hundred reads: at a 1% error rate, one in three
    * scans would fail and the whole create be retried later, scan and all. So a read that fails
-   * with a 5xx or a network error is tried twice more at once, after 250 and 500 ms ("retry using
+   * with a 5xx is tried twice more at once, after 250 and 500 ms ("retry using
    * exponential backoff" for 500/503: https://developers.google.com/gmail/api/guides/handle-errors);
    * a 429 or anything else goes to the worker's provider policy as usual.
    */
@@ -236,7 +246,10 @@ export class GmailMailbox implements MailboxProvider {
       try {
         return await this.s.call(fn);
       } catch (e) {
-        if (!(e instanceof ProviderError && e.kind === 'transient') || attempt >= 2) throw e;
+        // A 5xx only: a timeout already took 30 s (the claim's lease), and 429s wait as the
+        // provider policy says.
+        const serverError = e instanceof ProviderError && e.kind === 'transient' && (e.status ?? 0) >= 500;
+        if (!serverError || attempt >= 2) throw e;
         await new Promise((r) => setTimeout(r, 250 * 2 ** attempt));
       }
     }

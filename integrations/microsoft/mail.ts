@@ -102,20 +102,24 @@ export class MicrosoftMailbox implements MailboxProvider {
     to: string;
     subject: string;
     since: Date;
-  }): Promise<{ sentAt: Date; messageId?: string } | null> {
+  }): Promise<{ sentAt: Date; messageId?: string; threadId?: string } | null> {
     const list = async (what: string, filter: string, orderby?: string): Promise<Json[]> => {
       const res: Json = await this.graph.call(what, (c) => {
         let req = c
           .api('/me/mailFolders/sentitems/messages')
           .filter(encodeURIComponent(filter))
-          .select('id,sentDateTime,subject,toRecipients')
+          .select('id,sentDateTime,subject,toRecipients,conversationId')
           .top(10);
         if (orderby) req = req.orderby(orderby);
         return req.get();
       });
       return (res.value ?? []) as Json[];
     };
-    const found = (m: Json) => ({ sentAt: new Date(String(m.sentDateTime)), messageId: String(m.id) });
+    const found = (m: Json) => ({
+      sentAt: new Date(String(m.sentDateTime)),
+      messageId: String(m.id),
+      ...(m.conversationId ? { threadId: String(m.conversationId) } : {}),
+    });
     const [byMarker] = await list('sent copy by marker', markerFilter(q.marker));
     if (byMarker) return found(byMarker);
     const to = q.to.trim().toLowerCase();

@@ -207,7 +207,7 @@ describe.each(['google', 'microsoft'] as const)(
       await stack?.close();
     });
 
-    it('is recorded as sent (the cadence moves on from the send), never made a second time', async () => {
+    it('is recorded as sent, in its thread, never made a second time', async () => {
       f.seed({
         title: 'Coffee chat with Lea',
         start: new Date(Date.now() + 20 * HOUR), // the confirmation is due at once
@@ -229,6 +229,7 @@ describe.each(['google', 'microsoft'] as const)(
       {
         // The run that died: it claimed the row, made the draft, and was killed before recording it.
         expect(await claimRow(app, 'draft', draft.id)).toMatchObject({ claimed: true, fresh: true });
+        await app.prisma.draft.update({ where: { id: draft.id }, data: { createAttemptedAt: new Date() } });
         const { mailbox } = await app.providers(draft.account);
         await mailbox.createDraft({ marker: draft.idempotencyKey, ...(await composeDraft(app, draft)) });
         const made = f.drafts().filter((d) => d.to.includes('lea@example.org'));
@@ -250,7 +251,51 @@ describe.each(['google', 'microsoft'] as const)(
         const row = await app.prisma.draft.findUniqueOrThrow({ where: { id: draft.id } });
         expect(row.status).toBe('sent');
         expect(row.sentAt).not.toBeNull();
+        // The thread is kept: a reply there is theirs (reply tracking, a follow-up's thread).
+        expect(row.threadId).toBeTruthy();
+        expect(row.subject).toBe(made[0]!.subject);
       }
+    });
+
+    it('a retry whose earlier run never reached the provider makes the draft, whatever was sent before', async () => {
+      f.seed({
+        title: 'Coffee chat with Uma',
+        start: new Date(Date.now() + 20 * HOUR),
+        minutes: 30,
+        others: [{ email: 'uma@example.org', name: 'Uma Rao' }],
+      });
+      await syncAccount(stack.app, accountId);
+      const chat = await stack.app.prisma.chat.findFirstOrThrow({
+        where: { contact: { email: 'uma@example.org' } },
+      });
+      await planChat(stack.app, chat.id);
+      const draft = await stack.app.prisma.draft.findFirstOrThrow({
+        where: { chatId: chat.id, kind: 'confirmation' },
+        include: { account: true, user: true, contact: true, chat: { include: { contact: true } } },
+      });
+      const app = stack.app;
+      // The user writes to Uma themselves, with the very subject our confirmation would have.
+      const { mailbox } = await app.providers(draft.account);
+      const content = await composeDraft(app, draft);
+      await mailbox.createDraft({ marker: 'the-users-own-mail', ...content });
+      const own = f.drafts().find((d) => d.to.includes('uma@example.org'))!;
+      await f.sendDraft(own.id);
+      // A run claimed the row and failed before the provider (a database error, a 429 on the
+      // token): it never called create.
+      expect(await claimRow(app, 'draft', draft.id)).toMatchObject({ claimed: true, fresh: true });
+      await app.prisma.draft.update({
+        where: { id: draft.id },
+        data: { claimedUntil: new Date(Date.now() - 1) },
+      });
+
+      const out = await createDraft(
+        app,
+        draft.idempotencyKey,
+        run('create-draft', { key: draft.idempotencyKey }),
+      );
+      expect(out.outcome).toBe('created');
+      expect(f.drafts().filter((d) => d.to.includes('uma@example.org'))).toHaveLength(1);
+      expect((await app.prisma.draft.findUniqueOrThrow({ where: { id: draft.id } })).status).toBe('created');
     });
   },
 );

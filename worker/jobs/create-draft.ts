@@ -18,6 +18,8 @@ import { recordSent } from '../core/record-sent.ts';
 
 /** BullMQ's delays and the clocks of two processes may differ by this much. */
 const EARLY_TOLERANCE_MS = 2_000;
+/** How far the provider's clock (a sent message's date) may be behind ours. */
+const CLOCK_SKEW_MS = 60_000;
 
 export type CreateDraftResult = { key: string; outcome: 'created' | 'found' | 'skipped'; why?: string };
 
@@ -91,18 +93,37 @@ export async function createDraft(
     if (!claim.fresh) {
       const existing = await mailbox.findDraftByMarker(key);
       if (existing) return { ref: existing, found: true };
-      const sent = await mailbox.findSentByMarker({
-        marker: key,
-        to: content.to.email,
-        subject: content.subject,
-        // No run makes it before it is due (see `early` above), nor before the row existed.
-        since: new Date(Math.max(draft.createdAt.getTime(), dueAt.getTime() - EARLY_TOLERANCE_MS)),
-      });
-      if (sent) {
-        await recordSent(app, draft, sent, (id) => mailbox.sentText(id));
-        return { sent };
+      // Only a run that reached the provider's create can have made one the user has sent since,
+      // and only a message sent after that call can be it.
+      if (draft.createAttemptedAt) {
+        const sent = await mailbox.findSentByMarker({
+          marker: key,
+          to: content.to.email,
+          subject: content.subject,
+          since: new Date(draft.createAttemptedAt.getTime() - CLOCK_SKEW_MS),
+        });
+        if (sent) {
+          // Recorded as the draft we made (its thread, subject and text: reply tracking, the
+          // follow-up's thread and the edit measure read them), then as sent.
+          await app.prisma.draft.update({
+            where: { id: draft.id },
+            data: {
+              subject: content.subject,
+              threadId: sent.threadId ?? null,
+              draftedAt: draft.createAttemptedAt,
+              contentHash: contentHash(content),
+              draftedText: draftedText(content),
+            },
+          });
+          if (draft.kind === 'check_in') await attachMaterial(app, draft.id, draft.contactId);
+          await recordSent(app, { ...draft, draftedText: draftedText(content) }, sent, (id) =>
+            mailbox.sentText(id),
+          );
+          return { sent };
+        }
       }
     }
+    await app.prisma.draft.update({ where: { id: draft.id }, data: { createAttemptedAt: app.now() } });
     return { ref: await mailbox.createDraft({ marker: key, ...content }), found: false };
   }).catch(async (err: unknown) => {
     await releaseClaim(app, 'draft', draft.id, claim.until);

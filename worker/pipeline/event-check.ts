@@ -13,7 +13,8 @@ const DATE = /^\d{4}-\d{2}-\d{2}$/;
  * whole sync page every time.
  */
 const EARLIEST = Date.parse('0001-01-01T00:00:00.000Z');
-const LATEST = Date.parse('9999-12-31T23:59:59.999Z');
+// A few weeks short of the end of 9999: a thank-you or check-in due after the chat stays in range.
+const LATEST = Date.parse('9999-12-01T00:00:00.000Z');
 
 /** The instant (ms) of a point in calendar time, or null when it does not parse. */
 export function eventInstant(t: EventTime): number | null {
