@@ -25,6 +25,12 @@ export const faultSchema = z.object({
   afterCommit: z.boolean().optional(),
   /** How many matching requests it hits (then it is removed). Default 1. */
   times: z.number().int().positive().default(1),
+  /**
+   * A standing fault instead: each matching request is hit with this probability, independently
+   * of the others, until the fault is removed (`times` is then ignored). "10% of requests fail"
+   * as a service that errs now and then does, not as a burst aimed at whatever comes next.
+   */
+  share: z.number().gt(0).max(1).optional(),
 });
 export type FaultInput = z.input<typeof faultSchema>;
 export type Fault = z.output<typeof faultSchema> & { id: number; hits: number };
@@ -32,6 +38,8 @@ export type Fault = z.output<typeof faultSchema> & { id: number; hits: number };
 export class FaultRegistry {
   private next = 1;
   private faults: Fault[] = [];
+  /** Draws for `share` faults (a seeded one makes a run repeatable). */
+  random: () => number = Math.random;
 
   add(input: FaultInput): Fault {
     const f = { ...faultSchema.parse(input), id: this.next++, hits: 0 };
@@ -64,11 +72,12 @@ export class FaultRegistry {
         c.provider === req.provider &&
         (!c.method || c.method === req.method) &&
         req.path.includes(c.pathIncludes) &&
-        (!c.account || c.account.toLowerCase() === req.account?.toLowerCase()),
+        (!c.account || c.account.toLowerCase() === req.account?.toLowerCase()) &&
+        (c.share === undefined || this.random() < c.share),
     );
     if (!f) return undefined;
     f.hits += 1;
-    if (f.hits >= f.times) this.faults = this.faults.filter((c) => c !== f);
+    if (f.share === undefined && f.hits >= f.times) this.faults = this.faults.filter((c) => c !== f);
     return f;
   }
 }

@@ -109,7 +109,6 @@ const WORKERS = 3;
 const KILL_EVERY_MS = quick ? 8 * SEC : 6 * SEC;
 const OUTAGE_MS = quick ? 20 * SEC : 60 * SEC;
 const CANCEL_SHARE = 0.25;
-const FAULT_SHARE = 0.1;
 const DEADLINE_MS = Number(argValue('--deadline-minutes') ?? (quick ? 8 : 60)) * MIN;
 
 type Provider = 'google' | 'microsoft';
@@ -390,28 +389,15 @@ async function soakOnce(db: 'embedded' | 'postgres'): Promise<RunResult> {
         }
       }
     })();
-    // ~10% of provider requests: 503, 429 (Retry-After 1 s) or 2 s slow.
-    let faultsInjected = 0;
-    let seenRequests = sandbox.requests.length;
-    timers.push(
-      setInterval(() => {
-        const n = sandbox.requests.length - seenRequests;
-        seenRequests = sandbox.requests.length;
-        for (let k = 0; k < Math.round(n * FAULT_SHARE); k++) {
-          const r = rnd();
-          sandbox.faults.add({
-            provider: rnd() < 0.5 ? 'google' : 'microsoft',
-            kind: r < 0.4 ? 'server_error' : r < 0.8 ? 'rate_limit' : 'slow',
-            ...(r < 0.4
-              ? { status: 503 }
-              : r < 0.8
-                ? { status: 429, retryAfterSeconds: 1 }
-                : { delayMs: 2000 }),
-          });
-          faultsInjected += 1;
-        }
-      }, 1000),
-    );
+    // ~10% of provider requests, each on its own draw: 503 (4%), 429 with Retry-After 1 s (4%) or
+    // an answer 2 s late (2%), on both providers for the whole run.
+    sandbox.faults.random = seededRandom(SEED + 1);
+    const standing = PROVIDERS.flatMap((provider) => [
+      sandbox.faults.add({ provider, kind: 'server_error', status: 503, share: 0.04 }),
+      sandbox.faults.add({ provider, kind: 'rate_limit', status: 429, retryAfterSeconds: 1, share: 0.04 }),
+      sandbox.faults.add({ provider, kind: 'slow', delayMs: 2000, share: 0.02 }),
+    ]);
+    const faultsInjected = () => standing.reduce((n, f) => n + f.hits, 0);
     // Queue lag (the oldest job that is due and not yet taken) and worker memory, sampled.
     let maxLag = 0;
     timers.push(
@@ -694,7 +680,7 @@ async function soakOnce(db: 'embedded' | 'postgres'): Promise<RunResult> {
       worker_kills: kills,
       redis_restarts: 1,
       redis_flushes: 1,
-      faults_injected: faultsInjected,
+      faults_injected: faultsInjected(),
       outage_ms: OUTAGE_MS,
       provider_requests: sandbox.requests.filter((r) => r.provider === 'google' || r.provider === 'microsoft')
         .length,
