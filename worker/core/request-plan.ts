@@ -5,8 +5,6 @@ import { scheduleJob } from '../queues/schedule-job.ts';
 
 export async function requestChatPlan(app: App, chatId: string): Promise<void> {
   const now = app.now();
-  // Recorded first: if Redis loses the job, the reconciler asks again (Postgres is the record).
-  await app.prisma.chat.updateMany({ where: { id: chatId }, data: { planWantedAt: now } });
   await scheduleJob(
     app.queues,
     'plan-chat',

@@ -27,16 +27,7 @@ export async function planChatJob(app: App, job: Job | undefined, token?: string
 }
 
 export async function planChat(app: App, chatId: string, job?: Job, token?: string): Promise<PlanResult> {
-  return withLock(app, `chat-${chatId}`, job, token, async () => {
-    const started = app.now();
-    const result = await planChatLocked(app, chatId);
-    // Done, unless another plan was asked for while this one ran (its own job will run).
-    await app.prisma.chat.updateMany({
-      where: { id: chatId, planWantedAt: { lte: started } },
-      data: { planWantedAt: null },
-    });
-    return result;
-  });
+  return withLock(app, `chat-${chatId}`, job, token, () => planChatLocked(app, chatId));
 }
 
 async function planChatLocked(app: App, chatId: string): Promise<PlanResult> {

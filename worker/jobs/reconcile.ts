@@ -100,27 +100,6 @@ export async function reconcile(app: App, reason: string): Promise<ReconcileResu
   for (const contactId of work.plansToStop) await requestContactPlan(app, contactId);
   result.stopping = work.plansToStop.length;
 
-  // Chats whose plan was asked for and never ran (the job lost with Redis's data): asked again.
-  // Half a minute of grace so a plan queued a moment ago is not doubled (a double is harmless).
-  const wanted = await app.prisma.chat.findMany({
-    where: { planWantedAt: { lt: new Date(now.getTime() - 30_000) }, account: { status: 'active' } },
-    select: { id: true, planWantedAt: true },
-  });
-  for (const c of wanted) {
-    const outcome = await scheduleJob(
-      app.queues,
-      'plan-chat',
-      { chatId: c.id },
-      {
-        jobId: `plan-chat-${c.id}-wanted-${c.planWantedAt!.getTime()}`,
-        dueAt: now,
-        now,
-        onlyIfMissing: true,
-      },
-    );
-    if (outcome === 'added') result.added.chatPlans += 1;
-  }
-
   // Chats the planner never got to (their plan job was lost before it ran): still ahead, or over
   // for less than a day (the thank-you window), with no planned row at all.
   const unplanned = await app.prisma.chat.findMany({

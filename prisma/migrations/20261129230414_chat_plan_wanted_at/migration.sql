@@ -1,2 +1,0 @@
--- AlterTable
-ALTER TABLE "Chat" ADD COLUMN     "planWantedAt" TIMESTAMPTZ(3);
