@@ -284,6 +284,20 @@ export type DraftState =
   /** Gone without a sent copy: the user deleted (discarded) it. */
   | { state: 'deleted' };
 
+/** What findSentByMarker looks for. */
+export interface SentLookup {
+  marker: string;
+  to: string;
+  subject: string;
+  since: Date;
+}
+/** The sent copy findSentByMarker found (threadId: its Gmail thread / Graph conversation). */
+export interface SentCopy {
+  sentAt: Date;
+  messageId?: string;
+  threadId?: string;
+}
+
 export interface MailboxProvider {
   readonly provider: ProviderKind;
   createDraft(draft: DraftInput): Promise<DraftRef>;
@@ -299,12 +313,7 @@ export interface MailboxProvider {
    * `subject` at or after `since`. Looks at the latest sent messages only (a listing, never a
    * search index that may not hold a message sent a second ago).
    */
-  findSentByMarker(q: {
-    marker: string;
-    to: string;
-    subject: string;
-    since: Date;
-  }): Promise<{ sentAt: Date; messageId?: string; threadId?: string } | null>;
+  findSentByMarker(q: SentLookup): Promise<SentCopy | null>;
   updateDraft(draftId: string, draft: DraftInput): Promise<DraftRef>;
   /**
    * Optional conditional update in ONE provider call (where the provider can make a write

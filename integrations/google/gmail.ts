@@ -13,6 +13,8 @@ import type {
   MailboxProvider,
   Person,
   ThreadMessage,
+  SentCopy,
+  SentLookup,
 } from '../provider.ts';
 import { ProviderError } from '../provider.ts';
 import { isAutomaticReply } from '../auto-reply.ts';
@@ -185,12 +187,7 @@ export class GmailMailbox implements MailboxProvider {
    * anew), so the recipient and subject at or after `since` count too. 1 call + 1 per message
    * read; only a retried create that found no draft pays it.
    */
-  async findSentByMarker(q: {
-    marker: string;
-    to: string;
-    subject: string;
-    since: Date;
-  }): Promise<{ sentAt: Date; messageId?: string; threadId?: string } | null> {
+  async findSentByMarker(q: SentLookup): Promise<SentCopy | null> {
     const page = await this.s.call(() =>
       this.s.gmail.users.messages.list({ userId: 'me', labelIds: ['SENT'], maxResults: SENT_SCAN }),
     );

@@ -15,6 +15,8 @@ import type {
   DraftState,
   MailboxProvider,
   ThreadMessage,
+  SentCopy,
+  SentLookup,
 } from '../provider.ts';
 import { ProviderError } from '../provider.ts';
 import { isAutomaticReply } from '../auto-reply.ts';
@@ -97,12 +99,7 @@ export class MicrosoftMailbox implements MailboxProvider {
    * (https://learn.microsoft.com/en-us/graph/api/user-list-messages, $filter on sentDateTime with
    * $orderby on the same property). 1 or 2 calls; only a retried create that found no draft pays.
    */
-  async findSentByMarker(q: {
-    marker: string;
-    to: string;
-    subject: string;
-    since: Date;
-  }): Promise<{ sentAt: Date; messageId?: string; threadId?: string } | null> {
+  async findSentByMarker(q: SentLookup): Promise<SentCopy | null> {
     const list = async (what: string, filter: string, orderby?: string): Promise<Json[]> => {
       const res: Json = await this.graph.call(what, (c) => {
         let req = c
