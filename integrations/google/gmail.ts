@@ -154,7 +154,7 @@ export class GmailMailbox implements MailboxProvider {
       if (!d.id || !messageId) continue;
       let msg: gmail_v1.Schema$Message;
       try {
-        msg = await this.scanRead(() =>
+        msg = await this.s.call(() =>
           this.s.gmail.users.messages.get({
             userId: 'me',
             id: messageId,
@@ -196,7 +196,7 @@ export class GmailMailbox implements MailboxProvider {
       if (!m.id) continue;
       let msg: gmail_v1.Schema$Message;
       try {
-        msg = await this.scanRead(() =>
+        msg = await this.s.call(() =>
           this.s.gmail.users.messages.get({
             userId: 'me',
             id: m.id!,
@@ -228,28 +228,6 @@ export class GmailMailbox implements MailboxProvider {
         };
     }
     return null;
-  }
-
-  /**
-   * One read of a scan (findDraftByMarker, findSentByMarker). A scan is all or nothing (a skipped
-   * message may be the one) and makes up to a hundred reads: at a 1% error rate, one in three
-   * scans would fail and the whole create be retried later, scan and all. So a read that fails
-   * with a 5xx is tried twice more at once, after 250 and 500 ms ("retry using
-   * exponential backoff" for 500/503: https://developers.google.com/gmail/api/guides/handle-errors);
-   * a 429 or anything else goes to the worker's provider policy as usual.
-   */
-  private async scanRead<T>(fn: () => Promise<{ data: T }>): Promise<T> {
-    for (let attempt = 0; ; attempt++) {
-      try {
-        return await this.s.call(fn);
-      } catch (e) {
-        // A 5xx only: a timeout already took 30 s (the claim's lease), and 429s wait as the
-        // provider policy says.
-        const serverError = e instanceof ProviderError && e.kind === 'transient' && (e.status ?? 0) >= 500;
-        if (!serverError || attempt >= 2) throw e;
-        await new Promise((r) => setTimeout(r, 250 * 2 ** attempt));
-      }
-    }
   }
 
   async updateDraft(draftId: string, draft: DraftInput): Promise<DraftRef> {

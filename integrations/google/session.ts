@@ -6,13 +6,16 @@
 // `forceRefreshOnFailure`, because the library treats 403 like 401 and would spend a token refresh
 // and a replay on every 403 rateLimitExceeded (shown in test/sandbox/google-calendar.test.ts).
 //
-// Retries: gaxios' own retries are off (`retry: false`): they would hide Retry-After and uncounted
-// calls from the worker's ONE provider policy (worker/provider-policy.ts), which owns backoff.
+// Retries: gaxios' own retries are off (`retry: false`): they would replay writes, wait out long
+// Retry-After inside the call and hide 403 rateLimitExceeded from the worker's ONE provider policy
+// (worker/provider-policy.ts), which owns backoff. A read that fails with a 5xx or a short rate
+// limit is tried twice more inside the call (`inlineRetryWait`), as Google asks; the rest goes on.
 import { AsyncLocalStorage } from 'node:async_hooks';
 import { auth, calendar, type calendar_v3 } from '@googleapis/calendar';
 import { gmail, type gmail_v1 } from '@googleapis/gmail';
 import type { AccountCredentials, ProviderEndpoints } from '../provider.ts';
-import { statusOf, toProviderError, type MapOptions } from './errors.ts';
+import { factsOf, parseRetryAfter, statusOf, toProviderError, type MapOptions } from './errors.ts';
+import { ProviderError } from '../provider.ts';
 
 export type OAuth2Client = InstanceType<typeof auth.OAuth2>;
 
@@ -147,6 +150,18 @@ export class GoogleSession {
    * then refreshes); every failure leaves as a ProviderError (see errors.ts).
    */
   async call<T>(fn: () => Promise<{ data: T }>, opts: MapOptions = {}): Promise<T> {
+    for (let retry = 0; ; retry++) {
+      try {
+        return await this.callOnce(fn, opts);
+      } catch (e) {
+        const wait = inlineRetryWait(e, retry);
+        if (wait === null) throw e;
+        await new Promise((r) => setTimeout(r, wait));
+      }
+    }
+  }
+
+  private async callOnce<T>(fn: () => Promise<{ data: T }>, opts: MapOptions): Promise<T> {
     try {
       return (await fn()).data;
     } catch (e) {
@@ -161,6 +176,35 @@ export class GoogleSession {
       throw toProviderError(e, opts);
     }
   }
+}
+
+/** Retries of one read inside the call, before the worker's provider policy sees the failure. */
+export const INLINE_RETRIES = 2;
+const INLINE_MAX_WAIT_MS = 5_000;
+
+/**
+ * How long to wait before trying a failed call again at once, or null to let it fail. Only reads
+ * (GET, HEAD: replaying them cannot do anything twice) that failed with a 5xx or a short
+ * rate limit ("rateLimitExceeded" / 429 without a long Retry-After), at most INLINE_RETRIES times,
+ * with exponential backoff and jitter: what Google asks for these answers ("retry using exponential
+ * backoff": https://developers.google.com/calendar/api/guides/errors#backend_error and
+ * https://developers.google.com/gmail/api/guides/handle-errors#exponential-backoff), and what
+ * Google's own client does with `retry: true` (gaxios retries GET on 429 and 5xx). Writes,
+ * timeouts (they already took the request timeout), daily quotas and long waits go to the worker's
+ * provider policy, which waits without holding a worker slot and counts attempts.
+ */
+export function inlineRetryWait(e: unknown, retry: number): number | null {
+  if (retry >= INLINE_RETRIES || !(e instanceof ProviderError)) return null;
+  const method = String((e.cause as { config?: { method?: unknown } } | undefined)?.config?.method ?? '');
+  if (!['GET', 'HEAD'].includes(method.toUpperCase())) return null;
+  const backoff = 500 * 2 ** retry + Math.floor(Math.random() * 250);
+  if (e.kind === 'transient') return (e.status ?? 0) >= 500 ? backoff : null;
+  if (e.kind !== 'rate_limited') return null;
+  const facts = factsOf(e.cause);
+  // A daily quota does not come back in a second.
+  if (facts.reason === 'quotaExceeded' || facts.reason === 'dailyLimitExceeded') return null;
+  const asked = parseRetryAfter(facts.retryAfterHeader) ?? 0;
+  return asked <= INLINE_MAX_WAIT_MS ? Math.max(backoff, asked) : null;
 }
 
 function isTokenEndpointError(e: unknown): boolean {

@@ -65,7 +65,7 @@ export class TokenManager {
   refresh(): Promise<string> {
     this.inflight ??= (async () => {
       try {
-        const t = await refreshAccessToken(this.refreshToken, this.endpoints, this.creds.onCall);
+        const t = await refreshWithRetries(this.refreshToken, this.endpoints, this.creds.onCall);
         if (t.refreshToken && t.refreshToken !== this.refreshToken) {
           this.refreshToken = t.refreshToken;
           try {
@@ -93,6 +93,35 @@ export class TokenManager {
       }
     })();
     return this.inflight;
+  }
+}
+
+/**
+ * The refresh grant, tried twice more (after about 0.5 and 1 s) when the token endpoint fails
+ * transiently (5xx, or AADSTS "temporarily_unavailable": "A transient error has occurred. Please
+ * try again."). Replaying a refresh is harmless: the refresh token stays valid until it expires
+ * even once a rotated one was issued
+ * (https://learn.microsoft.com/en-us/entra/identity-platform/refresh-tokens#token-lifetime).
+ * Google's own auth library does the same for its token endpoint (google-auth-library
+ * AuthClient.RETRY_CONFIG: POST included).
+ */
+async function refreshWithRetries(
+  refreshToken: string,
+  endpoints: ProviderEndpoints,
+  onCall: AccountCredentials['onCall'],
+): ReturnType<typeof refreshAccessToken> {
+  for (let retry = 0; ; retry++) {
+    try {
+      return await refreshAccessToken(refreshToken, endpoints, onCall);
+    } catch (e) {
+      const mapped = toProviderError(e, 'Microsoft token refresh');
+      const transient =
+        mapped instanceof ProviderError &&
+        mapped.kind === 'transient' &&
+        ((mapped.status ?? 0) >= 500 || /temporarily_unavailable/.test(mapped.message));
+      if (!transient || retry >= 2) throw mapped;
+      await new Promise((r) => setTimeout(r, 500 * 2 ** retry + Math.floor(Math.random() * 250)));
+    }
   }
 }
 

@@ -194,37 +194,66 @@ describe('google calendar provider', () => {
     });
   });
 
-  test('403 rateLimitExceeded / 429 with Retry-After → rate_limited with retryAfterMs; no hidden retries or refreshes', async () => {
+  test('403 rateLimitExceeded with a long Retry-After → rate_limited at once; a short rate limit on a read is waited out inside the call, at most twice', async () => {
     const { c } = clients();
     await c.calendar.listCalendars();
-    const before = sandbox.requests.length;
+    let before = sandbox.requests.length;
     sandbox.faults.add({
       provider: 'google',
       kind: 'rate_limit',
       pathIncludes: '/events',
       retryAfterSeconds: 12,
     });
+    // 12 s is the provider policy's to wait (the job is parked, no worker slot held).
     const e403 = await rejection(c.calendar.syncCalendar('primary', null, WINDOW));
     expect(e403).toMatchObject({ kind: 'rate_limited', retryAfterMs: 12_000, status: 403 });
+    expect(sandbox.requests.length - before).toBe(1);
+
+    // "rateLimitExceeded" without Retry-After, once: backed off and read again inside the call.
+    before = sandbox.requests.length;
     sandbox.faults.add({ provider: 'google', kind: 'rate_limit', status: 429, pathIncludes: '/events' });
+    const round = await c.calendar.syncCalendar('primary', null, WINDOW);
+    expect(round.full).toBe(true);
+    expect(sandbox.requests.length - before).toBe(2);
+
+    // Three in a row: the third answer goes to the policy, with Google's default wait.
+    before = sandbox.requests.length;
+    sandbox.faults.add({
+      provider: 'google',
+      kind: 'rate_limit',
+      status: 429,
+      pathIncludes: '/events',
+      times: 3,
+    });
     const e429 = await rejection(c.calendar.syncCalendar('primary', null, WINDOW));
     expect(e429).toMatchObject({ kind: 'rate_limited', retryAfterMs: 30_000, status: 429 });
-    expect(sandbox.requests.length - before).toBe(2);
+    expect(sandbox.requests.length - before).toBe(3);
   });
 
-  test('5xx → transient, without gaxios retrying behind the policy', async () => {
+  test('5xx on a read: tried twice more inside the call (gaxios itself retries nothing), then transient', async () => {
     const { c } = clients();
     await c.calendar.listCalendars();
-    const before = sandbox.requests.length;
+    let before = sandbox.requests.length;
     sandbox.faults.add({
       provider: 'google',
       kind: 'server_error',
       status: 503,
       pathIncludes: '/calendarList',
     });
+    expect((await c.calendar.listCalendars()).length).toBeGreaterThan(0);
+    expect(sandbox.requests.length - before).toBe(2);
+
+    before = sandbox.requests.length;
+    sandbox.faults.add({
+      provider: 'google',
+      kind: 'server_error',
+      status: 503,
+      pathIncludes: '/calendarList',
+      times: 3,
+    });
     const err = await rejection(c.calendar.listCalendars());
     expect(err.kind).toBe('transient');
-    expect(sandbox.requests.length - before).toBe(1);
+    expect(sandbox.requests.length - before).toBe(3);
   });
 
   test('network failure → transient; Retry-After as an HTTP date; programming errors pass through unmapped', async () => {

@@ -646,6 +646,20 @@ describe('microsoft provider on the sandbox', () => {
     expect(bad.message).toMatch(/invalid_grant: AADSTS\d+/);
   });
 
+  test('a token endpoint failing transiently (AADSTS90033) is asked twice more; a third failure is transient', async () => {
+    const tokenCalls = () => calls.filter((c) => c.includes('token')).length;
+    sandbox.faults.add({ provider: 'microsoft', kind: 'server_error', pathIncludes: '/token' });
+    expect((await clients().calendar.listCalendars()).length).toBeGreaterThan(0);
+    expect(tokenCalls()).toBe(2);
+
+    calls.length = 0;
+    sandbox.faults.add({ provider: 'microsoft', kind: 'server_error', pathIncludes: '/token', times: 3 });
+    const err = await rejection(clients().calendar.listCalendars());
+    expect(err).toMatchObject({ kind: 'transient' });
+    expect(err.message).toMatch(/token refresh: temporarily_unavailable/);
+    expect(tokenCalls()).toBe(3);
+  });
+
   test('refresh tokens: each rotation is reported; refresh before expiry and once on 401', async () => {
     let now = Date.parse('2030-01-01T00:00:00Z');
     const { calendar } = clients({ now: () => now });
