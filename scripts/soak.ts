@@ -152,6 +152,8 @@ interface RunResult {
   worker_rss_mb: number;
   duration_s: number;
   load_average: number[];
+  /** The ten most requested provider endpoints, with their counts (where the requests went). */
+  busiest_endpoints: Record<string, number>;
   problems: string[];
 }
 
@@ -688,6 +690,11 @@ async function soakOnce(db: 'embedded' | 'postgres'): Promise<RunResult> {
       worker_rss_mb: Math.round(maxRssMb),
       duration_s: Math.round((Date.now() - started) / SEC),
       load_average: loadavg().map((x) => Math.round(x * 100) / 100),
+      busiest_endpoints: Object.fromEntries(
+        Object.entries(sandbox.counts())
+          .sort((a, b) => b[1] - a[1])
+          .slice(0, 10),
+      ),
       // Everything but the lost items first (those are many when a deadline passed), 200 at most.
       problems: [
         ...problems.filter((p) => !p.startsWith('lost:')),

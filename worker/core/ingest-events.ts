@@ -90,6 +90,10 @@ export async function ingestSyncPage(
     for (const ev of stored) if (!seen.has(ev.providerEventId)) await gone(ev);
   }
 
+  // Before the cursor moves on (the caller saves it after this): a chat that changed wants a
+  // plan, and Postgres says so even if the plan job never reaches Redis or Redis loses it.
+  if (changed.size > 0)
+    await app.prisma.chat.updateMany({ where: { id: { in: [...changed] } }, data: { planWantedAt: now } });
   return { events: page.changed.length, chats, changedChatIds: [...changed] };
 }
 

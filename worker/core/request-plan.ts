@@ -3,13 +3,20 @@
 import type { App } from '../app.ts';
 import { scheduleJob } from '../queues/schedule-job.ts';
 
+/** One plan request's job: the reconciler asks again under the same id (kept if still queued). */
+export function chatPlanJobId(chatId: string, wantedAt: Date): string {
+  return `plan-chat-${chatId}-${wantedAt.getTime()}`;
+}
+
 export async function requestChatPlan(app: App, chatId: string): Promise<void> {
   const now = app.now();
+  // Recorded first: if Redis loses the job, the reconciler asks again (Postgres is the record).
+  await app.prisma.chat.updateMany({ where: { id: chatId }, data: { planWantedAt: now } });
   await scheduleJob(
     app.queues,
     'plan-chat',
     { chatId },
-    { jobId: `plan-chat-${chatId}-${now.getTime()}`, dueAt: now, now },
+    { jobId: chatPlanJobId(chatId, now), dueAt: now, now },
   );
 }
 

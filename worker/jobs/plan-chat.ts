@@ -27,7 +27,16 @@ export async function planChatJob(app: App, job: Job | undefined, token?: string
 }
 
 export async function planChat(app: App, chatId: string, job?: Job, token?: string): Promise<PlanResult> {
-  return withLock(app, `chat-${chatId}`, job, token, () => planChatLocked(app, chatId));
+  return withLock(app, `chat-${chatId}`, job, token, async () => {
+    const started = app.now();
+    const result = await planChatLocked(app, chatId);
+    // Done, unless another plan was asked for while this one ran (its own job will run).
+    await app.prisma.chat.updateMany({
+      where: { id: chatId, planWantedAt: { lte: started } },
+      data: { planWantedAt: null },
+    });
+    return result;
+  });
 }
 
 async function planChatLocked(app: App, chatId: string): Promise<PlanResult> {

@@ -11,13 +11,11 @@
 import type { Job } from 'bullmq';
 import type { App } from '../app.ts';
 import { withLock } from '../core/locks.ts';
-import { requestContactPlan } from '../core/request-plan.ts';
+import { chatPlanJobId, requestContactPlan } from '../core/request-plan.ts';
 import { QUEUE_OF_EXPECTED, expectedWork, pendingIds, usefulUntil } from '../core/scheduled-work.ts';
 import { scheduleAccounts, scheduleReconciler } from '../queues/account-schedulers.ts';
 import { jobSchemas } from '../queues/queues.ts';
 import { scheduleJob } from '../queues/schedule-job.ts';
-
-const DAY_MS = 24 * 60 * 60 * 1000;
 
 export interface ReconcileResult {
   reason: string;
@@ -100,24 +98,20 @@ export async function reconcile(app: App, reason: string): Promise<ReconcileResu
   for (const contactId of work.plansToStop) await requestContactPlan(app, contactId);
   result.stopping = work.plansToStop.length;
 
-  // Chats the planner never got to (their plan job was lost before it ran): still ahead, or over
-  // for less than a day (the thank-you window), with no planned row at all.
-  const unplanned = await app.prisma.chat.findMany({
-    where: {
-      status: { not: 'cancelled' },
-      endUtc: { gt: new Date(now.getTime() - DAY_MS) },
-      account: { status: 'active' },
-      drafts: { none: {} },
-      entries: { none: {} },
-    },
-    select: { id: true },
+  // Chats whose plan was asked for and has not run (its job lost with Redis's data, or never
+  // queued: ingest writes planWantedAt before the sync cursor moves on). Asked again under the id
+  // the request used (requestChatPlan), so a job still waiting is kept, not doubled; half a minute
+  // of grace lets a sync queue the plans of the page it just stored.
+  const wanted = await app.prisma.chat.findMany({
+    where: { planWantedAt: { lt: new Date(now.getTime() - 30_000) }, account: { status: 'active' } },
+    select: { id: true, planWantedAt: true },
   });
-  for (const c of unplanned) {
+  for (const c of wanted) {
     const outcome = await scheduleJob(
       app.queues,
       'plan-chat',
       { chatId: c.id },
-      { jobId: `plan-chat-${c.id}-reconcile`, dueAt: now, now, onlyIfMissing: true },
+      { jobId: chatPlanJobId(c.id, c.planWantedAt!), dueAt: now, now, onlyIfMissing: true },
     );
     if (outcome === 'added') result.added.chatPlans += 1;
   }

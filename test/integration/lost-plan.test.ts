@@ -1,0 +1,66 @@
+// A moved chat whose plan job Redis lost (a FLUSHALL, a new Redis) before it ran: Postgres says a
+// plan is wanted (Chat.planWantedAt, written before the cursor moves on), and the reconciler asks
+// again, so the thank-you follows the chat to its new time (issue 12; found by the soak, where
+// seven moved chats kept their thank-yous at the old time after the flush).
+import { jest } from '@jest/globals';
+import { addAccount } from '../../worker/core/accounts.ts';
+import { planChat } from '../../worker/jobs/plan-chat.ts';
+import { reconcile } from '../../worker/jobs/reconcile.ts';
+import { syncAccount } from '../../worker/jobs/sync-account.ts';
+import { drainDueJobs } from '../../scripts/bench/stack.ts';
+import { startStack, type Stack } from '../helpers/stack.ts';
+import { fixture } from '../e2e/provider-fixtures.ts';
+
+jest.setTimeout(120_000);
+const MIN = 60_000;
+const HOUR = 60 * MIN;
+
+let stack: Stack;
+beforeAll(async () => {
+  stack = await startStack({ env: { THANK_YOU_DELAY: 'PT2H' } });
+});
+afterAll(async () => {
+  await stack?.close();
+});
+
+it('a plan lost with Redis is asked again by the reconciler, and the thank-you moves with the chat', async () => {
+  const { app } = stack;
+  const f = fixture(stack.sandbox, 'google', 'lost-plan-g');
+  const accountId = (
+    await addAccount(app, { provider: 'google', refreshToken: f.refreshToken, email: f.email })
+  ).account.id;
+  const start = new Date(Math.ceil((Date.now() + 30 * HOUR) / MIN) * MIN);
+  const seeded = f.seed({
+    title: 'Coffee chat with Pia',
+    start,
+    minutes: 30,
+    others: [{ email: 'pia@example.org', name: 'Pia Lund' }],
+  });
+  await syncAccount(app, accountId);
+  const chat = await app.prisma.chat.findFirstOrThrow({ where: { contact: { email: 'pia@example.org' } } });
+  await planChat(app, chat.id);
+  expect((await app.prisma.chat.findUniqueOrThrow({ where: { id: chat.id } })).planWantedAt).toBeNull();
+  const thankYou = () => app.prisma.draft.findFirstOrThrow({ where: { chatId: chat.id, kind: 'thank_you' } });
+  expect((await thankYou()).dueAt.getTime()).toBe(start.getTime() + 30 * MIN + 2 * HOUR);
+
+  // Moved a day later; the sync sees it and queues a plan, which Redis then loses.
+  const moved = new Date(start.getTime() + 24 * HOUR);
+  f.move(seeded.id, moved, 30);
+  await syncAccount(app, accountId);
+  expect((await app.prisma.chat.findUniqueOrThrow({ where: { id: chat.id } })).planWantedAt).not.toBeNull();
+  await app.queues.plan.obliterate({ force: true });
+  expect((await thankYou()).dueAt.getTime()).toBe(start.getTime() + 30 * MIN + 2 * HOUR);
+
+  // A minute on, the reconciler runs: Postgres says a plan is wanted, so it is asked again.
+  await app.prisma.chat.update({
+    where: { id: chat.id },
+    data: { planWantedAt: new Date(Date.now() - MIN) },
+  });
+  const result = await reconcile(app, 'test');
+  expect(result.added.chatPlans).toBeGreaterThanOrEqual(1);
+  await drainDueJobs(app, ['plan']);
+  expect((await thankYou()).dueAt.getTime()).toBe(moved.getTime() + 30 * MIN + 2 * HOUR);
+  expect((await app.prisma.chat.findUniqueOrThrow({ where: { id: chat.id } })).planWantedAt).toBeNull();
+  // Nothing more is wanted: the next reconcile asks for no plan.
+  expect((await reconcile(app, 'test')).added.chatPlans).toBe(0);
+});
