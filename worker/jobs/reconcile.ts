@@ -99,11 +99,14 @@ export async function reconcile(app: App, reason: string): Promise<ReconcileResu
   result.stopping = work.plansToStop.length;
 
   // Chats whose plan was asked for and has not run (its job lost with Redis's data, or never
-  // queued: ingest writes planWantedAt before the sync cursor moves on). Asked again under the id
-  // the request used (requestChatPlan), so a job still waiting is kept, not doubled; half a minute
-  // of grace lets a sync queue the plans of the page it just stored.
+  // queued: ingest writes planWantedAt before the sync cursor moves on, and a worker killed
+  // between the two leaves only the mark). Asked again under the id the request used
+  // (requestChatPlan), so a job still queued is kept, not doubled. No grace period: a mark ingest
+  // wrote a moment ago, whose request is on its way, may get one plan more, which is harmless
+  // (plans are idempotent, under the chat's lock); waiting would leave a crashed sync's plans to
+  // the next run, ten minutes on.
   const wanted = await app.prisma.chat.findMany({
-    where: { planWantedAt: { lt: new Date(now.getTime() - 30_000) }, account: { status: 'active' } },
+    where: { planWantedAt: { not: null }, account: { status: 'active' } },
     select: { id: true, planWantedAt: true },
   });
   for (const c of wanted) {
