@@ -284,6 +284,12 @@ export type DraftState =
   /** Gone without a sent copy: the user deleted (discarded) it. */
   | { state: 'deleted' };
 
+/** One draft of listDrafts(): DraftState 'draft' without asking for it alone. */
+export interface ListedDraft {
+  version: string;
+  threadId?: string;
+}
+
 /** What findSentByMarker looks for. */
 export interface SentLookup {
   marker: string;
@@ -329,6 +335,13 @@ export interface MailboxProvider {
   deleteDraft(draftId: string): Promise<void>;
   /** Is it still a draft, was it sent, or was it deleted unsent? */
   draftState(ref: DraftLookup): Promise<DraftState>;
+  /**
+   * The drafts in the mailbox now, by draft id, each with its version and conversation (what
+   * draftState says of a draft): a few listing calls per round instead of one read per draft we
+   * made. A draft not in it may still be one (beyond the pages read, or not listed yet): ask
+   * draftState() about it.
+   */
+  listDrafts(): Promise<Map<string, ListedDraft>>;
   /** Latest mail (sent or received, drafts excluded) exchanged with an address since an instant. */
   lastMailExchanged(address: string, since: Date): Promise<Date | null>;
 

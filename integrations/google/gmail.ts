@@ -10,6 +10,7 @@ import type {
   DraftLookup,
   DraftRef,
   DraftState,
+  ListedDraft,
   MailboxProvider,
   Person,
   ThreadMessage,
@@ -263,6 +264,36 @@ export class GmailMailbox implements MailboxProvider {
    * search index, a SENT message made after the draft, to its recipient. 2 calls. No such message
    * (or no thread left: a draft-only thread goes with its draft) → the user discarded it.
    */
+  /**
+   * users.drafts.list, 500 a page (its maximum), up to 4 pages: each draft's id with its message
+   * id (the version: "the underlying message IDs change every time" the draft is saved,
+   * https://developers.google.com/gmail/api/guides/drafts) and thread. No query: the listing is
+   * the DRAFT label, not a search.
+   */
+  async listDrafts(): Promise<Map<string, ListedDraft>> {
+    const out = new Map<string, ListedDraft>();
+    let pageToken: string | undefined;
+    for (let pages = 0; pages < 4; pages++) {
+      const page = await this.s.call(() =>
+        this.s.gmail.users.drafts.list({
+          userId: 'me',
+          maxResults: 500,
+          ...(pageToken ? { pageToken } : {}),
+        }),
+      );
+      for (const d of page.drafts ?? []) {
+        if (!d.id || !d.message?.id) continue;
+        out.set(d.id, {
+          version: d.message.id,
+          ...(d.message.threadId ? { threadId: d.message.threadId } : {}),
+        });
+      }
+      pageToken = page.nextPageToken ?? undefined;
+      if (!pageToken) break;
+    }
+    return out;
+  }
+
   async draftState(ref: DraftLookup): Promise<DraftState> {
     try {
       const d = await this.s.call(() =>

@@ -157,4 +157,52 @@ describe('the track-drafts job', () => {
     expect(plan.anchorAt.getTime()).toBe(sent.sentAt!.getTime());
     expect(plan).toMatchObject({ step: 0, consecutiveDiscards: 0, unansweredCount: 1 });
   });
+
+  it('a round lists the drafts once: only a draft missing from the list is asked about alone', async () => {
+    const { f, account } = await mailbox();
+    const drafts = [];
+    for (let i = 0; i < 4; i++) {
+      const contact = await stack.app.prisma.contact.create({
+        data: { userId: account.userId, email: `listed${n}-${i}@example.org`, name: `Listed ${i}` },
+      });
+      const key = `outreach-listed-${n}-${i}`;
+      await stack.app.prisma.draft.create({
+        data: {
+          idempotencyKey: key,
+          kind: 'outreach',
+          userId: account.userId,
+          accountId: account.id,
+          contactId: contact.id,
+          dueAt: new Date(),
+          context: { why: 'to learn about your work' },
+        },
+      });
+      expect(await createDraft(stack.app, key)).toMatchObject({ outcome: 'created' });
+      drafts.push(await stack.app.prisma.draft.findUniqueOrThrow({ where: { idempotencyKey: key } }));
+    }
+    const callsOf = async (round: () => Promise<unknown>) => {
+      const from = stack.sandbox.requests.length;
+      await round();
+      return stack.sandbox.requests
+        .slice(from)
+        .filter((r) => r.account === f.email && !r.endpoint.includes('token'))
+        .map((r) => r.endpoint);
+    };
+    // Four drafts waiting: one listing, no read per draft.
+    expect(await callsOf(() => trackDrafts(stack.app, account.id))).toEqual([
+      'GET /gmail/v1/users/:userId/drafts',
+    ]);
+    // One of them sent: the listing, then the lookups for that one only.
+    await stack.sandbox.google.sendDraftAsUser(f.email, drafts[2]!.providerDraftId!);
+    let counts: unknown;
+    const calls = await callsOf(async () => (counts = await trackDrafts(stack.app, account.id)));
+    expect(counts).toEqual({ checked: 4, sent: 1, deleted: 0 });
+    expect(calls[0]).toBe('GET /gmail/v1/users/:userId/drafts');
+    expect(calls.filter((c) => c === 'GET /gmail/v1/users/:userId/drafts/:id')).toHaveLength(1);
+    expect(
+      (await stack.app.prisma.draft.findMany({ where: { accountId: account.id }, select: { status: true } }))
+        .map((d) => d.status)
+        .sort(),
+    ).toEqual(['created', 'created', 'created', 'sent']);
+  });
 });

@@ -506,6 +506,18 @@ describe('microsoft provider on the sandbox', () => {
     sandbox.microsoft.editDraft(EMAIL, ref.draftId, { html: '<p>edited by Ada</p>' });
     const edited = await mailbox.draftState(ref);
     expect(edited.state === 'draft' && edited.version !== updated.version).toBe(true);
+
+    // One listing of the Drafts folder says the same as draftState, for every draft at once.
+    calls.length = 0;
+    const listed = await mailbox.listDrafts();
+    expect(graphCalls()).toEqual(['GET /me/mailFolders/{id}/messages']);
+    expect(listed.get(ref.draftId)).toEqual({
+      version: (edited as { version: string }).version,
+      threadId: ref.threadId,
+    });
+    expect(listed.size).toBe(sandbox.microsoft.drafts(EMAIL).length);
+    sandbox.microsoft.sendDraft(EMAIL, ref.draftId);
+    expect((await mailbox.listDrafts()).has(ref.draftId)).toBe(false);
   });
 
   test('send detection: sent (draft gone, copy in Sent Items) vs deleted', async () => {

@@ -11,7 +11,7 @@ import { hasPeopleToTrack, trackPeople } from '../core/people-tracking.ts';
 import { proposeAfterReplies } from '../core/propose-after-reply.ts';
 import { jobSchemas } from '../queues/queues.ts';
 import { withProvider } from '../provider-policy.ts';
-import { isProviderError } from '../../integrations/provider.ts';
+import { isProviderError, type DraftState, type ListedDraft } from '../../integrations/provider.ts';
 
 export async function trackDraftsJob(app: App, job: Job | undefined, token?: string) {
   const { accountId } = jobSchemas['track-drafts'].parse(job?.data);
@@ -30,15 +30,18 @@ export async function trackDrafts(app: App, accountId: string, job?: Job, token?
   const failures: string[] = [];
   if (drafts.length > 0 || people)
     await withProvider(app, job, token, account, async ({ mailbox }) => {
+      // One listing tells which of ours are still drafts; only the others are asked about alone.
+      const listed = drafts.length > 0 ? await mailbox.listDrafts() : new Map<string, ListedDraft>();
       for (const d of drafts) {
         const lookup = draftLookup(d, d.contact?.email);
         if (!lookup) continue;
         // One draft whose check throws (an odd message, a bug) does not stop the others: its error
         // is kept on the row and the job ends failed once the rest are done. A provider that is
         // down, throttling or revoked fails them all: that stops the round at once.
-        let state: Awaited<ReturnType<typeof mailbox.draftState>>;
+        let state: DraftState;
         try {
-          state = await mailbox.draftState(lookup);
+          const still = listed.get(lookup.draftId);
+          state = still ? { state: 'draft', ...still } : await mailbox.draftState(lookup);
         } catch (err) {
           if (isProviderError(err) && ACCOUNT_WIDE.has(err.kind)) throw err;
           const message = err instanceof Error ? err.message : String(err);
