@@ -75,31 +75,37 @@ export function createProviderFactory(
   opts: ProviderFactoryOptions = {},
 ): ProviderFactory {
   const endpoints = endpointsFrom(config);
-  // Clients hold access tokens; keep one per account while its refresh token is unchanged, for
-  // the most recently used accounts only (an installation may serve thousands).
-  const cache = new Map<string, { enc: string; clients: ProviderClients }>();
+  // Clients hold access tokens; keep one per account while its grant is the same (a reconnect is a
+  // new grant), for the most recently used accounts only (an installation may serve thousands).
+  // Not while its refresh token is the same: Microsoft rotates it at every refresh, so with several
+  // worker processes each one's refresh made every other process's client look stale, and each
+  // job refreshed again (the soak counted 563 token requests for 5 accounts in 4 minutes). A
+  // client holding an older refresh token of the same grant is fine: rotation does not revoke the
+  // previous one (https://learn.microsoft.com/en-us/entra/identity-platform/refresh-tokens).
+  const cache = new Map<string, { grant: number; clients: ProviderClients }>();
   const cacheSize = opts.clientCacheSize ?? CLIENT_CACHE_SIZE;
-  const remember = (id: string, entry: { enc: string; clients: ProviderClients }) => {
+  const remember = (id: string, entry: { grant: number; clients: ProviderClients }) => {
     cache.delete(id);
     cache.set(id, entry);
     if (cache.size > cacheSize) cache.delete(cache.keys().next().value!);
   };
-  // Keyed by account and bound to the stored refresh token: a reconnected account starts afresh.
-  const tokens = new Map<string, { enc: string; token: string; expiresAt: number }>();
-  const keptToken = (id: string, enc: string) => {
+  // Keyed by account and bound to its grant: a reconnected account starts afresh.
+  const tokens = new Map<string, { grant: number; token: string; expiresAt: number }>();
+  const keptToken = (id: string, grant: number) => {
     const t = tokens.get(id);
-    return t && t.enc === enc && t.expiresAt - Date.now() > TOKEN_MARGIN_MS
+    return t && t.grant === grant && t.expiresAt - Date.now() > TOKEN_MARGIN_MS
       ? { token: t.token, expiresAt: t.expiresAt }
       : undefined;
   };
-  const keepToken = (id: string, enc: string, token: string, expiresAt: number) => {
+  const keepToken = (id: string, grant: number, token: string, expiresAt: number) => {
     tokens.delete(id);
-    tokens.set(id, { enc, token, expiresAt });
+    tokens.set(id, { grant, token, expiresAt });
     if (tokens.size > ACCESS_TOKEN_CACHE_SIZE) tokens.delete(tokens.keys().next().value!);
   };
   return async (account: Account): Promise<ProviderClients> => {
+    const grant = account.grantedAt.getTime();
     const hit = cache.get(account.id);
-    if (hit && hit.enc === account.refreshTokenEnc) {
+    if (hit && hit.grant === grant) {
       remember(account.id, hit);
       return hit.clients;
     }
@@ -117,48 +123,42 @@ export function createProviderFactory(
       throw new TokenDecryptError(`${account.email}: ${lastError}`);
     }
     const refreshToken = opened.token;
-    let enc = account.refreshTokenEnc;
     if (opened.stale) {
       // Sealed with a previous key, or before tokens were bound to their account: store it sealed
       // with the active key, bound (only if the row still holds it: a rotation in between wins).
       const sealed = sealAccountToken(config, account, refreshToken);
-      const done = await prisma.account.updateMany({
+      await prisma.account.updateMany({
         where: { id: account.id, refreshTokenEnc: account.refreshTokenEnc },
         data: { refreshTokenEnc: sealed.data, tokenKeyId: sealed.keyId },
       });
-      if (done.count === 1) enc = sealed.data;
       log.info(
         { account: account.email, from: account.tokenKeyId, to: sealed.keyId },
         'token sealed again with the active key',
       );
     }
-    let sessionEnc = enc;
     const creds = {
       provider: account.provider as ProviderKind,
       email: account.email,
       refreshToken,
       onRefreshTokenRotated: async (newToken: string) => {
         const sealed = sealAccountToken(config, account, newToken);
-        await prisma.account.update({
-          where: { id: account.id },
+        // Only into the grant it came from: a session older than a reconnect keeps its token to itself.
+        await prisma.account.updateMany({
+          where: { id: account.id, grantedAt: account.grantedAt },
           data: { refreshTokenEnc: sealed.data, tokenKeyId: sealed.keyId },
         });
-        sessionEnc = sealed.data;
-        const entry = cache.get(account.id);
-        if (entry) entry.enc = sealed.data;
         log.debug({ account: account.email }, 'stored rotated refresh token');
       },
       onCall: opts.onCall
         ? (endpoint: string) => opts.onCall!(account.email, endpoint, account.provider as ProviderKind)
         : undefined,
-      accessToken: keptToken(account.id, enc),
-      // Bound to this session's own refresh token (an older session refreshing after a reconnect
-      // must not hand its token to the new grant's sessions).
-      onAccessToken: (token: string, expiresAt: number) =>
-        keepToken(account.id, sessionEnc, token, expiresAt),
+      accessToken: keptToken(account.id, grant),
+      // Bound to this session's grant (a session older than a reconnect must not hand its token
+      // to the new grant's sessions).
+      onAccessToken: (token: string, expiresAt: number) => keepToken(account.id, grant, token, expiresAt),
     };
     const clients = providerModule(account.provider).createClients(creds, endpoints);
-    remember(account.id, { enc, clients });
+    remember(account.id, { grant, clients });
     return clients;
   };
 }

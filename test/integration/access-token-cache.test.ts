@@ -59,3 +59,54 @@ describe.each(['google', 'microsoft'] as const)('access tokens kept beyond the w
     }
   });
 });
+
+describe('several worker processes on one Microsoft account (it rotates the refresh token at each refresh)', () => {
+  let stack: Stack;
+  const apps: App[] = [];
+  beforeAll(async () => {
+    stack = await startStack();
+    for (let i = 0; i < 2; i++) {
+      const log = pino({ level: 'silent' });
+      apps.push(
+        await createApp({
+          config: stack.config,
+          db: stack.app.db,
+          log,
+          providers: createProviderFactory(stack.app.prisma, stack.config, log),
+        }),
+      );
+    }
+  });
+  afterAll(async () => {
+    for (const a of apps) await a.close();
+    await stack?.close();
+  });
+
+  it("each process refreshes once, not at every job after the other's rotation; a reconnect starts afresh", async () => {
+    const box = seedMailbox(stack.sandbox, {
+      provider: 'microsoft',
+      email: 'two-workers@microsoft.example',
+      name: 'Two',
+      timeZone: 'Europe/Berlin',
+    });
+    const [a, b] = apps as [App, App];
+    const { account } = await addAccount(a, { provider: 'microsoft', refreshToken: box.refreshToken });
+    const refreshes = (since: number) =>
+      stack.sandbox.requests.slice(since).filter((r) => r.account === box.email && /token/.test(r.endpoint))
+        .length;
+    const stored = async () =>
+      (await stack.app.prisma.account.findUniqueOrThrow({ where: { id: account.id } })).refreshTokenEnc;
+
+    let since = stack.sandbox.requests.length;
+    const before = await stored();
+    for (let round = 0; round < 3; round++) for (const app of [a, b]) await syncAccount(app, account.id);
+    expect(refreshes(since)).toBe(2);
+    expect(await stored()).not.toBe(before); // the rotated tokens were kept
+
+    // Reconnected (a new grant): each process leaves its old client and refreshes once more.
+    await addAccount(a, { provider: 'microsoft', refreshToken: box.refreshToken });
+    since = stack.sandbox.requests.length;
+    for (let round = 0; round < 2; round++) for (const app of [a, b]) await syncAccount(app, account.id);
+    expect(refreshes(since)).toBe(2);
+  });
+});

@@ -45,6 +45,7 @@ export async function addAccount(app: App, input: AddAccountInput) {
       data: {
         refreshTokenEnc: sealed.data,
         tokenKeyId: sealed.keyId,
+        grantedAt: app.now(),
         status: 'active',
         lastError: null,
         lastErrorAt: null,
