@@ -70,6 +70,24 @@ const bare = (id: string) => id.replace(/^<|>$/g, '');
 const MARKER_SCAN = 100;
 /** Sent messages read to find the sent copy of a draft a crashed run made (findSentByMarker). */
 const SENT_SCAN = 25;
+/**
+ * Reads of a scan in flight at once. One after the other, a scan of 100 drafts took long enough
+ * (tens of seconds on a busy worker) that a worker killed every few seconds never finished one.
+ * Kept low: Gmail limits concurrent requests per user ("Too many concurrent requests for user",
+ * https://developers.google.com/gmail/api/reference/quota).
+ */
+const SCAN_READS_AT_ONCE = 5;
+
+/** Reads items SCAN_READS_AT_ONCE at a time, in order; the first hit (in item order) wins. */
+async function scanInBatches<T, R>(items: T[], read: (item: T) => Promise<R | null>): Promise<R | null> {
+  for (let i = 0; i < items.length; i += SCAN_READS_AT_ONCE) {
+    const found = (await Promise.all(items.slice(i, i + SCAN_READS_AT_ONCE).map(read))).find(
+      (r) => r !== null,
+    );
+    if (found !== undefined) return found;
+  }
+  return null;
+}
 
 /**
  * The link we show for a draft. Gmail web opens a draft with `#drafts?compose=<message id>` (or
@@ -150,9 +168,9 @@ export class GmailMailbox implements MailboxProvider {
     const page = await this.s.call(() =>
       this.s.gmail.users.drafts.list({ userId: 'me', maxResults: MARKER_SCAN }),
     );
-    for (const d of page.drafts ?? []) {
+    return scanInBatches(page.drafts ?? [], async (d) => {
       const messageId = d.message?.id;
-      if (!d.id || !messageId) continue;
+      if (!d.id || !messageId) return null;
       let msg: gmail_v1.Schema$Message;
       try {
         msg = await this.s.call(() =>
@@ -164,20 +182,15 @@ export class GmailMailbox implements MailboxProvider {
           }),
         );
       } catch (e) {
-        if (e instanceof ProviderError && e.kind === 'not_found') continue; // edited or sent meanwhile
+        if (e instanceof ProviderError && e.kind === 'not_found') return null; // edited or sent meanwhile
         throw e;
       }
       const value = msg.payload?.headers?.find(
         (h) => h.name?.toLowerCase() === MARKER_HEADER.toLowerCase(),
       )?.value;
-      if (value?.trim() === marker) {
-        return this.ref(
-          { id: d.id, message: { id: messageId, threadId: msg.threadId } },
-          messageIdFor(marker),
-        );
-      }
-    }
-    return null;
+      if (value?.trim() !== marker) return null;
+      return this.ref({ id: d.id, message: { id: messageId, threadId: msg.threadId } }, messageIdFor(marker));
+    });
   }
 
   /**
@@ -193,8 +206,8 @@ export class GmailMailbox implements MailboxProvider {
       this.s.gmail.users.messages.list({ userId: 'me', labelIds: ['SENT'], maxResults: SENT_SCAN }),
     );
     const to = q.to.trim().toLowerCase();
-    for (const m of page.messages ?? []) {
-      if (!m.id) continue;
+    return scanInBatches(page.messages ?? [], async (m): Promise<SentCopy | null> => {
+      if (!m.id) return null;
       let msg: gmail_v1.Schema$Message;
       try {
         msg = await this.s.call(() =>
@@ -206,7 +219,7 @@ export class GmailMailbox implements MailboxProvider {
           }),
         );
       } catch (e) {
-        if (e instanceof ProviderError && e.kind === 'not_found') continue;
+        if (e instanceof ProviderError && e.kind === 'not_found') return null;
         throw e;
       }
       const at = Number(msg.internalDate ?? 0);
@@ -221,14 +234,13 @@ export class GmailMailbox implements MailboxProvider {
           at >= q.since.getTime() &&
           addressesOf(header('To')).includes(to) &&
           header('Subject').trim() === q.subject.trim());
-      if (ours)
-        return {
-          sentAt: new Date(at),
-          messageId: m.id,
-          ...(msg.threadId ? { threadId: msg.threadId } : m.threadId ? { threadId: m.threadId } : {}),
-        };
-    }
-    return null;
+      if (!ours) return null;
+      return {
+        sentAt: new Date(at),
+        messageId: m.id,
+        ...(msg.threadId ? { threadId: msg.threadId } : m.threadId ? { threadId: m.threadId } : {}),
+      };
+    });
   }
 
   async updateDraft(draftId: string, draft: DraftInput): Promise<DraftRef> {
