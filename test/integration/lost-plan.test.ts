@@ -64,3 +64,38 @@ it('a plan lost with Redis is asked again by the reconciler, and the thank-you m
   // Nothing more is wanted: the next reconcile asks for no plan.
   expect((await reconcile(app, 'test')).added.chatPlans).toBe(0);
 });
+
+it('a cancelled chat whose retraction Redis lost has its untouched confirmation taken back all the same', async () => {
+  const { app } = stack;
+  const f = fixture(stack.sandbox, 'google', 'lost-retract-g');
+  const accountId = (
+    await addAccount(app, { provider: 'google', refreshToken: f.refreshToken, email: f.email })
+  ).account.id;
+  const seeded = f.seed({
+    title: 'Coffee chat with Ola',
+    // Ten hours ahead: confirmed at once (under a day, over two hours).
+    start: new Date(Math.ceil((Date.now() + 10 * HOUR) / MIN) * MIN),
+    minutes: 30,
+    others: [{ email: 'ola@example.org', name: 'Ola Berg' }],
+  });
+  await syncAccount(app, accountId);
+  await drainDueJobs(app, ['plan', 'actions']);
+  const toOla = () => f.drafts().filter((d) => d.to.includes('ola@example.org'));
+  expect(toOla()).toHaveLength(1); // the confirmation
+
+  // Cancelled; the plan runs and asks for the retraction, which Redis then loses.
+  f.cancel(seeded.id);
+  await syncAccount(app, accountId);
+  await drainDueJobs(app, ['plan']);
+  await app.queues.actions.obliterate({ force: true });
+  const chat = await app.prisma.chat.findFirstOrThrow({ where: { contact: { email: 'ola@example.org' } } });
+  expect(chat.status).toBe('cancelled');
+  expect(chat.planWantedAt).not.toBeNull(); // the retraction has not run: still wanted
+  expect(toOla()).toHaveLength(1);
+
+  await reconcile(app, 'test');
+  await drainDueJobs(app, ['plan', 'actions']);
+  expect(toOla()).toHaveLength(0);
+  expect((await app.prisma.chat.findUniqueOrThrow({ where: { id: chat.id } })).planWantedAt).toBeNull();
+  expect((await reconcile(app, 'test')).added.chatPlans).toBe(0);
+});

@@ -19,6 +19,8 @@ export interface PlanResult {
   status: string;
   desired: string[];
   dropped: string[];
+  /** A retract-chat job was asked for: the chat's plan mark stays until that job has run. */
+  retracting?: boolean;
 }
 
 export async function planChatJob(app: App, job: Job | undefined, token?: string): Promise<PlanResult> {
@@ -30,11 +32,14 @@ export async function planChat(app: App, chatId: string, job?: Job, token?: stri
   return withLock(app, `chat-${chatId}`, job, token, async () => {
     const started = app.now();
     const result = await planChatLocked(app, chatId);
-    // Done, unless another plan was asked for while this one ran (its own job will run).
-    await app.prisma.chat.updateMany({
-      where: { id: chatId, planWantedAt: { lte: started } },
-      data: { planWantedAt: null },
-    });
+    // Done, unless another plan was asked for while this one ran (its own job will run), or a
+    // retraction was asked for: retract-chat clears the mark once it has run, so a retraction lost
+    // with Redis's data is asked again by the reconciler (through this plan) like a lost plan.
+    if (!result.retracting)
+      await app.prisma.chat.updateMany({
+        where: { id: chatId, planWantedAt: { lte: started } },
+        data: { planWantedAt: null },
+      });
     return result;
   });
 }
@@ -188,13 +193,15 @@ async function planChatLocked(app: App, chatId: string): Promise<PlanResult> {
     const made =
       chat.drafts.some((d) => d.status === 'created') ||
       chat.entries.some((e) => e.providerEventId && !e.deleted);
-    if (made)
+    if (made) {
       await scheduleJob(
         app.queues,
         'retract-chat',
         { chatId },
         { jobId: `retract-${chatId}`, dueAt: now, now },
       );
+      return { chatId, status: chat.status, desired: [...wanted], dropped, retracting: true };
+    }
   } else if (chat.status === 'done' && !chat.contact.doNotContact && !chat.waiting) {
     // The check-in cadence starts after the chat (re-anchored when the thank-you is sent).
     await ensureCheckInPlan(app, chat.contactId, chat.endUtc);

@@ -19,7 +19,17 @@ export async function retractChatJob(
 }
 
 export async function retractChat(app: App, chatId: string, job?: Job, token?: string): Promise<string[]> {
-  return withLock(app, `chat-${chatId}`, job, token, () => retractLocked(app, chatId, job, token));
+  return withLock(app, `chat-${chatId}`, job, token, async () => {
+    const started = app.now();
+    const retracted = await retractLocked(app, chatId, job, token);
+    // The plan that asked for it is done now (plan-chat left its mark for this job to clear),
+    // unless another plan was asked for meanwhile.
+    await app.prisma.chat.updateMany({
+      where: { id: chatId, status: 'cancelled', planWantedAt: { lte: started } },
+      data: { planWantedAt: null },
+    });
+    return retracted;
+  });
 }
 
 async function retractLocked(app: App, chatId: string, job?: Job, token?: string): Promise<string[]> {
