@@ -268,15 +268,6 @@ export class GmailMailbox implements MailboxProvider {
   }
 
   /**
-   * Still a draft: 1 call (drafts.get), which also gives the draft's current thread. Gone: sending
-   * deletes the draft and creates "a new message with an updated ID ... with the SENT system label"
-   * (guides/drafts) in the draft's thread; mail sent from Gmail's composer carries Gmail's own
-   * Message-ID, so the copy is found by thread (as inbox-zero's reply tracker matches sent mail to
-   * drafts, utils/reply-tracker/draft-tracking.ts): threads.get, read by id and not through the
-   * search index, a SENT message made after the draft, to its recipient. 2 calls. No such message
-   * (or no thread left: a draft-only thread goes with its draft) → the user discarded it.
-   */
-  /**
    * users.drafts.list, 500 a page (its maximum), up to 4 pages: each draft's id with its message
    * id (the version: "the underlying message IDs change every time" the draft is saved,
    * https://developers.google.com/gmail/api/guides/drafts) and thread. No query: the listing is
@@ -306,6 +297,15 @@ export class GmailMailbox implements MailboxProvider {
     return out;
   }
 
+  /**
+   * Still a draft: 1 call (drafts.get), which also gives the draft's current thread. Gone: sending
+   * deletes the draft and creates "a new message with an updated ID ... with the SENT system label"
+   * (guides/drafts) in the draft's thread; mail sent from Gmail's composer carries Gmail's own
+   * Message-ID, so the copy is found by thread (as inbox-zero's reply tracker matches sent mail to
+   * drafts, utils/reply-tracker/draft-tracking.ts): threads.get, read by id and not through the
+   * search index, a SENT message made after the draft, to its recipient. 2 calls. No such message
+   * (or no thread left: a draft-only thread goes with its draft) → the user discarded it.
+   */
   async draftState(ref: DraftLookup): Promise<DraftState> {
     try {
       const d = await this.s.call(() =>

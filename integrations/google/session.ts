@@ -198,11 +198,13 @@ export function inlineRetryWait(e: unknown, retry: number): number | null {
   const method = String((e.cause as { config?: { method?: unknown } } | undefined)?.config?.method ?? '');
   if (!['GET', 'HEAD'].includes(method.toUpperCase())) return null;
   const backoff = 500 * 2 ** retry + Math.floor(Math.random() * 250);
-  if (e.kind === 'transient') return (e.status ?? 0) >= 500 ? backoff : null;
-  if (e.kind !== 'rate_limited') return null;
   const facts = factsOf(e.cause);
+  if (e.kind === 'transient') {
+    if ((e.status ?? 0) < 500) return null;
+  } else if (e.kind !== 'rate_limited') return null;
   // A daily quota does not come back in a second.
-  if (facts.reason === 'quotaExceeded' || facts.reason === 'dailyLimitExceeded') return null;
+  else if (facts.reason === 'quotaExceeded' || facts.reason === 'dailyLimitExceeded') return null;
+  // A longer wait asked for (Retry-After) is the provider policy's, which parks the job.
   const asked = parseRetryAfter(facts.retryAfterHeader) ?? 0;
   return asked <= INLINE_MAX_WAIT_MS ? Math.max(backoff, asked) : null;
 }

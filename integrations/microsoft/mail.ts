@@ -189,17 +189,6 @@ export class MicrosoftMailbox implements MailboxProvider {
   }
 
   /**
-   * Still there: 1 call. Gone from Drafts (the item id changes with the folder), the Sent Items
-   * copy is looked for, one call each, until found:
-   * 1. the same internetMessageId (Graph and Outlook on the web keep it);
-   * 2. our marker extended property (classic Outlook desktop gives the copy a new
-   *    internetMessageId, office-js #2659 / #6066; its reporters name custom properties as what
-   *    still identifies the item);
-   * 3. the draft's conversationId, sent to the draft's recipient after the draft was made
-   *    (conversationId alone can also name earlier or later mail of the same conversation).
-   * None → the user discarded it: 4 calls.
-   */
-  /**
    * GET /me/mailFolders/drafts/messages with id, changeKey and conversationId only
    * (https://learn.microsoft.com/en-us/graph/api/mailfolder-list-messages; "drafts" is a
    * well-known folder name), 250 a page, up to 4 pages: a mailbox with more drafts than that has
@@ -224,6 +213,17 @@ export class MicrosoftMailbox implements MailboxProvider {
     }
   }
 
+  /**
+   * Still there: 1 call. Gone from Drafts (the item id changes with the folder), the Sent Items
+   * copy is looked for, one call each, until found:
+   * 1. the same internetMessageId (Graph and Outlook on the web keep it);
+   * 2. our marker extended property (classic Outlook desktop gives the copy a new
+   *    internetMessageId, office-js #2659 / #6066; its reporters name custom properties as what
+   *    still identifies the item);
+   * 3. the draft's conversationId, sent to the draft's recipient after the draft was made
+   *    (conversationId alone can also name earlier or later mail of the same conversation).
+   * None → the user discarded it: 4 calls.
+   */
   async draftState(r: DraftLookup): Promise<DraftState> {
     try {
       const m: Json = await this.graph.call('draft state', (c) =>

@@ -104,9 +104,19 @@ describe('several worker processes on one Microsoft account (it rotates the refr
     expect(await stored()).not.toBe(before); // the rotated tokens were kept
 
     // Reconnected (a new grant): each process leaves its old client and refreshes once more.
+    const oldSession = await b.providers(
+      await stack.app.prisma.account.findUniqueOrThrow({ where: { id: account.id } }),
+    );
     await addAccount(a, { provider: 'microsoft', refreshToken: box.refreshToken });
     since = stack.sandbox.requests.length;
     for (let round = 0; round < 2; round++) for (const app of [a, b]) await syncAccount(app, account.id);
     expect(refreshes(since)).toBe(2);
+
+    // A session of the old grant that refreshes now (its token rotated) keeps it to itself: the
+    // new grant's stored token is not overwritten.
+    const current = await stored();
+    stack.sandbox.microsoft.expireAccessTokens(box.email);
+    await oldSession.calendar.listCalendars();
+    expect(await stored()).toBe(current);
   });
 });

@@ -6,6 +6,7 @@ import { jest } from '@jest/globals';
 import { addAccount } from '../../worker/core/accounts.ts';
 import { planChat } from '../../worker/jobs/plan-chat.ts';
 import { reconcile } from '../../worker/jobs/reconcile.ts';
+import { clearPlanMark, planMarkSeen } from '../../worker/core/request-plan.ts';
 import { syncAccount } from '../../worker/jobs/sync-account.ts';
 import { drainDueJobs } from '../../scripts/bench/stack.ts';
 import { startStack, type Stack } from '../helpers/stack.ts';
@@ -98,4 +99,21 @@ it('a cancelled chat whose retraction Redis lost has its untouched confirmation 
   expect(toOla()).toHaveLength(0);
   expect((await app.prisma.chat.findUniqueOrThrow({ where: { id: chat.id } })).planWantedAt).toBeNull();
   expect((await reconcile(app, 'test')).added.chatPlans).toBe(0);
+});
+
+it('a run clears only the mark it saw on starting: a request written since stays, whatever its clock says', async () => {
+  const { app } = stack;
+  const chat = await app.prisma.chat.findFirstOrThrow({ where: { contact: { email: 'pia@example.org' } } });
+  const first = new Date(Date.now() - 5_000);
+  await app.prisma.chat.update({ where: { id: chat.id }, data: { planWantedAt: first } });
+  const seen = await planMarkSeen(app, chat.id);
+  expect(seen).toEqual(first);
+  // Meanwhile another request, from a host whose clock is behind (an earlier time than the first).
+  const newer = new Date(first.getTime() - 60_000);
+  await app.prisma.chat.update({ where: { id: chat.id }, data: { planWantedAt: newer } });
+  await clearPlanMark(app, chat.id, seen);
+  expect((await app.prisma.chat.findUniqueOrThrow({ where: { id: chat.id } })).planWantedAt).toEqual(newer);
+  // The run of that request clears it.
+  await planChat(app, chat.id);
+  expect((await app.prisma.chat.findUniqueOrThrow({ where: { id: chat.id } })).planWantedAt).toBeNull();
 });

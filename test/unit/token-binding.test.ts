@@ -23,7 +23,14 @@ function fakePrisma() {
 }
 
 const account = (over: Partial<Account>): Account =>
-  ({ id: 'a-maya', provider: 'google', email: 'maya@example.com', tokenKeyId: 'k1', ...over }) as Account;
+  ({
+    id: 'a-maya',
+    provider: 'google',
+    email: 'maya@example.com',
+    tokenKeyId: 'k1',
+    grantedAt: new Date('2026-01-01T00:00:00Z'),
+    ...over,
+  }) as Account;
 
 describe('refresh tokens bound to their account', () => {
   it("refuses a token copied from another account's row", async () => {

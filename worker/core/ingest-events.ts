@@ -92,8 +92,12 @@ export async function ingestSyncPage(
 
   // Before the cursor moves on (the caller saves it after this): a chat that changed wants a
   // plan, and Postgres says so even if the plan job never reaches Redis or Redis loses it.
+  // Written at the time of writing (not the page's start), after the chats it marks.
   if (changed.size > 0)
-    await app.prisma.chat.updateMany({ where: { id: { in: [...changed] } }, data: { planWantedAt: now } });
+    await app.prisma.chat.updateMany({
+      where: { id: { in: [...changed] } },
+      data: { planWantedAt: app.now() },
+    });
   return { events: page.changed.length, chats, changedChatIds: [...changed] };
 }
 

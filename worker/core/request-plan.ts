@@ -29,3 +29,25 @@ export async function requestContactPlan(app: App, contactId: string): Promise<v
     { jobId: `plan-contact-${contactId}-${now.getTime()}`, dueAt: now, now },
   );
 }
+
+/**
+ * The chat's plan mark as a run (plan-chat, retract-chat) finds it on starting, under the chat's
+ * lock: what it reads of the chat afterwards is at least as new as the request that wrote it.
+ */
+export async function planMarkSeen(app: App, chatId: string): Promise<Date | null> {
+  const chat = await app.prisma.chat.findUnique({ where: { id: chatId }, select: { planWantedAt: true } });
+  return chat?.planWantedAt ?? null;
+}
+
+/**
+ * Clears the mark the run saw on starting, and only that one: a request written since (a newer
+ * change, which this run may not have read) keeps its mark until its own run. Compared by value,
+ * not by time, so neither a slow ingest nor another host's clock can clear a newer request.
+ */
+export async function clearPlanMark(app: App, chatId: string, seen: Date | null): Promise<void> {
+  if (!seen) return;
+  await app.prisma.chat.updateMany({
+    where: { id: chatId, planWantedAt: seen },
+    data: { planWantedAt: null },
+  });
+}

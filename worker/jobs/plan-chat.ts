@@ -13,6 +13,7 @@ import { ensureCheckInPlan } from '../core/check-in-plans.ts';
 import { chatFacts } from '../core/chat-facts.ts';
 import { chatWaiting } from '../core/chat-waiting.ts';
 import { withLock } from '../core/locks.ts';
+import { clearPlanMark, planMarkSeen } from '../core/request-plan.ts';
 
 export interface PlanResult {
   chatId: string;
@@ -30,16 +31,12 @@ export async function planChatJob(app: App, job: Job | undefined, token?: string
 
 export async function planChat(app: App, chatId: string, job?: Job, token?: string): Promise<PlanResult> {
   return withLock(app, `chat-${chatId}`, job, token, async () => {
-    const started = app.now();
+    const seen = await planMarkSeen(app, chatId);
     const result = await planChatLocked(app, chatId);
-    // Done, unless another plan was asked for while this one ran (its own job will run), or a
-    // retraction was asked for: retract-chat clears the mark once it has run, so a retraction lost
-    // with Redis's data is asked again by the reconciler (through this plan) like a lost plan.
-    if (!result.retracting)
-      await app.prisma.chat.updateMany({
-        where: { id: chatId, planWantedAt: { lte: started } },
-        data: { planWantedAt: null },
-      });
+    // Done, unless another plan was asked for since (its own job will run), or a retraction was
+    // asked for: retract-chat clears the mark once it has run, so a retraction lost with Redis's
+    // data is asked again by the reconciler (through this plan) like a lost plan.
+    if (!result.retracting) await clearPlanMark(app, chatId, seen);
     return result;
   });
 }
@@ -194,11 +191,12 @@ async function planChatLocked(app: App, chatId: string): Promise<PlanResult> {
       chat.drafts.some((d) => d.status === 'created') ||
       chat.entries.some((e) => e.providerEventId && !e.deleted);
     if (made) {
+      // onlyIfMissing: a retraction backing off after a failure keeps its time.
       await scheduleJob(
         app.queues,
         'retract-chat',
         { chatId },
-        { jobId: `retract-${chatId}`, dueAt: now, now },
+        { jobId: `retract-${chatId}`, dueAt: now, now, onlyIfMissing: true },
       );
       return { chatId, status: chat.status, desired: [...wanted], dropped, retracting: true };
     }

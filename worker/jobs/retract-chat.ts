@@ -2,12 +2,13 @@
 // cancelled or declined: drafts the user has not touched are deleted, prep blocks removed. A draft
 // the user edited, and anything sent, stay. plan-chat asks for it (the plan queue makes no provider
 // calls); it runs under the chat's lock and does nothing if the chat came back meanwhile.
-import type { Job } from 'bullmq';
+import { DelayedError, UnrecoverableError, type Job } from 'bullmq';
 import type { App } from '../app.ts';
 import { withProvider } from '../provider-policy.ts';
 import { jobSchemas } from '../queues/queues.ts';
 import { withLock } from '../core/locks.ts';
 import { draftLookup } from '../core/draft-lookup.ts';
+import { clearPlanMark, planMarkSeen } from '../core/request-plan.ts';
 
 export async function retractChatJob(
   app: App,
@@ -20,14 +21,22 @@ export async function retractChatJob(
 
 export async function retractChat(app: App, chatId: string, job?: Job, token?: string): Promise<string[]> {
   return withLock(app, `chat-${chatId}`, job, token, async () => {
-    const started = app.now();
-    const retracted = await retractLocked(app, chatId, job, token);
+    const seen = await planMarkSeen(app, chatId);
+    let retracted: string[];
+    try {
+      retracted = await retractLocked(app, chatId, job, token);
+    } catch (err) {
+      // Failed for good (refused, or out of attempts): the mark goes too, or the reconciler would
+      // ask the same failing retraction again every ten minutes. The failed job stays visible.
+      const final =
+        err instanceof UnrecoverableError ||
+        (!(err instanceof DelayedError) && (!job || job.attemptsMade + 1 >= (job.opts.attempts ?? 1)));
+      if (final) await clearPlanMark(app, chatId, seen);
+      throw err;
+    }
     // The plan that asked for it is done now (plan-chat left its mark for this job to clear),
     // unless another plan was asked for meanwhile.
-    await app.prisma.chat.updateMany({
-      where: { id: chatId, status: 'cancelled', planWantedAt: { lte: started } },
-      data: { planWantedAt: null },
-    });
+    await clearPlanMark(app, chatId, seen);
     return retracted;
   });
 }
