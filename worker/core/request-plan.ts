@@ -44,10 +44,15 @@ export async function planMarkSeen(app: App, chatId: string): Promise<Date | nul
  * change, which this run may not have read) keeps its mark until its own run. Compared by value,
  * not by time, so neither a slow ingest nor another host's clock can clear a newer request.
  */
-export async function clearPlanMark(app: App, chatId: string, seen: Date | null): Promise<void> {
+export async function clearPlanMark(
+  app: App,
+  chatId: string,
+  seen: Date | null,
+  only: { status?: 'cancelled' } = {},
+): Promise<void> {
   if (!seen) return;
   await app.prisma.chat.updateMany({
-    where: { id: chatId, planWantedAt: seen },
+    where: { id: chatId, planWantedAt: seen, ...only },
     data: { planWantedAt: null },
   });
 }

@@ -31,12 +31,13 @@ export async function retractChat(app: App, chatId: string, job?: Job, token?: s
       const final =
         err instanceof UnrecoverableError ||
         (!(err instanceof DelayedError) && (!job || job.attemptsMade + 1 >= (job.opts.attempts ?? 1)));
-      if (final) await clearPlanMark(app, chatId, seen);
+      if (final) await clearPlanMark(app, chatId, seen, { status: 'cancelled' });
       throw err;
     }
     // The plan that asked for it is done now (plan-chat left its mark for this job to clear),
-    // unless another plan was asked for meanwhile.
-    await clearPlanMark(app, chatId, seen);
+    // unless another plan was asked for meanwhile. A chat back on keeps its mark: that is its
+    // own plan's to clear.
+    await clearPlanMark(app, chatId, seen, { status: 'cancelled' });
     return retracted;
   });
 }
