@@ -40,6 +40,21 @@ describe('the track-drafts job', () => {
     });
     return { f, account };
   }
+  /** A draft to the contact, made in its mailbox by the real create-draft path. */
+  async function outreachDraft(account: { id: string; userId: string }, contactId: string, key: string) {
+    await stack.app.prisma.draft.create({
+      data: {
+        idempotencyKey: key,
+        kind: 'outreach',
+        userId: account.userId,
+        accountId: account.id,
+        contactId,
+        dueAt: new Date(),
+        context: { why: 'to learn about your work' },
+      },
+    });
+    expect(await createDraft(stack.app, key)).toMatchObject({ outcome: 'created' });
+  }
   const planOf = (contactId: string) =>
     stack.app.prisma.checkInPlan.findUniqueOrThrow({ where: { contactId } });
 
@@ -133,18 +148,7 @@ describe('the track-drafts job', () => {
       data: { contactId: contact.id, anchorAt, nextAt: anchorAt, consecutiveDiscards: 1, unansweredCount: 1 },
     });
     const key = `outreach-track-${n}`; // any draft to the contact; made by the real create-draft path
-    await stack.app.prisma.draft.create({
-      data: {
-        idempotencyKey: key,
-        kind: 'outreach',
-        userId: account.userId,
-        accountId: account.id,
-        contactId: contact.id,
-        dueAt: new Date(),
-        context: { why: 'to learn about your work' },
-      },
-    });
-    expect(await createDraft(stack.app, key)).toMatchObject({ outcome: 'created' });
+    await outreachDraft(account, contact.id, key);
     // The row is a thank-you for the counters (its chat is irrelevant to tracking).
     const draft = await stack.app.prisma.draft.update({
       where: { idempotencyKey: key },
@@ -166,18 +170,7 @@ describe('the track-drafts job', () => {
         data: { userId: account.userId, email: `listed${n}-${i}@example.org`, name: `Listed ${i}` },
       });
       const key = `outreach-listed-${n}-${i}`;
-      await stack.app.prisma.draft.create({
-        data: {
-          idempotencyKey: key,
-          kind: 'outreach',
-          userId: account.userId,
-          accountId: account.id,
-          contactId: contact.id,
-          dueAt: new Date(),
-          context: { why: 'to learn about your work' },
-        },
-      });
-      expect(await createDraft(stack.app, key)).toMatchObject({ outcome: 'created' });
+      await outreachDraft(account, contact.id, key);
       drafts.push(await stack.app.prisma.draft.findUniqueOrThrow({ where: { idempotencyKey: key } }));
     }
     const callsOf = async (round: () => Promise<unknown>) => {
