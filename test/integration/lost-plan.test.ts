@@ -5,6 +5,7 @@
 import { jest } from '@jest/globals';
 import { addAccount } from '../../worker/core/accounts.ts';
 import { planChat } from '../../worker/jobs/plan-chat.ts';
+import { retractChatJob } from '../../worker/jobs/retract-chat.ts';
 import { reconcile } from '../../worker/jobs/reconcile.ts';
 import { clearPlanMark, planMarkSeen } from '../../worker/core/request-plan.ts';
 import { syncAccount } from '../../worker/jobs/sync-account.ts';
@@ -116,4 +117,56 @@ it('a run clears only the mark it saw on starting: a request written since stays
   // The run of that request clears it.
   await planChat(app, chat.id);
   expect((await app.prisma.chat.findUniqueOrThrow({ where: { id: chat.id } })).planWantedAt).toBeNull();
+});
+
+it('a retraction that fails for good clears the mark (else it is asked again every ten minutes, forever); one that will retry keeps it', async () => {
+  const { app } = stack;
+  const f = fixture(stack.sandbox, 'google', 'failed-retract-g');
+  const accountId = (
+    await addAccount(app, { provider: 'google', refreshToken: f.refreshToken, email: f.email })
+  ).account.id;
+  const seeded = f.seed({
+    title: 'Coffee chat with Esa',
+    start: new Date(Math.ceil((Date.now() + 10 * HOUR) / MIN) * MIN),
+    minutes: 30,
+    others: [{ email: 'esa@example.org', name: 'Esa Lind' }],
+  });
+  await syncAccount(app, accountId);
+  await drainDueJobs(app, ['plan', 'actions']);
+  const toEsa = () => f.drafts().filter((d) => d.to.includes('esa@example.org'));
+  expect(toEsa()).toHaveLength(1);
+
+  f.cancel(seeded.id);
+  await syncAccount(app, accountId);
+  await drainDueJobs(app, ['plan']);
+  const chat = await app.prisma.chat.findFirstOrThrow({ where: { contact: { email: 'esa@example.org' } } });
+  const [job] = (await app.queues.actions.getJobs(['waiting', 'delayed', 'prioritized'])).filter(
+    (j) => j?.name === 'retract-chat' && (j.data as { chatId: string }).chatId === chat.id,
+  );
+  expect(job).toBeDefined();
+  await job!.remove();
+  const mark = () =>
+    app.prisma.chat.findUniqueOrThrow({ where: { id: chat.id } }).then((c) => c.planWantedAt);
+
+  // Gmail answers 503 to every draft request for a while.
+  const fault = stack.sandbox.faults.add({
+    provider: 'google',
+    kind: 'server_error',
+    status: 503,
+    pathIncludes: 'drafts',
+    times: 1_000,
+  });
+  try {
+    // The first attempt fails: the job will retry, so the mark stays.
+    await expect(retractChatJob(app, job!)).rejects.toThrow();
+    expect(await mark()).not.toBeNull();
+    // Its last attempt fails too: the failed job is what stays visible, and the mark goes.
+    job!.attemptsMade = (job!.opts.attempts ?? 1) - 1;
+    await expect(retractChatJob(app, job!)).rejects.toThrow();
+    expect(await mark()).toBeNull();
+    expect((await reconcile(app, 'test')).added.chatPlans).toBe(0);
+  } finally {
+    stack.sandbox.faults.remove(fault.id);
+  }
+  expect(toEsa()).toHaveLength(1); // nothing was taken back: the failure is what the user sees
 });
