@@ -23,7 +23,7 @@ import { reconcileJob, runReconcile } from './jobs/reconcile.ts';
 import { AccountUnavailable } from './provider-policy.ts';
 import { recordFinalFailure } from './core/failures.ts';
 import { RECONCILE_SCHEDULER_ID } from './queues/account-schedulers.ts';
-import { cappedBackoff } from './queues/queues.ts';
+import { KEEP_FINISHED, cappedBackoff } from './queues/queues.ts';
 
 type Processor = (app: App, job: Job, token?: string) => Promise<unknown>;
 
@@ -92,6 +92,8 @@ export async function startWorker(
           // run again (locks, claims, idempotent writes), so a crash is not the job's fault until
           // it has happened several times (then it fails visibly, as a job that kills its worker).
           maxStalledCount: 5,
+          // Finished jobs are trimmed by age and count (queues.ts KEEP_FINISHED).
+          ...KEEP_FINISHED,
           // Provider writes retry on a long horizon (queues.ts ACTION_JOB_OPTIONS).
           settings: { backoffStrategy: cappedBackoff },
         },

@@ -1,5 +1,5 @@
 // Redis bytes per pending job: N thank-you and check-in jobs, as the reconciler schedules them
-// (create-draft {key} and check-in {contactId, key}, ids = their idempotency keys, the actions
+// (made by `jobToAdd` as `scheduleJob` makes them: ids = their idempotency keys, the actions
 // queue's options, due over the next 30 days), in a queue of their own on the bench's Redis.
 // Measured by Redis itself: INFO memory's used_memory before and after, and MEMORY USAGE of one
 // job's hash. Each run starts from an empty queue and obliterates it after.
@@ -7,7 +7,7 @@ import { randomBytes, randomUUID } from 'node:crypto';
 import { Queue } from 'bullmq';
 import { Redis } from 'ioredis';
 import { redisConnection } from '../../worker/queues/connection.ts';
-import { jobOptionsFor } from '../../worker/queues/queues.ts';
+import { jobToAdd } from '../../worker/queues/schedule-job.ts';
 import { chatActionKey } from '../../worker/pipeline/plan-chat-actions.ts';
 import { checkInKey } from '../../worker/pipeline/plan-check-in.ts';
 
@@ -39,22 +39,14 @@ export async function pendingRun(redisUrl: string, n: number): Promise<PendingRu
         const delay = 3_600_000 + Math.floor(Math.random() * 30 * 86_400_000);
         if (j % 2 === 0) {
           const key = chatActionKey('thank_you', randomUUID());
-          batch.push({
-            name: 'create-draft',
-            data: { key },
-            opts: { ...jobOptionsFor('create-draft'), jobId: key, delay },
-          });
+          batch.push(jobToAdd('create-draft', { key }, key, delay));
         } else {
           const contactId = randomUUID();
           const key = checkInKey(contactId, 1 + (j % 3));
-          batch.push({
-            name: 'check-in',
-            data: { contactId, key },
-            opts: { ...jobOptionsFor('check-in'), jobId: key, delay },
-          });
+          batch.push(jobToAdd('check-in', { contactId, key }, key, delay));
         }
       }
-      sampleId = batch[0]!.opts.jobId;
+      sampleId = batch[0]!.opts.jobId!;
       await q.addBulk(batch);
     }
     const addS = (performance.now() - t0) / 1000;

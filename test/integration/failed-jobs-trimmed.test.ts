@@ -1,5 +1,5 @@
-// Failed jobs do not fill Redis (issue 12 item 4): they are kept for a bounded time and count,
-// the accounts' schedulers too, and a prep block whose job failed for good, once that job is
+// Failed jobs do not fill Redis (issue 12 item 4): the workers keep them for a bounded time and
+// count, the accounts' schedulers' too, and a prep block whose job failed for good, once that job is
 // trimmed, is neither put back every reconcile nor reported missing: its row is the record.
 import { randomBytes } from 'node:crypto';
 import { jest } from '@jest/globals';
@@ -10,6 +10,8 @@ import { recordFinalFailure } from '../../worker/core/failures.ts';
 import { auditQueues } from '../../worker/core/scheduled-work.ts';
 import { reconcile } from '../../worker/jobs/reconcile.ts';
 import { scheduleAccount } from '../../worker/queues/account-schedulers.ts';
+import { KEEP_FAILED } from '../../worker/queues/queues.ts';
+import { startWorker } from '../../worker/runtime.ts';
 import { openTestDb, type TestDb } from '../helpers/db.ts';
 
 jest.setTimeout(60_000);
@@ -60,21 +62,36 @@ async function activeAccount(email: string) {
   return { user, account };
 }
 
-test('failed jobs, the schedulers’ included, are kept for a bounded time and count', async () => {
+test('failed jobs, the schedulers’ included, are trimmed to a bounded count by the workers', async () => {
   const { account } = await activeAccount('trim@example.com');
   await scheduleAccount(app, account.id);
   const jobs = await app.queues.sync.getJobs(['delayed', 'waiting', 'prioritized']);
   const scheduled = jobs.filter((j) => (j?.data as { accountId?: string }).accountId === account.id);
   expect(scheduled.length).toBeGreaterThan(0);
-  for (const j of scheduled) {
-    expect(j.opts.removeOnFail).toEqual({ age: expect.any(Number), count: expect.any(Number) });
-    const keep = j.opts.removeOnFail as { age: number; count: number };
-    expect(keep.age).toBeLessThanOrEqual(30 * 24 * 3600);
-    expect(keep.count).toBeLessThanOrEqual(10_000);
+  // The retention is the workers' (one setting, not ~100 bytes in every pending job's hash).
+  for (const j of scheduled) expect(j.opts.removeOnFail).toBeUndefined();
+  expect(KEEP_FAILED.age).toBeLessThanOrEqual(30 * 24 * 3600);
+
+  // More jobs fail for good than the count kept: the oldest failures go.
+  const running = await startWorker(app);
+  try {
+    const n = KEEP_FAILED.count + 20;
+    await app.queues.actions.addBulk(
+      Array.from({ length: n }, (_, i) => ({ name: 'no-such-job', data: { i }, opts: { attempts: 1 } })),
+    );
+    let counts: Record<string, number> = {};
+    for (let t = 0; t < 600; t++) {
+      counts = await app.queues.actions.getJobCounts('wait', 'active', 'failed');
+      if (counts.wait === 0 && counts.active === 0 && (counts.failed ?? 0) >= KEEP_FAILED.count) break;
+      await new Promise((r) => setTimeout(r, 100));
+    }
+    await new Promise((r) => setTimeout(r, 300));
+    counts = await app.queues.actions.getJobCounts('wait', 'active', 'failed');
+    expect(counts).toEqual({ wait: 0, active: 0, failed: KEEP_FAILED.count });
+  } finally {
+    await running.close();
+    await app.queues.actions.clean(0, 0, 'failed');
   }
-  const added = await app.queues.actions.add('create-draft', { key: 'trim-draft' }, { delay: DAY });
-  expect(added.opts.removeOnFail).toEqual({ age: expect.any(Number), count: expect.any(Number) });
-  await added.remove();
 });
 
 test('a prep block whose job failed for good and was trimmed is not put back nor reported missing', async () => {

@@ -7,10 +7,10 @@ import { isRetryableFailure } from '../provider-policy.ts';
 
 export async function recordFinalFailure(
   app: App,
-  job: { name: string; data: unknown },
+  job: { name: string; data: unknown; id?: string | null },
   err: Error,
 ): Promise<void> {
-  const key = (job.data as { key?: string } | undefined)?.key;
+  const key = (job.data as { key?: string } | undefined)?.key ?? job.id ?? undefined;
   if (key && job.name === 'create-prep') {
     // A prep block not made: the row says so, and the reconciler stops putting its job back.
     await app.prisma.calendarEntry.updateMany({

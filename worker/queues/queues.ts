@@ -1,13 +1,19 @@
 // Queue names, job names and the zod schema of each job's data. Three queues by kind of work:
 // `sync` reads providers (calendar sync, draft tracking), `plan` turns DB state into scheduled
 // jobs (no provider calls), `actions` writes to providers (drafts, prep blocks, check-ins).
-import { Queue, type ConnectionOptions, type JobsOptions } from 'bullmq';
+import { Queue, UnrecoverableError, type ConnectionOptions, type JobsOptions } from 'bullmq';
 import { z } from 'zod';
 
 export const QUEUE_NAMES = ['sync', 'plan', 'actions'] as const;
 export type QueueName = (typeof QUEUE_NAMES)[number];
 
 const id = z.string().min(1);
+/**
+ * The id of a create-prep, create-draft or check-in job is its idempotency key, so the key is not
+ * stored again in its data (`scheduleJob` leaves it out: Redis bytes per pending job, issue 14). A
+ * job with the key in its data (queued by an older version, or a test) is read the same way.
+ */
+const key = id.optional();
 
 export const jobSchemas = {
   'sync-account': z.object({ accountId: id, reason: z.string().default('schedule') }),
@@ -15,15 +21,25 @@ export const jobSchemas = {
   'watch-calendars': z.object({ accountId: id }),
   'plan-chat': z.object({ chatId: id }),
   'plan-contact': z.object({ contactId: id }),
-  'create-prep': z.object({ key: id }),
-  'create-draft': z.object({ key: id }),
+  'create-prep': z.object({ key }),
+  'create-draft': z.object({ key }),
   'refresh-draft': z.object({ key: id }),
-  'check-in': z.object({ contactId: id, key: id }),
+  'check-in': z.object({ contactId: id, key }),
   'retract-chat': z.object({ chatId: id }),
   reconcile: z.object({ reason: z.string().default('schedule') }),
 } as const;
 
 export type JobName = keyof typeof jobSchemas;
+
+/** Jobs whose id is their key (see `key` above). */
+export const KEYED_JOBS: ReadonlySet<JobName> = new Set(['create-prep', 'create-draft', 'check-in']);
+
+/** A keyed job's idempotency key: the one in its data, else its id. */
+export function jobKey(job: { id?: string | null; data?: unknown } | undefined): string {
+  const key = (job?.data as { key?: unknown } | undefined)?.key ?? job?.id;
+  if (typeof key !== 'string' || key === '') throw new UnrecoverableError('job has no key');
+  return key;
+}
 export type JobData<N extends JobName> = z.input<(typeof jobSchemas)[N]>;
 
 export const QUEUE_OF: Record<JobName, QueueName> = {
@@ -47,17 +63,23 @@ export const QUEUE_OF: Record<JobName, QueueName> = {
  * on its row, see core/failures.ts), so a trimmed failed job is neither put back nor missed.
  */
 export const KEEP_FAILED = { age: 7 * 24 * 3600, count: 1_000 };
+/** Completed jobs: a day, at most this many per queue. */
+export const KEEP_COMPLETED = { age: 24 * 3600, count: 5_000 };
 
 /**
- * Every job retries with exponential backoff and jitter; failed jobs are kept for a bounded time
- * and count, completed ones for a day. Sync and plan jobs retry briefly: the next scheduled sync
- * is their retry. (Job schedulers take these options too: queue defaults.)
+ * What the workers keep of finished jobs. Set on the workers rather than on each job: BullMQ
+ * stores a job's options in its hash, and these two were about 100 of the ~1,150 bytes a pending
+ * job took in Redis (issue 14); a job without its own uses its worker's.
+ */
+export const KEEP_FINISHED = { removeOnComplete: KEEP_COMPLETED, removeOnFail: KEEP_FAILED } as const;
+
+/**
+ * Every job retries with exponential backoff and jitter. Sync and plan jobs retry briefly: the
+ * next scheduled sync is their retry. (Job schedulers take these options too: queue defaults.)
  */
 export const DEFAULT_JOB_OPTIONS: JobsOptions = {
   attempts: 8,
   backoff: { type: 'exponential', delay: 2_000, jitter: 0.5 },
-  removeOnComplete: { age: 24 * 3600, count: 5_000 },
-  removeOnFail: KEEP_FAILED,
 };
 
 /** The `capped` backoff: doubling from 2 s, capped at 30 minutes. */

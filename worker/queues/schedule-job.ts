@@ -1,8 +1,16 @@
 // Makes the queue hold exactly one job with this id, due at this time: adds it, moves it
 // (reschedule), or replaces a finished one. Jobs re-check the database when they fire, so a stale
 // or duplicated job is harmless; this keeps the queue tidy and the timing right.
-import type { Queue } from 'bullmq';
-import { QUEUE_OF, jobOptionsFor, jobSchemas, type JobData, type JobName, type Queues } from './queues.ts';
+import type { JobsOptions, Queue } from 'bullmq';
+import {
+  KEYED_JOBS,
+  QUEUE_OF,
+  jobOptionsFor,
+  jobSchemas,
+  type JobData,
+  type JobName,
+  type Queues,
+} from './queues.ts';
 
 export async function scheduleJob<N extends JobName>(
   queues: Queues,
@@ -39,8 +47,23 @@ export async function scheduleJob<N extends JobName>(
     // completed / failed / unknown: the database says it is still wanted, so run it again.
     await existing.remove().catch(() => undefined);
   }
-  await queue.add(name, data, { ...jobOptionsFor(name), jobId: opts.jobId, delay });
+  const job = jobToAdd(name, data, opts.jobId, delay);
+  await queue.add(job.name, job.data, job.opts);
   return 'added';
+}
+
+/** The job as it is added to its queue: its options, and a keyed job's key left to its id (queues.ts `jobKey`). */
+export function jobToAdd<N extends JobName>(
+  name: N,
+  data: JobData<N>,
+  jobId: string,
+  delay: number,
+): { name: N; data: object; opts: JobsOptions } {
+  const stored =
+    KEYED_JOBS.has(name) && (data as { key?: string }).key === jobId
+      ? Object.fromEntries(Object.entries(data).filter(([k]) => k !== 'key'))
+      : data;
+  return { name, data: stored, opts: { ...jobOptionsFor(name), jobId, delay } };
 }
 
 export async function unscheduleJob(queues: Queues, name: JobName, jobId: string): Promise<boolean> {
