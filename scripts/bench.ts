@@ -33,6 +33,7 @@ import { createDraft } from '../worker/jobs/create-draft.ts';
 import { syncAccount } from '../worker/jobs/sync-account.ts';
 import { startLocalRedis, type LocalRedis } from '../worker/services/local-redis.ts';
 import { ensureSandboxTls } from '../sandbox/tls.ts';
+import { ensureBuilt } from './ensure-built.ts';
 import { postgresAvailable } from '../test/helpers/db.ts';
 import { stopTestPostgres } from '../test/helpers/postgres.ts';
 import { drainDueJobs, isTokenEndpoint, pool, startBenchStack, sum, type BenchStack } from './bench/stack.ts';
@@ -701,6 +702,7 @@ function report(
 // ---------------------------------------------------------------------------------------------
 // Graph is served over HTTPS; Node reads NODE_EXTRA_CA_CERTS only at start-up, so (like
 // scripts/run-tests.ts and the demo) this re-runs itself once with the sandbox certificate trusted.
+ensureBuilt('the bench runs the worker compiled, as in production');
 const tlsDir = process.env.SANDBOX_TLS_DIR ?? mkdtempSync(join(tmpdir(), 'coffee-chat-tls-'));
 const tls = await ensureSandboxTls(tlsDir);
 if (process.env.NODE_EXTRA_CA_CERTS !== tls.certPath) {

@@ -15,18 +15,8 @@
 // last 15 s; THANK_YOU_DELAY is 2 s and the check-in cadence 10 s. The provider outage (15 minutes
 // in the issue) is scaled by the same idea: 60 s in the full run, 20 s with --quick (longer than
 // the fast retries, so the long retry horizon and the reconciler carry the work through it).
-import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
-import {
-  createWriteStream,
-  existsSync,
-  mkdirSync,
-  mkdtempSync,
-  readdirSync,
-  readFileSync,
-  rmSync,
-  statSync,
-  writeFileSync,
-} from 'node:fs';
+import { spawn, type ChildProcess } from 'node:child_process';
+import { createWriteStream, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { loadavg, tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -45,39 +35,19 @@ import {
   type PlacedHostileEvent,
 } from '../sandbox/hostile-events.ts';
 import { startStack, type Stack } from '../test/helpers/stack.ts';
+import { ensureBuilt } from './ensure-built.ts';
 
 const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '..');
 const SEC = 1000;
 const MIN = 60 * SEC;
 const HOUR = 60 * MIN;
 
-// The workers run as production runs them: compiled (`npm run build`), with plain node. dist/ is
-// built first when it is missing or older than any source file, so a stale build is never soaked.
-function newestSource(dir: string): number {
-  let newest = 0;
-  for (const e of readdirSync(dir, { withFileTypes: true })) {
-    const p = join(dir, e.name);
-    if (e.isDirectory()) {
-      if (e.name !== 'generated' && e.name !== 'node_modules') newest = Math.max(newest, newestSource(p));
-    } else newest = Math.max(newest, statSync(p).mtimeMs);
-  }
-  return newest;
-}
+// The workers run as production runs them: compiled (`npm run build`), with plain node.
 const WORKER_ENTRY = join(ROOT, 'dist', 'worker', 'cli', 'main.js');
 
 // The Graph half of the sandbox is HTTPS: Node trusts its certificate only if told at start-up.
 if (!process.env.COFFEE_CHAT_SOAK_CHILD) {
-  const sources = Math.max(
-    ...['worker', 'integrations', 'sandbox', 'templates', 'prisma'].map((d) => newestSource(join(ROOT, d))),
-  );
-  if (!existsSync(WORKER_ENTRY) || statSync(WORKER_ENTRY).mtimeMs < sources) {
-    process.stdout.write('soak: building dist/ (the workers run compiled, as in production)\n');
-    const built = spawnSync(process.execPath, [...process.execArgv, join(ROOT, 'scripts', 'build.ts')], {
-      cwd: ROOT,
-      stdio: 'inherit',
-    });
-    if (built.status !== 0) process.exit(built.status ?? 1);
-  }
+  ensureBuilt('the soak runs the workers compiled, as in production');
   const tlsDir = process.env.SANDBOX_TLS_DIR ?? mkdtempSync(join(tmpdir(), 'coffee-chat-soak-tls-'));
   const tls = await ensureSandboxTls(tlsDir);
   const child = spawn(process.execPath, [...process.execArgv, ...process.argv.slice(1)], {

@@ -45,16 +45,22 @@ export interface Child {
   stop(graceMs?: number): Promise<void>;
 }
 
-/** Starts a TypeScript child (this process's loader) and waits until it serves. */
+/** Starts a child (a TypeScript one under this process's loader) and waits until it serves. */
 export async function startChild(
   script: string,
   env: Record<string, string | undefined>,
-  opts: { args?: string[]; readyTimeoutMs?: number; nodeArgs?: string[] } = {},
+  opts: {
+    args?: string[];
+    readyTimeoutMs?: number;
+    nodeArgs?: string[];
+    /** Plain node, without this process's TypeScript loader (a compiled script from dist/). */
+    plain?: boolean;
+  } = {},
 ): Promise<Child> {
   const t0 = performance.now();
   const proc = spawn(
     process.execPath,
-    [...process.execArgv, ...(opts.nodeArgs ?? []), script, ...(opts.args ?? [])],
+    [...(opts.plain ? [] : process.execArgv), ...(opts.nodeArgs ?? []), script, ...(opts.args ?? [])],
     {
       stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
       env: { ...process.env, ...env },
