@@ -1,4 +1,5 @@
-// `npm run build`: compiles worker/, integrations/ and sandbox/ to dist/ (tsc rewrites the `.ts`
+// `npm run build`: compiles worker/, integrations/ and sandbox/ to dist/ (and the bench's worker
+// child, scripts/bench/worker-proc.ts, so it runs compiled like production; tsc rewrites the `.ts`
 // import specifiers to `.js`), then copies what the code reads from disk beside it at the same
 // relative places: templates/ and prisma/ (schema and migrations). Production then runs
 // `node dist/worker/cli/main.js …` with no TypeScript loader.

@@ -14,7 +14,7 @@ import { KEEP_FAILED } from '../../worker/queues/queues.ts';
 import { startWorker } from '../../worker/runtime.ts';
 import { openTestDb, type TestDb } from '../helpers/db.ts';
 
-jest.setTimeout(60_000);
+jest.setTimeout(90_000);
 const DAY = 86_400_000;
 const NOW = new Date('2031-03-04T09:00:00Z');
 
@@ -80,7 +80,7 @@ test('failed jobs, the schedulers’ included, are trimmed to a bounded count by
       Array.from({ length: n }, (_, i) => ({ name: 'no-such-job', data: { i }, opts: { attempts: 1 } })),
     );
     let counts: Record<string, number> = {};
-    for (let t = 0; t < 600; t++) {
+    for (let t = 0; t < 300; t++) {
       counts = await app.queues.actions.getJobCounts('wait', 'active', 'failed');
       if (counts.wait === 0 && counts.active === 0 && (counts.failed ?? 0) >= KEEP_FAILED.count) break;
       await new Promise((r) => setTimeout(r, 100));
