@@ -4,13 +4,14 @@
 // failed job itself is trimmed from Redis after a while (queues.ts KEEP_FAILED).
 import type { App } from '../app.ts';
 import { isRetryableFailure } from '../provider-policy.ts';
+import { jobData, type JobName } from '../queues/queues.ts';
 
 export async function recordFinalFailure(
   app: App,
   job: { name: string; data: unknown; id?: string | null },
   err: Error,
 ): Promise<void> {
-  const key = (job.data as { key?: string } | undefined)?.key ?? job.id ?? undefined;
+  const key = (jobData(job.name as JobName, job) as { key?: string }).key;
   if (key && job.name === 'create-prep') {
     // A prep block not made: the row says so, and the reconciler stops putting its job back.
     await app.prisma.calendarEntry.updateMany({

@@ -6,13 +6,12 @@ import type { App } from '../app.ts';
 import { checkInFacts, pendingDraft } from '../core/check-in-facts.ts';
 import { requestContactPlan } from '../core/request-plan.ts';
 import { planCheckIn } from '../pipeline/plan-check-in.ts';
-import { jobKey, jobSchemas } from '../queues/queues.ts';
+import { jobData, jobSchemas } from '../queues/queues.ts';
 import { createDraft } from './create-draft.ts';
 import { withProvider } from '../provider-policy.ts';
 
 export async function checkInJob(app: App, job: Job | undefined, token?: string) {
-  const { contactId } = jobSchemas['check-in'].parse(job?.data);
-  const key = jobKey(job);
+  const { contactId, key } = jobSchemas['check-in'].parse(jobData('check-in', job));
   const now = app.now();
   const loaded = await checkInFacts(app, contactId);
   if (!loaded || loaded.plan.status !== 'active') return { key, outcome: 'skipped', why: 'no active plan' };

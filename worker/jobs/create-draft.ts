@@ -11,7 +11,7 @@ import { ensureCheckInPlan } from '../core/check-in-plans.ts';
 import { attachMaterial } from '../core/check-in-material.ts';
 import { composeDraft, contentHash, draftedText } from '../core/compose-draft.ts';
 import { planChatActions } from '../pipeline/plan-chat-actions.ts';
-import { FAST_ATTEMPTS, cappedDelay, jobKey, jobSchemas } from '../queues/queues.ts';
+import { FAST_ATTEMPTS, cappedDelay, jobData, jobSchemas } from '../queues/queues.ts';
 import { isRetryableFailure, withProvider } from '../provider-policy.ts';
 import { usefulUntil } from '../core/scheduled-work.ts';
 import { recordSent } from '../core/record-sent.ts';
@@ -28,8 +28,8 @@ export async function createDraftJob(
   job: Job | undefined,
   token?: string,
 ): Promise<CreateDraftResult> {
-  jobSchemas['create-draft'].parse(job?.data);
-  return createDraft(app, jobKey(job), job, token);
+  const { key } = jobSchemas['create-draft'].parse(jobData('create-draft', job));
+  return createDraft(app, key, job, token);
 }
 
 export async function createDraft(

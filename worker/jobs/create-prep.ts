@@ -9,7 +9,7 @@ import type { App } from '../app.ts';
 import { claimRow, releaseClaim, waitForClaim } from '../core/claim.ts';
 import { prepEvent } from '../core/compose-prep.ts';
 import { PREP_AHEAD_MS } from '../pipeline/plan-chat-actions.ts';
-import { jobKey, jobSchemas } from '../queues/queues.ts';
+import { jobData, jobSchemas } from '../queues/queues.ts';
 
 /** BullMQ's delays and the clocks of two processes may differ by this much. */
 const EARLY_TOLERANCE_MS = 2_000;
@@ -22,8 +22,8 @@ export type CreatePrepResult = {
 };
 
 export async function createPrepJob(app: App, job: Job | undefined, token?: string) {
-  jobSchemas['create-prep'].parse(job?.data);
-  return createPrep(app, jobKey(job), job, token);
+  const { key } = jobSchemas['create-prep'].parse(jobData('create-prep', job));
+  return createPrep(app, key, job, token);
 }
 
 export async function createPrep(

@@ -25,6 +25,12 @@ export function checkInKey(contactId: string, step: number): string {
   return `check_in-${contactId.replace(/:/g, '_')}-${step}`;
 }
 
+/** The contact a check-in key was made for, when the key gives it back exactly (else undefined). */
+export function checkInContact(key: string): string | undefined {
+  const m = /^check_in-(.+)-(\d+)$/.exec(key);
+  return m && !m[1]!.includes('_') && checkInKey(m[1]!, Number(m[2])) === key ? m[1] : undefined;
+}
+
 /**
  * Cadence steps count from the anchor (the thank-you sent, else the chat); the last step
  * repeats. Any mail exchanged after the anchor restarts the clock from that mail, so a

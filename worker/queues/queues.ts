@@ -1,19 +1,14 @@
 // Queue names, job names and the zod schema of each job's data. Three queues by kind of work:
 // `sync` reads providers (calendar sync, draft tracking), `plan` turns DB state into scheduled
 // jobs (no provider calls), `actions` writes to providers (drafts, prep blocks, check-ins).
-import { Queue, UnrecoverableError, type ConnectionOptions, type JobsOptions } from 'bullmq';
+import { Queue, type ConnectionOptions, type JobsOptions } from 'bullmq';
 import { z } from 'zod';
+import { checkInContact } from '../pipeline/plan-check-in.ts';
 
 export const QUEUE_NAMES = ['sync', 'plan', 'actions'] as const;
 export type QueueName = (typeof QUEUE_NAMES)[number];
 
 const id = z.string().min(1);
-/**
- * The id of a create-prep, create-draft or check-in job is its idempotency key, so the key is not
- * stored again in its data (`scheduleJob` leaves it out: Redis bytes per pending job, issue 14). A
- * job with the key in its data (queued by an older version, or a test) is read the same way.
- */
-const key = id.optional();
 
 export const jobSchemas = {
   'sync-account': z.object({ accountId: id, reason: z.string().default('schedule') }),
@@ -21,25 +16,41 @@ export const jobSchemas = {
   'watch-calendars': z.object({ accountId: id }),
   'plan-chat': z.object({ chatId: id }),
   'plan-contact': z.object({ contactId: id }),
-  'create-prep': z.object({ key }),
-  'create-draft': z.object({ key }),
+  'create-prep': z.object({ key: id }),
+  'create-draft': z.object({ key: id }),
   'refresh-draft': z.object({ key: id }),
-  'check-in': z.object({ contactId: id, key }),
+  'check-in': z.object({ contactId: id, key: id }),
   'retract-chat': z.object({ chatId: id }),
   reconcile: z.object({ reason: z.string().default('schedule') }),
 } as const;
 
 export type JobName = keyof typeof jobSchemas;
 
-/** Jobs whose id is their key (see `key` above). */
-export const KEYED_JOBS: ReadonlySet<JobName> = new Set(['create-prep', 'create-draft', 'check-in']);
+/**
+ * What a job's id says of its data. The id of a create-prep, create-draft or check-in job is its
+ * idempotency key (and a check-in key names its contact), so `scheduleJob` does not store that in
+ * the data again: about 100 of the ~1,100 bytes a pending job took in Redis (issue 14). A job with
+ * it in its data (queued by an older version, or a test) is read the same way.
+ */
+const FROM_ID: Partial<Record<JobName, (jobId: string) => Record<string, string | undefined>>> = {
+  'create-prep': (key) => ({ key }),
+  'create-draft': (key) => ({ key }),
+  'check-in': (key) => ({ key, contactId: checkInContact(key) }),
+};
 
-/** A keyed job's idempotency key: the one in its data, else its id. */
-export function jobKey(job: { id?: string | null; data?: unknown } | undefined): string {
-  const key = (job?.data as { key?: unknown } | undefined)?.key ?? job?.id;
-  if (typeof key !== 'string' || key === '') throw new UnrecoverableError('job has no key');
-  return key;
+/** A job's data as its processor reads it: what its id says, then what it stores. */
+export function jobData(name: JobName, job: { id?: string | null; data?: unknown } | undefined): unknown {
+  const implied = job?.id ? FROM_ID[name]?.(job.id) : undefined;
+  return { ...implied, ...(job?.data as object | undefined) };
 }
+
+/** The data to store for a job with this id: without the fields its id gives back exactly. */
+export function dataToStore(name: JobName, jobId: string, data: object): object {
+  const implied = FROM_ID[name]?.(jobId);
+  if (!implied) return data;
+  return Object.fromEntries(Object.entries(data).filter(([k, v]) => !(k in implied) || implied[k] !== v));
+}
+
 export type JobData<N extends JobName> = z.input<(typeof jobSchemas)[N]>;
 
 export const QUEUE_OF: Record<JobName, QueueName> = {

@@ -3,7 +3,7 @@
 // or duplicated job is harmless; this keeps the queue tidy and the timing right.
 import type { JobsOptions, Queue } from 'bullmq';
 import {
-  KEYED_JOBS,
+  dataToStore,
   QUEUE_OF,
   jobOptionsFor,
   jobSchemas,
@@ -52,18 +52,14 @@ export async function scheduleJob<N extends JobName>(
   return 'added';
 }
 
-/** The job as it is added to its queue: its options, and a keyed job's key left to its id (queues.ts `jobKey`). */
+/** The job as it is added to its queue: its options, and its data without what its id says (queues.ts `jobData`). */
 export function jobToAdd<N extends JobName>(
   name: N,
   data: JobData<N>,
   jobId: string,
   delay: number,
 ): { name: N; data: object; opts: JobsOptions } {
-  const stored =
-    KEYED_JOBS.has(name) && (data as { key?: string }).key === jobId
-      ? Object.fromEntries(Object.entries(data).filter(([k]) => k !== 'key'))
-      : data;
-  return { name, data: stored, opts: { ...jobOptionsFor(name), jobId, delay } };
+  return { name, data: dataToStore(name, jobId, data), opts: { ...jobOptionsFor(name), jobId, delay } };
 }
 
 export async function unscheduleJob(queues: Queues, name: JobName, jobId: string): Promise<boolean> {
