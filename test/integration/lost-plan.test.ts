@@ -170,3 +170,43 @@ it('a retraction that fails for good clears the mark (else it is asked again eve
   }
   expect(toEsa()).toHaveLength(1); // nothing was taken back: the failure is what the user sees
 });
+
+it('a sync that dies after it cancelled a chat but before the page ends leaves the plan wanted, and the chat is taken back', async () => {
+  const { app } = stack;
+  const f = fixture(stack.sandbox, 'google', 'died-cancel-g');
+  const accountId = (
+    await addAccount(app, { provider: 'google', refreshToken: f.refreshToken, email: f.email })
+  ).account.id;
+  const seeded = f.seed({
+    title: 'Coffee chat with Ines',
+    start: new Date(Math.ceil((Date.now() + 10 * HOUR) / MIN) * MIN),
+    minutes: 30,
+    others: [{ email: 'ines@example.org', name: 'Ines Roth' }],
+  });
+  await syncAccount(app, accountId);
+  await drainDueJobs(app, ['plan', 'actions']);
+  const toInes = () => f.drafts().filter((d) => d.to.includes('ines@example.org'));
+  expect(toInes()).toHaveLength(1);
+
+  // Cancelled; the sync writes the cancel, then dies before the end of its page (the soak's
+  // kill -9: its cursor is not saved, and no plan was asked for).
+  f.cancel(seeded.id);
+  const spy = jest
+    .spyOn(app.prisma.chat, 'updateMany')
+    .mockRejectedValueOnce(new Error('worker killed') as never);
+  try {
+    await expect(syncAccount(app, accountId)).rejects.toThrow('worker killed');
+  } finally {
+    spy.mockRestore();
+  }
+  // The next sync reads the same page again: the chat is already cancelled, nothing "changes".
+  await syncAccount(app, accountId);
+  await drainDueJobs(app, ['plan', 'actions']);
+  const chat = await app.prisma.chat.findFirstOrThrow({ where: { contact: { email: 'ines@example.org' } } });
+  expect(chat.status).toBe('cancelled');
+  // Postgres still says a plan is wanted (written with the cancel): the reconciler asks it.
+  await reconcile(app, 'test');
+  await drainDueJobs(app, ['plan', 'actions']);
+  expect(toInes()).toHaveLength(0);
+  expect((await app.prisma.chat.findUniqueOrThrow({ where: { id: chat.id } })).planWantedAt).toBeNull();
+});

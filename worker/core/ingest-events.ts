@@ -62,7 +62,12 @@ export async function ingestSyncPage(
       data: { cancelled: true, isChat: false, reasons: ['ignored: cancelled'] },
     });
     if (ev.chat && ev.chat.status !== 'cancelled') {
-      await app.prisma.chat.update({ where: { id: ev.chat.id }, data: { status: 'cancelled' } });
+      // The plan mark goes in the same write as the cancel: a worker killed before the page's
+      // marks would leave a cancelled chat that a second sync of the page no longer sees change.
+      await app.prisma.chat.update({
+        where: { id: ev.chat.id },
+        data: { status: 'cancelled', planWantedAt: app.now() },
+      });
       changed.add(ev.chat.id);
     }
   };
@@ -92,7 +97,8 @@ export async function ingestSyncPage(
 
   // Before the cursor moves on (the caller saves it after this): a chat that changed wants a
   // plan, and Postgres says so even if the plan job never reaches Redis or Redis loses it.
-  // Written at the time of writing (not the page's start), after the chats it marks.
+  // Written at the time of writing (not the page's start), after the chats it marks. A cancel
+  // writes its mark with the cancel itself: a second read of this page would not see it change.
   if (changed.size > 0)
     await app.prisma.chat.updateMany({
       where: { id: { in: [...changed] } },
@@ -167,7 +173,11 @@ async function ingestEvent(
     return 1;
   } else if (existing?.chat && existing.chat.status !== 'cancelled' && decision.endsChat) {
     // Was a chat; now cancelled, declined or excluded.
-    await app.prisma.chat.update({ where: { id: existing.chat.id }, data: { status: 'cancelled' } });
+    // With its plan mark in the same write (see `gone`).
+    await app.prisma.chat.update({
+      where: { id: existing.chat.id },
+      data: { status: 'cancelled', planWantedAt: app.now() },
+    });
     changed.add(existing.chat.id);
   } else if (existing?.chat && existing.chat.status !== 'cancelled') {
     // Was a chat and no longer looks like one (it grew past an hour, a guest was added): not a
@@ -252,7 +262,10 @@ async function skipEvent(
     include: { chat: true },
   });
   if (stored.chat && stored.chat.status !== 'cancelled') {
-    await app.prisma.chat.update({ where: { id: stored.chat.id }, data: { status: 'cancelled' } });
+    await app.prisma.chat.update({
+      where: { id: stored.chat.id },
+      data: { status: 'cancelled', planWantedAt: app.now() },
+    });
     changed.add(stored.chat.id);
   }
 }
