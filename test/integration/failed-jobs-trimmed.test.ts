@@ -10,7 +10,7 @@ import { recordFinalFailure } from '../../worker/core/failures.ts';
 import { auditQueues } from '../../worker/core/scheduled-work.ts';
 import { reconcile } from '../../worker/jobs/reconcile.ts';
 import { scheduleAccount } from '../../worker/queues/account-schedulers.ts';
-import { KEEP_FAILED } from '../../worker/queues/queues.ts';
+import { KEEP_FAILED, jobData } from '../../worker/queues/queues.ts';
 import { startWorker } from '../../worker/runtime.ts';
 import { openTestDb, type TestDb } from '../helpers/db.ts';
 
@@ -145,7 +145,8 @@ test('a check-in whose job failed for good before its draft existed is not put b
   const due = (await reconcile(app, 'test')).added.checkIns;
   expect(due).toBe(1);
   const job = (await app.queues.actions.getJobs(['delayed', 'waiting', 'prioritized'])).find(
-    (j) => j?.name === 'check-in' && (j.data as { contactId: string }).contactId === contact.id,
+    (j) =>
+      j?.name === 'check-in' && (jobData('check-in', j) as { contactId: string }).contactId === contact.id,
   )!;
   // The mailbox was never reached (the job failed before it drafted), then Redis trimmed the job.
   await recordFinalFailure(app, job, new Error('mailbox refused the search'));

@@ -11,7 +11,9 @@ export async function recordFinalFailure(
   job: { name: string; data: unknown; id?: string | null },
   err: Error,
 ): Promise<void> {
-  const key = (jobData(job.name as JobName, job) as { key?: string }).key;
+  // As its processor reads it: a keyed job's key (and a check-in's contact) may be only in its id.
+  const data = jobData(job.name as JobName, job) as { key?: string; contactId?: string };
+  const key = data.key;
   if (key && job.name === 'create-prep') {
     // A prep block not made: the row says so, and the reconciler stops putting its job back.
     await app.prisma.calendarEntry.updateMany({
@@ -29,7 +31,7 @@ export async function recordFinalFailure(
   if (done.count > 0 || job.name !== 'check-in') return;
   // A check-in that failed before its draft row was made (asking the mailbox for exchanged mail):
   // the failed draft row records it, so the reconciler does not put the job back once trimmed.
-  const contactId = (job.data as { contactId?: string } | undefined)?.contactId;
+  const contactId = data.contactId;
   if (!contactId || (await app.prisma.draft.findUnique({ where: { idempotencyKey: key } }))) return;
   const contact = await app.prisma.contact.findUnique({ where: { id: contactId } });
   const account = contact
