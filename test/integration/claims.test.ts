@@ -110,6 +110,36 @@ describe('one claim rule for every provider write', () => {
     expect(after.providerEventId).toBe(preps('Olu')[0]!.id);
   });
 
+  it('a prep block made by a run that never recorded it is removed when its chat is taken back meanwhile', async () => {
+    const { chat } = await chatWith('Lumi', 20);
+    const entry = await stack.app.prisma.calendarEntry.findFirstOrThrow({
+      where: { chatId: chat.id, kind: 'prep' },
+    });
+    // A run claimed the entry and made the block at Google, then died (or failed to delete it
+    // again) before recording it; meanwhile the chat was cancelled and its plan took the entry back.
+    await claimRow(stack.app, 'entry', entry.id);
+    const { calendar } = await stack.app.providers(chat.account);
+    await calendar.createEvent(entry.calendarId, prepEvent(stack.app, chat, entry));
+    expect(preps('Lumi')).toHaveLength(1);
+    await stack.app.prisma.calendarEntry.update({
+      where: { id: entry.id },
+      data: { deleted: true, claimedUntil: new Date(Date.now() - 1) },
+    });
+
+    // The job's retry (or the same job handed to another worker) finds it by its marker.
+    const out = await createPrep(
+      stack.app,
+      entry.idempotencyKey,
+      run('create-prep', { key: entry.idempotencyKey }, 1),
+    );
+    expect(out.outcome).toBe('skipped');
+    expect(preps('Lumi')).toHaveLength(0);
+    // Looked once: a further run does not ask the provider again.
+    const calls = stack.sandbox.requests.length;
+    await createPrep(stack.app, entry.idempotencyKey, run('create-prep', { key: entry.idempotencyKey }, 2));
+    expect(stack.sandbox.requests.length).toBe(calls);
+  });
+
   it('a Google prep block carries an id derived from its marker: a blind second create gets 409, not a second event', async () => {
     const { chat } = await chatWith('Rafa', 22);
     const entry = await stack.app.prisma.calendarEntry.findFirstOrThrow({

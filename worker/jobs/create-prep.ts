@@ -6,6 +6,7 @@
 // it; and the result is recorded only while the entry is still wanted.
 import { DelayedError, type Job } from 'bullmq';
 import type { App } from '../app.ts';
+import type { CalendarEntry } from '../db/generated/client.ts';
 import { claimRow, releaseClaim, waitForClaim } from '../core/claim.ts';
 import { prepEvent } from '../core/compose-prep.ts';
 import { PREP_AHEAD_MS } from '../pipeline/plan-chat-actions.ts';
@@ -33,6 +34,10 @@ export async function createPrep(
   token?: string,
 ): Promise<CreatePrepResult> {
   const found = await app.prisma.calendarEntry.findUnique({ where: { idempotencyKey: key } });
+  // Taken back before it was recorded, after a run had claimed it: that run may have made the block
+  // and died, or failed to delete it again (the soak's quick run left one). Its marker finds it.
+  if (found?.deleted && found.chatId && !found.providerEventId && found.claims > 0)
+    return removeUnrecorded(app, found, found.chatId, job, token);
   if (!found || found.deleted || !found.chatId) return { key, outcome: 'skipped', why: 'no longer wanted' };
   // Early (a reconciler that put the job back due now, a promote): a block is written only
   // PREP_AHEAD_MS before it starts. The job goes back to wait for its time.
@@ -118,4 +123,36 @@ export async function createPrep(
   if (outcome.outcome === 'left')
     return { key, outcome: 'left', why: 'the user changed the block: left as they made it' };
   return { key, outcome: outcome.outcome };
+}
+
+/** A block taken back before any run recorded it: one made by a run that never recorded it goes too. */
+async function removeUnrecorded(
+  app: App,
+  entry: CalendarEntry,
+  chatId: string,
+  job?: Job,
+  token?: string,
+): Promise<CreatePrepResult> {
+  const key = entry.idempotencyKey;
+  const chat = await app.prisma.chat.findUniqueOrThrow({
+    where: { id: chatId },
+    include: { account: true, contact: true, user: true },
+  });
+  if (chat.account.status !== 'active') return { key, outcome: 'skipped', why: 'no longer wanted' };
+  const marker = prepEvent(app, chat, entry).marker;
+  const removed = await withProvider(app, job, token, chat.account, async ({ calendar }) => {
+    const stray = await calendar.findEventByMarker(entry.calendarId, marker);
+    if (stray) await calendar.deleteEvent(entry.calendarId, stray.providerEventId);
+    return Boolean(stray);
+  });
+  // Looked once: later runs of this generation need not ask again.
+  await app.prisma.calendarEntry.updateMany({
+    where: { id: entry.id, deleted: true, generation: entry.generation, providerEventId: null },
+    data: { claims: 0, claimedUntil: null },
+  });
+  return {
+    key,
+    outcome: 'skipped',
+    why: removed ? 'no longer wanted: a block made before that was taken back' : 'no longer wanted',
+  };
 }
