@@ -8,7 +8,7 @@ import { DelayedError, type Job } from 'bullmq';
 import type { App } from '../app.ts';
 import type { CalendarEntry } from '../db/generated/client.ts';
 import { claimRow, releaseClaim, waitForClaim } from '../core/claim.ts';
-import { prepEvent } from '../core/compose-prep.ts';
+import { entryMarker, prepEvent } from '../core/compose-prep.ts';
 import { PREP_AHEAD_MS } from '../pipeline/plan-chat-actions.ts';
 import { jobData, jobSchemas } from '../queues/queues.ts';
 
@@ -110,6 +110,9 @@ export async function createPrep(
     data: { providerEventId: outcome.id, version: outcome.version, claimedUntil: null },
   });
   if (recorded.count === 0) {
+    // Released first: if the delete below fails, the job's retry (removeUnrecorded) must not
+    // take the claim for a run still at work.
+    await releaseClaim(app, 'entry', entry.id, claim.until);
     if (outcome.outcome === 'created' || outcome.outcome === 'found')
       await withProvider(app, job, token, chat.account, ({ calendar }) =>
         calendar.deleteEvent(entry.calendarId, outcome.id),
@@ -134,12 +137,12 @@ async function removeUnrecorded(
   token?: string,
 ): Promise<CreatePrepResult> {
   const key = entry.idempotencyKey;
-  const chat = await app.prisma.chat.findUniqueOrThrow({
-    where: { id: chatId },
-    include: { account: true, contact: true, user: true },
-  });
-  if (chat.account.status !== 'active') return { key, outcome: 'skipped', why: 'no longer wanted' };
-  const marker = prepEvent(app, chat, entry).marker;
+  // A run still holding its claim cleans up after itself; look again when its lease is over.
+  if (entry.claimedUntil && entry.claimedUntil > app.now())
+    return { key, ...(await waitForClaim(job, token, entry.claimedUntil)) };
+  const chat = await app.prisma.chat.findUnique({ where: { id: chatId }, include: { account: true } });
+  if (!chat || chat.account.status !== 'active') return { key, outcome: 'skipped', why: 'no longer wanted' };
+  const marker = entryMarker(entry);
   const removed = await withProvider(app, job, token, chat.account, async ({ calendar }) => {
     const stray = await calendar.findEventByMarker(entry.calendarId, marker);
     if (stray) await calendar.deleteEvent(entry.calendarId, stray.providerEventId);
@@ -147,7 +150,13 @@ async function removeUnrecorded(
   });
   // Looked once: later runs of this generation need not ask again.
   await app.prisma.calendarEntry.updateMany({
-    where: { id: entry.id, deleted: true, generation: entry.generation, providerEventId: null },
+    where: {
+      id: entry.id,
+      deleted: true,
+      generation: entry.generation,
+      providerEventId: null,
+      claimedUntil: entry.claimedUntil,
+    },
     data: { claims: 0, claimedUntil: null },
   });
   return {
