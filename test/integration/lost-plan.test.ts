@@ -67,23 +67,31 @@ it('a plan lost with Redis is asked again by the reconciler, and the thank-you m
   expect((await reconcile(app, 'test')).added.chatPlans).toBe(0);
 });
 
-it('a cancelled chat whose retraction Redis lost has its untouched confirmation taken back all the same', async () => {
+/** A chat ten hours ahead on a new Google account, synced and planned: its confirmation drafted. */
+async function confirmedChat(label: string, name: string) {
   const { app } = stack;
-  const f = fixture(stack.sandbox, 'google', 'lost-retract-g');
+  const f = fixture(stack.sandbox, 'google', label);
   const accountId = (
     await addAccount(app, { provider: 'google', refreshToken: f.refreshToken, email: f.email })
   ).account.id;
+  const email = `${name.split(' ')[0]!.toLowerCase()}@example.org`;
   const seeded = f.seed({
-    title: 'Coffee chat with Ola',
+    title: `Coffee chat with ${name.split(' ')[0]}`,
     // Ten hours ahead: confirmed at once (under a day, over two hours).
     start: new Date(Math.ceil((Date.now() + 10 * HOUR) / MIN) * MIN),
     minutes: 30,
-    others: [{ email: 'ola@example.org', name: 'Ola Berg' }],
+    others: [{ email, name }],
   });
   await syncAccount(app, accountId);
   await drainDueJobs(app, ['plan', 'actions']);
-  const toOla = () => f.drafts().filter((d) => d.to.includes('ola@example.org'));
-  expect(toOla()).toHaveLength(1); // the confirmation
+  const toThem = () => f.drafts().filter((d) => d.to.includes(email));
+  expect(toThem()).toHaveLength(1); // the confirmation
+  return { f, accountId, seeded, toThem };
+}
+
+it('a cancelled chat whose retraction Redis lost has its untouched confirmation taken back all the same', async () => {
+  const { app } = stack;
+  const { f, accountId, seeded, toThem: toOla } = await confirmedChat('lost-retract-g', 'Ola Berg');
 
   // Cancelled; the plan runs and asks for the retraction, which Redis then loses.
   f.cancel(seeded.id);
@@ -121,20 +129,7 @@ it('a run clears only the mark it saw on starting: a request written since stays
 
 it('a retraction that fails for good clears the mark (else it is asked again every ten minutes, forever); one that will retry keeps it', async () => {
   const { app } = stack;
-  const f = fixture(stack.sandbox, 'google', 'failed-retract-g');
-  const accountId = (
-    await addAccount(app, { provider: 'google', refreshToken: f.refreshToken, email: f.email })
-  ).account.id;
-  const seeded = f.seed({
-    title: 'Coffee chat with Esa',
-    start: new Date(Math.ceil((Date.now() + 10 * HOUR) / MIN) * MIN),
-    minutes: 30,
-    others: [{ email: 'esa@example.org', name: 'Esa Lind' }],
-  });
-  await syncAccount(app, accountId);
-  await drainDueJobs(app, ['plan', 'actions']);
-  const toEsa = () => f.drafts().filter((d) => d.to.includes('esa@example.org'));
-  expect(toEsa()).toHaveLength(1);
+  const { f, accountId, seeded, toThem: toEsa } = await confirmedChat('failed-retract-g', 'Esa Lind');
 
   f.cancel(seeded.id);
   await syncAccount(app, accountId);
@@ -173,20 +168,7 @@ it('a retraction that fails for good clears the mark (else it is asked again eve
 
 it('a sync that dies after it cancelled a chat but before the page ends leaves the plan wanted, and the chat is taken back', async () => {
   const { app } = stack;
-  const f = fixture(stack.sandbox, 'google', 'died-cancel-g');
-  const accountId = (
-    await addAccount(app, { provider: 'google', refreshToken: f.refreshToken, email: f.email })
-  ).account.id;
-  const seeded = f.seed({
-    title: 'Coffee chat with Ines',
-    start: new Date(Math.ceil((Date.now() + 10 * HOUR) / MIN) * MIN),
-    minutes: 30,
-    others: [{ email: 'ines@example.org', name: 'Ines Roth' }],
-  });
-  await syncAccount(app, accountId);
-  await drainDueJobs(app, ['plan', 'actions']);
-  const toInes = () => f.drafts().filter((d) => d.to.includes('ines@example.org'));
-  expect(toInes()).toHaveLength(1);
+  const { f, accountId, seeded, toThem: toInes } = await confirmedChat('died-cancel-g', 'Ines Roth');
 
   // Cancelled; the sync writes the cancel, then dies before the end of its page (the soak's
   // kill -9: its cursor is not saved, and no plan was asked for).
