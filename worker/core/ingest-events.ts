@@ -62,12 +62,7 @@ export async function ingestSyncPage(
       data: { cancelled: true, isChat: false, reasons: ['ignored: cancelled'] },
     });
     if (ev.chat && ev.chat.status !== 'cancelled') {
-      // The plan mark goes in the same write as the cancel: a worker killed before the page's
-      // marks would leave a cancelled chat that a second sync of the page no longer sees change.
-      await app.prisma.chat.update({
-        where: { id: ev.chat.id },
-        data: { status: 'cancelled', planWantedAt: app.now() },
-      });
+      await cancelChat(app, ev.chat.id);
       changed.add(ev.chat.id);
     }
   };
@@ -173,11 +168,7 @@ async function ingestEvent(
     return 1;
   } else if (existing?.chat && existing.chat.status !== 'cancelled' && decision.endsChat) {
     // Was a chat; now cancelled, declined or excluded.
-    // With its plan mark in the same write (see `gone`).
-    await app.prisma.chat.update({
-      where: { id: existing.chat.id },
-      data: { status: 'cancelled', planWantedAt: app.now() },
-    });
+    await cancelChat(app, existing.chat.id);
     changed.add(existing.chat.id);
   } else if (existing?.chat && existing.chat.status !== 'cancelled') {
     // Was a chat and no longer looks like one (it grew past an hour, a guest was added): not a
@@ -262,10 +253,7 @@ async function skipEvent(
     include: { chat: true },
   });
   if (stored.chat && stored.chat.status !== 'cancelled') {
-    await app.prisma.chat.update({
-      where: { id: stored.chat.id },
-      data: { status: 'cancelled', planWantedAt: app.now() },
-    });
+    await cancelChat(app, stored.chat.id);
     changed.add(stored.chat.id);
   }
 }
@@ -382,4 +370,15 @@ async function upsertChat(
     },
   });
   return { id: created.id, created: true };
+}
+
+/**
+ * A chat a sync found cancelled, with its plan mark in the same write: a worker killed before the
+ * page's marks would leave a cancelled chat that a second read of the page no longer sees change.
+ */
+async function cancelChat(app: App, chatId: string): Promise<void> {
+  await app.prisma.chat.update({
+    where: { id: chatId },
+    data: { status: 'cancelled', planWantedAt: app.now() },
+  });
 }
