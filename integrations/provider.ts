@@ -363,6 +363,8 @@ export interface MailboxProvider {
    * where there is one, else the HTML body as text. null when the message is gone.
    */
   sentText(messageId: string): Promise<string | null>;
+  /** A draft's plain text, read as sentText reads a message; null when the draft is gone. */
+  draftText(draftId: string): Promise<string | null>;
 }
 
 /** One message of a conversation, as threadMessages() gives it. */

@@ -385,21 +385,21 @@ export class GmailMailbox implements MailboxProvider {
       if (e instanceof ProviderError && e.kind === 'not_found') return null;
       throw e;
     }
-    const parts: gmail_v1.Schema$MessagePart[] = [];
-    const walk = (p: gmail_v1.Schema$MessagePart | undefined) => {
-      if (!p) return;
-      parts.push(p);
-      for (const c of p.parts ?? []) walk(c);
-    };
-    walk(msg.payload);
-    const body = (mime: string) => {
-      const p = parts.find((x) => x.mimeType?.toLowerCase() === mime && !x.filename && x.body?.data);
-      return p ? Buffer.from(p.body!.data!, 'base64url').toString('utf8') : null;
-    };
-    const text = body('text/plain');
-    if (text !== null) return text;
-    const html = body('text/html');
-    return html === null ? '' : htmlToText(html);
+    return messageText(msg);
+  }
+
+  /** A draft's text as sentText reads a message: drafts.get, format full. 1 call. */
+  async draftText(draftId: string): Promise<string | null> {
+    let d: gmail_v1.Schema$Draft;
+    try {
+      d = await this.s.call(() =>
+        this.s.gmail.users.drafts.get({ userId: 'me', id: draftId, format: 'full' }),
+      );
+    } catch (e) {
+      if (e instanceof ProviderError && e.kind === 'not_found') return null;
+      throw e;
+    }
+    return d.message ? messageText(d.message) : null;
   }
 
   /**
@@ -505,3 +505,22 @@ function threadMessage(m: gmail_v1.Schema$Message): ThreadMessage {
 
 /** Headers that mark an automatic answer (integrations/auto-reply.ts). */
 const AUTO_HEADERS = ['Auto-Submitted', 'Precedence', 'X-Autoreply', 'X-Autorespond'];
+
+/** The text/plain part of a message (format full), else its text/html part as text. */
+function messageText(msg: gmail_v1.Schema$Message): string {
+  const parts: gmail_v1.Schema$MessagePart[] = [];
+  const walk = (p: gmail_v1.Schema$MessagePart | undefined) => {
+    if (!p) return;
+    parts.push(p);
+    for (const c of p.parts ?? []) walk(c);
+  };
+  walk(msg.payload);
+  const body = (mime: string) => {
+    const p = parts.find((x) => x.mimeType?.toLowerCase() === mime && !x.filename && x.body?.data);
+    return p ? Buffer.from(p.body!.data!, 'base64url').toString('utf8') : null;
+  };
+  const text = body('text/plain');
+  if (text !== null) return text;
+  const html = body('text/html');
+  return html === null ? '' : htmlToText(html);
+}

@@ -314,6 +314,11 @@ export class MicrosoftMailbox implements MailboxProvider {
     return String(m.body?.contentType ?? '').toLowerCase() === 'html' ? htmlToText(content) : content;
   }
 
+  /** A draft is a message in Drafts: its text reads the same way. 1 call. */
+  draftText(draftId: string): Promise<string | null> {
+    return this.sentText(draftId);
+  }
+
   async lastMailExchanged(address: string, since: Date): Promise<Date | null> {
     const want = address.trim().toLowerCase();
     const involves = (m: Json) =>

@@ -13,6 +13,7 @@ import { composeDraft } from '../../worker/core/compose-draft.ts';
 import { createDraft } from '../../worker/jobs/create-draft.ts';
 import { createPrep } from '../../worker/jobs/create-prep.ts';
 import { planChat } from '../../worker/jobs/plan-chat.ts';
+import { reconcile } from '../../worker/jobs/reconcile.ts';
 import { syncAccount } from '../../worker/jobs/sync-account.ts';
 import { ACTION_JOB_OPTIONS } from '../../worker/queues/queues.ts';
 import { startStack, type Stack } from '../helpers/stack.ts';
@@ -125,6 +126,10 @@ describe('one claim rule for every provider write', () => {
       where: { id: entry.id },
       data: { deleted: true, claimedUntil: new Date(Date.now() - 1) },
     });
+    // Redis lost the job meanwhile: the reconciler puts it back from the row.
+    await stack.app.queues.actions.obliterate({ force: true });
+    await reconcile(stack.app, 'test');
+    expect(await stack.app.queues.actions.getJob(entry.idempotencyKey)).toBeTruthy();
 
     // The job's retry (or the same job handed to another worker) finds it by its marker.
     const out = await createPrep(
@@ -138,6 +143,9 @@ describe('one claim rule for every provider write', () => {
     const calls = stack.sandbox.requests.length;
     await createPrep(stack.app, entry.idempotencyKey, run('create-prep', { key: entry.idempotencyKey }, 2));
     expect(stack.sandbox.requests.length).toBe(calls);
+    await stack.app.queues.actions.obliterate({ force: true });
+    await reconcile(stack.app, 'test');
+    expect(await stack.app.queues.actions.getJob(entry.idempotencyKey)).toBeFalsy();
   });
 
   it('a Google prep block carries an id derived from its marker: a blind second create gets 409, not a second event', async () => {

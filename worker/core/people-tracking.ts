@@ -7,6 +7,7 @@ import type { Account } from '../db/generated/client.ts';
 import type { MailboxProvider } from '../../integrations/provider.ts';
 import { planFollowUp } from '../pipeline/plan-follow-up.ts';
 import { scheduleJob } from '../queues/schedule-job.ts';
+import { setAsideDrafts } from './set-aside.ts';
 
 /** An ask older than this is no longer watched for a reply (or followed up). */
 const WATCH_DAYS = 60;
@@ -137,10 +138,7 @@ export async function trackPeople(app: App, account: Account, mailbox: MailboxPr
         },
       });
       // A follow-up still waiting to be made is no longer wanted (create-draft re-checks too).
-      await app.prisma.draft.updateMany({
-        where: { idempotencyKey: followUpKey(c.id), status: 'scheduled' },
-        data: { status: 'set_aside', lastError: 'they replied' },
-      });
+      await setAsideDrafts(app, { idempotencyKey: followUpKey(c.id) }, 'they replied');
       continue;
     }
     const outreach = c.drafts

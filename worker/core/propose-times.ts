@@ -9,6 +9,7 @@ import type { App } from '../app.ts';
 import type { Draft } from '../db/generated/client.ts';
 import { withProvider } from '../provider-policy.ts';
 import { scheduleJob } from '../queues/schedule-job.ts';
+import { setAsideDrafts } from './set-aside.ts';
 import { DEFAULT_SLOT_POLICY, proposeSlots } from '../pipeline/propose-slots.ts';
 import { formatBothZones, isValidZone } from '../pipeline/time-zones.ts';
 import { isMailAddress } from '../pipeline/mail-address.ts';
@@ -132,8 +133,9 @@ export async function proposeTimes(
   // `--slot N` reads the latest proposal: an earlier one not yet in the mailbox is set aside; one
   // already there is the user's to delete (it may have been edited or sent), so it is named.
   const earlier = { kind: 'propose_times' as const, contactId: contact.id, idempotencyKey: { not: key } };
+  await setAsideDrafts(app, earlier, 'replaced by a later proposal');
   await app.prisma.draft.updateMany({
-    where: { ...earlier, status: { in: ['scheduled', 'failed'] } },
+    where: { ...earlier, status: 'failed' },
     data: { status: 'set_aside', lastError: 'replaced by a later proposal' },
   });
   const stillDrafted = await app.prisma.draft.count({ where: { ...earlier, status: 'created' } });

@@ -1,6 +1,7 @@
 // What Postgres says must be waiting in the queues, and whether the queues hold it. Postgres is the
-// record: a scheduled draft, a prep block not yet made for an upcoming chat, the next check-in of
-// an active plan and each active account's schedulers. The reconciler (jobs/reconcile.ts) puts
+// record: a scheduled draft, a prep block not yet made for an upcoming chat, a draft or block taken
+// back while a copy a crashed run made may still be at the provider, the next check-in of an
+// active plan and each active account's schedulers. The reconciler (jobs/reconcile.ts) puts
 // back what is missing; health (/healthz, `status`) reports the difference as counts.
 import type { App } from '../app.ts';
 import type { DraftKind } from '../db/generated/client.ts';
@@ -10,6 +11,7 @@ import { factsOfPlan } from './check-in-facts.ts';
 import { RECONCILE_SCHEDULER_ID, schedulerIds } from '../queues/account-schedulers.ts';
 import type { JobData, QueueName } from '../queues/queues.ts';
 import { QUEUE_NAMES } from '../queues/queues.ts';
+import { STRAY_POSSIBLE } from './set-aside.ts';
 
 const DAY_MS = 24 * 60 * 60 * 1000;
 /** A check-in or outreach draft that could not be made for a week is left failed (the user sees it). */
@@ -64,6 +66,22 @@ export async function expectedWork(app: App, now: Date): Promise<ExpectedWork> {
     });
   }
 
+  // Set aside after a run called the provider's create and never recorded what it made: the job
+  // looks for that copy and takes it back (core/set-aside.ts), due now.
+  const strays = await app.prisma.draft.findMany({
+    where: { ...STRAY_POSSIBLE, account: { status: 'active' } },
+    select: { idempotencyKey: true },
+  });
+  for (const d of strays) {
+    jobs.push({
+      what: 'draft',
+      name: 'create-draft',
+      jobId: d.idempotencyKey,
+      data: { key: d.idempotencyKey },
+      dueAt: now,
+    });
+  }
+
   // Prep blocks not made yet, for chats still ahead (the prep job is due at once); not one whose
   // job failed for good (its row records it; the failed job may be trimmed from Redis by now).
   const entries = await app.prisma.calendarEntry.findMany({
@@ -77,6 +95,28 @@ export async function expectedWork(app: App, now: Date): Promise<ExpectedWork> {
     select: { idempotencyKey: true },
   });
   for (const e of entries) {
+    jobs.push({
+      what: 'prep',
+      name: 'create-prep',
+      jobId: e.idempotencyKey,
+      data: { key: e.idempotencyKey },
+      dueAt: now,
+    });
+  }
+
+  // Prep blocks taken back before they were recorded, after a run had claimed them: that run may
+  // have made the block (create-prep.ts removeUnrecorded looks for it once, then clears `claims`).
+  const unrecorded = await app.prisma.calendarEntry.findMany({
+    where: {
+      kind: 'prep',
+      providerEventId: null,
+      deleted: true,
+      claims: { gt: 0 },
+      chat: { account: { status: 'active' } },
+    },
+    select: { idempotencyKey: true },
+  });
+  for (const e of unrecorded) {
     jobs.push({
       what: 'prep',
       name: 'create-prep',

@@ -5,6 +5,9 @@
 // longer wanted. It never sends.
 import { DelayedError, UnrecoverableError, type Job } from 'bullmq';
 import type { App } from '../app.ts';
+import type { Account, Draft } from '../db/generated/client.ts';
+import { STRAY_POSSIBLE, strayPossible } from '../core/set-aside.ts';
+import { comparableText } from '../pipeline/edit-distance.ts';
 import { chatFacts } from '../core/chat-facts.ts';
 import { claimRow, releaseClaim, waitForClaim } from '../core/claim.ts';
 import { ensureCheckInPlan } from '../core/check-in-plans.ts';
@@ -48,10 +51,17 @@ export async function createDraft(
     },
   });
   if (!draft) return { key, outcome: 'skipped', why: 'no such draft' };
+  // Set aside after a run called the provider's create and never recorded what it made.
+  if (strayPossible(draft)) return removeStray(app, draft, job, token);
   if (draft.status !== 'scheduled') return { key, outcome: 'skipped', why: `already ${draft.status}` };
 
   const setAside = async (why: string) => {
-    await app.prisma.draft.update({ where: { id: draft.id }, data: { status: 'set_aside', lastError: why } });
+    const rows = await app.prisma.draft.updateManyAndReturn({
+      where: { id: draft.id, status: 'scheduled' },
+      data: { status: 'set_aside', lastError: why },
+    });
+    if (rows[0] && strayPossible(rows[0]))
+      return removeStray(app, { ...rows[0], account: draft.account }, job, token);
     return { key, outcome: 'skipped' as const, why };
   };
   if (draft.contact?.doNotContact) return setAside('contact asked not to be contacted');
@@ -123,7 +133,12 @@ export async function createDraft(
         }
       }
     }
-    await app.prisma.draft.update({ where: { id: draft.id }, data: { createAttemptedAt: app.now() } });
+    // With the text it is about to write: a copy nobody recorded is taken back only while it
+    // still says exactly that (removeStray).
+    await app.prisma.draft.update({
+      where: { id: draft.id },
+      data: { createAttemptedAt: app.now(), draftedText: draftedText(content) },
+    });
     return { ref: await mailbox.createDraft({ marker: key, ...content }), found: false };
   }).catch(async (err: unknown) => {
     await releaseClaim(app, 'draft', draft.id, claim.until);
@@ -156,7 +171,11 @@ export async function createDraft(
   if (recorded.count === 0) {
     const now = await app.prisma.draft.findUnique({ where: { id: draft.id } });
     if (now?.providerDraftId === ref.draftId) return { key, outcome: 'found' };
+    // Released first: if the delete fails, the job's retry (removeStray) must not wait on a
+    // lease nobody holds.
+    await releaseClaim(app, 'draft', draft.id, claim.until);
     await withProvider(app, job, token, draft.account, ({ mailbox }) => mailbox.deleteDraft(ref.draftId));
+    if (now) await strayGone(app, now);
     return { key, outcome: 'skipped', why: `${now?.status ?? 'gone'} while it was being made` };
   }
   if (draft.kind === 'check_in') await attachMaterial(app, draft.id, draft.contactId);
@@ -169,6 +188,59 @@ export async function createDraft(
     'draft ready for review',
   );
   return { key, outcome: found ? 'found' : 'created' };
+}
+
+/**
+ * A draft set aside after a run called the provider's create without recording the result: that
+ * run may have made it (and died, or lost its record to the set-aside and then failed to delete
+ * it). Its marker finds it; it is deleted only while its text is still exactly what that run
+ * wrote (a draft the user has started editing stays theirs). Looked for once per such run.
+ */
+async function removeStray(
+  app: App,
+  draft: Draft & { account: Account },
+  job?: Job,
+  token?: string,
+): Promise<CreateDraftResult> {
+  const key = draft.idempotencyKey;
+  // A run still holding its claim takes its own copy back; look again when its lease is over
+  // (leases are on the real clock, core/claim.ts).
+  if (draft.claimedUntil && draft.claimedUntil.getTime() > Date.now())
+    return { key, ...(await waitForClaim(job, token, draft.claimedUntil)) };
+  // An account that cannot be reached keeps the row as it is: the reconciler asks again once it is back.
+  if (draft.account.status !== 'active')
+    return { key, outcome: 'skipped', why: `already set aside (account ${draft.account.status})` };
+  const outcome = await withProvider(app, job, token, draft.account, async ({ mailbox }) => {
+    const stray = await mailbox.findDraftByMarker(key);
+    if (!stray) return 'none' as const;
+    const text = await mailbox.draftText(stray.draftId);
+    if (text === null) return 'none' as const;
+    if (draft.draftedText === null || comparableText(text) !== comparableText(draft.draftedText))
+      return 'left' as const;
+    await mailbox.deleteDraft(stray.draftId);
+    return 'removed' as const;
+  });
+  await strayGone(app, draft);
+  if (outcome === 'left')
+    app.log.info(
+      { draft: key },
+      'a draft set aside was made before that and has been edited since: left alone',
+    );
+  const why = {
+    none: `already ${draft.status}`,
+    removed: `already ${draft.status}: a copy made before that was taken back`,
+    left: `already ${draft.status}: a copy made before that was edited, left alone`,
+  }[outcome];
+  return { key, outcome: 'skipped', why };
+}
+
+/** Nothing unrecorded is left of this create attempt: no later run need look for it. */
+async function strayGone(app: App, draft: Pick<Draft, 'id' | 'createAttemptedAt'>): Promise<void> {
+  if (!draft.createAttemptedAt) return;
+  await app.prisma.draft.updateMany({
+    where: { id: draft.id, ...STRAY_POSSIBLE, createAttemptedAt: draft.createAttemptedAt },
+    data: { createAttemptedAt: null },
+  });
 }
 
 /**

@@ -138,7 +138,7 @@ async function removeUnrecorded(
 ): Promise<CreatePrepResult> {
   const key = entry.idempotencyKey;
   // A run still holding its claim cleans up after itself; look again when its lease is over.
-  if (entry.claimedUntil && entry.claimedUntil > app.now())
+  if (entry.claimedUntil && entry.claimedUntil.getTime() > Date.now())
     return { key, ...(await waitForClaim(job, token, entry.claimedUntil)) };
   const chat = await app.prisma.chat.findUnique({ where: { id: chatId }, include: { account: true } });
   if (!chat || chat.account.status !== 'active') return { key, outcome: 'skipped', why: 'no longer wanted' };

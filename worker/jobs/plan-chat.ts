@@ -13,6 +13,7 @@ import { ensureCheckInPlan } from '../core/check-in-plans.ts';
 import { chatFacts } from '../core/chat-facts.ts';
 import { chatWaiting } from '../core/chat-waiting.ts';
 import { withLock } from '../core/locks.ts';
+import { setAsideDrafts } from '../core/set-aside.ts';
 import { clearPlanMark, planMarkSeen } from '../core/request-plan.ts';
 
 export interface PlanResult {
@@ -152,20 +153,24 @@ async function planChatLocked(app: App, chatId: string): Promise<PlanResult> {
 
   // Drop what is no longer wanted: scheduled drafts and prep blocks not yet made.
   const dropped: string[] = [];
-  for (const d of chat.drafts) {
-    if (d.status === 'scheduled' && !wanted.has(d.idempotencyKey)) {
-      await unscheduleJob(app.queues, 'create-draft', d.idempotencyKey);
-      await app.prisma.draft.update({
-        where: { id: d.id },
-        data: { status: 'set_aside', lastError: 'no longer wanted' },
-      });
-      dropped.push(d.idempotencyKey);
-    }
-  }
+  const unwanted = chat.drafts.filter((d) => d.status === 'scheduled' && !wanted.has(d.idempotencyKey));
+  if (unwanted.length)
+    dropped.push(
+      ...(await setAsideDrafts(app, { id: { in: unwanted.map((d) => d.id) } }, 'no longer wanted')),
+    );
   for (const e of chat.entries) {
     if (!e.providerEventId && !e.deleted && !wanted.has(e.idempotencyKey)) {
-      await unscheduleJob(app.queues, 'create-prep', e.idempotencyKey);
       await app.prisma.calendarEntry.update({ where: { id: e.id }, data: { deleted: true } });
+      // A run that claimed it may have made the block unrecorded: its job runs now and takes
+      // that back (create-prep.ts removeUnrecorded). Otherwise the job has nothing left to do.
+      if (e.claims > 0)
+        await scheduleJob(
+          app.queues,
+          'create-prep',
+          { key: e.idempotencyKey },
+          { jobId: e.idempotencyKey, dueAt: now, now },
+        );
+      else await unscheduleJob(app.queues, 'create-prep', e.idempotencyKey);
       dropped.push(e.idempotencyKey);
     }
   }

@@ -1,0 +1,130 @@
+// A draft a run made and never recorded (the worker was killed between the provider's create and
+// the database write), whose chat is cancelled before the job runs again: the row is set aside, so
+// the retry used to skip it and the confirmation stayed in the user's mailbox for a chat that no
+// longer exists (the CI's quick soak left one). On the sandbox, a real database and real Redis.
+import type { Job } from 'bullmq';
+import { addAccount } from '../../worker/core/accounts.ts';
+import { claimRow } from '../../worker/core/claim.ts';
+import { composeDraft, draftedText } from '../../worker/core/compose-draft.ts';
+import { createDraft } from '../../worker/jobs/create-draft.ts';
+import { planChat } from '../../worker/jobs/plan-chat.ts';
+import { reconcile } from '../../worker/jobs/reconcile.ts';
+import { syncAccount } from '../../worker/jobs/sync-account.ts';
+import { ACTION_JOB_OPTIONS } from '../../worker/queues/queues.ts';
+import { startStack, type Stack } from '../helpers/stack.ts';
+import { fixture, type Fixture } from '../e2e/provider-fixtures.ts';
+
+const HOUR = 60 * 60_000;
+
+function run(key: string, attemptsMade = 0): Job {
+  return {
+    name: 'create-draft',
+    data: { key },
+    attemptsMade,
+    opts: ACTION_JOB_OPTIONS,
+    id: key,
+  } as unknown as Job;
+}
+
+describe.each(['google', 'microsoft'] as const)(
+  'a draft made by a run that died, then its chat cancelled (%s)',
+  (kind) => {
+    let stack: Stack;
+    let f: Fixture;
+    let accountId: string;
+    beforeAll(async () => {
+      stack = await startStack();
+      f = fixture(stack.sandbox, kind, `stray-${kind[0]}`);
+      accountId = (
+        await addAccount(stack.app, { provider: kind, refreshToken: f.refreshToken, email: f.email })
+      ).account.id;
+    });
+    afterAll(async () => {
+      await stack?.close();
+    });
+    const draftsTo = (who: string) => f.drafts().filter((d) => d.to.includes(who));
+
+    /** A confirmed chat whose confirmation a run made at the provider and died before recording. */
+    async function madeAndDied(who: string) {
+      const seeded = f.seed({
+        title: `Coffee chat with ${who}`,
+        start: new Date(Date.now() + 20 * HOUR), // the confirmation is due at once
+        minutes: 30,
+        others: [{ email: who }],
+      });
+      await syncAccount(stack.app, accountId);
+      const chat = await stack.app.prisma.chat.findFirstOrThrow({ where: { contact: { email: who } } });
+      await planChat(stack.app, chat.id);
+      const draft = await stack.app.prisma.draft.findFirstOrThrow({
+        where: { chatId: chat.id, kind: 'confirmation' },
+        include: { account: true, user: true, contact: true, chat: { include: { contact: true } } },
+      });
+      // What create-draft does up to the provider's answer, then the worker is killed.
+      expect(await claimRow(stack.app, 'draft', draft.id)).toMatchObject({ claimed: true, fresh: true });
+      const content = await composeDraft(stack.app, draft);
+      await stack.app.prisma.draft.update({
+        where: { id: draft.id },
+        data: { createAttemptedAt: new Date(), draftedText: draftedText(content) },
+      });
+      const { mailbox } = await stack.app.providers(draft.account);
+      const ref = await mailbox.createDraft({ marker: draft.idempotencyKey, ...content });
+      expect(draftsTo(who)).toHaveLength(1);
+      // The lease runs out with the worker gone; before BullMQ runs the job again, the chat is cancelled.
+      await stack.app.prisma.draft.update({
+        where: { id: draft.id },
+        data: { claimedUntil: new Date(Date.now() - 1) },
+      });
+      f.cancel(seeded.id);
+      await syncAccount(stack.app, accountId);
+      await planChat(stack.app, chat.id);
+      const row = await stack.app.prisma.draft.findUniqueOrThrow({ where: { id: draft.id } });
+      expect(row.status).toBe('set_aside');
+      return { draft, ref, mailbox, content };
+    }
+
+    it('is taken back by the next run of its job, which the reconciler puts back when Redis lost it', async () => {
+      const who = 'ines@example.org';
+      const { draft } = await madeAndDied(who);
+      // The plan kept the job (due now) instead of dropping it; Redis then loses everything.
+      expect(await stack.app.queues.actions.getJob(draft.idempotencyKey)).toBeTruthy();
+      await stack.app.queues.actions.obliterate({ force: true });
+      const rebuilt = await reconcile(stack.app, 'test');
+      expect(rebuilt.added.drafts).toBeGreaterThanOrEqual(1);
+      expect(await stack.app.queues.actions.getJob(draft.idempotencyKey)).toBeTruthy();
+
+      const out = await createDraft(stack.app, draft.idempotencyKey, run(draft.idempotencyKey));
+      expect(out).toMatchObject({ outcome: 'skipped' });
+      expect(out.why).toMatch(/taken back/);
+      expect(draftsTo(who)).toHaveLength(0);
+      const row = await stack.app.prisma.draft.findUniqueOrThrow({ where: { id: draft.id } });
+      expect(row).toMatchObject({ status: 'set_aside', createAttemptedAt: null });
+      // Looked once: neither another run nor the reconciler asks the provider again.
+      const calls = stack.sandbox.requests.length;
+      await createDraft(stack.app, draft.idempotencyKey, run(draft.idempotencyKey, 1));
+      expect(stack.sandbox.requests.length).toBe(calls);
+      await stack.app.queues.actions.obliterate({ force: true });
+      await reconcile(stack.app, 'test');
+      expect(await stack.app.queues.actions.getJob(draft.idempotencyKey)).toBeFalsy();
+    });
+
+    it('one the user has started editing stays theirs', async () => {
+      const who = 'oskar@example.org';
+      const { draft, ref, mailbox, content } = await madeAndDied(who);
+      // The user opened it and wrote a line of their own before the job ran again.
+      await mailbox.updateDraft(ref.draftId, {
+        marker: draft.idempotencyKey,
+        ...content,
+        text: `${content.text}\nSee you there!`,
+        ...(content.html ? { html: `${content.html}<p>See you there!</p>` } : {}),
+      });
+
+      const out = await createDraft(stack.app, draft.idempotencyKey, run(draft.idempotencyKey));
+      expect(out.why).toMatch(/edited, left alone/);
+      expect(draftsTo(who)).toHaveLength(1);
+      expect(await stack.app.prisma.draft.findUniqueOrThrow({ where: { id: draft.id } })).toMatchObject({
+        status: 'set_aside',
+        createAttemptedAt: null,
+      });
+    });
+  },
+);
