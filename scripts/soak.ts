@@ -500,7 +500,11 @@ async function soakOnce(db: 'embedded' | 'postgres'): Promise<RunResult> {
     // Cancelled: their confirmations taken back.
     const cancelled = chats.filter((c) => c.fate === 'cancel');
     await waitAll('cancelled chats retracted', () =>
-      cancelled.every((c) => draftsTo(c.box, c.contact).length === 0),
+      cancelled.every(
+        (c) =>
+          draftsTo(c.box, c.contact).length === 0 &&
+          !c.box.createdEvents().some((e) => e.title.includes(c.name)),
+      ),
     );
 
     // ---- settle: chaos off, a little time for anything late to show (a duplicate, a stray draft) ----
@@ -532,7 +536,12 @@ async function soakOnce(db: 'embedded' | 'postgres'): Promise<RunResult> {
       if (c.fate === 'cancel') {
         const extra =
           drafts.length + mail.filter((s) => /^(Thank you|A quick update)/.test(s)).length + prep.length;
-        if (extra) problems.push(`cancelled chat with ${c.contact}: ${extra} drafts/blocks left`);
+        if (extra) {
+          problems.push(
+            `cancelled chat with ${c.contact}: ${extra} left (${[...mail.map((m) => `"${m.slice(0, 20)}"`), ...prep.map(() => 'prep block')].join(', ')})`,
+          );
+          troubled.push(c);
+        }
         wrong += extra;
         continue;
       }
@@ -559,16 +568,21 @@ async function soakOnce(db: 'embedded' | 'postgres'): Promise<RunResult> {
     for (const c of troubled.slice(0, 10)) {
       const chat = await app.prisma.chat.findFirst({
         where: { providerEventId: c.eventId },
-        include: { drafts: { orderBy: { createdAt: 'asc' } } },
+        include: { drafts: { orderBy: { createdAt: 'asc' } }, entries: true },
       });
       const t = (d: Date | null | undefined) => (d ? d.toISOString().slice(11, 23) : '-');
       problems.push(
-        `  record of ${c.contact}: chat ${chat?.status ?? 'missing'} ${t(chat?.startUtc)}-${t(chat?.endUtc)}; drafts: ${(
-          chat?.drafts ?? []
+        `  record of ${c.contact}: chat ${chat?.status ?? 'missing'} ${t(chat?.startUtc)}-${t(chat?.endUtc)}${chat?.planWantedAt ? ` plan wanted ${t(chat.planWantedAt)}` : ''}${chat?.waiting ? ` waiting (${chat.waiting})` : ''}; entries: ${(
+          chat?.entries ?? []
         )
           .map(
+            (e) =>
+              `${e.kind} gen ${e.generation}${e.deleted ? ' deleted' : ''} id ${e.providerEventId?.slice(-8) ?? '-'} claims ${e.claims}${e.failedAt ? ` failed (${e.lastError?.slice(0, 60)})` : ''}`,
+          )
+          .join('; ')}; drafts: ${(chat?.drafts ?? [])
+          .map(
             (d) =>
-              `${d.kind}/${d.status} due ${t(d.dueAt)} drafted ${t(d.draftedAt)} sent ${t(d.sentAt)} claims ${d.claims} attempts ${d.attempts} id ${d.providerDraftId?.slice(-8) ?? '-'}${d.lastError ? ` (${d.lastError.slice(0, 60)})` : ''}`,
+              `${d.kind}/${d.status} due ${t(d.dueAt)} create called ${t(d.createAttemptedAt)} drafted ${t(d.draftedAt)} sent ${t(d.sentAt)} claims ${d.claims} attempts ${d.attempts} id ${d.providerDraftId?.slice(-8) ?? '-'}${d.lastError ? ` (${d.lastError.slice(0, 60)})` : ''}`,
           )
           .join('; ')}`,
       );
