@@ -363,8 +363,16 @@ export interface MailboxProvider {
    * where there is one, else the HTML body as text. null when the message is gone.
    */
   sentText(messageId: string): Promise<string | null>;
-  /** A draft's plain text, read as sentText reads a message; null when the draft is gone. */
-  draftText(draftId: string): Promise<string | null>;
+  /** What a draft says now (its text read as sentText reads a message); null when it is gone. */
+  draftContent(draftId: string): Promise<DraftContent | null>;
+}
+
+/** A draft's content as draftContent() reads it. */
+export interface DraftContent {
+  subject: string;
+  /** To, Cc and Bcc, lower-cased. */
+  recipients: string[];
+  text: string;
 }
 
 /** One message of a conversation, as threadMessages() gives it. */

@@ -16,6 +16,7 @@ import type {
   ThreadMessage,
   SentCopy,
   SentLookup,
+  DraftContent,
 } from '../provider.ts';
 import { ProviderError } from '../provider.ts';
 import { isAutomaticReply } from '../auto-reply.ts';
@@ -388,8 +389,8 @@ export class GmailMailbox implements MailboxProvider {
     return messageText(msg);
   }
 
-  /** A draft's text as sentText reads a message: drafts.get, format full. 1 call. */
-  async draftText(draftId: string): Promise<string | null> {
+  /** A draft's subject, recipients (To, Cc, Bcc) and text: drafts.get, format full. 1 call. */
+  async draftContent(draftId: string): Promise<DraftContent | null> {
     let d: gmail_v1.Schema$Draft;
     try {
       d = await this.s.call(() =>
@@ -399,7 +400,17 @@ export class GmailMailbox implements MailboxProvider {
       if (e instanceof ProviderError && e.kind === 'not_found') return null;
       throw e;
     }
-    return d.message ? messageText(d.message) : null;
+    if (!d.message) return null;
+    const header = (name: string) =>
+      (d.message?.payload?.headers ?? [])
+        .filter((h) => h.name?.toLowerCase() === name)
+        .map((h) => h.value ?? '')
+        .join(', ');
+    return {
+      subject: header('subject'),
+      recipients: ['to', 'cc', 'bcc'].flatMap((h) => addressesOf(header(h))),
+      text: messageText(d.message),
+    };
   }
 
   /**

@@ -18,6 +18,7 @@ import type {
   ThreadMessage,
   SentCopy,
   SentLookup,
+  DraftContent,
 } from '../provider.ts';
 import { ProviderError } from '../provider.ts';
 import { isAutomaticReply } from '../auto-reply.ts';
@@ -314,9 +315,25 @@ export class MicrosoftMailbox implements MailboxProvider {
     return String(m.body?.contentType ?? '').toLowerCase() === 'html' ? htmlToText(content) : content;
   }
 
-  /** A draft is a message in Drafts: its text reads the same way. 1 call. */
-  draftText(draftId: string): Promise<string | null> {
-    return this.sentText(draftId);
+  /** A draft's subject, recipients (To, Cc, Bcc) and body as text (a draft is a message). 1 call. */
+  async draftContent(draftId: string): Promise<DraftContent | null> {
+    let m: Json;
+    try {
+      m = await this.graph.call('draft content', (c) =>
+        c.api(`/me/messages/${draftId}`).select('subject,toRecipients,ccRecipients,bccRecipients,body').get(),
+      );
+    } catch (e) {
+      if (e instanceof ProviderError && e.kind === 'not_found') return null;
+      throw e;
+    }
+    const content = String(m.body?.content ?? '');
+    return {
+      subject: String(m.subject ?? ''),
+      recipients: [...(m.toRecipients ?? []), ...(m.ccRecipients ?? []), ...(m.bccRecipients ?? [])].map(
+        (r: Json) => String(r?.emailAddress?.address ?? '').toLowerCase(),
+      ),
+      text: String(m.body?.contentType ?? '').toLowerCase() === 'html' ? htmlToText(content) : content,
+    };
   }
 
   async lastMailExchanged(address: string, since: Date): Promise<Date | null> {

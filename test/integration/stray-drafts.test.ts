@@ -64,7 +64,7 @@ describe.each(['google', 'microsoft'] as const)(
       const content = await composeDraft(stack.app, draft);
       await stack.app.prisma.draft.update({
         where: { id: draft.id },
-        data: { createAttemptedAt: new Date(), draftedText: draftedText(content) },
+        data: { createAttemptedAt: new Date(), subject: content.subject, draftedText: draftedText(content) },
       });
       const { mailbox } = await stack.app.providers(draft.account);
       const ref = await mailbox.createDraft({ marker: draft.idempotencyKey, ...content });
@@ -97,7 +97,8 @@ describe.each(['google', 'microsoft'] as const)(
       expect(out.why).toMatch(/taken back/);
       expect(draftsTo(who)).toHaveLength(0);
       const row = await stack.app.prisma.draft.findUniqueOrThrow({ where: { id: draft.id } });
-      expect(row).toMatchObject({ status: 'set_aside', createAttemptedAt: null });
+      expect(row.status).toBe('set_aside');
+      expect(row.strayCheckedAt).not.toBeNull();
       // Looked once: neither another run nor the reconciler asks the provider again.
       const calls = stack.sandbox.requests.length;
       await createDraft(stack.app, draft.idempotencyKey, run(draft.idempotencyKey, 1));
@@ -121,10 +122,22 @@ describe.each(['google', 'microsoft'] as const)(
       const out = await createDraft(stack.app, draft.idempotencyKey, run(draft.idempotencyKey));
       expect(out.why).toMatch(/edited, left alone/);
       expect(draftsTo(who)).toHaveLength(1);
-      expect(await stack.app.prisma.draft.findUniqueOrThrow({ where: { id: draft.id } })).toMatchObject({
-        status: 'set_aside',
-        createAttemptedAt: null,
+      const row = await stack.app.prisma.draft.findUniqueOrThrow({ where: { id: draft.id } });
+      expect(row.status).toBe('set_aside');
+      expect(row.strayCheckedAt).not.toBeNull();
+    });
+
+    it('so does one whose subject alone the user changed', async () => {
+      const who = 'pia@example.org';
+      const { draft, ref, mailbox, content } = await madeAndDied(who);
+      await mailbox.updateDraft(ref.draftId, {
+        marker: draft.idempotencyKey,
+        ...content,
+        subject: 'Quick question before we meet',
       });
+      const out = await createDraft(stack.app, draft.idempotencyKey, run(draft.idempotencyKey));
+      expect(out.why).toMatch(/edited, left alone/);
+      expect(draftsTo(who)).toHaveLength(1);
     });
   },
 );

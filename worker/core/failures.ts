@@ -5,6 +5,7 @@
 import type { App } from '../app.ts';
 import { isRetryableFailure } from '../provider-policy.ts';
 import { jobData, type JobName } from '../queues/queues.ts';
+import { STRAY_POSSIBLE } from './set-aside.ts';
 
 export async function recordFinalFailure(
   app: App,
@@ -28,7 +29,16 @@ export async function recordFinalFailure(
     where: { idempotencyKey: key, status: 'scheduled' },
     data: failed,
   });
-  if (done.count > 0 || job.name !== 'check-in') return;
+  if (done.count > 0) return;
+  if (job.name === 'create-draft') {
+    // The run that was to take back a copy an unrecorded create may have left (core/set-aside.ts):
+    // the row says it could not, and the reconciler stops putting the job back.
+    await app.prisma.draft.updateMany({
+      where: { idempotencyKey: key, ...STRAY_POSSIBLE },
+      data: { strayCheckedAt: app.now(), lastError: `could not look for a copy made before: ${err.message}` },
+    });
+    return;
+  }
   // A check-in that failed before its draft row was made (asking the mailbox for exchanged mail):
   // the failed draft row records it, so the reconciler does not put the job back once trimmed.
   const contactId = data.contactId;

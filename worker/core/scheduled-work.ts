@@ -112,6 +112,7 @@ export async function expectedWork(app: App, now: Date): Promise<ExpectedWork> {
       providerEventId: null,
       deleted: true,
       claims: { gt: 0 },
+      failedAt: null,
       chat: { account: { status: 'active' } },
     },
     select: { idempotencyKey: true },

@@ -14,14 +14,16 @@ export const STRAY_POSSIBLE = {
   status: 'set_aside',
   providerDraftId: null,
   createAttemptedAt: { not: null },
+  strayCheckedAt: null,
 } as const satisfies Prisma.DraftWhereInput;
 
 export function strayPossible(d: {
   status: string;
   providerDraftId: string | null;
   createAttemptedAt: Date | null;
+  strayCheckedAt: Date | null;
 }): boolean {
-  return d.status === 'set_aside' && !d.providerDraftId && d.createAttemptedAt !== null;
+  return d.status === 'set_aside' && !d.providerDraftId && d.createAttemptedAt !== null && !d.strayCheckedAt;
 }
 
 /**
@@ -36,7 +38,13 @@ export async function setAsideDrafts(
   const rows = await app.prisma.draft.updateManyAndReturn({
     where: { ...where, status: 'scheduled' },
     data: { status: 'set_aside', lastError: why },
-    select: { idempotencyKey: true, status: true, providerDraftId: true, createAttemptedAt: true },
+    select: {
+      idempotencyKey: true,
+      status: true,
+      providerDraftId: true,
+      createAttemptedAt: true,
+      strayCheckedAt: true,
+    },
   });
   const now = app.now();
   for (const d of rows) {

@@ -7,9 +7,8 @@ import { DelayedError, UnrecoverableError, type Job } from 'bullmq';
 import type { App } from '../app.ts';
 import type { Account, Draft } from '../db/generated/client.ts';
 import { STRAY_POSSIBLE, strayPossible } from '../core/set-aside.ts';
-import { comparableText } from '../pipeline/edit-distance.ts';
 import { chatFacts } from '../core/chat-facts.ts';
-import { claimRow, releaseClaim, waitForClaim } from '../core/claim.ts';
+import { CLAIM_LEASE_MS, claimRow, releaseClaim, waitForClaim } from '../core/claim.ts';
 import { ensureCheckInPlan } from '../core/check-in-plans.ts';
 import { attachMaterial } from '../core/check-in-material.ts';
 import { composeDraft, contentHash, draftedText } from '../core/compose-draft.ts';
@@ -61,7 +60,7 @@ export async function createDraft(
       data: { status: 'set_aside', lastError: why },
     });
     if (rows[0] && strayPossible(rows[0]))
-      return removeStray(app, { ...rows[0], account: draft.account }, job, token);
+      return removeStray(app, { ...rows[0], account: draft.account, contact: draft.contact }, job, token);
     return { key, outcome: 'skipped' as const, why };
   };
   if (draft.contact?.doNotContact) return setAside('contact asked not to be contacted');
@@ -137,7 +136,12 @@ export async function createDraft(
     // still says exactly that (removeStray).
     await app.prisma.draft.update({
       where: { id: draft.id },
-      data: { createAttemptedAt: app.now(), draftedText: draftedText(content) },
+      data: {
+        createAttemptedAt: app.now(),
+        strayCheckedAt: null,
+        subject: content.subject,
+        draftedText: draftedText(content),
+      },
     });
     return { ref: await mailbox.createDraft({ marker: key, ...content }), found: false };
   }).catch(async (err: unknown) => {
@@ -193,39 +197,68 @@ export async function createDraft(
 /**
  * A draft set aside after a run called the provider's create without recording the result: that
  * run may have made it (and died, or lost its record to the set-aside and then failed to delete
- * it). Its marker finds it; it is deleted only while its text is still exactly what that run
- * wrote (a draft the user has started editing stays theirs). Looked for once per such run.
+ * it). Its marker finds it; it is deleted only while it says exactly what that run wrote (subject,
+ * recipients, text): a draft the user has started editing stays theirs. Looked for once per create
+ * call, under a lease like any run's (core/claim.ts), so a run that takes the row up again (the
+ * chat came back) waits instead of adopting a copy this one is deleting.
  */
 async function removeStray(
   app: App,
-  draft: Draft & { account: Account },
+  draft: Draft & { account: Account; contact?: { email: string } | null },
   job?: Job,
   token?: string,
 ): Promise<CreateDraftResult> {
   const key = draft.idempotencyKey;
-  // A run still holding its claim takes its own copy back; look again when its lease is over
-  // (leases are on the real clock, core/claim.ts).
-  if (draft.claimedUntil && draft.claimedUntil.getTime() > Date.now())
-    return { key, ...(await waitForClaim(job, token, draft.claimedUntil)) };
   // An account that cannot be reached keeps the row as it is: the reconciler asks again once it is back.
   if (draft.account.status !== 'active')
-    return { key, outcome: 'skipped', why: `already set aside (account ${draft.account.status})` };
+    return { key, outcome: 'skipped', why: `already ${draft.status} (account ${draft.account.status})` };
+  const now = new Date(Date.now());
+  const until = new Date(now.getTime() + CLAIM_LEASE_MS);
+  const leased = await app.prisma.draft.updateMany({
+    where: {
+      id: draft.id,
+      ...STRAY_POSSIBLE,
+      createAttemptedAt: draft.createAttemptedAt,
+      OR: [{ claimedUntil: null }, { claimedUntil: { lt: now } }],
+    },
+    data: { claimedUntil: until },
+  });
+  if (leased.count === 0) {
+    const row = await app.prisma.draft.findUnique({ where: { id: draft.id } });
+    // A run still holding its lease takes its own copy back; look again when the lease is over.
+    if (row?.claimedUntil && row.claimedUntil >= now)
+      return { key, ...(await waitForClaim(job, token, row.claimedUntil)) };
+    if (row?.status === 'scheduled') return createDraft(app, key, job, token);
+    return { key, outcome: 'skipped', why: `already ${row?.status ?? 'gone'}` };
+  }
+  const to = draft.contact?.email.toLowerCase();
   const outcome = await withProvider(app, job, token, draft.account, async ({ mailbox }) => {
     const stray = await mailbox.findDraftByMarker(key);
     if (!stray) return 'none' as const;
-    const text = await mailbox.draftText(stray.draftId);
-    if (text === null) return 'none' as const;
-    if (draft.draftedText === null || comparableText(text) !== comparableText(draft.draftedText))
-      return 'left' as const;
+    const found = await mailbox.draftContent(stray.draftId);
+    if (!found) return 'none' as const;
+    const asWritten =
+      draft.draftedText !== null &&
+      sameText(found.text, draft.draftedText) &&
+      (draft.subject === null || found.subject.trim() === draft.subject.trim()) &&
+      (!to || (found.recipients.length === 1 && found.recipients[0] === to));
+    if (!asWritten) return 'left' as const;
     await mailbox.deleteDraft(stray.draftId);
     return 'removed' as const;
+  }).catch(async (err: unknown) => {
+    await releaseClaim(app, 'draft', draft.id, until);
+    throw err;
   });
   await strayGone(app, draft);
+  await releaseClaim(app, 'draft', draft.id, until);
   if (outcome === 'left')
     app.log.info(
       { draft: key },
       'a draft set aside was made before that and has been edited since: left alone',
     );
+  // The chat came back meanwhile: the row is wanted again, and this job is the one to make it.
+  const after = await app.prisma.draft.findUnique({ where: { id: draft.id }, select: { status: true } });
+  if (after?.status === 'scheduled') return createDraft(app, key, job, token);
   const why = {
     none: `already ${draft.status}`,
     removed: `already ${draft.status}: a copy made before that was taken back`,
@@ -234,12 +267,26 @@ async function removeStray(
   return { key, outcome: 'skipped', why };
 }
 
-/** Nothing unrecorded is left of this create attempt: no later run need look for it. */
+/** The same words in the same order; only line endings and runs of white space may differ (a provider's HTML→text). */
+function sameText(a: string, b: string): boolean {
+  const norm = (t: string) =>
+    t
+      .replace(/\u00a0/g, ' ')
+      .replace(/\s+/g, ' ')
+      .trim();
+  return norm(a) === norm(b);
+}
+
+/**
+ * Nothing unrecorded is left of this create call (or what is left is the user's): later runs need
+ * not look again. createAttemptedAt stays: a run after the chat came back still looks for a copy
+ * the user sent (the sent lookup above).
+ */
 async function strayGone(app: App, draft: Pick<Draft, 'id' | 'createAttemptedAt'>): Promise<void> {
   if (!draft.createAttemptedAt) return;
   await app.prisma.draft.updateMany({
     where: { id: draft.id, ...STRAY_POSSIBLE, createAttemptedAt: draft.createAttemptedAt },
-    data: { createAttemptedAt: null },
+    data: { strayCheckedAt: app.now() },
   });
 }
 

@@ -1,0 +1,2 @@
+-- AlterTable
+ALTER TABLE "Draft" ADD COLUMN     "strayCheckedAt" TIMESTAMPTZ(3);
