@@ -20,10 +20,21 @@ export interface IngestResult {
 
 export async function ingestSyncPage(
   app: App,
-  account: Account & { user: { id: string; timeZone: string } },
+  /** Without its user, the user is read when the page has events to take in (the user's zone). */
+  given: Account & { user?: { id: string; timeZone: string } },
   calendar: Calendar,
   page: SyncPage,
 ): Promise<IngestResult> {
+  const account =
+    given.user || page.changed.length === 0
+      ? (given as Account & { user: { id: string; timeZone: string } })
+      : {
+          ...given,
+          user: await app.prisma.user.findUniqueOrThrow({
+            where: { id: given.userId },
+            select: { id: true, timeZone: true },
+          }),
+        };
   const now = app.now();
   const changed = new Set<string>();
   let chats = 0;

@@ -44,10 +44,9 @@ async function syncAccountLocked(
   job?: Job,
   token?: string,
 ): Promise<SyncSummary> {
-  const account = await app.prisma.account.findUniqueOrThrow({
-    where: { id: accountId },
-    include: { user: true },
-  });
+  // The user (their time zone) is read by ingest only for a page with events in it: an idle sync
+  // reads the account and its calendars, and writes once (bench: idle sync beside its floor).
+  const account = await app.prisma.account.findUniqueOrThrow({ where: { id: accountId } });
   const summary: SyncSummary = {
     account: account.email,
     calendars: 0,
@@ -71,7 +70,7 @@ async function syncAccountLocked(
       to: new Date(now.getTime() + SYNC_WINDOW.aheadDays * DAY_MS),
     };
     const changedChats = new Set<string>();
-    for (const cal of calendars) {
+    for (const [i, cal] of calendars.entries()) {
       let page: SyncPage;
       try {
         page = await provider.syncCalendar(cal.providerCalendarId, cal.syncCursor, window);
@@ -82,21 +81,30 @@ async function syncAccountLocked(
       }
       const result = await ingestSyncPage(app, account, cal, page);
       result.changedChatIds.forEach((id) => changedChats.add(id));
-      await app.prisma.calendar.update({
-        where: { id: cal.id },
-        data: {
-          syncCursor: page.cursor,
-          lastSyncAt: now,
-          ...(page.full ? { lastFullSyncAt: now, fullSyncCount: { increment: 1 } } : {}),
-        },
-      });
+      if (i === calendars.length - 1 && !page.full) {
+        // The last calendar's cursor and the account's lastSyncAt in one statement (one round trip).
+        await app.prisma
+          .$executeRaw`WITH c AS (UPDATE "Calendar" SET "syncCursor" = ${page.cursor}, "lastSyncAt" = ${now} WHERE id = ${cal.id}) UPDATE "Account" SET "lastSyncAt" = ${now} WHERE id = ${accountId}`;
+      } else {
+        await app.prisma.calendar.update({
+          where: { id: cal.id },
+          data: {
+            syncCursor: page.cursor,
+            lastSyncAt: now,
+            ...(page.full ? { lastFullSyncAt: now, fullSyncCount: { increment: 1 } } : {}),
+          },
+        });
+        if (i === calendars.length - 1)
+          await app.prisma.account.update({ where: { id: accountId }, data: { lastSyncAt: now } });
+      }
       summary.calendars += 1;
       summary.events += result.events;
       summary.chats += result.chats;
       summary.calls += page.calls;
       if (page.full) summary.fullSyncs += 1;
     }
-    await app.prisma.account.update({ where: { id: accountId }, data: { lastSyncAt: now } });
+    if (calendars.length === 0)
+      await app.prisma.account.update({ where: { id: accountId }, data: { lastSyncAt: now } });
     for (const chatId of changedChats) {
       await requestChatPlan(app, chatId);
     }
