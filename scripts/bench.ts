@@ -41,6 +41,7 @@ import { HOUR, seedAccount, seedChat, seedWeek, type Kind, type SeededAccount } 
 import { startChild } from './bench/ipc.ts';
 import { runDbPhase, stat, type DbKind, type DbResult, type Stat } from './bench/scale.ts';
 import { pendingRun, type PendingRun } from './bench/pending.ts';
+import { countStatements } from './bench/sql-count.ts';
 
 const KINDS: Kind[] = ['google', 'microsoft'];
 const LABEL: Record<Kind, string> = { google: 'Google', microsoft: 'Microsoft' };
@@ -137,8 +138,10 @@ const sfmt = (s: Stat | undefined, digits = 1, unit = '') =>
 /** What the small in-process phases found, for results.json. */
 const found: {
   idleCallsPerCalendar: Partial<Record<Kind, number>>;
+  /** SQL statements per idle account sync (2 calendars): the floor's is 1 per account. */
+  idleSqlPerSync: Partial<Record<Kind, number>>;
   changedChat: Partial<Record<Kind, { calls: number; endpoints: Record<string, number> }>>;
-} = { idleCallsPerCalendar: {}, changedChat: {} };
+} = { idleCallsPerCalendar: {}, idleSqlPerSync: {}, changedChat: {} };
 
 function loadNote(): string {
   try {
@@ -277,6 +280,7 @@ async function idleSyncPhase(s: BenchStack) {
     'sandbox API calls',
     'token calls',
     'calls / sync / calendar',
+    'SQL / account sync',
     'goal',
     'endpoints',
   ]);
@@ -303,15 +307,18 @@ async function idleSyncPhase(s: BenchStack) {
     const snap = s.calls.snapshot();
     const idx = s.sandbox.requests.length;
     let full = 0;
-    for (let k = 0; k < OPT.idleSyncs; k++) {
-      for (const id of ids) full += (await syncAccount(s.app, id)).fullSyncs;
-    }
+    const { statements } = await countStatements(async () => {
+      for (let k = 0; k < OPT.idleSyncs; k++) {
+        for (const id of ids) full += (await syncAccount(s.app, id)).fullSyncs;
+      }
+    });
     const factory = s.calls.since(snap, emails);
     const sandbox = s.sandboxCalls(idx, emails);
     const calSyncs = OPT.idleSyncs * calendars;
     const per = api(factory) / calSyncs;
     const agree = api(factory) === api(sandbox);
     found.idleCallsPerCalendar[kind] = per;
+    found.idleSqlPerSync[kind] = statements / (OPT.idleSyncs * ids.length);
     t.push([
       LABEL[kind],
       `${OPT.idleSyncs * ids.length} × ${calendars / ids.length} = ${calSyncs} calendar syncs`,
@@ -319,6 +326,7 @@ async function idleSyncPhase(s: BenchStack) {
       `${api(sandbox)}${agree ? '' : ' (DIFFERS)'}`,
       tokens(factory),
       fmt(per),
+      fmt(statements / (OPT.idleSyncs * ids.length)),
       `${met(per === 1 && agree && full === 0)}${full ? ` (${full} full resyncs!)` : ''}`,
       endpoints(factory),
     ]);
@@ -528,6 +536,7 @@ function report(
   };
   const summary = {
     idle_calls_per_calendar: { ...found.idleCallsPerCalendar, goal: 'exactly 1', met: g.idle },
+    idle_sql_statements_per_account_sync: { ...found.idleSqlPerSync, calendars_per_account: 2 },
     sync_jobs_per_s: {
       ...per((r) => ({
         ...js(r.idleJobsPerS),
