@@ -139,5 +139,24 @@ describe.each(['google', 'microsoft'] as const)(
       expect(out.why).toMatch(/edited, left alone/);
       expect(draftsTo(who)).toHaveLength(1);
     });
+
+    it('waits while another run holds the row, and then takes the copy back', async () => {
+      const who = 'ravi@example.org';
+      const { draft } = await madeAndDied(who);
+      // A run still at work on the row (its lease is live): the clean-up must not race it.
+      const until = new Date(Date.now() + 20_000);
+      await stack.app.prisma.draft.update({ where: { id: draft.id }, data: { claimedUntil: until } });
+      const waited = await createDraft(stack.app, draft.idempotencyKey, run(draft.idempotencyKey));
+      expect(waited.outcome).toBe('skipped');
+      expect(draftsTo(who)).toHaveLength(1);
+      // The lease ends (that run died): the next run takes the copy back.
+      await stack.app.prisma.draft.update({
+        where: { id: draft.id },
+        data: { claimedUntil: new Date(Date.now() - 1) },
+      });
+      const out = await createDraft(stack.app, draft.idempotencyKey, run(draft.idempotencyKey));
+      expect(out.why).toMatch(/taken back/);
+      expect(draftsTo(who)).toHaveLength(0);
+    });
   },
 );
