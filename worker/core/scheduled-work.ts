@@ -45,6 +45,13 @@ export function usefulUntil(
   return new Date(draft.dueAt.getTime() + LOOSE_DRAFT_USEFUL_MS);
 }
 
+/** A create-draft or create-prep job: its id and its data are the row's key. */
+function keyedJob(what: 'draft' | 'prep', key: string, dueAt: Date): ExpectedJob {
+  return what === 'draft'
+    ? { what, name: 'create-draft', jobId: key, data: { key }, dueAt }
+    : { what, name: 'create-prep', jobId: key, data: { key }, dueAt };
+}
+
 export async function expectedWork(app: App, now: Date): Promise<ExpectedWork> {
   const jobs: ExpectedJob[] = [];
   const accounts = await app.prisma.account.findMany({ where: { status: 'active' }, select: { id: true } });
@@ -56,15 +63,7 @@ export async function expectedWork(app: App, now: Date): Promise<ExpectedWork> {
     where: { status: 'scheduled', kind: { not: 'check_in' }, account: { status: 'active' } },
     select: { idempotencyKey: true, dueAt: true },
   });
-  for (const d of drafts) {
-    jobs.push({
-      what: 'draft',
-      name: 'create-draft',
-      jobId: d.idempotencyKey,
-      data: { key: d.idempotencyKey },
-      dueAt: d.dueAt,
-    });
-  }
+  for (const d of drafts) jobs.push(keyedJob('draft', d.idempotencyKey, d.dueAt));
 
   // Set aside after a run called the provider's create and never recorded what it made: the job
   // looks for that copy and takes it back (core/set-aside.ts), due now.
@@ -72,60 +71,28 @@ export async function expectedWork(app: App, now: Date): Promise<ExpectedWork> {
     where: { ...STRAY_POSSIBLE, account: { status: 'active' } },
     select: { idempotencyKey: true },
   });
-  for (const d of strays) {
-    jobs.push({
-      what: 'draft',
-      name: 'create-draft',
-      jobId: d.idempotencyKey,
-      data: { key: d.idempotencyKey },
-      dueAt: now,
-    });
-  }
+  for (const d of strays) jobs.push(keyedJob('draft', d.idempotencyKey, now));
 
-  // Prep blocks not made yet, for chats still ahead (the prep job is due at once); not one whose
-  // job failed for good (its row records it; the failed job may be trimmed from Redis by now).
+  // Prep blocks, the job due at once: not made yet, for chats still ahead; or taken back before
+  // they were recorded, after a run had claimed them (that run may have made the block:
+  // create-prep.ts removeUnrecorded looks for it once, then clears `claims`). Not one whose job
+  // failed for good (its row records it; the failed job may be trimmed from Redis by now).
   const entries = await app.prisma.calendarEntry.findMany({
     where: {
       kind: 'prep',
       providerEventId: null,
-      deleted: false,
       failedAt: null,
-      chat: { status: 'upcoming', startUtc: { gt: now }, account: { status: 'active' } },
+      OR: [
+        {
+          deleted: false,
+          chat: { status: 'upcoming', startUtc: { gt: now }, account: { status: 'active' } },
+        },
+        { deleted: true, claims: { gt: 0 }, chat: { account: { status: 'active' } } },
+      ],
     },
     select: { idempotencyKey: true },
   });
-  for (const e of entries) {
-    jobs.push({
-      what: 'prep',
-      name: 'create-prep',
-      jobId: e.idempotencyKey,
-      data: { key: e.idempotencyKey },
-      dueAt: now,
-    });
-  }
-
-  // Prep blocks taken back before they were recorded, after a run had claimed them: that run may
-  // have made the block (create-prep.ts removeUnrecorded looks for it once, then clears `claims`).
-  const unrecorded = await app.prisma.calendarEntry.findMany({
-    where: {
-      kind: 'prep',
-      providerEventId: null,
-      deleted: true,
-      claims: { gt: 0 },
-      failedAt: null,
-      chat: { account: { status: 'active' } },
-    },
-    select: { idempotencyKey: true },
-  });
-  for (const e of unrecorded) {
-    jobs.push({
-      what: 'prep',
-      name: 'create-prep',
-      jobId: e.idempotencyKey,
-      data: { key: e.idempotencyKey },
-      dueAt: now,
-    });
-  }
+  for (const e of entries) jobs.push(keyedJob('prep', e.idempotencyKey, now));
 
   // Active check-in plans: the next check-in as plan-contact would schedule it (same pure policy).
   const plansToStop: string[] = [];
