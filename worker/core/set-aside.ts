@@ -7,7 +7,7 @@
 // job back too when Redis lost it (scheduled-work.ts).
 import type { App } from '../app.ts';
 import type { Prisma } from '../db/generated/client.ts';
-import { scheduleJob, unscheduleJob } from '../queues/schedule-job.ts';
+import { dropKeyedJob } from '../queues/schedule-job.ts';
 
 /** A set-aside row whose draft may exist at the provider unrecorded. */
 export const STRAY_POSSIBLE = {
@@ -47,15 +47,7 @@ export async function setAsideDrafts(
     },
   });
   const now = app.now();
-  for (const d of rows) {
-    if (strayPossible(d))
-      await scheduleJob(
-        app.queues,
-        'create-draft',
-        { key: d.idempotencyKey },
-        { jobId: d.idempotencyKey, dueAt: now, now },
-      );
-    else await unscheduleJob(app.queues, 'create-draft', d.idempotencyKey);
-  }
+  for (const d of rows)
+    await dropKeyedJob(app.queues, 'create-draft', d.idempotencyKey, strayPossible(d) ? { now } : null);
   return rows.map((d) => d.idempotencyKey);
 }

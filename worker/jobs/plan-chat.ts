@@ -8,7 +8,7 @@ import type { App } from '../app.ts';
 import type { DraftKind } from '../db/generated/client.ts';
 import { planChatActions } from '../pipeline/plan-chat-actions.ts';
 import { jobSchemas } from '../queues/queues.ts';
-import { scheduleJob, unscheduleJob } from '../queues/schedule-job.ts';
+import { dropKeyedJob, scheduleJob } from '../queues/schedule-job.ts';
 import { ensureCheckInPlan } from '../core/check-in-plans.ts';
 import { chatFacts } from '../core/chat-facts.ts';
 import { chatWaiting } from '../core/chat-waiting.ts';
@@ -163,14 +163,7 @@ async function planChatLocked(app: App, chatId: string): Promise<PlanResult> {
       await app.prisma.calendarEntry.update({ where: { id: e.id }, data: { deleted: true } });
       // A run that claimed it may have made the block unrecorded: its job runs now and takes
       // that back (create-prep.ts removeUnrecorded). Otherwise the job has nothing left to do.
-      if (e.claims > 0)
-        await scheduleJob(
-          app.queues,
-          'create-prep',
-          { key: e.idempotencyKey },
-          { jobId: e.idempotencyKey, dueAt: now, now },
-        );
-      else await unscheduleJob(app.queues, 'create-prep', e.idempotencyKey);
+      await dropKeyedJob(app.queues, 'create-prep', e.idempotencyKey, e.claims > 0 ? { now } : null);
       dropped.push(e.idempotencyKey);
     }
   }

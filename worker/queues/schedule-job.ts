@@ -52,6 +52,20 @@ export async function scheduleJob<N extends JobName>(
   return 'added';
 }
 
+/**
+ * A keyed job (id = its row's key) whose row is no longer wanted: dropped, or, when an earlier run
+ * may have left something at the provider the job must take back (`cleanUp`), run now instead.
+ */
+export async function dropKeyedJob(
+  queues: Queues,
+  name: 'create-draft' | 'create-prep',
+  key: string,
+  cleanUp: { now: Date } | null,
+): Promise<void> {
+  if (cleanUp) await scheduleJob(queues, name, { key }, { jobId: key, dueAt: cleanUp.now, now: cleanUp.now });
+  else await unscheduleJob(queues, name, key);
+}
+
 /** The job as it is added to its queue: its options, and its data without what its id says (queues.ts `jobData`). */
 export function jobToAdd<N extends JobName>(
   name: N,
