@@ -414,6 +414,16 @@ export class ProviderError extends Error {
   }
 }
 
+/** The call's result, or null when the provider says the thing is gone (ProviderError not_found). */
+export async function nullIfNotFound<T>(call: Promise<T>): Promise<T | null> {
+  try {
+    return await call;
+  } catch (e) {
+    if (e instanceof ProviderError && e.kind === 'not_found') return null;
+    throw e;
+  }
+}
+
 export function isProviderError(e: unknown): e is ProviderError {
   return e instanceof ProviderError;
 }

@@ -18,7 +18,7 @@ import type {
   SentLookup,
   DraftContent,
 } from '../provider.ts';
-import { ProviderError } from '../provider.ts';
+import { ProviderError, nullIfNotFound } from '../provider.ts';
 import { isAutomaticReply } from '../auto-reply.ts';
 import { htmlToText } from '../html-text.ts';
 import type { GoogleSession } from './session.ts';
@@ -377,30 +377,18 @@ export class GmailMailbox implements MailboxProvider {
    * text/html part as text. 1 call.
    */
   async sentText(messageId: string): Promise<string | null> {
-    let msg: gmail_v1.Schema$Message;
-    try {
-      msg = await this.s.call(() =>
-        this.s.gmail.users.messages.get({ userId: 'me', id: messageId, format: 'full' }),
-      );
-    } catch (e) {
-      if (e instanceof ProviderError && e.kind === 'not_found') return null;
-      throw e;
-    }
-    return messageText(msg);
+    const msg = await nullIfNotFound(
+      this.s.call(() => this.s.gmail.users.messages.get({ userId: 'me', id: messageId, format: 'full' })),
+    );
+    return msg && messageText(msg);
   }
 
   /** A draft's subject, recipients (To, Cc, Bcc) and text: drafts.get, format full. 1 call. */
   async draftContent(draftId: string): Promise<DraftContent | null> {
-    let d: gmail_v1.Schema$Draft;
-    try {
-      d = await this.s.call(() =>
-        this.s.gmail.users.drafts.get({ userId: 'me', id: draftId, format: 'full' }),
-      );
-    } catch (e) {
-      if (e instanceof ProviderError && e.kind === 'not_found') return null;
-      throw e;
-    }
-    if (!d.message) return null;
+    const d = await nullIfNotFound(
+      this.s.call(() => this.s.gmail.users.drafts.get({ userId: 'me', id: draftId, format: 'full' })),
+    );
+    if (!d?.message) return null;
     const header = (name: string) =>
       (d.message?.payload?.headers ?? [])
         .filter((h) => h.name?.toLowerCase() === name)

@@ -20,7 +20,7 @@ import type {
   SentLookup,
   DraftContent,
 } from '../provider.ts';
-import { ProviderError } from '../provider.ts';
+import { ProviderError, nullIfNotFound } from '../provider.ts';
 import { isAutomaticReply } from '../auto-reply.ts';
 import { htmlToText } from '../html-text.ts';
 import { isEditConflict } from './errors.ts';
@@ -304,35 +304,26 @@ export class MicrosoftMailbox implements MailboxProvider {
    * outlook.body-content-type="text"`, so both providers' sent mail reads alike. 1 call.
    */
   async sentText(messageId: string): Promise<string | null> {
-    let m: Json;
-    try {
-      m = await this.graph.call('sent text', (c) => c.api(`/me/messages/${messageId}`).select('body').get());
-    } catch (e) {
-      if (e instanceof ProviderError && e.kind === 'not_found') return null;
-      throw e;
-    }
-    const content = String(m.body?.content ?? '');
-    return String(m.body?.contentType ?? '').toLowerCase() === 'html' ? htmlToText(content) : content;
+    const m: Json = await nullIfNotFound(
+      this.graph.call('sent text', (c) => c.api(`/me/messages/${messageId}`).select('body').get()),
+    );
+    return m && bodyText(m);
   }
 
   /** A draft's subject, recipients (To, Cc, Bcc) and body as text (a draft is a message). 1 call. */
   async draftContent(draftId: string): Promise<DraftContent | null> {
-    let m: Json;
-    try {
-      m = await this.graph.call('draft content', (c) =>
+    const m: Json = await nullIfNotFound(
+      this.graph.call('draft content', (c) =>
         c.api(`/me/messages/${draftId}`).select('subject,toRecipients,ccRecipients,bccRecipients,body').get(),
-      );
-    } catch (e) {
-      if (e instanceof ProviderError && e.kind === 'not_found') return null;
-      throw e;
-    }
-    const content = String(m.body?.content ?? '');
+      ),
+    );
+    if (!m) return null;
     return {
       subject: String(m.subject ?? ''),
       recipients: [...(m.toRecipients ?? []), ...(m.ccRecipients ?? []), ...(m.bccRecipients ?? [])].map(
         (r: Json) => String(r?.emailAddress?.address ?? '').toLowerCase(),
       ),
-      text: String(m.body?.contentType ?? '').toLowerCase() === 'html' ? htmlToText(content) : content,
+      text: bodyText(m),
     };
   }
 
@@ -421,4 +412,10 @@ function threadMessage(m: Json): ThreadMessage {
     at: new Date(String(m.sentDateTime ?? m.receivedDateTime)),
     automatic: isAutomaticReply({ subject: typeof m.subject === 'string' ? m.subject : null }),
   };
+}
+
+/** A message's body (an itemBody, "text" or "html") as plain text. */
+function bodyText(m: Json): string {
+  const content = String(m.body?.content ?? '');
+  return String(m.body?.contentType ?? '').toLowerCase() === 'html' ? htmlToText(content) : content;
 }
