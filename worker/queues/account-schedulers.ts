@@ -26,6 +26,8 @@ export async function scheduleReconciler(app: App): Promise<void> {
 interface SchedulerSpec {
   id: string;
   every: number;
+  /** Where in each interval it fires (ms past a multiple of `every`); 0 for "as soon as made". */
+  offset: number;
   template: { name: 'sync-account' | 'track-drafts' | 'watch-calendars'; data: Record<string, string> };
 }
 
@@ -40,6 +42,19 @@ const TEMPLATE_FINGERPRINT = createHash('sha256')
   .digest('hex')
   .slice(0, 12);
 
+/**
+ * An account's own place in the interval, from its id: 1 … every-1 ms past each multiple of
+ * `every`. Without it every scheduler made at a worker start (10,000 accounts: 20,000 of them,
+ * within seconds) fired in the same instant each interval, and the last of that burst waited for
+ * all the others (the bench measured minutes of queue lag at 10,000 accounts); spread, the same
+ * work arrives at an even rate. Stable across restarts, so a reconcile does not move it.
+ */
+export function schedulerOffset(accountId: string, every: number, phase = 0): number {
+  if (every < 2) return 0;
+  const h = createHash('sha256').update(accountId).digest().readUInt32BE(0);
+  return 1 + ((h + Math.floor(phase * every)) % (every - 1));
+}
+
 /** Per account: calendar sync and send detection every SYNC_INTERVAL, push channels hourly. */
 function schedulerSpecs(accountId: string, every: number): SchedulerSpec[] {
   const v = TEMPLATE_FINGERPRINT;
@@ -47,20 +62,34 @@ function schedulerSpecs(accountId: string, every: number): SchedulerSpec[] {
     {
       id: `sync-${accountId}`,
       every,
+      offset: schedulerOffset(accountId, every),
       template: { name: 'sync-account', data: { accountId, reason: 'schedule', v } },
     },
-    { id: `track-${accountId}`, every, template: { name: 'track-drafts', data: { accountId, v } } },
+    // Send detection half an interval after the account's sync: the two never queue together.
+    {
+      id: `track-${accountId}`,
+      every,
+      offset: schedulerOffset(accountId, every, 0.5),
+      template: { name: 'track-drafts', data: { accountId, v } },
+    },
     // Push channels (a no-op without PUBLIC_WEBHOOK_URL): opened at once, renewed a day before expiry.
     {
       id: `watch-${accountId}`,
       every: 3_600_000,
+      offset: 0,
       template: { name: 'watch-calendars', data: { accountId, v } },
     },
   ];
 }
 
+// BullMQ places an `every` scheduler with an offset at the next multiple of `every` plus the
+// offset (getJobSchedulerEveryNextMillis.lua); without one, at once.
 const upsert = (app: App, spec: SchedulerSpec) =>
-  app.queues.sync.upsertJobScheduler(spec.id, { every: spec.every }, spec.template);
+  app.queues.sync.upsertJobScheduler(
+    spec.id,
+    spec.offset ? { every: spec.every, offset: spec.offset } : { every: spec.every },
+    spec.template,
+  );
 
 /** One account's schedulers (idempotent): at connect and reconnect. */
 export async function scheduleAccount(app: App, accountId: string): Promise<void> {
@@ -69,7 +98,7 @@ export async function scheduleAccount(app: App, accountId: string): Promise<void
 
 /**
  * The schedulers of many accounts (the reconciler, at every worker start and every 10 minutes):
- * reads the queue's schedulers once and upserts only those missing or with another interval.
+ * reads the queue's schedulers once and upserts only those missing or with another interval or offset.
  * Upserting one that exists costs ~25 Redis commands, so doing it for every account made a
  * reconcile of 10,000 accounts take minutes. Returns how many were (re)created.
  */
@@ -78,15 +107,34 @@ export async function scheduleAccounts(app: App, accountIds: string[]): Promise<
   const have = new Map(
     (await app.queues.sync.getJobSchedulers(0, -1, true)).map((s) => [
       s.key,
-      `${Number(s.every)}|${String((s.template?.data as { v?: unknown } | undefined)?.v ?? '')}`,
+      {
+        offset: Number(s.offset ?? 0),
+        same: `${Number(s.every)}|${String((s.template?.data as { v?: unknown } | undefined)?.v ?? '')}`,
+      },
     ]),
   );
   const missing = accountIds
     .flatMap((id) => schedulerSpecs(id, every))
-    .filter((spec) => have.get(spec.id) !== `${spec.every}|${spec.template.data.v}`);
+    .filter((spec) => {
+      const h = have.get(spec.id);
+      // (Without an offset of ours, BullMQ stores where the scheduler fell: any offset will do.)
+      return (
+        !h ||
+        (spec.offset > 0 && h.offset !== spec.offset) ||
+        h.same !== `${spec.every}|${spec.template.data.v}`
+      );
+    });
   // A few at a time: each is one Lua script; in parallel they share the round trips.
   for (let i = 0; i < missing.length; i += 32)
-    await Promise.all(missing.slice(i, i + 32).map((s) => upsert(app, s)));
+    await Promise.all(
+      missing.slice(i, i + 32).map(async (s) => {
+        // Upserting keeps a scheduler's place in the interval (its next run follows the last);
+        // one made before the offsets (or with another) is made again to take its own.
+        const h = have.get(s.id);
+        if (h && s.offset > 0 && h.offset !== s.offset) await app.queues.sync.removeJobScheduler(s.id);
+        await upsert(app, s);
+      }),
+    );
   return missing.length;
 }
 

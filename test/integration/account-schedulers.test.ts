@@ -1,0 +1,92 @@
+// Each account's periodic work fires at its own place in the interval (issue 14): with the
+// schedulers all made at one worker start, 10,000 accounts' syncs used to fall due in the same
+// instant every interval, and the last of that burst waited minutes. Real Redis, embedded DB.
+import { randomBytes, randomUUID } from 'node:crypto';
+import { jest } from '@jest/globals';
+import { pino } from 'pino';
+import { createApp, type App } from '../../worker/app.ts';
+import { parseConfig } from '../../worker/config.ts';
+import { scheduleAccounts, schedulerOffset } from '../../worker/queues/account-schedulers.ts';
+import { openTestDb, type TestDb } from '../helpers/db.ts';
+
+jest.setTimeout(60_000);
+const EVERY = 5 * 60_000;
+
+let db: TestDb;
+let app: App;
+
+beforeAll(async () => {
+  db = await openTestDb('embedded');
+  const config = parseConfig({
+    REDIS_URL: process.env.REDIS_URL,
+    DATA_DIR: db.dataDir,
+    LOG_LEVEL: 'silent',
+    SYNC_INTERVAL: 'PT5M',
+    QUEUE_PREFIX: `spread-${randomBytes(4).toString('hex')}`,
+  });
+  app = await createApp({
+    config,
+    db,
+    log: pino({ level: 'silent' }),
+    providers: async () => {
+      throw new Error('no providers in this test');
+    },
+  });
+});
+afterAll(async () => {
+  for (const q of Object.values(app?.queues ?? {}))
+    await q.obliterate({ force: true }).catch(() => undefined);
+  await app?.close();
+  await db?.dispose();
+});
+
+/** When each pending job of this name is due (ms since epoch), by account. */
+async function dueTimes(name: string): Promise<Map<string, number>> {
+  const jobs = await app.queues.sync.getJobs(['delayed', 'waiting', 'prioritized']);
+  const out = new Map<string, number>();
+  for (const j of jobs) {
+    if (j?.name === name) out.set((j.data as { accountId: string }).accountId, j.timestamp + (j.delay ?? 0));
+  }
+  return out;
+}
+
+test('syncs of accounts scheduled together fall due spread over the interval, not in one burst', async () => {
+  const ids = Array.from({ length: 200 }, () => randomUUID());
+  const before = Date.now();
+  expect(await scheduleAccounts(app, ids)).toBe(600);
+  const due = [...(await dueTimes('sync-account')).values()];
+  expect(due).toHaveLength(200);
+  for (const t of due) {
+    expect(t).toBeGreaterThanOrEqual(before);
+    expect(t).toBeLessThanOrEqual(Date.now() + EVERY);
+  }
+  // Evenly spread, 200 over 5 minutes is ~13 per 20 s; a burst would put them all in one window.
+  const windows = new Map<number, number>();
+  for (const t of due) windows.set(Math.floor(t / 20_000), (windows.get(Math.floor(t / 20_000)) ?? 0) + 1);
+  expect(Math.max(...windows.values())).toBeLessThan(40);
+  expect(Math.max(...due) - Math.min(...due)).toBeGreaterThan(EVERY / 2);
+  // Send detection of an account is half an interval from its sync.
+  const track = await dueTimes('track-drafts');
+  const sync = await dueTimes('sync-account');
+  for (const id of ids.slice(0, 20)) {
+    const gap = (track.get(id)! - sync.get(id)! + EVERY) % EVERY;
+    expect(Math.abs(gap - EVERY / 2)).toBeLessThan(5_000);
+  }
+  // A second reconcile finds nothing to do.
+  expect(await scheduleAccounts(app, ids)).toBe(0);
+});
+
+test('a scheduler made before the offsets (all at once) is made again at its own place', async () => {
+  const id = randomUUID();
+  // As the worker made it before: no offset, so its next run followed the moment it was made.
+  await app.queues.sync.upsertJobScheduler(
+    `sync-${id}`,
+    { every: EVERY },
+    { name: 'sync-account', data: { accountId: id, reason: 'schedule' } },
+  );
+  expect(await scheduleAccounts(app, [id])).toBe(3);
+  // (The old one's run, already waiting when it was made, still runs once: harmless.)
+  const scheduler = await app.queues.sync.getJobScheduler(`sync-${id}`);
+  expect(scheduler?.offset).toBe(schedulerOffset(id, EVERY));
+  expect(Number(scheduler?.next) % EVERY).toBe(schedulerOffset(id, EVERY));
+});
