@@ -21,6 +21,7 @@
 // [2000] --sweep-interval ISO [PT5M] --sweep-intervals N [3] --sweep-db embedded|postgres|both|none
 // [both] --db embedded|postgres|both [both] --push-changes N [200] --push-runs N [3] --push-spacing-ms N [250] --pending N
 // [100000] --pending-runs N [3] --idle-syncs N [20] --moves N [3] --drafts N [200] --out FILE.
+// BENCH_WORKER_LOG_LEVEL=info shows the worker processes' own log (default: errors only).
 import { spawn, execFileSync } from 'node:child_process';
 import { mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir, cpus, totalmem, loadavg } from 'node:os';

@@ -170,7 +170,7 @@ export async function runDbPhase(kind: DbKind, o: ScaleOptions): Promise<DbResul
     MICROSOFT_CLIENT_ID: '00000000-0000-0000-0000-0000000b0e0c',
     MICROSOFT_CLIENT_SECRET: 'bench-secret',
     SYNC_INTERVAL: 'PT24H',
-    LOG_LEVEL: 'error',
+    LOG_LEVEL: process.env.BENCH_WORKER_LOG_LEVEL ?? 'error',
     PUBLIC_WEBHOOK_URL: undefined,
   };
   const config = parseConfig(defined(baseEnv));

@@ -3,6 +3,7 @@
 // instant every interval, and the last of that burst waited minutes. Real Redis, embedded DB.
 import { randomBytes, randomUUID } from 'node:crypto';
 import { jest } from '@jest/globals';
+import { Duration } from 'luxon';
 import { pino } from 'pino';
 import { createApp, type App } from '../../worker/app.ts';
 import { parseConfig } from '../../worker/config.ts';
@@ -76,7 +77,7 @@ test('syncs of accounts scheduled together fall due spread over the interval, no
   expect(await scheduleAccounts(app, ids)).toBe(0);
 });
 
-test('a scheduler made before the offsets (all at once) is made again at its own place', async () => {
+test('a scheduler made before the offsets keeps its place and takes the current template', async () => {
   const id = randomUUID();
   // As the worker made it before: no offset, so its next run followed the moment it was made.
   await app.queues.sync.upsertJobScheduler(
@@ -84,9 +85,37 @@ test('a scheduler made before the offsets (all at once) is made again at its own
     { every: EVERY },
     { name: 'sync-account', data: { accountId: id, reason: 'schedule' } },
   );
+  const next = Number((await app.queues.sync.getJobScheduler(`sync-${id}`))?.next);
   expect(await scheduleAccounts(app, [id])).toBe(3);
-  // (The old one's run, already waiting when it was made, still runs once: harmless.)
   const scheduler = await app.queues.sync.getJobScheduler(`sync-${id}`);
-  expect(scheduler?.offset).toBe(schedulerOffset(id, EVERY));
-  expect(Number(scheduler?.next) % EVERY).toBe(schedulerOffset(id, EVERY));
+  expect(Number(scheduler?.next)).toBe(next);
+  expect((scheduler?.template?.data as { v?: string }).v).toBeTruthy();
+  expect(await scheduleAccounts(app, [id])).toBe(0);
+});
+
+test('a changed SYNC_INTERVAL remakes every scheduler at its place in the new interval, and a reader listing them meanwhile loses none', async () => {
+  const ids = Array.from({ length: 1000 }, () => randomUUID());
+  expect(await scheduleAccounts(app, ids)).toBe(3000);
+  const before = (await app.queues.sync.getJobSchedulers(0, -1)).length;
+  // Another process reading the schedulers all along (the queue board, a bench, another worker).
+  let reading = true;
+  const reader = (async () => {
+    while (reading) await app.queues.sync.getJobSchedulers(0, -1);
+  })();
+  app.config.SYNC_INTERVAL = Duration.fromISO('PT30S');
+  try {
+    expect(await scheduleAccounts(app, ids)).toBe(2000);
+  } finally {
+    reading = false;
+    await reader;
+    app.config.SYNC_INTERVAL = Duration.fromISO('PT5M');
+  }
+  const list = await app.queues.sync.getJobSchedulers(0, -1);
+  expect(list.length).toBe(before);
+  const mine = list.filter((s) => s.key.startsWith('sync-') && ids.includes(s.key.slice(5)));
+  expect(mine).toHaveLength(1000);
+  for (const s of mine) {
+    expect(Number(s.every)).toBe(30_000);
+    expect(Number(s.next) % 30_000).toBe(schedulerOffset(s.key.slice(5), 30_000));
+  }
 });
