@@ -4,7 +4,8 @@
 // from Postgres and the queues when /metrics is scraped, so every process reports the same truth.
 import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
 import type { PrismaClient } from './db/generated/client.ts';
-import type { Queues } from './queues/queues.ts';
+import type { JobsOptions } from 'bullmq';
+import { CAPPED_JITTER, cappedDelay, type Queues } from './queues/queues.ts';
 
 export interface Metrics {
   registry: Registry;
@@ -147,19 +148,41 @@ export function addStateGauges(metrics: Metrics, source: StateSource): void {
 }
 
 /**
- * When a waiting job became due. A retried job keeps the `timestamp` of its first add, while
- * BullMQ overwrites `delay` with the backoff (moveToDelayed HSETs it): counted from the add, a
- * thank-you retried after an hour's outage looked an hour late the moment its retry came due. Its
- * last run started at `processedOn`, and the backoff runs from that run's failure, so
- * processedOn + delay is due time at the latest. A job that stalled keeps attemptsMade (BullMQ
- * does not count a crashed run), so it is still measured from its add.
+ * When a waiting job became due. Not from the job's `delay` field: BullMQ sets it to 0 when it
+ * promotes a delayed job to waiting (promoteDelayedJobs.lua), so a thank-you planned a day ahead
+ * read as a day late the moment it came due. A first run is due at its add plus the delay it was
+ * added with (`opts.delay`; a move re-adds the job, see schedule-job.ts, so this stays true). A
+ * retried job keeps the `timestamp` of its first add and its backoff is gone once promoted: its
+ * last run started at `processedOn`, so it was due no earlier than that plus the shortest backoff
+ * its options allow for this attempt (jitter at its low end) — a lag read from there is never
+ * longer than the real one. A job that stalled keeps attemptsMade (BullMQ does not count a crashed
+ * run), so it is still measured from its add.
  */
 export function jobDueAt(job: {
   timestamp: number;
   delay?: number;
   attemptsMade: number;
   processedOn?: number;
+  opts?: JobsOptions;
 }): number {
-  const delay = job.delay ?? 0;
-  return job.attemptsMade > 0 && job.processedOn ? job.processedOn + delay : job.timestamp + delay;
+  if (job.attemptsMade > 0 && job.processedOn)
+    return job.processedOn + Math.max(job.delay ?? 0, shortestBackoff(job.opts?.backoff, job.attemptsMade));
+  return job.timestamp + (job.opts?.delay ?? job.delay ?? 0);
+}
+
+/** The shortest wait before retry `attemptsMade` these backoff options allow (jitter at its low end). */
+function shortestBackoff(backoff: JobsOptions['backoff'], attemptsMade: number): number {
+  if (typeof backoff === 'number') return backoff;
+  if (!backoff) return 0;
+  const jitter = 1 - Math.min(1, Math.max(0, backoff.jitter ?? 0));
+  switch (backoff.type) {
+    case 'fixed':
+      return (backoff.delay ?? 0) * jitter;
+    case 'exponential':
+      return 2 ** (attemptsMade - 1) * (backoff.delay ?? 0) * jitter;
+    case 'capped':
+      return cappedDelay(attemptsMade) * (1 - CAPPED_JITTER);
+    default:
+      return 0;
+  }
 }

@@ -115,11 +115,14 @@ export function cappedDelay(attemptsMade: number): number {
   return Math.min(RETRY_BASE_MS * 2 ** Math.max(0, attemptsMade - 1), RETRY_CAP_MS);
 }
 
+/** How far the `capped` backoff strays either side of `cappedDelay` (a share of it). */
+export const CAPPED_JITTER = 0.25;
+
 /** The workers' backoff strategy for type `capped` (±25 % jitter so a recovered provider is not hit at once). */
 export function cappedBackoff(attemptsMade: number, type?: string): number {
   if (type !== 'capped') throw new Error(`unknown backoff type ${type}`);
   const d = cappedDelay(attemptsMade);
-  return Math.round(d * (0.75 + Math.random() * 0.5));
+  return Math.round(d * (1 - CAPPED_JITTER + Math.random() * 2 * CAPPED_JITTER));
 }
 
 /** Total time a job with these options keeps retrying, without jitter (for docs and tests). */

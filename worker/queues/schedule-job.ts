@@ -31,9 +31,16 @@ export async function scheduleJob<N extends JobName>(
     const state = await existing.getState();
     if (state === 'delayed') {
       if (opts.onlyIfMissing) return 'kept';
-      const currentDue = existing.timestamp + (existing.delay ?? 0);
+      // Due at its add plus the delay it was added with. A move removes the job and adds it
+      // again rather than `changeDelay`, which keeps the old `timestamp` beside the new delay (so
+      // the due time could no longer be read back: a chat moved twice could keep the wrong time,
+      // and the queue-lag gauge counted from the first add). A job that started meanwhile cannot
+      // be removed: the error fails this run, which is retried.
+      const currentDue = existing.timestamp + (existing.opts.delay ?? 0);
       if (Math.abs(currentDue - opts.dueAt.getTime()) <= 1_000) return 'kept';
-      await existing.changeDelay(delay);
+      await existing.remove();
+      const job = jobToAdd(name, data, opts.jobId, delay);
+      await queue.add(job.name, job.data, job.opts);
       return 'moved';
     }
     if (
