@@ -94,7 +94,7 @@ test('a scheduler made before the offsets keeps its place and takes the current 
 });
 
 test('a changed SYNC_INTERVAL remakes every scheduler at its place in the new interval, and a reader listing them meanwhile loses none', async () => {
-  const ids = Array.from({ length: 1000 }, () => randomUUID());
+  const ids: string[] = Array.from({ length: 1000 }, () => randomUUID());
   expect(await scheduleAccounts(app, ids)).toBe(3000);
   const before = (await app.queues.sync.getJobSchedulers(0, -1)).length;
   // Another process reading the schedulers all along (the queue board, a bench, another worker).
@@ -102,13 +102,13 @@ test('a changed SYNC_INTERVAL remakes every scheduler at its place in the new in
   const reader = (async () => {
     while (reading) await app.queues.sync.getJobSchedulers(0, -1);
   })();
-  app.config.SYNC_INTERVAL = Duration.fromISO('PT30S');
+  app.config.SYNC_INTERVAL = Duration.fromMillis(30_000);
   try {
     expect(await scheduleAccounts(app, ids)).toBe(2000);
   } finally {
     reading = false;
     await reader;
-    app.config.SYNC_INTERVAL = Duration.fromISO('PT5M');
+    app.config.SYNC_INTERVAL = Duration.fromMillis(EVERY);
   }
   const list = await app.queues.sync.getJobSchedulers(0, -1);
   expect(list.length).toBe(before);
