@@ -14,9 +14,10 @@
 //      CPU went; the idle sweep at SYNC_INTERVAL (lag, jobs/s, the worker's RSS and CPU); push
 //      latency (change → chat in the database → confirmation job queued);
 //   5. Redis bytes per pending thank-you / check-in job.
-// --quick: 1,000 accounts, 10,000 pending jobs, the sweep on the embedded database only and at an
-// interval shortened in proportion to the accounts (PT30S: the same jobs/s as 10,000 at PT5M),
-// one push run; the same keys in bench/results.json, in under 3 minutes.
+// --quick: 1,000 accounts, 10,000 pending jobs, the embedded database only (--db both adds
+// PostgreSQL), the sweep at an interval shortened in proportion to the accounts (PT30S: the same
+// jobs/s as 10,000 at PT5M), one push run of changes 100 ms apart; the same keys in
+// bench/results.json, in under 3 minutes.
 // Options (full run defaults in brackets): --accounts N [10000] --rounds N [3] --round-jobs N
 // [2000] --sweep-interval ISO [PT5M] --sweep-intervals N [3] --sweep-db embedded|postgres|both|none
 // [both] --db embedded|postgres|both [both] --push-changes N [200] --push-runs N [3] --push-spacing-ms N [250] --pending N
@@ -104,10 +105,10 @@ const OPT = {
     'both',
     'none',
   ]),
-  db: which(args.db, 'db', 'both', ['embedded', 'postgres', 'both']),
+  db: which(args.db, 'db', Q ? 'embedded' : 'both', ['embedded', 'postgres', 'both']),
   pushChanges: int(args['push-changes'], 'push-changes', 200),
   pushRuns: int(args['push-runs'], 'push-runs', Q ? 1 : 3),
-  pushSpacingMs: int(args['push-spacing-ms'], 'push-spacing-ms', 250),
+  pushSpacingMs: int(args['push-spacing-ms'], 'push-spacing-ms', Q ? 100 : 250),
   pending: int(args.pending, 'pending', Q ? 10_000 : 100_000),
   pendingRuns: int(args['pending-runs'], 'pending-runs', 3),
   idleSyncs: int(args['idle-syncs'], 'idle-syncs', 20),

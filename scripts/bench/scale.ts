@@ -179,7 +179,12 @@ export async function runDbPhase(kind: DbKind, o: ScaleOptions): Promise<DbResul
   const startWorkerMs: number[] = [];
   const processReadyMs: number[] = [];
   const spawnWorker = async (env: Record<string, string | undefined> = {}) => {
-    const w = await startChild(WORKER, { ...baseEnv, ...env }, { plain: true });
+    const w = await startChild(
+      WORKER,
+      { ...baseEnv, ...env },
+      // BENCH_WORKER_NODE_ARGS: flags for the worker processes (e.g. --cpu-prof --cpu-prof-dir=DIR).
+      { plain: true, nodeArgs: process.env.BENCH_WORKER_NODE_ARGS?.split(' ').filter(Boolean) },
+    );
     children.push(w);
     startWorkerMs.push((w.ready as { startWorkerMs: number }).startWorkerMs);
     processReadyMs.push(w.readyMs);

@@ -2,7 +2,7 @@
 // environment, startWorker), alone in its process so that its RSS and CPU are its own. With
 // BENCH_WEBHOOK_PORT it also serves the webhook listener there (as `coffee-chat run` does).
 // For the benchmark it keeps, per job that starts, how late it started: lag = start − due time
-// (due = the job's timestamp + delay, as BullMQ places it), reported over IPC.
+// (due = the job's timestamp + the delay it was added with), reported over IPC.
 import type { Job } from 'bullmq';
 import { createApp } from '../../worker/app.ts';
 import { startWorker } from '../../worker/runtime.ts';
@@ -28,7 +28,10 @@ const completed: Record<string, number> = {};
 let failed = 0;
 for (const w of running.workers) {
   w.on('active', (job: Job) => {
-    const due = job.timestamp + (job.delay ?? 0);
+    // Due = when it was added + the delay it was added with. Not `job.delay`: BullMQ zeroes that
+    // field when it promotes a delayed job to waiting (promoteDelayedJobs.lua `HSET delay 0`), so
+    // every scheduled job read as late by its whole delay (the sweep's 28.8 s "lag" at PT30S).
+    const due = job.timestamp + (job.opts.delay ?? 0);
     const at = job.processedOn ?? Date.now();
     samples.push({ at, name: job.name, lagMs: at - due, scheduled: Boolean(job.repeatJobKey) });
   });
