@@ -18,7 +18,7 @@
 // PostgreSQL), the sweep at an interval shortened in proportion to the accounts (PT30S: the same
 // jobs/s as 10,000 at PT5M), one push run of changes 100 ms apart; the same keys in
 // bench/results.json, in under 3 minutes.
-// Options (full run defaults in brackets): --accounts N [10000] --rounds N [3] --round-jobs N
+// Options (full run defaults in brackets): --accounts N [10000] --events N per account [5; --quick 2] --rounds N [3] --round-jobs N
 // [2000] --sweep-interval ISO [PT5M] --sweep-intervals N [3] --sweep-db embedded|postgres|both|none
 // [both] --db embedded|postgres|both [both] --push-changes N [200] --push-runs N [3] --push-spacing-ms N [250] --pending N
 // [100000] --pending-runs N [3] --idle-syncs N [20] --moves N [3] --drafts N [200] --out FILE.
@@ -54,6 +54,7 @@ const { values: args } = parseArgs({
   options: {
     quick: { type: 'boolean', default: false },
     accounts: { type: 'string' },
+    events: { type: 'string' },
     rounds: { type: 'string' },
     'round-jobs': { type: 'string' },
     'sweep-interval': { type: 'string' },
@@ -94,6 +95,7 @@ if (!Number.isFinite(sweepMs) || sweepMs < 1000)
 const OPT = {
   quick: Q,
   accounts: int(args.accounts, 'accounts', Q ? 1_000 : 10_000),
+  events: int(args.events, 'events', Q ? 2 : 5),
   rounds: int(args.rounds, 'rounds', 3),
   roundJobs: int(args['round-jobs'], 'round-jobs', Q ? 400 : 2_000),
   sweepMs,
@@ -119,6 +121,7 @@ const OPT = {
 
 // ---------------------------------------------------------------------------------------------
 
+const BENCH_T0 = performance.now();
 const out = (s = '') => process.stdout.write(`${s}\n`);
 const table = (head: string[]) => new Table({ head, style: { head: [], border: [] } });
 const fmt = (n: number, digits = 2) => (Number.isInteger(n) ? String(n) : n.toFixed(digits));
@@ -189,7 +192,7 @@ async function main(): Promise<number> {
       await s.close();
     }
     out(
-      `\n4. At scale, each part in its own process: ${OPT.accounts} accounts (half per provider, 5 events each)`,
+      `\n4. At scale, each part in its own process: ${OPT.accounts} accounts (half per provider, ${OPT.events} events each)`,
     );
     const sandbox = await startChild(
       join(import.meta.dirname, 'bench', 'sandbox-proc.ts'),
@@ -203,6 +206,7 @@ async function main(): Promise<number> {
         results.push(
           await runDbPhase(kind, {
             accounts: OPT.accounts,
+            events: OPT.events,
             rounds: OPT.rounds,
             roundJobs: OPT.roundJobs,
             sweep: sweepHere ? { intervalMs: OPT.sweepMs, intervals: OPT.sweepIntervals } : null,
@@ -217,7 +221,9 @@ async function main(): Promise<number> {
             redisPid: redis?.pid ?? 0,
             sandbox,
             sandboxEnv,
-            log: out,
+            // Each line with the seconds since the bench started (where the time goes).
+            log: (line = '') =>
+              out(line ? `${line}  [${((performance.now() - BENCH_T0) / 1000).toFixed(0)} s]` : line),
           }),
         );
       }

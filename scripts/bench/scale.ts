@@ -28,6 +28,8 @@ export type DbKind = 'embedded' | 'postgres';
 export interface ScaleOptions {
   /** Accounts in all, half per provider. */
   accounts: number;
+  /** Ordinary meetings per account (what its first full sync reads). */
+  events: number;
   /** Measured rounds of the throughput comparison (idle sync, floor, no-op; 1 and 3 workers). */
   rounds: number;
   /** Jobs per round. */
@@ -208,7 +210,7 @@ export async function runDbPhase(kind: DbKind, o: ScaleOptions): Promise<DbResul
           prefix: `${kind}-u`,
           from,
           count: Math.min(1000, half - from),
-          events: 5,
+          events: o.events,
         });
         for (const p of part) seeded.push({ kind: k, ...p });
       }
