@@ -578,7 +578,17 @@ function report(
       ...Object.fromEntries(
         swept.map((r) => [
           r.kind,
-          { ...js(r.sweep!.peakRssMb, 0), measured: 'peak RSS of the worker process per sweep interval' },
+          {
+            ...js(r.sweep!.peakRssMb, 0),
+            measured: 'peak RSS of the worker process per sweep interval',
+            // Where it is, by the worker's own process.memoryUsage() at the end of each interval.
+            at_interval_end_mb: r.sweep!.perInterval.map((p) => ({
+              rss: Math.round(p.memoryMb.rss),
+              v8_heap_total: Math.round(p.memoryMb.heapTotal),
+              v8_heap_used: Math.round(p.memoryMb.heapUsed),
+              external: Math.round(p.memoryMb.external),
+            })),
+          },
         ]),
       ),
       goal: '≤ 300',

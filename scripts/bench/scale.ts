@@ -93,6 +93,8 @@ export interface DbResult {
       lagMaxMs: number;
       cpuCores: number;
       peakRssMb: number;
+      /** The worker's own account of its memory at the interval's end (process.memoryUsage, MB). */
+      memoryMb: { rss: number; heapTotal: number; heapUsed: number; external: number };
       failed: number;
     }[];
     lagP50Ms: Stat;
@@ -438,6 +440,7 @@ export async function runDbPhase(kind: DbKind, o: ScaleOptions): Promise<DbResul
         mm.stop();
         const got = await ws.call<Taken>('take');
         const lags = got.samples.filter((s) => s.scheduled).map((s) => s.lagMs);
+        const mu = await ws.call<NodeJS.MemoryUsage>('memory');
         const done = sumCompleted(got.completed);
         perInterval.push({
           jobs: done - prevDone,
@@ -447,13 +450,19 @@ export async function runDbPhase(kind: DbKind, o: ScaleOptions): Promise<DbResul
           lagMaxMs: lags.length ? Math.max(...lags) : NaN,
           cpuCores: u.cpuCores,
           peakRssMb: u.peakRssBytes / MB,
+          memoryMb: {
+            rss: mu.rss / MB,
+            heapTotal: mu.heapTotal / MB,
+            heapUsed: mu.heapUsed / MB,
+            external: mu.external / MB,
+          },
           failed: got.failed - prevFailed,
         });
         prevDone = done;
         prevFailed = got.failed;
         const p = perInterval[k]!;
         log(
-          `   [${kind}] interval ${k + 1}/${o.sweep.intervals}: ${p.jobs} jobs (${p.jobsPerS.toFixed(1)}/s), lag p50 ${p.lagP50Ms} ms p95 ${p.lagP95Ms} ms max ${p.lagMaxMs} ms, worker ${(p.cpuCores * 100).toFixed(0)}% of a core, peak RSS ${p.peakRssMb.toFixed(0)} MB, ${p.failed} failed`,
+          `   [${kind}] interval ${k + 1}/${o.sweep.intervals}: ${p.jobs} jobs (${p.jobsPerS.toFixed(1)}/s), lag p50 ${p.lagP50Ms} ms p95 ${p.lagP95Ms} ms max ${p.lagMaxMs} ms, worker ${(p.cpuCores * 100).toFixed(0)}% of a core, peak RSS ${p.peakRssMb.toFixed(0)} MB (at the end: V8 heap ${p.memoryMb.heapUsed.toFixed(0)} of ${p.memoryMb.heapTotal.toFixed(0)} MB, external ${p.memoryMb.external.toFixed(0)} MB, RSS ${p.memoryMb.rss.toFixed(0)} MB), ${p.failed} failed`,
         );
       }
       await stopChild(ws);

@@ -48,6 +48,7 @@ serve(
       return { samples: out, completed: { ...completed }, failed };
     },
     cpu: () => ({ usage: process.cpuUsage(), rss: process.memoryUsage().rss }),
+    memory: () => process.memoryUsage(),
   },
   { startWorkerMs, pid: process.pid },
 );
