@@ -77,7 +77,7 @@ test('syncs of accounts scheduled together fall due spread over the interval, no
   expect(await scheduleAccounts(app, ids)).toBe(0);
 });
 
-test('a scheduler made before the offsets keeps its place and takes the current template', async () => {
+test('a scheduler made before the offsets (all at once) is moved to its own place', async () => {
   const id = randomUUID();
   // As the worker made it before: no offset, so its next run followed the moment it was made.
   await app.queues.sync.upsertJobScheduler(
@@ -85,11 +85,16 @@ test('a scheduler made before the offsets keeps its place and takes the current 
     { every: EVERY },
     { name: 'sync-account', data: { accountId: id, reason: 'schedule' } },
   );
-  const next = Number((await app.queues.sync.getJobScheduler(`sync-${id}`))?.next);
   expect(await scheduleAccounts(app, [id])).toBe(3);
   const scheduler = await app.queues.sync.getJobScheduler(`sync-${id}`);
-  expect(Number(scheduler?.next)).toBe(next);
+  expect(Number(scheduler?.every)).toBe(EVERY);
+  expect(Number(scheduler?.next) % EVERY).toBe(schedulerOffset(id, EVERY));
   expect((scheduler?.template?.data as { v?: string }).v).toBeTruthy();
+  // Its one pending run is the one at its new place.
+  const runs = (await app.queues.sync.getJobs(['delayed', 'waiting'])).filter((j) =>
+    j?.id?.startsWith(`repeat:sync-${id}:`),
+  );
+  expect(runs.map((j) => j.id)).toEqual([`repeat:sync-${id}:${scheduler?.next}`]);
   expect(await scheduleAccounts(app, [id])).toBe(0);
 });
 

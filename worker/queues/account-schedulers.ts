@@ -98,30 +98,47 @@ export async function scheduleAccount(app: App, accountId: string): Promise<void
 
 /**
  * The schedulers of many accounts (the reconciler, at every worker start and every 10 minutes):
- * reads the queue's schedulers once and upserts only those missing, or made with another interval
- * or by another version. Upserting one that exists costs ~25 Redis commands, so doing it for every
- * account made a reconcile of 10,000 accounts take minutes. Returns how many were (re)made.
+ * reads the queue's schedulers once and upserts only those missing, made with another interval or
+ * offset, or by another version. Upserting one that exists costs ~25 Redis commands, so doing it
+ * for every account made a reconcile of 10,000 accounts take minutes. Returns how many were (re)made.
  *
  * Never by removing and adding again: BullMQ's `getJobSchedulers` deletes any scheduler whose
  * details it cannot read, so a reader (another worker's reconcile, the queue board, the bench)
  * listing them between the two steps deleted the one just made (the bench lost 21 of 600 that
  * way). One upsert is one Lua script; with a new interval it places the scheduler at its offset in
- * that interval. A scheduler made before offsets (same interval) keeps its place.
+ * that interval. One with the same interval keeps its place on an upsert, so one made at another
+ * place (before offsets: all at one start) is upserted at interval + 1 ms, then at the interval.
  */
 export async function scheduleAccounts(app: App, accountIds: string[]): Promise<number> {
   const every = app.config.SYNC_INTERVAL.toMillis();
   const have = new Map(
     (await app.queues.sync.getJobSchedulers(0, -1, true)).map((s) => [
       s.key,
-      `${Number(s.every)}|${String((s.template?.data as { v?: unknown } | undefined)?.v ?? '')}`,
+      {
+        every: Number(s.every),
+        offset: Number(s.offset ?? 0),
+        v: String((s.template?.data as { v?: unknown } | undefined)?.v ?? ''),
+      },
     ]),
   );
+  const misplaced = (spec: SchedulerSpec) => {
+    const h = have.get(spec.id);
+    return Boolean(h && h.every === spec.every && spec.offset > 0 && h.offset !== spec.offset);
+  };
   const missing = accountIds
     .flatMap((id) => schedulerSpecs(id, every))
-    .filter((spec) => have.get(spec.id) !== `${spec.every}|${spec.template.data.v}`);
+    .filter((spec) => {
+      const h = have.get(spec.id);
+      return !h || h.every !== spec.every || h.v !== spec.template.data.v || misplaced(spec);
+    });
   // A few at a time: each is one Lua script; in parallel they share the round trips.
   for (let i = 0; i < missing.length; i += 32)
-    await Promise.all(missing.slice(i, i + 32).map((s) => upsert(app, s)));
+    await Promise.all(
+      missing.slice(i, i + 32).map(async (spec) => {
+        if (misplaced(spec)) await upsert(app, { ...spec, every: spec.every + 1 });
+        await upsert(app, spec);
+      }),
+    );
   return missing.length;
 }
 

@@ -12,6 +12,18 @@ import {
   type Queues,
 } from './queues.ts';
 
+/**
+ * When a delayed job is due, as BullMQ orders it: its score in the delayed set is the due time
+ * × 4096 plus a tie-breaker (includes/getDelayedScore.lua). Not `timestamp + delay`: `changeDelay`
+ * and a job putting itself back (`moveToDelayed`: rate limited, ran early, lock busy) set a delay
+ * counted from their own moment while the job keeps its first add's `timestamp`, so a chat moved
+ * and moved back could keep the wrong time. Null when the job is not delayed.
+ */
+export async function delayedDueAt(queue: Queue, jobId: string): Promise<number | null> {
+  const score = await (await queue.getBackend().client).zscore(queue.keys.delayed!, jobId);
+  return score === null ? null : Math.floor(Number(score) / 0x1000);
+}
+
 export async function scheduleJob<N extends JobName>(
   queues: Queues,
   name: N,
@@ -31,16 +43,9 @@ export async function scheduleJob<N extends JobName>(
     const state = await existing.getState();
     if (state === 'delayed') {
       if (opts.onlyIfMissing) return 'kept';
-      // Due at its add plus the delay it was added with. A move removes the job and adds it
-      // again rather than `changeDelay`, which keeps the old `timestamp` beside the new delay (so
-      // the due time could no longer be read back: a chat moved twice could keep the wrong time,
-      // and the queue-lag gauge counted from the first add). A job that started meanwhile cannot
-      // be removed: the error fails this run, which is retried.
-      const currentDue = existing.timestamp + (existing.opts.delay ?? 0);
-      if (Math.abs(currentDue - opts.dueAt.getTime()) <= 1_000) return 'kept';
-      await existing.remove();
-      const job = jobToAdd(name, data, opts.jobId, delay);
-      await queue.add(job.name, job.data, job.opts);
+      const currentDue = await delayedDueAt(queue, opts.jobId);
+      if (currentDue !== null && Math.abs(currentDue - opts.dueAt.getTime()) <= 1_000) return 'kept';
+      await existing.changeDelay(delay);
       return 'moved';
     }
     if (
