@@ -33,6 +33,7 @@ import { Duration } from 'luxon';
 import { addAccount } from '../worker/core/accounts.ts';
 import { createDraft } from '../worker/jobs/create-draft.ts';
 import { syncAccount } from '../worker/jobs/sync-account.ts';
+import { trackDrafts } from '../worker/jobs/track-drafts.ts';
 import { startLocalRedis, type LocalRedis } from '../worker/services/local-redis.ts';
 import { ensureSandboxTls } from '../sandbox/tls.ts';
 import { ensureBuilt } from './ensure-built.ts';
@@ -145,8 +146,9 @@ const found: {
   idleCallsPerCalendar: Partial<Record<Kind, number>>;
   /** SQL statements per idle account sync (2 calendars): the floor's is 1 per account. */
   idleSqlPerSync: Partial<Record<Kind, number>>;
+  idleSqlPerTrack: Partial<Record<Kind, number>>;
   changedChat: Partial<Record<Kind, { calls: number; endpoints: Record<string, number> }>>;
-} = { idleCallsPerCalendar: {}, idleSqlPerSync: {}, changedChat: {} };
+} = { idleCallsPerCalendar: {}, idleSqlPerSync: {}, idleSqlPerTrack: {}, changedChat: {} };
 
 function loadNote(): string {
   try {
@@ -289,6 +291,7 @@ async function idleSyncPhase(s: BenchStack) {
     'token calls',
     'calls / sync / calendar',
     'SQL / account sync',
+    'SQL / send detection',
     'goal',
     'endpoints',
   ]);
@@ -320,6 +323,11 @@ async function idleSyncPhase(s: BenchStack) {
         for (const id of ids) full += (await syncAccount(s.app, id)).fullSyncs;
       }
     });
+    // Send detection on the same accounts, nothing to follow (the sweep's other half).
+    const tracked = await countStatements(async () => {
+      for (let k = 0; k < OPT.idleSyncs; k++) for (const id of ids) await trackDrafts(s.app, id);
+    });
+    found.idleSqlPerTrack[kind] = tracked.statements / (OPT.idleSyncs * ids.length);
     const factory = s.calls.since(snap, emails);
     const sandbox = s.sandboxCalls(idx, emails);
     const calSyncs = OPT.idleSyncs * calendars;
@@ -335,6 +343,7 @@ async function idleSyncPhase(s: BenchStack) {
       tokens(factory),
       fmt(per),
       fmt(statements / (OPT.idleSyncs * ids.length)),
+      fmt(found.idleSqlPerTrack[kind]),
       `${met(per === 1 && agree && full === 0)}${full ? ` (${full} full resyncs!)` : ''}`,
       endpoints(factory),
     ]);
@@ -545,6 +554,7 @@ function report(
   const summary = {
     idle_calls_per_calendar: { ...found.idleCallsPerCalendar, goal: 'exactly 1', met: g.idle },
     idle_sql_statements_per_account_sync: { ...found.idleSqlPerSync, calendars_per_account: 2 },
+    idle_sql_statements_per_send_detection: { ...found.idleSqlPerTrack },
     sync_jobs_per_s: {
       ...per((r) => ({
         ...js(r.idleJobsPerS),

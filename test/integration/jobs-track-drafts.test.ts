@@ -3,7 +3,8 @@
 // - a sent thank-you re-anchors the cadence on the send and resets the discard count;
 // - a sent check-in advances the step and counts one more unanswered check-in (three stop them);
 // - a check-in deleted unsent advances the step and counts one more discard (two in a row stop them);
-// - a draft still waiting changes nothing.
+// - a draft still waiting changes nothing;
+// - an account with nothing to follow costs one SQL statement and no provider call (issue 14).
 import { jest } from '@jest/globals';
 import type { Job } from 'bullmq';
 import { addAccount } from '../../worker/core/accounts.ts';
@@ -13,6 +14,7 @@ import { trackDrafts } from '../../worker/jobs/track-drafts.ts';
 import { createDraft } from '../../worker/jobs/create-draft.ts';
 import { ACTION_JOB_OPTIONS } from '../../worker/queues/queues.ts';
 import { startStack, type Stack } from '../helpers/stack.ts';
+import { countStatements } from '../../scripts/bench/sql-count.ts';
 import { fixture } from '../e2e/provider-fixtures.ts';
 
 jest.setTimeout(90_000);
@@ -197,5 +199,28 @@ describe('the track-drafts job', () => {
         .map((d) => d.status)
         .sort(),
     ).toEqual(['created', 'created', 'created', 'sent']);
+  });
+
+  it('an account with nothing to follow costs one statement; a contact who replied lately is followed', async () => {
+    const { f, account } = await mailbox();
+    const provider = () =>
+      stack.sandbox.requests.filter((r) => r.account === f.email && !r.endpoint.includes('token')).length;
+    const before = provider();
+    const idle = await countStatements(() => trackDrafts(stack.app, account.id));
+    expect(idle.result).toEqual({ checked: 0, sent: 0, deleted: 0 });
+    expect(idle.statements).toBe(1);
+    expect(provider()).toBe(before);
+    // Someone the user asked replied an hour ago and has not been offered times: the round runs
+    // (it reads the contacts; offering times is the propose tests' business).
+    await stack.app.prisma.contact.create({
+      data: {
+        userId: account.userId,
+        email: `replied${n}@example.org`,
+        name: 'Replied',
+        repliedAt: new Date(Date.now() - HOUR),
+      },
+    });
+    const busy = await countStatements(() => trackDrafts(stack.app, account.id));
+    expect(busy.statements).toBeGreaterThan(1);
   });
 });

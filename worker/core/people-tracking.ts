@@ -10,7 +10,7 @@ import { scheduleJob } from '../queues/schedule-job.ts';
 import { setAsideDrafts } from './set-aside.ts';
 
 /** An ask older than this is no longer watched for a reply (or followed up). */
-const WATCH_DAYS = 60;
+export const WATCH_DAYS = 60;
 
 export function followUpKey(contactId: string): string {
   return `follow-up-${contactId}`;

@@ -7,7 +7,7 @@ import type { Account } from '../db/generated/client.ts';
 import { proposeTimes } from './propose-times.ts';
 
 /** A reply older than this is history: the user has moved on (or arranged it by hand). */
-const FRESH_REPLY_DAYS = 14;
+export const FRESH_REPLY_DAYS = 14;
 
 export async function proposeAfterReplies(app: App, account: Account): Promise<number> {
   const since = new Date(app.now().getTime() - FRESH_REPLY_DAYS * 86_400_000);

@@ -7,8 +7,10 @@ import { reanchorCheckIn } from '../core/check-in-plans.ts';
 import { draftLookup } from '../core/draft-lookup.ts';
 import { ACCOUNT_WIDE, recordSent } from '../core/record-sent.ts';
 import { requestContactPlan } from '../core/request-plan.ts';
-import { hasPeopleToTrack, trackPeople } from '../core/people-tracking.ts';
-import { proposeAfterReplies } from '../core/propose-after-reply.ts';
+import { hasPeopleToTrack, trackPeople, WATCH_DAYS } from '../core/people-tracking.ts';
+import { FRESH_REPLY_DAYS, proposeAfterReplies } from '../core/propose-after-reply.ts';
+
+const DAY_MS = 86_400_000;
 import { jobSchemas } from '../queues/queues.ts';
 import { withProvider } from '../provider-policy.ts';
 import { isProviderError, type DraftState, type ListedDraft } from '../../integrations/provider.ts';
@@ -19,6 +21,7 @@ export async function trackDraftsJob(app: App, job: Job | undefined, token?: str
 }
 
 export async function trackDrafts(app: App, accountId: string, job?: Job, token?: string) {
+  if (!(await anythingToFollow(app, accountId))) return { checked: 0, sent: 0, deleted: 0 };
   const account = await app.prisma.account.findUniqueOrThrow({ where: { id: accountId } });
   const drafts = await app.prisma.draft.findMany({
     where: { accountId, status: 'created' },
@@ -90,4 +93,34 @@ export async function trackDrafts(app: App, accountId: string, job?: Job, token?
       `send detection failed for ${failures.length} of ${drafts.length} drafts: ${failures.join('; ')}`,
     );
   return counts;
+}
+
+/**
+ * Whether this account has anything send detection follows: a draft of ours still waiting, someone
+ * asked and not answered or an introduction asked for (people tracking), or someone who replied
+ * lately (to be offered times). Most accounts, most rounds, have none of these, and the round below
+ * asks ~5 statements to find that out (every SYNC_INTERVAL per account: half the sweep's jobs); this
+ * is one. It mirrors the round's conditions loosely on purpose: it may say yes when the round then
+ * finds nothing (a reply already answered with times), never no when the round has work.
+ * (Prisma without its `relationJoins` preview sends one statement per relation, hence SQL here.)
+ */
+async function anythingToFollow(app: App, accountId: string): Promise<boolean> {
+  const now = app.now().getTime();
+  const horizon = new Date(now - WATCH_DAYS * DAY_MS);
+  const replySince = new Date(now - FRESH_REPLY_DAYS * DAY_MS);
+  const [row] = await app.prisma.$queryRaw<{ any: boolean }[]>`
+    SELECT EXISTS (SELECT 1 FROM "Draft" WHERE "accountId" = ${accountId} AND status = 'created')
+      OR EXISTS (
+        SELECT 1 FROM "Contact" c JOIN "Account" a ON a."userId" = c."userId"
+        WHERE a.id = ${accountId} AND NOT c."doNotContact" AND (
+          c."repliedAt" >= ${replySince}
+          OR (c."repliedAt" IS NULL AND c."introThreadId" IS NOT NULL AND c."introducedAt" >= ${horizon})
+          OR (c."repliedAt" IS NULL AND EXISTS (
+            SELECT 1 FROM "Draft" d WHERE d."contactId" = c.id AND d.kind IN ('outreach', 'follow_up')
+              AND d.status = 'sent' AND d."sentAt" >= ${horizon}))))
+      OR EXISTS (
+        SELECT 1 FROM "Draft" d JOIN "Account" a ON a."userId" = d."userId"
+        WHERE a.id = ${accountId} AND d.kind = 'intro_request' AND d.status IN ('created', 'sent')
+          AND d."dueAt" >= ${horizon}) AS any`;
+  return row?.any ?? true;
 }
