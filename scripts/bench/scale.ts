@@ -20,6 +20,7 @@ import { jobOptionsFor } from '../../worker/queues/queues.ts';
 import { freePort } from '../../worker/services/local-redis.ts';
 import { getTestPostgres } from '../../test/helpers/postgres.ts';
 import { startChild, type Child } from './ipc.ts';
+import { WORKER_NODE_ARGS } from './worker-flags.ts';
 import { CORES, cpuSeconds, meter, processTree, rssBytes } from './proc-stats.ts';
 import type { Kind } from './seed.ts';
 
@@ -186,8 +187,12 @@ export async function runDbPhase(kind: DbKind, o: ScaleOptions): Promise<DbResul
     const w = await startChild(
       WORKER,
       { ...baseEnv, ...env },
-      // BENCH_WORKER_NODE_ARGS: flags for the worker processes (e.g. --cpu-prof --cpu-prof-dir=DIR).
-      { plain: true, nodeArgs: process.env.BENCH_WORKER_NODE_ARGS?.split(' ').filter(Boolean) },
+      // The worker's V8 flags as the image runs it (Dockerfile NODE_OPTIONS), unless
+      // BENCH_WORKER_NODE_ARGS says otherwise (e.g. --cpu-prof --cpu-prof-dir=DIR).
+      {
+        plain: true,
+        nodeArgs: (process.env.BENCH_WORKER_NODE_ARGS ?? WORKER_NODE_ARGS).split(' ').filter(Boolean),
+      },
     );
     children.push(w);
     startWorkerMs.push((w.ready as { startWorkerMs: number }).startWorkerMs);
