@@ -152,12 +152,12 @@ export function addStateGauges(metrics: Metrics, source: StateSource): void {
  * promotes a delayed job to waiting (promoteDelayedJobs.lua), so a thank-you planned a day ahead
  * read as a day late the moment it came due. A first run is due at its add plus the delay it was
  * added with (`opts.delay`). (A job moved since, or put back by itself — rate limited, early — has
- * no trace of that once waiting; it reads late by the move. Such jobs wait a moment at most on a
- * healthy worker; every job planned ahead read late by its whole delay before.) A
- * retried job keeps the `timestamp` of its first add and its backoff is gone once promoted: its
- * last run started at `processedOn`, so it was due no earlier than that plus the shortest backoff
- * its options allow for this attempt (jitter at its low end). A job that stalled keeps attemptsMade (BullMQ does not count a crashed
- * run), so it is still measured from its add.
+ * no trace of that once waiting and reads late by the move; such a job waits a moment at most on
+ * a healthy worker.) A retried job keeps the `timestamp` of its first add and its backoff is gone
+ * once promoted: its last run started at `processedOn`, so it was due no earlier than that plus
+ * the shortest backoff its options allow for this attempt (jitter at its low end). A job that
+ * stalled keeps attemptsMade (BullMQ does not count a crashed run), so it is still measured from
+ * its add.
  */
 export function jobDueAt(job: {
   timestamp: number;

@@ -9,11 +9,11 @@ import { ACCOUNT_WIDE, recordSent } from '../core/record-sent.ts';
 import { requestContactPlan } from '../core/request-plan.ts';
 import { hasPeopleToTrack, trackPeople, WATCH_DAYS } from '../core/people-tracking.ts';
 import { FRESH_REPLY_DAYS, proposeAfterReplies } from '../core/propose-after-reply.ts';
-
-const DAY_MS = 86_400_000;
 import { jobSchemas } from '../queues/queues.ts';
 import { withProvider } from '../provider-policy.ts';
 import { isProviderError, type DraftState, type ListedDraft } from '../../integrations/provider.ts';
+
+const DAY_MS = 86_400_000;
 
 export async function trackDraftsJob(app: App, job: Job | undefined, token?: string) {
   const { accountId } = jobSchemas['track-drafts'].parse(job?.data);
