@@ -1,44 +1,25 @@
 // Each account's periodic work fires at its own place in the interval (issue 14): with the
 // schedulers all made at one worker start, 10,000 accounts' syncs used to fall due in the same
 // instant every interval, and the last of that burst waited minutes. Real Redis, embedded DB.
-import { randomBytes, randomUUID } from 'node:crypto';
+import { randomUUID } from 'node:crypto';
 import { jest } from '@jest/globals';
 import { Duration } from 'luxon';
-import { pino } from 'pino';
-import { createApp, type App } from '../../worker/app.ts';
-import { parseConfig } from '../../worker/config.ts';
+import type { App } from '../../worker/app.ts';
 import { scheduleAccounts, schedulerOffset } from '../../worker/queues/account-schedulers.ts';
-import { openTestDb, type TestDb } from '../helpers/db.ts';
+import { openBareApp, type BareApp } from '../helpers/bare-app.ts';
 
 jest.setTimeout(60_000);
 const EVERY = 5 * 60_000;
 
-let db: TestDb;
+let bare: BareApp;
 let app: App;
 
 beforeAll(async () => {
-  db = await openTestDb('embedded');
-  const config = parseConfig({
-    REDIS_URL: process.env.REDIS_URL,
-    DATA_DIR: db.dataDir,
-    LOG_LEVEL: 'silent',
-    SYNC_INTERVAL: 'PT5M',
-    QUEUE_PREFIX: `spread-${randomBytes(4).toString('hex')}`,
-  });
-  app = await createApp({
-    config,
-    db,
-    log: pino({ level: 'silent' }),
-    providers: async () => {
-      throw new Error('no providers in this test');
-    },
-  });
+  bare = await openBareApp('spread', { env: { SYNC_INTERVAL: 'PT5M' } });
+  app = bare.app;
 });
 afterAll(async () => {
-  for (const q of Object.values(app?.queues ?? {}))
-    await q.obliterate({ force: true }).catch(() => undefined);
-  await app?.close();
-  await db?.dispose();
+  await bare?.close();
 });
 
 /** When each pending job of this name is due (ms since epoch), by account. */

@@ -1,49 +1,29 @@
 // Failed jobs do not fill Redis (issue 12 item 4): the workers keep them for a bounded time and
 // count, the accounts' schedulers' too, and a prep block whose job failed for good, once that job is
 // trimmed, is neither put back every reconcile nor reported missing: its row is the record.
-import { randomBytes } from 'node:crypto';
 import { jest } from '@jest/globals';
-import { pino } from 'pino';
-import { createApp, type App } from '../../worker/app.ts';
-import { parseConfig } from '../../worker/config.ts';
+import type { App } from '../../worker/app.ts';
 import { recordFinalFailure } from '../../worker/core/failures.ts';
 import { auditQueues } from '../../worker/core/scheduled-work.ts';
 import { reconcile } from '../../worker/jobs/reconcile.ts';
 import { scheduleAccount } from '../../worker/queues/account-schedulers.ts';
 import { KEEP_FAILED, jobData } from '../../worker/queues/queues.ts';
 import { startWorker } from '../../worker/runtime.ts';
-import { openTestDb, type TestDb } from '../helpers/db.ts';
+import { openBareApp, type BareApp } from '../helpers/bare-app.ts';
 
 jest.setTimeout(90_000);
 const DAY = 86_400_000;
 const NOW = new Date('2031-03-04T09:00:00Z');
 
-let db: TestDb;
+let bare: BareApp;
 let app: App;
 
 beforeAll(async () => {
-  db = await openTestDb('embedded');
-  const config = parseConfig({
-    REDIS_URL: process.env.REDIS_URL,
-    DATA_DIR: db.dataDir,
-    LOG_LEVEL: 'silent',
-    QUEUE_PREFIX: `trim-${randomBytes(4).toString('hex')}`,
-  });
-  app = await createApp({
-    config,
-    db,
-    log: pino({ level: 'silent' }),
-    now: () => NOW,
-    providers: async () => {
-      throw new Error('no providers in this test');
-    },
-  });
+  bare = await openBareApp('trim', { now: () => NOW });
+  app = bare.app;
 });
 afterAll(async () => {
-  for (const q of Object.values(app?.queues ?? {}))
-    await q.obliterate({ force: true }).catch(() => undefined);
-  await app?.close();
-  await db?.dispose();
+  await bare?.close();
 });
 
 async function activeAccount(email: string) {
