@@ -131,6 +131,21 @@ describe('planChatActions', () => {
       expect(byKind(planChatActions(chat(), policy, minutesBefore(start, 120))).confirmation).toBeUndefined();
       expect(byKind(planChatActions(chat(), policy, minutesBefore(start, 30))).confirmation).toBeUndefined();
     });
+    it('inside 2 hours, one a run may already have made is kept to be found, never made new', () => {
+      const now = minutesBefore(start, 30);
+      const kept = byKind(planChatActions(chat({ attempted: ['confirmation'] }), policy, now)).confirmation;
+      expect(kept).toMatchObject({ dueAt: now, adoptOnly: true });
+      // Further out it is an ordinary confirmation again.
+      const far = byKind(
+        planChatActions(chat({ attempted: ['confirmation'] }), policy, minutesBefore(start, 5 * 60)),
+      ).confirmation;
+      expect(far?.adoptOnly).toBeUndefined();
+      // Not once the chat has begun.
+      expect(
+        byKind(planChatActions(chat({ attempted: ['confirmation'] }), policy, at('2026-03-10T16:05:00Z')))
+          .confirmation,
+      ).toBeUndefined();
+    });
     it('a chat already under way gets no confirmation', () => {
       expect(
         byKind(planChatActions(chat(), policy, at('2026-03-10T16:05:00Z'))).confirmation,

@@ -6,7 +6,10 @@ export function chatFacts(
   chat: Chat & { contact: Contact; drafts: Draft[]; entries: CalendarEntry[] },
 ): ChatFacts {
   const done: ActionKind[] = [];
+  const attempted: ActionKind[] = [];
   for (const d of chat.drafts) {
+    if (d.status === 'scheduled' && d.createAttemptedAt && !d.providerDraftId)
+      attempted.push(d.kind as ActionKind);
     // Set aside by the worker (chat cancelled, no longer wanted, contact paused): not done, so a
     // chat that comes back gets it again. A draft the user deleted unsent (discarded) is done.
     if (d.status !== 'scheduled' && d.status !== 'failed' && d.status !== 'set_aside')
@@ -27,6 +30,7 @@ export function chatFacts(
     seenLate: chat.seenLate,
     contactDoNotContact: chat.contact.doNotContact,
     done,
+    attempted,
     prepWindow,
     waiting: chat.waiting,
   };

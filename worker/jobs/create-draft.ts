@@ -17,6 +17,7 @@ import { FAST_ATTEMPTS, cappedDelay, jobData, jobSchemas } from '../queues/queue
 import { isRetryableFailure, withProvider } from '../provider-policy.ts';
 import { usefulUntil } from '../core/scheduled-work.ts';
 import { recordSent } from '../core/record-sent.ts';
+import { scheduleJob } from '../queues/schedule-job.ts';
 
 /** BullMQ's delays and the clocks of two processes may differ by this much. */
 const EARLY_TOLERANCE_MS = 2_000;
@@ -66,10 +67,12 @@ export async function createDraft(
   if (draft.contact?.doNotContact) return setAside('contact asked not to be contacted');
   if (draft.kind === 'follow_up' && draft.contact?.repliedAt) return setAside('they replied');
   let dueAt = draft.dueAt;
+  let adoptOnly = false;
   if (draft.chat) {
     const wanted = planChatActions(chatFacts(draft.chat), app.policy, app.now()).find((a) => a.key === key);
     if (!wanted) return setAside('no longer wanted');
     dueAt = wanted.dueAt;
+    adoptOnly = wanted.adoptOnly === true;
   }
   // Early (bull-board's "promote", a retry, a moved chat): a thank-you is never drafted before the
   // chat. The job goes back to wait for its own time; called without a job, it only says so.
@@ -101,7 +104,18 @@ export async function createDraft(
     // and the user may even have sent it since (then it is recorded as sent, never made twice).
     if (!claim.fresh) {
       const existing = await mailbox.findDraftByMarker(key);
-      if (existing) return { ref: existing, found: true };
+      if (existing) {
+        // Written before the chat changed (a move while the outcome was unknown): brought up to
+        // date below, unless the user has started on it.
+        const now = await mailbox.draftContent(existing.draftId);
+        const stale =
+          now !== null &&
+          !(sameText(now.text, draftedText(content)) && now.subject.trim() === content.subject.trim()) &&
+          draft.draftedText !== null &&
+          sameText(now.text, draft.draftedText) &&
+          (draft.subject === null || now.subject.trim() === draft.subject.trim());
+        return { ref: existing, found: true, stale };
+      }
       // Only a run that reached the provider's create can have made one the user has sent since,
       // and only a message sent after that call can be it.
       if (draft.createAttemptedAt) {
@@ -132,6 +146,7 @@ export async function createDraft(
         }
       }
     }
+    if (adoptOnly) return { none: true } as const;
     // With the text it is about to write: a copy nobody recorded is taken back only while it
     // still says exactly that (removeStray).
     await app.prisma.draft.update({
@@ -143,7 +158,7 @@ export async function createDraft(
         draftedText: draftedText(content),
       },
     });
-    return { ref: await mailbox.createDraft({ marker: key, ...content }), found: false };
+    return { ref: await mailbox.createDraft({ marker: key, ...content }), found: false, stale: false };
   }).catch(async (err: unknown) => {
     await releaseClaim(app, 'draft', draft.id, claim.until);
     throw giveUpWhenUseless(app, job, draft, err);
@@ -152,7 +167,21 @@ export async function createDraft(
     app.log.info({ kind: draft.kind, to: content.to.email }, 'draft made by an earlier run was sent already');
     return { key, outcome: 'found' };
   }
-  const { ref, found } = made;
+  if ('none' in made) {
+    // Too close to the chat to start a confirmation, and no earlier run made one: nothing is left
+    // to look for (this run just looked, under its lease).
+    await app.prisma.draft.updateMany({
+      where: { id: draft.id, status: 'scheduled' },
+      data: {
+        status: 'set_aside',
+        lastError: 'too close to the chat',
+        strayCheckedAt: app.now(),
+        claimedUntil: null,
+      },
+    });
+    return { key, outcome: 'skipped', why: 'too close to the chat, and no earlier run made it' };
+  }
+  const { ref, found, stale } = made;
   // Recorded only while the draft is still wanted: a cancel that set it aside while we were at the
   // provider is not undone, and the draft just made is taken back (nobody has seen it yet).
   const recorded = await app.prisma.draft.updateMany({
@@ -165,9 +194,10 @@ export async function createDraft(
       draftedAt,
       version: ref.version,
       webLink: ref.webLink ?? null,
-      subject: content.subject,
-      contentHash: contentHash(content),
-      draftedText: draftedText(content),
+      // A stale copy is recorded as what it says, so refresh-draft (scheduled below) updates it.
+      subject: stale ? draft.subject : content.subject,
+      contentHash: stale ? null : contentHash(content),
+      draftedText: stale ? draft.draftedText : draftedText(content),
       lastError: null,
       claimedUntil: null,
     },
@@ -182,6 +212,13 @@ export async function createDraft(
     if (now) await strayGone(app, now);
     return { key, outcome: 'skipped', why: `${now?.status ?? 'gone'} while it was being made` };
   }
+  if (stale)
+    await scheduleJob(
+      app.queues,
+      'refresh-draft',
+      { key },
+      { jobId: `refresh-${key}-${app.now().getTime()}`, dueAt: app.now(), now: app.now() },
+    );
   if (draft.kind === 'check_in') await attachMaterial(app, draft.id, draft.contactId);
   if (draft.kind === 'thank_you' && draft.chat && !draft.chat.contact.doNotContact) {
     // The check-in cadence starts after the chat; sending the thank-you re-anchors it.

@@ -31,6 +31,8 @@ export function chatActionKey(kind: ActionKind, chatId: string): string {
  * - do-not-contact stops mail (confirmation, thank-you) but not the prep block: the block is on
  *   the user's own calendar and reaches nobody.
  * - the prep job is due PREP_AHEAD_MS before the block (at once for a chat closer than that); once created, it is planned again only when the chat moved (`prepWindow`).
+ * - a confirmation is not started inside CONFIRMATION_CUTOFF_MS, but one a run may have made
+ *   already (`attempted`) is kept, found and updated like a recorded one (`adoptOnly`).
  * - a thank-you that is overdue because the worker was down (not `seenLate`) is still planned,
  *   due at its deadline, so it runs at once: a late draft the user reviews beats none.
  */
@@ -67,6 +69,11 @@ export function planChatActions(chat: ChatFacts, policy: Policy, now: Date): Des
     const dayBefore = start - CONFIRMATION_LEAD_MS;
     if (dayBefore > at) actions.push(base('confirmation', dayBefore));
     else if (start - at > CONFIRMATION_CUTOFF_MS) actions.push(base('confirmation', at));
+    // Inside the cutoff (the chat moved closer) a confirmation an earlier run may have put in the
+    // mailbox unrecorded is kept, as one recorded would be, rather than taken back from under
+    // the user; none is made new.
+    else if (chat.attempted?.includes('confirmation'))
+      actions.push({ ...base('confirmation', at), adoptOnly: true });
   }
 
   if (!chat.seenLate && !chat.contactDoNotContact && !done.has('thank_you')) {

@@ -17,6 +17,11 @@ export interface DesiredAction {
   contactId?: string;
   /** For prep: the block's own start and end. */
   window?: { start: Date; end: Date };
+  /**
+   * Wanted only as far as an earlier run may have made it already: found, it is kept (and brought
+   * up to date); not found, nothing new is made.
+   */
+  adoptOnly?: true;
 }
 
 /** What plan needs to know of a chat (read from the DB by the caller). */
@@ -30,6 +35,11 @@ export interface ChatFacts {
   contactDoNotContact: boolean;
   /** Kinds already done for this chat (draft created/sent/discarded, prep created). */
   done: ActionKind[];
+  /**
+   * Kinds whose draft a run asked the provider to create without recording what came of it: it
+   * may already be in the user's mailbox.
+   */
+  attempted?: ActionKind[];
   /**
    * The window of the prep block already created, if any. When the chat was rescheduled the
    * block no longer ends at the chat's start, and plan asks for it again (same key) so the
