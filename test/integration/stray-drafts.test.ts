@@ -5,7 +5,7 @@
 import type { Job } from 'bullmq';
 import { addAccount } from '../../worker/core/accounts.ts';
 import { claimRow } from '../../worker/core/claim.ts';
-import { composeDraft, draftedText } from '../../worker/core/compose-draft.ts';
+import { composeDraft, contentHash, draftedText } from '../../worker/core/compose-draft.ts';
 import { createDraft } from '../../worker/jobs/create-draft.ts';
 import { planChat } from '../../worker/jobs/plan-chat.ts';
 import { refreshDraft } from '../../worker/jobs/refresh-draft.ts';
@@ -47,7 +47,8 @@ describe.each(['google', 'microsoft'] as const)(
 
     /**
      * A confirmed chat whose confirmation a run asked the provider to make (and made, unless
-     * `reached` is false) and died before recording; then the chat is cancelled, or moved.
+     * `reached` is false) and died before recording; then the chat is cancelled, or moved to
+     * `moveTo`.
      */
     async function madeAndDied(who: string, then: { moveTo?: Date; reached?: boolean } = {}) {
       const seeded = f.seed({
@@ -184,17 +185,37 @@ describe.each(['google', 'microsoft'] as const)(
         include: { account: true, user: true, contact: true, chat: { include: { contact: true } } },
       });
       expect(row.status).toBe('created');
-      // It says the old time: the refresh the job scheduled writes the new one.
-      const refresh = (await stack.app.queues.actions.getJobs(['waiting', 'delayed', 'prioritized'])).find(
-        (j) => j.name === 'refresh-draft' && j.data.key === draft.idempotencyKey,
-      );
-      expect(refresh).toBeTruthy();
-      expect(await refreshDraft(stack.app, draft.idempotencyKey)).toMatchObject({ outcome: 'updated' });
+      // It said the old time: the run that found it wrote the new one (nothing left for later).
       const now = await composeDraft(stack.app, row);
       expect(now.text).not.toBe(content.text);
       const after = draftsTo(who);
       expect(after).toHaveLength(1);
       expect(words(after[0]!.text)).toBe(words(now.text));
+      expect(row.version).not.toBeNull();
+      expect(row.contentHash).toBe(contentHash(now));
+    });
+
+    it('one the user edited meanwhile is recorded as theirs: never rewritten nor taken back', async () => {
+      const who = 'vera@example.org';
+      const { draft, ref, mailbox, content } = await madeAndDied(who, {
+        moveTo: new Date(Date.now() + HOUR),
+      });
+      await mailbox.updateDraft(ref.draftId, {
+        marker: draft.idempotencyKey,
+        ...content,
+        text: `${content.text}\nLooking forward to it!`,
+        ...(content.html ? { html: `${content.html}<p>Looking forward to it!</p>` } : {}),
+      });
+      const out = await createDraft(stack.app, draft.idempotencyKey, run(draft.idempotencyKey));
+      expect(out.outcome).toBe('found');
+      const row = await stack.app.prisma.draft.findUniqueOrThrow({ where: { id: draft.id } });
+      expect(row.status).toBe('created');
+      expect(row.version).toBeNull();
+      // The chat moves again: the refresh leaves their text alone.
+      expect(await refreshDraft(stack.app, draft.idempotencyKey)).toMatchObject({ outcome: 'unchanged' });
+      await stack.app.prisma.draft.update({ where: { id: draft.id }, data: { contentHash: 'older' } });
+      expect(await refreshDraft(stack.app, draft.idempotencyKey)).toMatchObject({ outcome: 'edited' });
+      expect(draftsTo(who)[0]!.text).toContain('Looking forward to it!');
     });
 
     it('none is started when the run never reached the provider and the chat moved that close', async () => {

@@ -8,7 +8,7 @@ export function chatFacts(
   const done: ActionKind[] = [];
   const attempted: ActionKind[] = [];
   for (const d of chat.drafts) {
-    if (d.status === 'scheduled' && d.createAttemptedAt && !d.providerDraftId)
+    if (d.status === 'scheduled' && d.createAttemptedAt && !d.providerDraftId && !d.strayCheckedAt)
       attempted.push(d.kind as ActionKind);
     // Set aside by the worker (chat cancelled, no longer wanted, contact paused): not done, so a
     // chat that comes back gets it again. A draft the user deleted unsent (discarded) is done.

@@ -17,7 +17,6 @@ import { FAST_ATTEMPTS, cappedDelay, jobData, jobSchemas } from '../queues/queue
 import { isRetryableFailure, withProvider } from '../provider-policy.ts';
 import { usefulUntil } from '../core/scheduled-work.ts';
 import { recordSent } from '../core/record-sent.ts';
-import { scheduleJob } from '../queues/schedule-job.ts';
 
 /** BullMQ's delays and the clocks of two processes may differ by this much. */
 const EARLY_TOLERANCE_MS = 2_000;
@@ -105,16 +104,28 @@ export async function createDraft(
     if (!claim.fresh) {
       const existing = await mailbox.findDraftByMarker(key);
       if (existing) {
-        // Written before the chat changed (a move while the outcome was unknown): brought up to
-        // date below, unless the user has started on it.
-        const now = await mailbox.draftContent(existing.draftId);
-        const stale =
-          now !== null &&
-          !(sameText(now.text, draftedText(content)) && now.subject.trim() === content.subject.trim()) &&
-          draft.draftedText !== null &&
-          sameText(now.text, draft.draftedText) &&
-          (draft.subject === null || now.subject.trim() === draft.subject.trim());
-        return { ref: existing, found: true, stale };
+        // As this run would write it, as the run that made it wrote it (the chat has changed since:
+        // brought up to date now, so a crash after this leaves a copy the next run finds current),
+        // or edited by the user since (theirs: recorded with no version, so nothing overwrites it).
+        const seen = await mailbox.draftContent(existing.draftId);
+        const says = (subject: string | null, text: string | null) =>
+          seen !== null &&
+          text !== null &&
+          sameText(seen.text, text) &&
+          (subject === null || seen.subject.trim() === subject.trim()) &&
+          seen.recipients.length === 1 &&
+          seen.recipients[0] === content.to.email.toLowerCase();
+        if (seen === null || says(content.subject, draftedText(content)))
+          return { ref: existing, found: true, edited: false };
+        if (says(draft.subject, draft.draftedText)) {
+          const input = { marker: key, ...content };
+          const ref =
+            mailbox.updateDraftIfUnchanged && existing.version
+              ? await mailbox.updateDraftIfUnchanged(existing.draftId, existing.version, input)
+              : await mailbox.updateDraft(existing.draftId, input);
+          if (ref) return { ref, found: true, edited: false };
+        }
+        return { ref: existing, found: true, edited: true };
       }
       // Only a run that reached the provider's create can have made one the user has sent since,
       // and only a message sent after that call can be it.
@@ -158,30 +169,38 @@ export async function createDraft(
         draftedText: draftedText(content),
       },
     });
-    return { ref: await mailbox.createDraft({ marker: key, ...content }), found: false, stale: false };
+    return { ref: await mailbox.createDraft({ marker: key, ...content }), found: false, edited: false };
   }).catch(async (err: unknown) => {
     await releaseClaim(app, 'draft', draft.id, claim.until);
-    throw giveUpWhenUseless(app, job, draft, err);
+    // A confirmation kept only to be found is past its use by definition: retried until the chat.
+    throw adoptOnly ? err : giveUpWhenUseless(app, job, draft, err);
   });
   if ('sent' in made) {
     app.log.info({ kind: draft.kind, to: content.to.email }, 'draft made by an earlier run was sent already');
     return { key, outcome: 'found' };
   }
   if ('none' in made) {
-    // Too close to the chat to start a confirmation, and no earlier run made one: nothing is left
-    // to look for (this run just looked, under its lease).
-    await app.prisma.draft.updateMany({
-      where: { id: draft.id, status: 'scheduled' },
-      data: {
-        status: 'set_aside',
-        lastError: 'too close to the chat',
-        strayCheckedAt: app.now(),
-        claimedUntil: null,
+    // Too close to the chat to start a confirmation, and no earlier run made one: set aside, with
+    // nothing left to look for (this run just looked, under its lease). Only while the chat is as
+    // this run planned it: moved back out meanwhile, the confirmation is wanted after all.
+    const chat = draft.chat!;
+    const set = await app.prisma.draft.updateMany({
+      where: {
+        id: draft.id,
+        status: 'scheduled',
+        chat: { is: { startUtc: chat.startUtc, status: chat.status } },
       },
+      data: { status: 'set_aside', lastError: 'too close to the chat', strayCheckedAt: app.now() },
     });
+    await releaseClaim(app, 'draft', draft.id, claim.until);
+    if (set.count === 0) {
+      const row = await app.prisma.draft.findUnique({ where: { id: draft.id } });
+      if (row?.status === 'scheduled') return createDraft(app, key, job, token);
+      if (row) await strayGone(app, row);
+    }
     return { key, outcome: 'skipped', why: 'too close to the chat, and no earlier run made it' };
   }
-  const { ref, found, stale } = made;
+  const { ref, found, edited } = made;
   // Recorded only while the draft is still wanted: a cancel that set it aside while we were at the
   // provider is not undone, and the draft just made is taken back (nobody has seen it yet).
   const recorded = await app.prisma.draft.updateMany({
@@ -194,10 +213,12 @@ export async function createDraft(
       draftedAt,
       version: ref.version,
       webLink: ref.webLink ?? null,
-      // A stale copy is recorded as what it says, so refresh-draft (scheduled below) updates it.
-      subject: stale ? draft.subject : content.subject,
-      contentHash: stale ? null : contentHash(content),
-      draftedText: stale ? draft.draftedText : draftedText(content),
+      // An edited copy: what we wrote is what the run that made it wrote; no version, so neither
+      // refresh-draft nor retract-chat takes it for ours unedited.
+      ...(edited ? { version: null } : {}),
+      subject: edited ? (draft.subject ?? content.subject) : content.subject,
+      contentHash: contentHash(content),
+      draftedText: edited ? (draft.draftedText ?? draftedText(content)) : draftedText(content),
       lastError: null,
       claimedUntil: null,
     },
@@ -208,17 +229,12 @@ export async function createDraft(
     // Released first: if the delete fails, the job's retry (removeStray) must not wait on a
     // lease nobody holds.
     await releaseClaim(app, 'draft', draft.id, claim.until);
-    await withProvider(app, job, token, draft.account, ({ mailbox }) => mailbox.deleteDraft(ref.draftId));
+    // (A copy found edited is the user's: left where it is.)
+    if (!edited)
+      await withProvider(app, job, token, draft.account, ({ mailbox }) => mailbox.deleteDraft(ref.draftId));
     if (now) await strayGone(app, now);
     return { key, outcome: 'skipped', why: `${now?.status ?? 'gone'} while it was being made` };
   }
-  if (stale)
-    await scheduleJob(
-      app.queues,
-      'refresh-draft',
-      { key },
-      { jobId: `refresh-${key}-${app.now().getTime()}`, dueAt: app.now(), now: app.now() },
-    );
   if (draft.kind === 'check_in') await attachMaterial(app, draft.id, draft.contactId);
   if (draft.kind === 'thank_you' && draft.chat && !draft.chat.contact.doNotContact) {
     // The check-in cadence starts after the chat; sending the thank-you re-anchors it.
