@@ -3,6 +3,9 @@
 // chats whose plan must be recomputed. No provider calls here.
 import type { App } from '../app.ts';
 import type { Account, Calendar, Prisma } from '../db/generated/client.ts';
+
+/** What ingest reads of the calendar a page came from. */
+export type IngestCalendar = Pick<Calendar, 'id' | 'timeZone'>;
 import type { NeutralEvent, SyncPage, SyncWindow } from '../../integrations/provider.ts';
 import { extractNoteFromDescription } from '../pipeline/thank-you-note.ts';
 import { detectChat, DEFAULT_CHAT_KEYWORDS } from '../pipeline/detect-chat.ts';
@@ -22,7 +25,7 @@ export async function ingestSyncPage(
   app: App,
   /** Without its user, the user is read when the page has events to take in (the user's zone). */
   given: Account & { user?: { id: string; timeZone: string } },
-  calendar: Calendar,
+  calendar: IngestCalendar,
   page: SyncPage,
 ): Promise<IngestResult> {
   const account =
@@ -117,7 +120,7 @@ export async function ingestSyncPage(
 async function ingestEvent(
   app: App,
   account: Account & { user: { id: string; timeZone: string } },
-  calendar: Calendar,
+  calendar: IngestCalendar,
   ev: NeutralEvent,
   keywords: readonly string[],
   now: Date,
@@ -234,7 +237,7 @@ async function sameMeetingSkip(
  */
 async function skipEvent(
   app: App,
-  calendar: Calendar,
+  calendar: IngestCalendar,
   ev: NeutralEvent,
   reason: string,
   changed: Set<string>,
