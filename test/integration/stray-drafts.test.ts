@@ -90,6 +90,23 @@ describe.each(['google', 'microsoft'] as const)(
       return { draft, ref: ref!, mailbox, content };
     }
 
+    /**
+     * The next run looks once and settles the row: skipped (`why`), no draft to `who` left, set
+     * aside and marked looked-at, so a later run asks the provider nothing.
+     */
+    async function settledInOneLook(draft: { id: string; idempotencyKey: string }, who: string, why: RegExp) {
+      const out = await createDraft(stack.app, draft.idempotencyKey, run(draft.idempotencyKey));
+      expect(out).toMatchObject({ outcome: 'skipped' });
+      expect(out.why).toMatch(why);
+      expect(draftsTo(who)).toHaveLength(0);
+      const row = await stack.app.prisma.draft.findUniqueOrThrow({ where: { id: draft.id } });
+      expect(row.status).toBe('set_aside');
+      expect(row.strayCheckedAt).not.toBeNull();
+      const calls = stack.sandbox.requests.length;
+      await createDraft(stack.app, draft.idempotencyKey, run(draft.idempotencyKey, 1));
+      expect(stack.sandbox.requests.length).toBe(calls);
+    }
+
     it('is taken back by the next run of its job, which the reconciler puts back when Redis lost it', async () => {
       const who = 'ines@example.org';
       const { draft } = await madeAndDied(who);
@@ -100,17 +117,8 @@ describe.each(['google', 'microsoft'] as const)(
       expect(rebuilt.added.drafts).toBeGreaterThanOrEqual(1);
       expect(await stack.app.queues.actions.getJob(draft.idempotencyKey)).toBeTruthy();
 
-      const out = await createDraft(stack.app, draft.idempotencyKey, run(draft.idempotencyKey));
-      expect(out).toMatchObject({ outcome: 'skipped' });
-      expect(out.why).toMatch(/taken back/);
-      expect(draftsTo(who)).toHaveLength(0);
-      const row = await stack.app.prisma.draft.findUniqueOrThrow({ where: { id: draft.id } });
-      expect(row.status).toBe('set_aside');
-      expect(row.strayCheckedAt).not.toBeNull();
-      // Looked once: neither another run nor the reconciler asks the provider again.
-      const calls = stack.sandbox.requests.length;
-      await createDraft(stack.app, draft.idempotencyKey, run(draft.idempotencyKey, 1));
-      expect(stack.sandbox.requests.length).toBe(calls);
+      await settledInOneLook(draft, who, /taken back/);
+      // Nor does the reconciler.
       await stack.app.queues.actions.obliterate({ force: true });
       await reconcile(stack.app, 'test');
       expect(await stack.app.queues.actions.getJob(draft.idempotencyKey)).toBeFalsy();
@@ -221,17 +229,7 @@ describe.each(['google', 'microsoft'] as const)(
     it('none is started when the run never reached the provider and the chat moved that close', async () => {
       const who = 'uma@example.org';
       const { draft } = await madeAndDied(who, { moveTo: new Date(Date.now() + HOUR), reached: false });
-      const out = await createDraft(stack.app, draft.idempotencyKey, run(draft.idempotencyKey));
-      expect(out).toMatchObject({ outcome: 'skipped' });
-      expect(out.why).toMatch(/too close/);
-      expect(draftsTo(who)).toHaveLength(0);
-      const row = await stack.app.prisma.draft.findUniqueOrThrow({ where: { id: draft.id } });
-      expect(row.status).toBe('set_aside');
-      expect(row.strayCheckedAt).not.toBeNull();
-      // Nothing left to look for: a later run asks the provider nothing.
-      const calls = stack.sandbox.requests.length;
-      await createDraft(stack.app, draft.idempotencyKey, run(draft.idempotencyKey, 1));
-      expect(stack.sandbox.requests.length).toBe(calls);
+      await settledInOneLook(draft, who, /too close/);
     });
   },
 );
