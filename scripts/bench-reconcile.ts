@@ -5,6 +5,7 @@
 //   1. a reconcile over empty queues (everything put back: Redis lost it all);
 //   2. a reconcile over full queues (nothing to do: the cost of the periodic run);
 //   3. the health audit (Postgres against the queues).
+// Each with how far the JS heap rose while it ran (a worker's RSS peaks with it).
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -84,29 +85,56 @@ try {
   await app.redis.connect();
   await commands();
 
-  const rows: [string, number, number][] = [];
-  let t = performance.now();
-  const first = await reconcile(app, 'bench');
+  const rows: [string, number, number, number][] = [];
+  /** Runs `fn` and says how far the JS heap rose above where it started (sampled every 5 ms). */
+  const measured = async <T>(fn: () => Promise<T>) => {
+    (globalThis as { gc?: () => void }).gc?.();
+    const base = process.memoryUsage().heapUsed;
+    let peak = base;
+    const sampler = setInterval(() => {
+      peak = Math.max(peak, process.memoryUsage().heapUsed);
+    }, 5);
+    const t = performance.now();
+    try {
+      const result = await fn();
+      peak = Math.max(peak, process.memoryUsage().heapUsed);
+      return { result, ms: performance.now() - t, heapRiseMb: (peak - base) / 2 ** 20 };
+    } finally {
+      clearInterval(sampler);
+    }
+  };
+  const first = await measured(() => reconcile(app, 'bench'));
   rows.push([
-    `reconcile, queues empty (${first.added.drafts} drafts put back)`,
+    `reconcile, queues empty (${first.result.added.drafts} drafts put back)`,
     await commands(),
-    performance.now() - t,
+    first.ms,
+    first.heapRiseMb,
   ]);
-  t = performance.now();
-  const second = await reconcile(app, 'bench');
-  rows.push([`reconcile, queues full (${second.kept} kept)`, await commands(), performance.now() - t]);
-  t = performance.now();
-  const audit = await auditQueues(app);
-  rows.push([`health audit (mismatch ${audit.mismatch})`, await commands(), performance.now() - t]);
+  const second = await measured(() => reconcile(app, 'bench'));
+  rows.push([
+    `reconcile, queues full (${second.result.kept} kept)`,
+    await commands(),
+    second.ms,
+    second.heapRiseMb,
+  ]);
+  const audit = await measured(() => auditQueues(app));
+  rows.push([
+    `health audit (mismatch ${audit.result.mismatch})`,
+    await commands(),
+    audit.ms,
+    audit.heapRiseMb,
+  ]);
 
   process.stdout.write(
     `reconciler cost for N=${N} scheduled drafts and ${M} accounts (embedded database, local Redis)\n`,
   );
-  for (const [what, cmds, ms] of rows) {
+  for (const [what, cmds, ms, rise] of rows) {
     process.stdout.write(
-      `  ${what.padEnd(48)} ${String(cmds).padStart(7)} Redis commands (${(cmds / N).toFixed(2)}/draft)  ${ms.toFixed(0).padStart(6)} ms\n`,
+      `  ${what.padEnd(48)} ${String(cmds).padStart(7)} Redis commands (${(cmds / N).toFixed(2)}/draft)  ${ms.toFixed(0).padStart(6)} ms  JS heap +${rise.toFixed(0)} MB at its peak\n`,
     );
   }
+  if (!(globalThis as { gc?: () => void }).gc)
+    process.stdout.write('  (heap rises are rougher without --expose-gc: node --expose-gc --import tsx …)\n');
 } finally {
   counter.disconnect();
   await app.close();

@@ -5,7 +5,12 @@ import { randomUUID } from 'node:crypto';
 import { jest } from '@jest/globals';
 import { Duration } from 'luxon';
 import type { App } from '../../worker/app.ts';
-import { scheduleAccounts, schedulerOffset } from '../../worker/queues/account-schedulers.ts';
+import {
+  heldSchedulers,
+  SCHEDULER_PAGE,
+  scheduleAccounts,
+  schedulerOffset,
+} from '../../worker/queues/account-schedulers.ts';
 import { openBareApp, type BareApp } from '../helpers/bare-app.ts';
 
 jest.setTimeout(60_000);
@@ -103,5 +108,31 @@ test('a changed SYNC_INTERVAL remakes every scheduler at its place in the new in
   for (const s of mine) {
     expect(Number(s.every)).toBe(30_000);
     expect(Number(s.next) % 30_000).toBe(schedulerOffset(s.key.slice(5), 30_000));
+  }
+});
+
+test('schedulers are read a page at a time; one a page missed (it fired and moved meanwhile) is looked up, not made again', async () => {
+  const ids: string[] = Array.from({ length: 400 }, () => randomUUID());
+  await scheduleAccounts(app, ids);
+  const all = await app.queues.sync.getJobSchedulersCount();
+  expect(all).toBeGreaterThan(SCHEDULER_PAGE);
+  // Pages that miss one of ours, as when it moves to the end of the list between two reads.
+  const missed = `track-${ids[123]}`;
+  const pages: number[] = [];
+  const list = app.queues.sync.getJobSchedulers.bind(app.queues.sync);
+  const spy = jest.spyOn(app.queues.sync, 'getJobSchedulers').mockImplementation(async (start, end, asc) => {
+    const page = await list(start, end, asc);
+    pages.push(page.length);
+    return page.filter((s) => s.key !== missed);
+  });
+  try {
+    const held = await heldSchedulers(app.queues.sync, [missed]);
+    expect(pages.length).toBeGreaterThan(1);
+    expect(Math.max(...pages)).toBeLessThanOrEqual(SCHEDULER_PAGE);
+    expect(held.size).toBe(all);
+    expect(held.get(missed)).toMatchObject({ every: EVERY });
+    expect(await scheduleAccounts(app, ids)).toBe(0);
+  } finally {
+    spy.mockRestore();
   }
 });

@@ -8,7 +8,7 @@ import type { DraftKind } from '../db/generated/client.ts';
 import { CONFIRMATION_CUTOFF_MS, THANK_YOU_DEADLINE_MS } from '../pipeline/plan-chat-actions.ts';
 import { planCheckIn } from '../pipeline/plan-check-in.ts';
 import { factsOfPlan } from './check-in-facts.ts';
-import { RECONCILE_SCHEDULER_ID, schedulerIds } from '../queues/account-schedulers.ts';
+import { RECONCILE_SCHEDULER_ID, heldSchedulers, schedulerIds } from '../queues/account-schedulers.ts';
 import type { JobData, QueueName } from '../queues/queues.ts';
 import { QUEUE_NAMES } from '../queues/queues.ts';
 import { STRAY_POSSIBLE } from './set-aside.ts';
@@ -198,11 +198,10 @@ export const QUEUE_OF_EXPECTED: Record<ExpectedJob['name'], QueueName> = {
 export async function auditQueues(app: App, now = app.now()): Promise<QueueAudit> {
   const work = await expectedWork(app, now);
   const ids = await pendingIds(app);
-  const schedulerRows = [
-    ...(await app.queues.sync.getJobSchedulers(0, -1)),
-    ...(await app.queues.plan.getJobSchedulers(0, -1)),
-  ];
-  const schedulersHeld = new Set(schedulerRows.map((s) => s.key));
+  const schedulersHeld = new Set([
+    ...(await heldSchedulers(app.queues.sync, work.schedulers)).keys(),
+    ...(await heldSchedulers(app.queues.plan, [RECONCILE_SCHEDULER_ID])).keys(),
+  ]);
   const count = (what: ExpectedJob['what']) => work.jobs.filter((j) => j.what === what);
   const missingOf = (what: ExpectedJob['what']) =>
     count(what).filter((j) => !ids[QUEUE_OF_EXPECTED[j.name]].has(j.jobId)).length;

@@ -2,6 +2,7 @@
 // and send detection every SYNC_INTERVAL, push channels hourly. Upserting is idempotent, so the
 // worker's start and a (re)connect can both call it.
 import { createHash } from 'node:crypto';
+import type { Queue } from 'bullmq';
 import type { App } from '../app.ts';
 import { DEFAULT_JOB_OPTIONS } from './queues.ts';
 
@@ -111,15 +112,9 @@ export async function scheduleAccount(app: App, accountId: string): Promise<void
  */
 export async function scheduleAccounts(app: App, accountIds: string[]): Promise<number> {
   const every = app.config.SYNC_INTERVAL.toMillis();
-  const have = new Map(
-    (await app.queues.sync.getJobSchedulers(0, -1, true)).map((s) => [
-      s.key,
-      {
-        every: Number(s.every),
-        offset: Number(s.offset ?? 0),
-        v: String((s.template?.data as { v?: unknown } | undefined)?.v ?? ''),
-      },
-    ]),
+  const have = await heldSchedulers(
+    app.queues.sync,
+    accountIds.flatMap((id) => schedulerIds(id)),
   );
   const misplaced = (spec: SchedulerSpec) => {
     const h = have.get(spec.id);
@@ -140,6 +135,53 @@ export async function scheduleAccounts(app: App, accountIds: string[]): Promise<
       }),
     );
   return missing.length;
+}
+
+/** What the reconciler compares of a scheduler held in Redis. */
+export interface HeldScheduler {
+  every: number;
+  offset: number;
+  /** The template's fingerprint (TEMPLATE_FINGERPRINT when it was made). */
+  v: string;
+}
+
+/** Schedulers listed per page: a page's details (templates and options) are a few MB at most. */
+export const SCHEDULER_PAGE = 1_000;
+
+type SchedulerRow = Awaited<ReturnType<Queue['getJobSchedulers']>>[number];
+const held = (s: SchedulerRow): HeldScheduler => ({
+  every: Number(s.every),
+  offset: Number(s.offset ?? 0),
+  v: String((s.template?.data as { v?: unknown } | undefined)?.v ?? ''),
+});
+
+/**
+ * The queue's schedulers, read a page at a time and kept only as what the reconciler compares:
+ * listing 30,000 (10,000 accounts) in one call held all their details at once, and the JS heap
+ * rose by about 100 MB every 10 minutes (the bench's RSS peaks; scripts/bench-reconcile.ts).
+ * Pages are by next run time, which moves while they are read (a scheduler that fires goes to the
+ * end), so one of `expected` not seen in any page is looked up by its id before being called missing.
+ */
+export async function heldSchedulers(
+  queue: Queue,
+  expected: Iterable<string> = [],
+): Promise<Map<string, HeldScheduler>> {
+  const out = new Map<string, HeldScheduler>();
+  for (let start = 0; ; start += SCHEDULER_PAGE) {
+    const page = await queue.getJobSchedulers(start, start + SCHEDULER_PAGE - 1, true);
+    for (const s of page) out.set(s.key, held(s));
+    if (page.length < SCHEDULER_PAGE) break;
+  }
+  // (All of them after Redis lost its data: looked up 100 at a time, not one by one.)
+  const unseen = [...new Set(expected)].filter((id) => !out.has(id));
+  for (let i = 0; i < unseen.length; i += 100)
+    await Promise.all(
+      unseen.slice(i, i + 100).map(async (id) => {
+        const s = await queue.getJobScheduler(id);
+        if (s) out.set(id, held(s));
+      }),
+    );
+  return out;
 }
 
 export async function unscheduleAccount(app: App, accountId: string): Promise<void> {
