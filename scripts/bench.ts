@@ -121,6 +121,15 @@ const OPT = {
   out: args.out ?? 'bench/results.json',
 };
 
+/**
+ * Push runs' accounts (even: half per provider), at least 20. Changes go round the accounts, so
+ * each gets up to ceil(changes / accounts) chats a run, and all runs' must fit under the cap.
+ */
+function pushAccounts(changes: number, runs: number): number {
+  const perRun = Math.max(1, Math.floor(MAX_PLANNED_PER_ACCOUNT / runs));
+  return Math.max(20, 2 * Math.ceil(Math.ceil(changes / perRun) / 2));
+}
+
 // ---------------------------------------------------------------------------------------------
 
 const BENCH_T0 = performance.now();
@@ -219,10 +228,7 @@ async function main(): Promise<number> {
               runs: OPT.pushRuns,
               // The product plans at most MAX_PLANNED_PER_ACCOUNT upcoming chats per account (the
               // rest wait): enough accounts that every run's chats are planned.
-              accounts: Math.max(
-                20,
-                2 * Math.ceil((OPT.pushChanges * OPT.pushRuns) / MAX_PLANNED_PER_ACCOUNT / 2),
-              ),
+              accounts: pushAccounts(OPT.pushChanges, OPT.pushRuns),
               spacingMs: OPT.pushSpacingMs,
             },
             redisUrl,
@@ -566,6 +572,7 @@ function report(
         ...js(r.idleJobsPerS),
         ratio_to_floor: js(r.idleOverFloor, 2),
         ratio_to_noop: js(r.idleOverNoop, 3),
+        worker_cpu_cores: js(r.idleWorker.cpuCores, 2),
       })),
       goal: 'idle sync ≥ 50% of the same-I/O floor',
       met: g.floor,
@@ -713,6 +720,7 @@ function report(
   row('all schedulers in Redis after start', (r) => `${(r.schedulersReadyMs / 1000).toFixed(1)} s`, '');
   row('first full sync', (r) => `${r.firstSync.accountsPerS.toFixed(1)} accounts/s`, '');
   row('idle sync jobs/s', (r) => sfmt(r.idleJobsPerS), '');
+  row('  the worker meanwhile (cores)', (r) => sfmt(r.idleWorker.cpuCores, 2), '');
   row('same-I/O floor jobs/s', (r) => sfmt(r.floorJobsPerS), '');
   row('no-op jobs/s', (r) => sfmt(r.noopJobsPerS), '');
   row('idle sync / floor (per round)', (r) => sfmt(r.idleOverFloor, 2), `≥ 0.5: ${met(g.floor)}`);
