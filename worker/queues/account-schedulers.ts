@@ -167,20 +167,30 @@ export async function heldSchedulers(
   expected: Iterable<string> = [],
 ): Promise<Map<string, HeldScheduler>> {
   const out = new Map<string, HeldScheduler>();
-  for (let start = 0; ; start += SCHEDULER_PAGE) {
-    const page = await queue.getJobSchedulers(start, start + SCHEDULER_PAGE - 1, true);
-    for (const s of page) out.set(s.key, held(s));
-    if (page.length < SCHEDULER_PAGE) break;
+  // Up to the count read first, not to a short page: a page comes back short when BullMQ drops (and
+  // deletes) a scheduler whose details it cannot read, and more may follow it.
+  const count = await queue.getJobSchedulersCount();
+  for (let start = 0; start < count; start += SCHEDULER_PAGE) {
+    for (const s of await queue.getJobSchedulers(start, start + SCHEDULER_PAGE - 1, true))
+      out.set(s.key, held(s));
   }
-  // (All of them after Redis lost its data: looked up 100 at a time, not one by one.)
+  // Whether the rest exist (ZSCORE on BullMQ's scheduler set, 1,000 sent at once: after Redis lost
+  // its data that is all of them, and a lookup each would keep /readyz past its 3 s); the details
+  // of those that do.
   const unseen = [...new Set(expected)].filter((id) => !out.has(id));
-  for (let i = 0; i < unseen.length; i += 100)
+  const client = await queue.getBackend().client;
+  for (let i = 0; i < unseen.length; i += SCHEDULER_PAGE) {
+    const ids = unseen.slice(i, i + SCHEDULER_PAGE);
+    const scores = await Promise.all(ids.map((id) => client.zscore(queue.keys.repeat!, id)));
     await Promise.all(
-      unseen.slice(i, i + 100).map(async (id) => {
-        const s = await queue.getJobScheduler(id);
-        if (s) out.set(id, held(s));
-      }),
+      ids
+        .filter((_, j) => scores[j] !== null)
+        .map(async (id) => {
+          const s = await queue.getJobScheduler(id);
+          if (s) out.set(id, held(s));
+        }),
     );
+  }
   return out;
 }
 
