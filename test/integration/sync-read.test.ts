@@ -3,9 +3,11 @@
 // holds it to what Prisma itself reads — every column of the account with its type (dates as
 // dates, the scopes as a list), the watched calendars and only those — on the embedded database
 // and on PostgreSQL, so a column added to the schema cannot come through wrong unnoticed. And an
-// idle sync of one calendar costs the read and one write.
+// idle sync of one calendar costs the read and one write. A sync of an account since removed takes
+// its schedulers away.
 import { addAccount } from '../../worker/core/accounts.ts';
 import { readForSync, syncAccount } from '../../worker/jobs/sync-account.ts';
+import { scheduleAccount, schedulerIds } from '../../worker/queues/account-schedulers.ts';
 import { countStatements } from '../../scripts/bench/sql-count.ts';
 import { stopTestPostgres } from '../helpers/postgres.ts';
 import { testDbKinds } from '../helpers/db.ts';
@@ -43,7 +45,6 @@ describe.each(kinds)('the sync read (%s)', (db) => {
           selected,
           timeZone: i ? null : 'Europe/Berlin',
           syncCursor: i ? 'cursor with spaces' : null,
-          watchMessageNumber: 12345678901234n,
         },
       });
     await stack.app.prisma.account.update({
@@ -66,13 +67,20 @@ describe.each(kinds)('the sync read (%s)', (db) => {
     const watched = await stack.app.prisma.calendar.findMany({
       where: { accountId: account.id, selected: true },
       select: { id: true, providerCalendarId: true, name: true, timeZone: true, syncCursor: true },
-      orderBy: { id: 'asc' },
+      orderBy: [{ primary: 'desc' }, { id: 'asc' }],
     });
     expect(watched).toHaveLength(2);
-    expect(watched.map((c) => c.id)).toContain(primary.id);
     expect(read!.calendars).toEqual(watched);
+    // The primary first: a meeting on two watched calendars is taken in from it.
+    expect(read!.calendars[0]!.id).toBe(primary.id);
 
     expect(await readForSync(stack.app, 'no-such-account')).toBeNull();
+    // A scheduler left for a removed account: its first sync takes them away.
+    await scheduleAccount(stack.app, 'removed-account');
+    expect(await stack.app.queues.sync.getJobScheduler('sync-removed-account')).toBeTruthy();
+    expect(await syncAccount(stack.app, 'removed-account')).toMatchObject({ calendars: 0 });
+    for (const id of schedulerIds('removed-account'))
+      expect(await stack.app.queues.sync.getJobScheduler(id)).toBeFalsy();
 
     // Idle: the read, one sync call per calendar and one write. (The extra calendar is not at the
     // sandbox; leave only the primary watched.)

@@ -12,6 +12,7 @@ import { requestChatPlan } from '../core/request-plan.ts';
 import { isProviderError, type CalendarProvider, type SyncPage } from '../../integrations/provider.ts';
 import { withProvider } from '../provider-policy.ts';
 import { withLock } from '../core/locks.ts';
+import { unscheduleAccount } from '../queues/account-schedulers.ts';
 
 const DAY_MS = 86_400_000;
 /** The window a full sync covers: a month back (recent chats need thank-yous), half a year ahead. */
@@ -51,7 +52,10 @@ async function syncAccountLocked(
   // beside its floor).
   const read = await readForSync(app, accountId);
   if (!read) {
-    app.log.info({ job: 'sync-account', accountId }, 'account removed: nothing to sync');
+    // A scheduler left behind (a reconcile that read the accounts before the removal upserted it
+    // after) would fire every interval: taken away.
+    await unscheduleAccount(app, accountId);
+    app.log.info({ job: 'sync-account', accountId }, 'account removed: its schedulers taken away');
     return { account: accountId, calendars: 0, events: 0, chats: 0, fullSyncs: 0, calls: 0 };
   }
   const { account } = read;
@@ -73,7 +77,7 @@ async function syncAccountLocked(
       calendars = await app.prisma.calendar.findMany({
         where: { accountId, selected: true },
         select: SYNC_CALENDAR_FIELDS,
-        orderBy: { id: 'asc' },
+        orderBy: [{ primary: 'desc' }, { id: 'asc' }],
       });
     }
     const now = app.now();
@@ -150,7 +154,8 @@ const syncCalendars = z.array(
 );
 
 /**
- * The account and its watched calendars (in id order) in one statement, or null when the account
+ * The account and its watched calendars (the primary first: a meeting on two of them is taken in
+ * from it) in one statement, or null when the account
  * is gone. Prisma reads a relation with a statement of its own; an idle sync is otherwise only its
  * calls and one write, so this read was a third of its SQL.
  */
@@ -161,7 +166,8 @@ export async function readForSync(
   const rows = await app.prisma.$queryRaw<(Account & { syncCalendars: unknown })[]>`
     SELECT a.*, COALESCE((
       SELECT json_agg(json_build_object('id', c.id, 'providerCalendarId', c."providerCalendarId",
-        'name', c.name, 'timeZone', c."timeZone", 'syncCursor', c."syncCursor") ORDER BY c.id)
+        'name', c.name, 'timeZone', c."timeZone", 'syncCursor', c."syncCursor")
+        ORDER BY c."primary" DESC, c.id)
       FROM "Calendar" c WHERE c."accountId" = a.id AND c.selected), '[]'::json) AS "syncCalendars"
     FROM "Account" a WHERE a.id = ${accountId}`;
   const row = rows[0];
