@@ -126,7 +126,9 @@ const OPT = {
  * each gets up to ceil(changes / accounts) chats a run, and all runs' must fit under the cap.
  */
 function pushAccounts(changes: number, runs: number): number {
-  const perRun = Math.max(1, Math.floor(MAX_PLANNED_PER_ACCOUNT / runs));
+  if (runs > MAX_PLANNED_PER_ACCOUNT)
+    fail(`--push-runs must be at most ${MAX_PLANNED_PER_ACCOUNT} (upcoming chats planned per account)`);
+  const perRun = Math.floor(MAX_PLANNED_PER_ACCOUNT / runs);
   return Math.max(20, 2 * Math.ceil(Math.ceil(changes / perRun) / 2));
 }
 
