@@ -155,9 +155,9 @@ const syncCalendars = z.array(
 
 /**
  * The account and its watched calendars (the primary first: a meeting on two of them is taken in
- * from it) in one statement, or null when the account
- * is gone. Prisma reads a relation with a statement of its own; an idle sync is otherwise only its
- * calls and one write, so this read was a third of its SQL.
+ * from it) in one statement, or null when the account is gone. Prisma reads a relation with a
+ * statement of its own; an idle sync is otherwise only its calls and one write, so this read was a
+ * third of its SQL.
  */
 export async function readForSync(
   app: App,
