@@ -6,6 +6,7 @@
 import { DelayedError, UnrecoverableError, type Job } from 'bullmq';
 import type { App } from '../app.ts';
 import type { Account, Draft } from '../db/generated/client.ts';
+import type { DraftContent } from '../../integrations/provider.ts';
 import { STRAY_POSSIBLE, strayPossible } from '../core/set-aside.ts';
 import { chatFacts } from '../core/chat-facts.ts';
 import { CLAIM_LEASE_MS, claimRow, releaseClaim, waitForClaim } from '../core/claim.ts';
@@ -108,16 +109,10 @@ export async function createDraft(
         // brought up to date now, so a crash after this leaves a copy the next run finds current),
         // or edited by the user since (theirs: recorded with no version, so nothing overwrites it).
         const seen = await mailbox.draftContent(existing.draftId);
-        const says = (subject: string | null, text: string | null) =>
-          seen !== null &&
-          text !== null &&
-          sameText(seen.text, text) &&
-          (subject === null || seen.subject.trim() === subject.trim()) &&
-          seen.recipients.length === 1 &&
-          seen.recipients[0] === content.to.email.toLowerCase();
-        if (seen === null || says(content.subject, draftedText(content)))
+        const to = content.to.email.toLowerCase();
+        if (seen === null || saysExactly(seen, content.subject, draftedText(content), to))
           return { ref: existing, found: true, edited: false };
-        if (says(draft.subject, draft.draftedText)) {
+        if (saysExactly(seen, draft.subject, draft.draftedText, to)) {
           const input = { marker: key, ...content };
           const ref =
             mailbox.updateDraftIfUnchanged && existing.version
@@ -290,12 +285,7 @@ async function removeStray(
     if (!stray) return 'none' as const;
     const found = await mailbox.draftContent(stray.draftId);
     if (!found) return 'none' as const;
-    const asWritten =
-      draft.draftedText !== null &&
-      sameText(found.text, draft.draftedText) &&
-      (draft.subject === null || found.subject.trim() === draft.subject.trim()) &&
-      (!to || (found.recipients.length === 1 && found.recipients[0] === to));
-    if (!asWritten) return 'left' as const;
+    if (!saysExactly(found, draft.subject, draft.draftedText, to)) return 'left' as const;
     await mailbox.deleteDraft(stray.draftId);
     return 'removed' as const;
   }).catch(async (err: unknown) => {
@@ -318,6 +308,24 @@ async function removeStray(
     left: `already ${draft.status}: a copy made before that was edited, left alone`,
   }[outcome];
   return { key, outcome: 'skipped', why };
+}
+
+/**
+ * A draft at the provider still says exactly this (a null subject: not compared) to this one
+ * recipient (undefined: not compared); a null text never matches. Anything else is the user's edit.
+ */
+function saysExactly(
+  found: DraftContent,
+  subject: string | null,
+  text: string | null,
+  to: string | undefined,
+): boolean {
+  return (
+    text !== null &&
+    sameText(found.text, text) &&
+    (subject === null || found.subject.trim() === subject.trim()) &&
+    (!to || (found.recipients.length === 1 && found.recipients[0] === to))
+  );
 }
 
 /** The same words in the same order; only line endings and runs of white space may differ (a provider's HTML→text). */
